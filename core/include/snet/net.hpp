@@ -1,0 +1,22 @@
+// Small socket helpers for launchers and tests.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace snet {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+int free_port();
+/// Polls until host:port accepts a TCP connection, at most `timeout`. Returns whether it did.
+bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout);
+
+struct HostPort {
+  std::string scheme, user, password, host;
+  int port = 0;
+  std::string path;
+};
+/// Parses scheme://[user[:pass]@]host[:port][/path]; throws std::invalid_argument naming the URL.
+HostPort parse_url(const std::string& url, int default_port);
+
+}  // namespace snet

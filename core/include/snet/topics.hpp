@@ -1,0 +1,29 @@
+// Topic names of the press path: snet/<topology>/<kind>/<device>. One place builds and parses
+// them so that agents, relayer and state service cannot disagree.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace snet::topics {
+
+inline constexpr std::string_view kRoot = "snet";
+
+enum class Kind { press, cmd, state, status, event };
+
+std::string_view name(Kind kind);
+/// snet/<topology>/<kind>/<device>
+std::string make(std::string_view topology, Kind kind, std::string_view device);
+/// snet/<topology>/<kind>/+  (subscription filter for every device)
+std::string all(std::string_view topology, Kind kind);
+
+struct Parsed {
+  std::string topology;
+  Kind kind;
+  std::string device;
+};
+/// Parses a topic of the form above; nullopt when it is not one of ours.
+std::optional<Parsed> parse(std::string_view topic);
+
+}  // namespace snet::topics

@@ -1,0 +1,139 @@
+#include "snet/message.hpp"
+
+#include <atomic>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace snet {
+namespace {
+
+using nlohmann::json;
+
+// Checks size and shape before anything else looks at the payload.
+json parse_object(std::string_view payload, bool empty_is_object) {
+  if (payload.size() > kMaxPayloadBytes) {
+    throw BadMessage("oversized", "payload of " + std::to_string(payload.size()) +
+                                      " bytes exceeds the limit of " +
+                                      std::to_string(kMaxPayloadBytes));
+  }
+  if (payload.empty() && empty_is_object) return json::object();
+  json doc = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) throw BadMessage("malformed_json", "payload is not valid JSON");
+  if (!doc.is_object()) throw BadMessage("wrong_type", "payload must be a JSON object");
+  return doc;
+}
+
+std::string get_string(const json& doc, const char* key, bool required) {
+  auto it = doc.find(key);
+  if (it == doc.end() || it->is_null()) {
+    if (required) throw BadMessage("missing_field", std::string("field '") + key + "' is missing");
+    return {};
+  }
+  if (!it->is_string()) {
+    throw BadMessage("wrong_type", std::string("field '") + key + "' must be a string");
+  }
+  std::string value = it->get<std::string>();
+  if (value.size() > 128) {
+    throw BadMessage("wrong_type", std::string("field '") + key + "' is longer than 128 chars");
+  }
+  return value;
+}
+
+Micros get_micros(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end() || it->is_null()) return 0;
+  if (!it->is_number_integer()) {
+    throw BadMessage("wrong_type",
+                     std::string("field '") + key + "' must be an integer (microseconds)");
+  }
+  return it->get<Micros>();
+}
+
+bool get_bool(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end()) throw BadMessage("missing_field", std::string("field '") + key + "' is missing");
+  if (!it->is_boolean()) {
+    throw BadMessage("wrong_type", std::string("field '") + key + "' must be true or false");
+  }
+  return it->get<bool>();
+}
+
+void put_if(json& doc, const char* key, const std::string& value) {
+  if (!value.empty()) doc[key] = value;
+}
+void put_if(json& doc, const char* key, Micros value) {
+  if (value != 0) doc[key] = value;
+}
+
+}  // namespace
+
+Press parse_press(std::string_view payload) {
+  const json doc = parse_object(payload, /*empty_is_object=*/true);
+  return Press{get_string(doc, "id", false), get_micros(doc, "ts")};
+}
+
+std::string to_json(const Press& press) {
+  json doc = json::object();
+  put_if(doc, "id", press.id);
+  put_if(doc, "ts", press.ts);
+  return doc.dump();
+}
+
+Command parse_command(std::string_view payload) {
+  const json doc = parse_object(payload, false);
+  Command cmd;
+  cmd.on = get_bool(doc, "on");
+  cmd.press_id = get_string(doc, "press_id", true);
+  cmd.button = get_string(doc, "button", false);
+  cmd.press_ts = get_micros(doc, "press_ts");
+  cmd.relay_ts = get_micros(doc, "relay_ts");
+  return cmd;
+}
+
+std::string to_json(const Command& cmd) {
+  json doc = {{"on", cmd.on}, {"press_id", cmd.press_id}};
+  put_if(doc, "button", cmd.button);
+  put_if(doc, "press_ts", cmd.press_ts);
+  put_if(doc, "relay_ts", cmd.relay_ts);
+  return doc.dump();
+}
+
+StateReport parse_state(std::string_view payload) {
+  const json doc = parse_object(payload, false);
+  StateReport state;
+  state.device = get_string(doc, "device", true);
+  state.on = get_bool(doc, "on");
+  state.press_id = get_string(doc, "press_id", false);
+  state.button = get_string(doc, "button", false);
+  state.press_ts = get_micros(doc, "press_ts");
+  state.relay_ts = get_micros(doc, "relay_ts");
+  state.applied_ts = get_micros(doc, "applied_ts");
+  return state;
+}
+
+std::string to_json(const StateReport& state) {
+  json doc = {{"device", state.device}, {"on", state.on}};
+  put_if(doc, "press_id", state.press_id);
+  put_if(doc, "button", state.button);
+  put_if(doc, "press_ts", state.press_ts);
+  put_if(doc, "relay_ts", state.relay_ts);
+  put_if(doc, "applied_ts", state.applied_ts);
+  return doc.dump();
+}
+
+std::string new_press_id() {
+  // A per-process random prefix (differs across restarts and hosts) and a counter.
+  static const std::string prefix = [] {
+    std::random_device rd;
+    std::ostringstream out;
+    out << std::hex << (static_cast<unsigned long long>(rd()) << 16 ^ rd() ^ ::getpid());
+    return out.str();
+  }();
+  static std::atomic<unsigned long long> counter{0};
+  return prefix + "-" + std::to_string(++counter);
+}
+
+}  // namespace snet

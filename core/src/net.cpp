@@ -1,0 +1,113 @@
+#include "snet/net.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+
+namespace snet {
+namespace {
+
+// A socket descriptor closed on scope exit.
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+int free_port() {
+  Socket sock(::socket(AF_INET, SOCK_STREAM, 0));
+  if (sock.get() < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    throw std::system_error(errno, std::generic_category(), "bind 127.0.0.1:0");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  while (true) {
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) == 0) {
+      bool ok = false;
+      for (addrinfo* ai = found; ai != nullptr && !ok; ai = ai->ai_next) {
+        Socket sock(::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol));
+        ok = sock.get() >= 0 && ::connect(sock.get(), ai->ai_addr, ai->ai_addrlen) == 0;
+      }
+      ::freeaddrinfo(found);
+      if (ok) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a port: no event exists
+  }
+}
+
+HostPort parse_url(const std::string& url, int default_port) {
+  HostPort out;
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0) {
+    throw std::invalid_argument("URL '" + url + "' has no scheme (like mqtt://127.0.0.1:1883)");
+  }
+  out.scheme = url.substr(0, scheme_end);
+  std::string rest = url.substr(scheme_end + 3);
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    out.path = rest.substr(slash);
+    rest.resize(slash);
+  }
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    const std::string cred = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = cred.find(':');
+    out.user = cred.substr(0, colon);
+    if (colon != std::string::npos) out.password = cred.substr(colon + 1);
+  }
+  out.port = default_port;
+  std::string port_text;
+  if (!rest.empty() && rest.front() == '[') {  // [::1]:port
+    const auto close = rest.find(']');
+    if (close == std::string::npos) throw std::invalid_argument("URL '" + url + "': bad IPv6 host");
+    out.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size() && rest[close + 1] == ':') port_text = rest.substr(close + 2);
+  } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+    out.host = rest.substr(0, colon);
+    port_text = rest.substr(colon + 1);
+  } else {
+    out.host = rest;
+  }
+  if (out.host.empty()) throw std::invalid_argument("URL '" + url + "' has no host");
+  if (!port_text.empty()) {
+    try {
+      std::size_t used = 0;
+      out.port = std::stoi(port_text, &used);
+      if (used != port_text.size() || out.port < 1 || out.port > 65535) throw std::out_of_range("");
+    } catch (const std::exception&) {
+      throw std::invalid_argument("URL '" + url + "': port '" + port_text + "' is not 1-65535");
+    }
+  }
+  return out;
+}
+
+}  // namespace snet

@@ -1,0 +1,47 @@
+#include "snet/topics.hpp"
+
+namespace snet::topics {
+
+std::string_view name(Kind kind) {
+  switch (kind) {
+    case Kind::press: return "press";
+    case Kind::cmd: return "cmd";
+    case Kind::state: return "state";
+    case Kind::status: return "status";
+    case Kind::event: return "event";
+  }
+  return "?";
+}
+
+std::string make(std::string_view topology, Kind kind, std::string_view device) {
+  std::string topic;
+  topic.reserve(kRoot.size() + topology.size() + device.size() + 10);
+  topic.append(kRoot).append("/").append(topology).append("/").append(name(kind)).append("/");
+  topic.append(device);
+  return topic;
+}
+
+std::string all(std::string_view topology, Kind kind) { return make(topology, kind, "+"); }
+
+std::optional<Parsed> parse(std::string_view topic) {
+  // snet / topology / kind / device, with no further levels.
+  std::string_view parts[4];
+  for (int i = 0; i < 4; ++i) {
+    const auto slash = topic.find('/');
+    if (i < 3) {
+      if (slash == std::string_view::npos) return std::nullopt;
+      parts[i] = topic.substr(0, slash);
+      topic.remove_prefix(slash + 1);
+    } else {
+      if (slash != std::string_view::npos) return std::nullopt;
+      parts[i] = topic;
+    }
+  }
+  if (parts[0] != kRoot || parts[1].empty() || parts[3].empty()) return std::nullopt;
+  for (Kind kind : {Kind::press, Kind::cmd, Kind::state, Kind::status, Kind::event}) {
+    if (parts[2] == name(kind)) return Parsed{std::string(parts[1]), kind, std::string(parts[3])};
+  }
+  return std::nullopt;
+}
+
+}  // namespace snet::topics

@@ -1,0 +1,389 @@
+#include "snet/topology.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace snet {
+namespace {
+
+using nlohmann::json;
+
+// Device ids and topology names appear inside topics and routing keys: no separators/wildcards.
+bool is_valid_name(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const std::vector<std::string> kNoTargets;
+
+// Collects errors while walking the document so that one run reports all of them.
+class Reader {
+ public:
+  std::vector<std::string> errors;
+
+  void error(const std::string& where, const std::string& what) {
+    errors.push_back(where.empty() ? what : where + ": " + what);
+  }
+
+  void check_fields(const json& obj, const std::string& where,
+                    std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, value] : obj.items()) {
+      bool known = false;
+      for (auto a : allowed) known = known || key == a;
+      if (!known) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        error(where, "unknown field '" + key + "' (allowed: " + list + ")");
+      }
+    }
+  }
+
+  std::string string(const json& obj, const std::string& where, const char* key,
+                     const std::string& fallback, bool required = false) {
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+      if (required) error(where, std::string("missing field '") + key + "'");
+      return fallback;
+    }
+    if (!it->is_string()) {
+      error(where, std::string("field '") + key + "' must be a string");
+      return fallback;
+    }
+    return it->get<std::string>();
+  }
+
+  template <typename Enum, std::size_t N>
+  Enum choice(const json& obj, const std::string& where, const char* key, Enum fallback,
+              const std::pair<std::string_view, Enum> (&options)[N]) {
+    const std::string text = string(obj, where, key, "");
+    if (text.empty()) return fallback;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (text == name) return value;
+      list += (list.empty() ? "" : ", ") + std::string(name);
+    }
+    error(where, std::string("field '") + key + "' is '" + text + "', expected one of: " + list);
+    return fallback;
+  }
+
+  ComputeSpec compute(const json& obj, const std::string& where, const ComputeSpec& fallback) {
+    if (!obj.is_object()) {
+      error(where, "'compute' must be an object like {\"backend\": \"builtin\", \"action\": "
+                   "\"flip_switch\"}");
+      return fallback;
+    }
+    check_fields(obj, where + ".compute", {"backend", "action"});
+    ComputeSpec spec;
+    spec.backend = string(obj, where + ".compute", "backend", fallback.backend);
+    spec.action = string(obj, where + ".compute", "action", fallback.action);
+    if (spec.backend != "builtin" && spec.backend != "openwhisk") {
+      error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
+    }
+    if (spec.action.empty()) error(where + ".compute", "action must not be empty");
+    return spec;
+  }
+};
+
+constexpr std::pair<std::string_view, DeviceKind> kKinds[] = {{"button", DeviceKind::button},
+                                                              {"actuator", DeviceKind::actuator}};
+constexpr std::pair<std::string_view, BrokerKind> kBrokers[] = {
+    {"mosquitto", BrokerKind::mosquitto}, {"rabbitmq", BrokerKind::rabbitmq}};
+constexpr std::pair<std::string_view, Routing> kRoutings[] = {
+    {"topic", Routing::topic}, {"fanout", Routing::fanout}, {"headers", Routing::headers}};
+constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"mqtt", Protocol::mqtt},
+                                                                {"amqp", Protocol::amqp}};
+
+void read_devices(Reader& in, const json& list, Topology& topo) {
+  if (!list.is_array()) {
+    in.error("devices", "must be an array of devices");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& item = list[i];
+    std::string where = "devices[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      in.error(where, "must be an object with 'id' and 'kind'");
+      continue;
+    }
+    Device dev;
+    dev.id = in.string(item, where, "id", "", true);
+    if (!dev.id.empty()) where += " '" + dev.id + "'";
+    in.check_fields(item, where, {"id", "kind", "targets", "protocol", "attrs", "compute"});
+    (void)in.string(item, where, "kind", "", true);  // reports a missing kind
+    dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
+    const Protocol native =
+        topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+    dev.protocol = in.choice(item, where, "protocol", native, kProtocols);
+    if (auto it = item.find("attrs"); it != item.end()) {
+      if (!it->is_object()) {
+        in.error(where, "'attrs' must be an object of strings");
+      } else {
+        for (const auto& [key, value] : it->items()) {
+          if (!value.is_string()) {
+            in.error(where, "attrs." + key + " must be a string");
+            continue;
+          }
+          dev.attrs[key] = value.get<std::string>();
+        }
+      }
+    }
+    if (auto it = item.find("targets"); it != item.end()) {
+      if (!it->is_array()) {
+        in.error(where, "'targets' must be an array of actuator ids");
+      } else {
+        for (const auto& target : *it) {
+          if (target.is_string()) {
+            dev.targets.push_back(target.get<std::string>());
+          } else {
+            in.error(where, "every target must be a string (an actuator id)");
+          }
+        }
+      }
+    }
+    dev.compute = topo.compute;
+    if (auto it = item.find("compute"); it != item.end()) {
+      dev.compute = in.compute(*it, where, topo.compute);
+    }
+    topo.devices.push_back(std::move(dev));
+  }
+}
+
+// "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1}
+void read_pairs(Reader& in, const json& spec, Topology& topo) {
+  long count = 0, start = 1;
+  std::string button_prefix = "button-", actuator_prefix = "actuator-";
+  if (spec.is_number_integer()) {
+    count = spec.get<long>();
+  } else if (spec.is_object()) {
+    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start"});
+    auto c = spec.find("count");
+    if (c == spec.end() || !c->is_number_integer()) {
+      in.error("pairs", "'count' must be a whole number");
+      return;
+    }
+    count = c->get<long>();
+    if (auto s = spec.find("start"); s != spec.end()) {
+      if (!s->is_number_integer()) in.error("pairs", "'start' must be a whole number");
+      else start = s->get<long>();
+    }
+    button_prefix = in.string(spec, "pairs", "button", button_prefix);
+    actuator_prefix = in.string(spec, "pairs", "actuator", actuator_prefix);
+  } else {
+    in.error("pairs", "must be a number or an object with 'count'");
+    return;
+  }
+  if (count < 1 || count > 100000) {
+    in.error("pairs", "count must be from 1 to 100000, not " + std::to_string(count));
+    return;
+  }
+  for (long n = start; n < start + count; ++n) {
+    Device actuator;
+    actuator.id = actuator_prefix + std::to_string(n);
+    actuator.kind = DeviceKind::actuator;
+    actuator.protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+    Device button;
+    button.protocol = actuator.protocol;
+    button.id = button_prefix + std::to_string(n);
+    button.kind = DeviceKind::button;
+    button.targets = {actuator.id};
+    button.compute = topo.compute;
+    topo.devices.push_back(std::move(button));
+    topo.devices.push_back(std::move(actuator));
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(DeviceKind v) { return v == DeviceKind::button ? "button" : "actuator"; }
+std::string_view to_string(BrokerKind v) {
+  return v == BrokerKind::mosquitto ? "mosquitto" : "rabbitmq";
+}
+std::string_view to_string(Routing v) {
+  switch (v) {
+    case Routing::topic: return "topic";
+    case Routing::fanout: return "fanout";
+    case Routing::headers: return "headers";
+  }
+  return "?";
+}
+std::string_view to_string(Protocol v) { return v == Protocol::mqtt ? "mqtt" : "amqp"; }
+
+namespace {
+std::string join_lines(const std::vector<std::string>& errors) {
+  std::string text = "invalid topology:";
+  for (const auto& e : errors) text += "\n  - " + e;
+  return text;
+}
+}  // namespace
+
+TopologyError::TopologyError(std::vector<std::string> errs)
+    : std::runtime_error(join_lines(errs)), errors(std::move(errs)) {}
+
+const Device* Topology::find(std::string_view id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &devices[it->second];
+}
+
+std::vector<const Device*> Topology::buttons() const {
+  std::vector<const Device*> out;
+  for (const auto& d : devices)
+    if (d.kind == DeviceKind::button) out.push_back(&d);
+  return out;
+}
+
+std::vector<const Device*> Topology::actuators() const {
+  std::vector<const Device*> out;
+  for (const auto& d : devices)
+    if (d.kind == DeviceKind::actuator) out.push_back(&d);
+  return out;
+}
+
+const std::vector<std::string>& Topology::targets_of(std::string_view button) const {
+  const Device* dev = find(button);
+  return dev != nullptr && dev->kind == DeviceKind::button ? dev->targets : kNoTargets;
+}
+
+std::vector<std::string> Topology::sources_of(std::string_view actuator) const {
+  std::vector<std::string> out;
+  for (const auto& d : devices) {
+    if (d.kind != DeviceKind::button) continue;
+    for (const auto& t : d.targets) {
+      if (t == actuator) {
+        out.push_back(d.id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void Topology::reindex() {
+  index_.clear();
+  for (std::size_t i = 0; i < devices.size(); ++i) index_.emplace(devices[i].id, i);
+}
+
+nlohmann::json Topology::to_json() const {
+  json devs = json::array();
+  for (const auto& d : devices) {
+    json item = {{"id", d.id}, {"kind", to_string(d.kind)}, {"protocol", to_string(d.protocol)}};
+    if (!d.attrs.empty()) item["attrs"] = d.attrs;
+    if (d.kind == DeviceKind::button) {
+      item["targets"] = d.targets;
+      item["compute"] = {{"backend", d.compute.backend}, {"action", d.compute.action}};
+    } else {
+      item["sources"] = sources_of(d.id);
+    }
+    devs.push_back(std::move(item));
+  }
+  return {{"name", name},
+          {"description", description},
+          {"broker", to_string(broker)},
+          {"routing", to_string(routing)},
+          {"compute", {{"backend", compute.backend}, {"action", compute.action}}},
+          {"devices", std::move(devs)}};
+}
+
+std::vector<std::string> validate(const Topology& topo) {
+  std::vector<std::string> errors;
+  if (!is_valid_name(topo.name)) {
+    errors.push_back("name: '" + topo.name +
+                     "' must be 1-64 letters, digits, '-' or '_' (it is part of every topic)");
+  }
+  if (topo.devices.empty()) errors.push_back("devices: the topology has no devices");
+  if (topo.routing == Routing::headers && topo.broker != BrokerKind::rabbitmq) {
+    errors.push_back("routing: 'headers' needs \"broker\": \"rabbitmq\" (Mosquitto has no "
+                     "headers exchange); use 'topic' or switch the broker");
+  }
+  std::map<std::string, const Device*> by_id;
+  for (const auto& d : topo.devices) {
+    if (!d.id.empty() && !is_valid_name(d.id)) {
+      errors.push_back("device '" + d.id + "': id must be 1-64 letters, digits, '-' or '_'");
+    }
+    if (!by_id.emplace(d.id, &d).second) errors.push_back("device '" + d.id + "': duplicate id");
+  }
+  for (const auto& d : topo.devices) {
+    const std::string where = "device '" + d.id + "'";
+    if (d.protocol == Protocol::amqp && topo.broker != BrokerKind::rabbitmq) {
+      errors.push_back(where + ": protocol 'amqp' needs \"broker\": \"rabbitmq\"");
+    }
+    if (d.kind == DeviceKind::actuator) {
+      if (!d.targets.empty()) errors.push_back(where + ": an actuator cannot have targets");
+      continue;
+    }
+    if (d.targets.empty()) {
+      errors.push_back(where + ": button without target (add \"targets\": [\"<actuator id>\"])");
+    }
+    std::set<std::string> seen;
+    for (const auto& t : d.targets) {
+      auto it = by_id.find(t);
+      if (it == by_id.end()) {
+        errors.push_back(where + ": unknown target '" + t + "'");
+      } else if (it->second->kind != DeviceKind::actuator) {
+        errors.push_back(where + ": target '" + t + "' is a button, not an actuator");
+      } else if (!seen.insert(t).second) {
+        errors.push_back(where + ": target '" + t + "' is listed twice");
+      }
+    }
+  }
+  return errors;
+}
+
+Topology parse_topology(const nlohmann::json& doc) {
+  Reader in;
+  Topology topo;
+  if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
+  in.check_fields(doc, "", {"name", "description", "broker", "routing", "compute", "devices",
+                            "pairs", "comment"});
+  topo.name = in.string(doc, "", "name", "", true);
+  topo.description = in.string(doc, "", "description", "");
+  topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
+  topo.routing = in.choice(doc, "", "routing", Routing::topic, kRoutings);
+  if (auto it = doc.find("compute"); it != doc.end()) {
+    topo.compute = in.compute(*it, "topology", ComputeSpec{});
+  }
+  if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
+  if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
+  for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
+  if (!in.errors.empty()) throw TopologyError(std::move(in.errors));
+  topo.reindex();
+  return topo;
+}
+
+Topology parse_topology_text(std::string_view text) {
+  json doc = json::parse(text, nullptr, false, /*ignore_comments=*/true);
+  if (doc.is_discarded()) {
+    // Parse again with exceptions only to get the position of the error.
+    try {
+      json reparsed = json::parse(text, nullptr, true, true);
+      (void)reparsed;
+    } catch (const json::parse_error& e) {
+      throw TopologyError({std::string("not valid JSON: ") + e.what()});
+    }
+    throw TopologyError({"not valid JSON"});
+  }
+  return parse_topology(doc);
+}
+
+Topology load_topology(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw TopologyError({path + ": cannot open the file"});
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  try {
+    return parse_topology_text(buffer.str());
+  } catch (TopologyError& e) {
+    std::vector<std::string> errors;
+    for (auto& line : e.errors) errors.push_back(path + ": " + line);
+    throw TopologyError(std::move(errors));
+  }
+}
+
+}  // namespace snet

@@ -1,0 +1,66 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "snet/message.hpp"
+
+using namespace snet;
+
+TEST_CASE("a press payload may be empty, {} or carry id and ts") {
+  CHECK(parse_press("").id.empty());
+  CHECK(parse_press("{}").ts == 0);
+  const Press p = parse_press(R"({"id":"abc","ts":1700000000000000})");
+  CHECK(p.id == "abc");
+  CHECK(p.ts == 1700000000000000);
+  CHECK(parse_press(to_json(p)).id == "abc");
+}
+
+TEST_CASE("bad payloads are rejected with a reason code") {
+  struct Case {
+    std::string payload, reason;
+  };
+  const Case cases[] = {
+      {"{not json", "malformed_json"},
+      {"[1,2]", "wrong_type"},
+      {"42", "wrong_type"},
+      {R"({"id":7})", "wrong_type"},
+      {R"({"ts":"yesterday"})", "wrong_type"},
+      {R"({"ts":1.5})", "wrong_type"},
+      {std::string(kMaxPayloadBytes + 1, ' '), "oversized"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.payload.substr(0, 40));
+    try {
+      (void)parse_press(c.payload);
+      FAIL("accepted a bad payload");
+    } catch (const BadMessage& e) {
+      CHECK(e.reason == c.reason);
+      CHECK(std::string(e.what()).size() > 5);
+    }
+  }
+}
+
+TEST_CASE("commands carry the desired state and the press id") {
+  Command c{true, "p-1", "button-1", 10, 20};
+  const Command back = parse_command(to_json(c));
+  CHECK(back.on);
+  CHECK(back.press_id == "p-1");
+  CHECK(back.button == "button-1");
+  CHECK(back.relay_ts == 20);
+  CHECK_THROWS_AS(parse_command(R"({"press_id":"x"})"), BadMessage);        // no state
+  CHECK_THROWS_AS(parse_command(R"({"on":true})"), BadMessage);             // no press id
+  CHECK_THROWS_AS(parse_command(R"({"on":"yes","press_id":"x"})"), BadMessage);  // a blind value
+}
+
+TEST_CASE("state reports round-trip") {
+  StateReport s{"actuator-1", true, "p-1", "button-1", 1, 2, 3};
+  const StateReport back = parse_state(to_json(s));
+  CHECK(back.device == "actuator-1");
+  CHECK(back.on);
+  CHECK(back.applied_ts == 3);
+  CHECK_THROWS_AS(parse_state(R"({"on":true})"), BadMessage);
+}
+
+TEST_CASE("press ids are unique") {
+  CHECK(new_press_id() != new_press_id());
+}

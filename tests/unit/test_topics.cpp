@@ -1,0 +1,25 @@
+#include <doctest/doctest.h>
+
+#include "snet/topics.hpp"
+
+using namespace snet;
+
+TEST_CASE("topics are built and parsed symmetrically") {
+  const std::string t = topics::make("single", topics::Kind::press, "button-1");
+  CHECK(t == "snet/single/press/button-1");
+  auto parsed = topics::parse(t);
+  REQUIRE(parsed);
+  CHECK(parsed->topology == "single");
+  CHECK(parsed->kind == topics::Kind::press);
+  CHECK(parsed->device == "button-1");
+  CHECK(topics::all("x", topics::Kind::state) == "snet/x/state/+");
+}
+
+TEST_CASE("foreign or malformed topics are not ours") {
+  const char* bad[] = {"", "snet", "snet/a/press", "snet/a/press/", "other/a/press/b",
+                       "snet/a/unknown/b", "snet/a/press/b/extra", "snet//press/b"};
+  for (const char* t : bad) {
+    CAPTURE(t);
+    CHECK_FALSE(topics::parse(t));
+  }
+}

@@ -1,0 +1,95 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+#include "snet/topology.hpp"
+
+using namespace snet;
+
+namespace {
+// The error list of an invalid topology (fails the test if it was accepted).
+std::vector<std::string> errors_of(const std::string& text) {
+  try {
+    (void)parse_topology_text(text);
+  } catch (const TopologyError& e) {
+    return e.errors;
+  }
+  FAIL("topology was accepted: " << text);
+  return {};
+}
+
+bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
+  return std::any_of(errors.begin(), errors.end(),
+                     [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+}
+}  // namespace
+
+TEST_CASE("a valid topology with explicit devices and generated pairs") {
+  const Topology t = parse_topology_text(R"({
+    "name": "demo",
+    "devices": [
+      {"id": "b", "kind": "button", "targets": ["a1", "a2"]},
+      {"id": "a1", "kind": "actuator", "attrs": {"zone": "north"}},
+      {"id": "a2", "kind": "actuator"}
+    ],
+    "pairs": {"count": 2, "button": "btn-", "actuator": "lamp-"}
+  })");
+  CHECK(t.name == "demo");
+  CHECK(t.devices.size() == 7);
+  CHECK(t.targets_of("b") == std::vector<std::string>{"a1", "a2"});
+  CHECK(t.targets_of("btn-2") == std::vector<std::string>{"lamp-2"});
+  CHECK(t.sources_of("a1") == std::vector<std::string>{"b"});
+  CHECK(t.find("a1")->attrs.at("zone") == "north");
+  CHECK(t.find("nope") == nullptr);
+  CHECK(t.targets_of("nope").empty());
+  const auto json = t.to_json();
+  CHECK(json["devices"].size() == 7);
+}
+
+TEST_CASE("validation names every error") {
+  const auto errors = errors_of(R"({
+    "name": "bad/name",
+    "colour": "red",
+    "devices": [
+      {"id": "b1", "kind": "button", "targets": ["ghost"]},
+      {"id": "b2", "kind": "button"},
+      {"id": "b3", "kind": "button", "targets": ["b1"]},
+      {"id": "a1", "kind": "lamp"},
+      {"id": "a1", "kind": "actuator"},
+      {"id": "a2", "kind": "actuator", "size": 3}
+    ]
+  })");
+  CHECK(mentions(errors, "unknown field 'colour'"));
+  CHECK(mentions(errors, "name: 'bad/name'"));
+  CHECK(mentions(errors, "device 'b1': unknown target 'ghost'"));
+  CHECK(mentions(errors, "device 'b2': button without target"));
+  CHECK(mentions(errors, "target 'b1' is a button"));
+  CHECK(mentions(errors, "'kind' is 'lamp'"));
+  CHECK(mentions(errors, "device 'a1': duplicate id"));
+  CHECK(mentions(errors, "unknown field 'size'"));
+}
+
+TEST_CASE("broken files and broker mismatches are explained") {
+  CHECK(mentions(errors_of("{\"name\": "), "not valid JSON"));
+  CHECK(mentions(errors_of(R"({"name":"x","routing":"headers","pairs":1})"), "needs \"broker\""));
+  CHECK(mentions(errors_of(R"({"name":"x","pairs":0})"), "count must be"));
+  try {
+    (void)load_topology("/nonexistent/topology.json");
+    FAIL("loaded a missing file");
+  } catch (const TopologyError& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/topology.json") != std::string::npos);
+  }
+}
+
+TEST_CASE("the shipped example topologies are valid") {
+  for (const char* file : {"topology/single.json", "topology/wiring.json", "topology/campus.json"}) {
+    CAPTURE(file);
+    const Topology t = load_topology(test::source_path(file));
+    CHECK_FALSE(t.buttons().empty());
+  }
+  CHECK(load_topology(test::source_path("topology/single.json")).buttons().size() == 3);
+  CHECK(load_topology(test::source_path("topology/campus.json")).buttons().size() == 1000);
+}
