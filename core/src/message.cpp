@@ -124,6 +124,52 @@ std::string to_json(const StateReport& state) {
   return doc.dump();
 }
 
+PressError parse_press_error(std::string_view payload) {
+  const json doc = parse_object(payload, false);
+  PressError e;
+  e.press_id = get_string(doc, "press_id", false);
+  e.button = get_string(doc, "button", false);
+  e.action = get_string(doc, "action", false);
+  auto it = doc.find("error");
+  if (it == doc.end() || !it->is_string()) {
+    throw BadMessage("missing_field", "field 'error' must be a string");
+  }
+  e.error = it->get<std::string>().substr(0, 1024);
+  e.press_ts = get_micros(doc, "press_ts");
+  e.ts = get_micros(doc, "ts");
+  return e;
+}
+
+std::string to_json(const PressError& e) {
+  json doc = {{"error", e.error}};
+  put_if(doc, "press_id", e.press_id);
+  put_if(doc, "button", e.button);
+  put_if(doc, "action", e.action);
+  put_if(doc, "press_ts", e.press_ts);
+  put_if(doc, "ts", e.ts);
+  return doc.dump();
+}
+
+ServiceStatus parse_status(std::string_view payload) {
+  const json doc = parse_object(payload, false);
+  ServiceStatus s;
+  s.service = get_string(doc, "service", false);
+  s.online = get_bool(doc, "online");
+  s.ts = get_micros(doc, "ts");
+  if (auto it = doc.find("metrics"); it != doc.end() && it->is_object()) {
+    s.metrics_json = it->dump();
+  }
+  return s;
+}
+
+std::string to_json(const ServiceStatus& s) {
+  json doc = {{"service", s.service}, {"online", s.online}};
+  put_if(doc, "ts", s.ts);
+  json metrics = json::parse(s.metrics_json, nullptr, false);
+  if (metrics.is_object()) doc["metrics"] = std::move(metrics);
+  return doc.dump();
+}
+
 std::string new_press_id() {
   // A per-process random prefix (differs across restarts and hosts) and a counter.
   static const std::string prefix = [] {

@@ -5,6 +5,7 @@ namespace snet::topics {
 std::string_view name(Kind kind) {
   switch (kind) {
     case Kind::press: return "press";
+    case Kind::trigger: return "trigger";
     case Kind::cmd: return "cmd";
     case Kind::state: return "state";
     case Kind::status: return "status";
@@ -38,7 +39,7 @@ std::optional<Parsed> parse(std::string_view topic) {
     }
   }
   if (parts[0] != kRoot || parts[1].empty() || parts[3].empty()) return std::nullopt;
-  for (Kind kind : {Kind::press, Kind::cmd, Kind::state, Kind::status, Kind::event}) {
+  for (Kind kind : {Kind::press, Kind::trigger, Kind::cmd, Kind::state, Kind::status, Kind::event}) {
     if (parts[2] == name(kind)) return Parsed{std::string(parts[1]), kind, std::string(parts[3])};
   }
   return std::nullopt;

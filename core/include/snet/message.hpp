@@ -50,6 +50,26 @@ struct StateReport {
   Micros applied_ts = 0;  // actuator applied it
 };
 
+/// A press that could not be carried out (compute error, timeout, unknown button...), published
+/// by the relayer on snet/<topology>/event/<button> so the state service and dashboard show it.
+struct PressError {
+  std::string press_id;
+  std::string button;
+  std::string action;
+  std::string error;
+  Micros press_ts = 0;
+  Micros ts = 0;  // when the error was decided
+};
+
+/// A service's health, published retained on snet/<topology>/status/<service> every few seconds
+/// and replaced by {"online": false} (the MQTT last will) when the service vanishes.
+struct ServiceStatus {
+  std::string service;
+  bool online = false;
+  Micros ts = 0;
+  std::string metrics_json = "{}";  // Metrics::snapshot() of the service, as JSON text
+};
+
 Press parse_press(std::string_view payload);
 std::string to_json(const Press& press);
 
@@ -58,6 +78,12 @@ std::string to_json(const Command& command);
 
 StateReport parse_state(std::string_view payload);
 std::string to_json(const StateReport& state);
+
+PressError parse_press_error(std::string_view payload);
+std::string to_json(const PressError& error);
+
+ServiceStatus parse_status(std::string_view payload);
+std::string to_json(const ServiceStatus& status);
 
 /// Unique enough for press ids across processes and restarts: time, process and a counter.
 std::string new_press_id();

@@ -10,7 +10,11 @@ namespace snet::topics {
 
 inline constexpr std::string_view kRoot = "snet";
 
-enum class Kind { press, cmd, state, status, event };
+// press: a button was pressed (anyone may publish one, e.g. mosquitto_pub)
+// trigger: asks the emulated button device to press itself (dashboard, `snet press`)
+// cmd: relayer -> actuator; state: actuator's reported state (retained)
+// status: a service's health and counters (retained, with a last will); event: press errors
+enum class Kind { press, trigger, cmd, state, status, event };
 
 std::string_view name(Kind kind);
 /// snet/<topology>/<kind>/<device>
