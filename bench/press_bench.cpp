@@ -1,0 +1,364 @@
+// snet-bench: measures the press path against a real broker and real services, and prints
+// numbers and ratios (never pass/fail). Sections:
+//   (a) raw broker baseline: one hop publisher -> broker -> subscriber, QoS 0 and QoS 1
+//   (b) press -> actuator state latency through relayer (builtin compute) and agent
+//   (c) sustained presses/s at QoS 1, and how many were lost
+//   (d) N devices in one agent: time until all are connected, RSS per device
+// By default it starts its own mosquitto on a free port (or uses --broker-url).
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "snet/broker_launcher.hpp"
+#include "snet/bus.hpp"
+#include "snet/clock.hpp"
+#include "snet/flags.hpp"
+#include "snet/log.hpp"
+#include "snet/message.hpp"
+#include "snet/net.hpp"
+#include "snet/process.hpp"
+#include "snet/shutdown.hpp"
+#include "snet/topics.hpp"
+#include "stats.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using snet::bench::Summary;
+
+namespace {
+
+struct Context {
+  std::string broker_url;
+  std::string bin_dir;
+  fs::path work_dir;
+};
+
+void print_latency(const std::string& label, const Summary& s) {
+  std::printf("  %-34s p50 %8.1f us   p99 %8.1f us   max %9.1f us   n=%zu   >40ms: %zu\n",
+              label.c_str(), s.p50_us, s.p99_us, s.max_us, s.count, s.over_40ms);
+}
+
+std::unique_ptr<snet::Bus> connect(const std::string& url, const std::string& id) {
+  snet::BusOptions opt;
+  opt.url = url;
+  opt.client_id = id;
+  return snet::make_bus(opt);
+}
+
+// Waits for a sequence number to arrive: the ping-pong used by (a) and (b).
+class Waiter {
+ public:
+  void arrived(long seq) {
+    {
+      std::lock_guard lock(mutex_);
+      last_ = seq;
+    }
+    cv_.notify_one();
+  }
+  bool wait(long seq, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return last_ >= seq; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  long last_ = -1;
+};
+
+// (a) one hop: publish a sequence number, the subscriber (same process, same clock) receives it.
+Summary raw_hop(const Context& ctx, snet::Qos qos, int count, double* rate) {
+  auto sub = connect(ctx.broker_url, "bench-sub");
+  auto pub = connect(ctx.broker_url, "bench-pub");
+  const std::string topic = "bench/hop/" + std::to_string(static_cast<int>(qos));
+  Waiter waiter;
+  std::vector<std::int64_t> samples;
+  samples.reserve(static_cast<std::size_t>(count));
+  std::atomic<long> received{0};
+  std::atomic<bool> timing{true};
+  sub->on_message([&](const snet::Message& m) {
+    const long seq = std::stol(m.payload.substr(0, m.payload.find(' ')));
+    if (timing) {
+      const auto sent = std::stoll(m.payload.substr(m.payload.find(' ') + 1));
+      samples.push_back(snet::now_us() - sent);
+      waiter.arrived(seq);
+    }
+    ++received;
+  });
+  sub->subscribe(topic, qos);
+  sub->start();
+  pub->start();
+  if (!sub->wait_connected(10s) || !pub->wait_connected(10s)) throw std::runtime_error("connect");
+  for (long i = 0; i < count; ++i) {
+    pub->publish({topic, std::to_string(i) + " " + std::to_string(snet::now_us()), false, {}}, qos);
+    if (!waiter.wait(i, 5s)) throw std::runtime_error("raw hop: message lost");
+  }
+  // Rate: a burst of messages, time until the last arrives.
+  timing = false;
+  received = 0;
+  const long burst = 50'000;
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < burst; ++i) pub->publish({topic, std::to_string(i) + " 0", false, {}}, qos);
+  const auto deadline = start + 30s;
+  while (received < burst && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  *rate = static_cast<double>(received.load()) / secs;
+  pub->stop();
+  sub->stop();
+  return snet::bench::summarize(std::move(samples));
+}
+
+fs::path write_pairs_topology(const Context& ctx, const std::string& name, int pairs) {
+  const fs::path path = ctx.work_dir / (name + ".json");
+  nlohmann::json doc = {{"name", name}, {"pairs", {{"count", pairs}}}};
+  std::ofstream(path) << doc.dump(2);
+  return path;
+}
+
+snet::ChildProcess start_service(const Context& ctx, const std::string& program,
+                                 std::vector<std::string> args, const std::string& log_name) {
+  args.insert(args.begin(), ctx.bin_dir + "/" + program);
+  const std::string log = (ctx.work_dir / (log_name + ".log")).string();
+  return snet::ChildProcess(std::move(args), {{}, log, "=stdout", true});
+}
+
+// Waits until a service's retained status reports a metric at least `want`.
+bool wait_for_metric(const Context& ctx, const std::string& topology, const std::string& service,
+                     const std::string& metric, long want, std::chrono::seconds timeout) {
+  auto bus = connect(ctx.broker_url, "bench-status-" + std::to_string(snet::now_us()));
+  std::mutex mutex;
+  std::condition_variable cv;
+  long seen = -1;
+  bus->on_message([&](const snet::Message& m) {
+    try {
+      const auto status = snet::parse_status(m.payload);
+      const auto metrics = nlohmann::json::parse(status.metrics_json);
+      if (status.online && metrics.contains(metric)) {
+        std::lock_guard lock(mutex);
+        seen = metrics[metric].get<long>();
+        cv.notify_all();
+      }
+    } catch (const std::exception&) {
+      // A foreign payload on the status topic: ignore it.
+    }
+  });
+  bus->subscribe(snet::topics::make(topology, snet::topics::Kind::status, service),
+                 snet::Qos::at_least_once);
+  bus->start();
+  std::unique_lock lock(mutex);
+  return cv.wait_for(lock, timeout, [&] { return seen >= want; });
+}
+
+struct PressPath {
+  snet::ChildProcess relayer, agent;
+};
+
+PressPath start_press_path(const Context& ctx, const std::string& name, int pairs) {
+  const std::string topo = write_pairs_topology(ctx, name, pairs).string();
+  PressPath path;
+  path.relayer = start_service(ctx, "snet-relayer",
+                               {"--broker-url", ctx.broker_url, "--topology", topo}, name + "-relayer");
+  path.agent = start_service(ctx, "snet-agent", {"--broker-url", ctx.broker_url, "--topology", topo},
+                             name + "-agent");
+  if (!wait_for_metric(ctx, name, "agent", "snet_agent_devices_connected", 2L * pairs, 60s)) {
+    throw std::runtime_error("agent devices did not all connect");
+  }
+  if (!wait_for_metric(ctx, name, "relayer", "snet_relayer_presses_total", 0, 30s)) {
+    throw std::runtime_error("relayer did not come up");
+  }
+  return path;
+}
+
+// (b) one press at a time; the time from publishing the press to seeing the actuator's state.
+Summary press_latency(const Context& ctx, int count) {
+  const std::string name = "benchlat";
+  PressPath path = start_press_path(ctx, name, 1);
+  auto bus = connect(ctx.broker_url, "bench-presser");
+  Waiter waiter;
+  std::vector<std::int64_t> samples;
+  samples.reserve(static_cast<std::size_t>(count));
+  std::unordered_map<std::string, std::pair<long, snet::Micros>> pending;
+  std::mutex mutex;
+  bus->on_message([&](const snet::Message& m) {
+    const auto state = snet::parse_state(m.payload);
+    std::lock_guard lock(mutex);
+    auto it = pending.find(state.press_id);
+    if (it == pending.end()) return;
+    samples.push_back(snet::now_us() - it->second.second);
+    const long seq = it->second.first;
+    pending.erase(it);
+    waiter.arrived(seq);
+  });
+  bus->subscribe(snet::topics::all(name, snet::topics::Kind::state), snet::Qos::at_least_once);
+  bus->start();
+  if (!bus->wait_connected(10s)) throw std::runtime_error("connect");
+  const std::string press_topic = snet::topics::make(name, snet::topics::Kind::press, "button-1");
+  for (long i = 0; i < count; ++i) {
+    snet::Press press{"lat-" + std::to_string(i), snet::now_us()};
+    {
+      std::lock_guard lock(mutex);
+      pending[press.id] = {i, press.ts};
+    }
+    bus->publish({press_topic, snet::to_json(press), false, {}}, snet::Qos::at_least_once);
+    if (!waiter.wait(i, 5s)) throw std::runtime_error("press " + press.id + " was not applied");
+  }
+  bus->stop();
+  return snet::bench::summarize(std::move(samples));
+}
+
+// (c) presses as fast as the window allows, spread over many buttons; count what was applied.
+void press_throughput(const Context& ctx, int presses, int pairs) {
+  const std::string name = "benchrate";
+  PressPath path = start_press_path(ctx, name, pairs);
+  auto bus = connect(ctx.broker_url, "bench-blaster");
+  std::atomic<long> applied{0};
+  std::mutex mutex;
+  std::set<std::string> outstanding;
+  bus->on_message([&](const snet::Message& m) {
+    const auto state = snet::parse_state(m.payload);
+    std::lock_guard lock(mutex);
+    if (outstanding.erase(state.press_id) != 0) ++applied;
+  });
+  bus->subscribe(snet::topics::all(name, snet::topics::Kind::state), snet::Qos::at_least_once);
+  bus->start();
+  if (!bus->wait_connected(10s)) throw std::runtime_error("connect");
+  const long window = 5'000;  // presses in flight at most
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < presses; ++i) {
+    const std::string id = "rate-" + std::to_string(i);
+    {
+      std::lock_guard lock(mutex);
+      outstanding.insert(id);
+    }
+    const std::string button = "button-" + std::to_string(i % pairs + 1);
+    bus->publish({snet::topics::make(name, snet::topics::Kind::press, button),
+                  snet::to_json(snet::Press{id, snet::now_us()}), false, {}},
+                 snet::Qos::at_least_once);
+    while (i - applied.load() > window) std::this_thread::sleep_for(100us);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (applied < presses && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("  %ld presses over %d buttons in %.2f s: %.0f presses/s applied, %ld lost\n",
+              applied.load(), pairs, secs, static_cast<double>(applied) / secs,
+              presses - applied.load());
+  bus->stop();
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// (d) one agent hosting `devices` devices: connect time and memory per device.
+void device_scale(const Context& ctx, int devices) {
+  auto measure = [&](int n, double* seconds) {
+    const std::string name = "benchscale" + std::to_string(n);
+    const std::string topo = write_pairs_topology(ctx, name, n / 2).string();
+    const auto start = std::chrono::steady_clock::now();
+    auto agent = start_service(ctx, "snet-agent",
+                               {"--broker-url", ctx.broker_url, "--topology", topo}, name);
+    if (!wait_for_metric(ctx, name, "agent", "snet_agent_devices_connected", n, 120s)) {
+      throw std::runtime_error("not every device connected");
+    }
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return rss_kb(agent.pid());
+  };
+  double small_secs = 0, secs = 0;
+  const long base_kb = measure(2, &small_secs);
+  const long total_kb = measure(devices, &secs);
+  std::printf("  %d devices connected in %.2f s; agent RSS %ld KB = %.1f KB/device "
+              "(%.1f KB/device over a 2-device agent's %ld KB)\n",
+              devices, secs, total_kb, static_cast<double>(total_kb) / devices,
+              static_cast<double>(total_kb - base_kb) / devices, base_kb);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  snet::ShutdownSignal signals;
+  snet::Flags flags("snet-bench", "Measures the press path; prints numbers and ratios.");
+  flags.add("broker-url", "SNET_BROKER_URL", "", "use this broker instead of starting mosquitto")
+      .add("sections", "", "abcd", "which sections to run (a, b, c, d)")
+      .add("hops", "", "5000", "messages timed one by one in (a)")
+      .add("presses", "", "10000", "presses timed one by one in (b)")
+      .add("rate-presses", "", "50000", "presses sent in (c)")
+      .add("rate-buttons", "", "100", "buttons the presses of (c) are spread over")
+      .add("devices", "", "10000", "devices hosted by one agent in (d)")
+      .add("log-level", "SNET_LOG_LEVEL", "warn", "debug, info, warn or error");
+  try {
+    if (!flags.parse(argc, argv)) return 0;
+    snet::log::set_level(snet::log::parse_level(flags.str("log-level")));
+    snet::log::set_component("bench");
+    Context ctx;
+    ctx.bin_dir = snet::self_dir();
+    ctx.work_dir = fs::temp_directory_path() / ("snet-bench-" + std::to_string(::getpid()));
+    fs::create_directories(ctx.work_dir);
+    std::unique_ptr<snet::MosquittoServer> broker;
+    if (flags.str("broker-url").empty()) {
+      snet::MosquittoOptions mo;
+      mo.port = snet::free_port();
+      mo.data_dir = (ctx.work_dir / "mosquitto").string();
+      broker = std::make_unique<snet::MosquittoServer>(mo);
+      ctx.broker_url = broker->url();
+    } else {
+      ctx.broker_url = flags.str("broker-url");
+    }
+    const std::string sections = flags.str("sections");
+    std::printf("snet-bench against %s (%u cores)\n", ctx.broker_url.c_str(),
+                std::thread::hardware_concurrency());
+    Summary qos1;
+    if (sections.find('a') != std::string::npos) {
+      std::printf("(a) raw broker baseline, one hop publisher -> broker -> subscriber\n");
+      double rate0 = 0, rate1 = 0;
+      const int hops = static_cast<int>(flags.integer("hops", 10, 1'000'000));
+      print_latency("QoS 0", raw_hop(ctx, snet::Qos::at_most_once, hops, &rate0));
+      qos1 = raw_hop(ctx, snet::Qos::at_least_once, hops, &rate1);
+      print_latency("QoS 1", qos1);
+      std::printf("  rate: QoS 0 %.0f msg/s, QoS 1 %.0f msg/s\n", rate0, rate1);
+    }
+    if (sections.find('b') != std::string::npos) {
+      std::printf("(b) press -> actuator state, builtin flip_switch (3 broker hops)\n");
+      const Summary s = press_latency(ctx, static_cast<int>(flags.integer("presses", 10, 1'000'000)));
+      print_latency("press -> state", s);
+      if (qos1.count > 0) {
+        std::printf("  ratio to one raw QoS 1 hop: p50 %.2fx, p99 %.2fx (target p50 <= 4x)\n",
+                    s.p50_us / qos1.p50_us, s.p99_us / qos1.p99_us);
+      }
+    }
+    if (sections.find('c') != std::string::npos) {
+      std::printf("(c) sustained presses at QoS 1\n");
+      press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
+                       static_cast<int>(flags.integer("rate-buttons", 1, 50'000)));
+    }
+    if (sections.find('d') != std::string::npos) {
+      std::printf("(d) devices in one agent\n");
+      device_scale(ctx, static_cast<int>(flags.integer("devices", 2, 19'000)));
+    }
+    std::error_code ec;
+    fs::remove_all(ctx.work_dir, ec);
+    return 0;
+  } catch (const snet::UsageError& e) {
+    std::cerr << "snet-bench: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "snet-bench: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Makes a Docker engine available for the compose test: installs docker.io and docker-compose
+# from Debian when missing, starts dockerd in the background when none answers (no systemd
+# here), and makes sure the debian:bookworm-slim base image exists. Exit 0 when Docker is usable.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    docker.io docker-compose debootstrap >/dev/null 2>&1 || exit 1
+fi
+if ! docker info >/dev/null 2>&1; then
+  nohup dockerd >/tmp/serverlessnet-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+fi
+docker info >/dev/null 2>&1 || { echo "docker-engine: dockerd did not start (see /tmp/serverlessnet-dockerd.log)" >&2; exit 1; }
+docker/make-base-image.sh

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Serverlessnet needs on Debian 12 (only the missing packages) and builds it into
+# ./build. Run as root (or with sudo) on a fresh machine; later runs only rebuild.
+#   SNET_BUILD_DIR   build folder (default: build)
+#   SNET_BUILD_TYPE  CMake build type (default: RelWithDebInfo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev nlohmann-json3-dev libsqlite3-dev
+  doctest-dev libboost1.81-dev libcurl4-openssl-dev
+  mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_dir="${SNET_BUILD_DIR:-build}"
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${SNET_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+echo "setup: built into $build_dir/ (try: $build_dir/snet up)"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh Debian 12 machine: installs what is missing, builds,
+# prepares the browser and Docker tests, and runs every test with ctest (labels: unit,
+# integration, browser, compose). Extra arguments go to ctest, e.g. `tools/test.sh -L unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+tools/setup.sh
+
+# Browser tests: Debian's Chromium driven by playwright-core from npm.
+if ! command -v chromium >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+if [ -f tests/browser/package.json ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Compose test: needs a Docker engine; without one it reports itself skipped.
+if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
+
+echo "test: setup took $(( $(date +%s) - started )) s"
+ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --timeout 900 "$@"
+echo "test: total $(( $(date +%s) - started )) s"
