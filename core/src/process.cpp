@@ -57,7 +57,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty command line");
   name_ = argv[0];
   FileActions files;
-  const int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  // No O_CLOEXEC: these descriptors are the child's stdout/stderr and must survive its exec.
+  const int flags = O_WRONLY | O_CREAT | O_APPEND;
   if (!options.stdout_path.empty()) {
     posix_spawn_file_actions_addopen(&files.actions, 1, options.stdout_path.c_str(), flags, 0644);
   }

@@ -1,0 +1,127 @@
+#include "actuator.hpp"
+
+#include "snet/log.hpp"
+#include "snet/topics.hpp"
+
+namespace snet::agents {
+
+std::string sync_topic(const std::string& topology, const std::string& device) {
+  return std::string(topics::kRoot) + "/" + topology + "/sync/" + device;
+}
+
+ActuatorDevice::ActuatorDevice(const DeviceContext& context, std::string id,
+                               std::size_t dedupe_capacity)
+    : EmulatedDevice(context, std::move(id)), applied_(dedupe_capacity) {
+  state_.device = this->id();
+  bus().on_message([this](const Message& message) { on_message(message); });
+  bus().subscribe(topics::make(topology(), topics::Kind::cmd, this->id()), Qos::at_least_once);
+  bus().subscribe(topics::make(topology(), topics::Kind::state, this->id()), Qos::at_least_once);
+  bus().subscribe(sync_topic(topology(), this->id()), Qos::at_least_once);
+}
+
+ActuatorDevice::~ActuatorDevice() {
+  stop();
+  if (restored()) metrics().restored.add(-1);
+}
+
+bool ActuatorDevice::on() const {
+  std::lock_guard lock(mutex_);
+  return state_.on;
+}
+
+bool ActuatorDevice::restored() const {
+  std::lock_guard lock(mutex_);
+  return restored_;
+}
+
+void ActuatorDevice::on_connected() {
+  std::lock_guard lock(mutex_);
+  if (!restored_) {
+    bus().publish(Message{sync_topic(topology(), id()), "", false, {}}, Qos::at_least_once);
+  }
+}
+
+void ActuatorDevice::on_message(const Message& message) {
+  const auto topic = topics::parse(message.topic);
+  if (!topic) {
+    if (message.topic == sync_topic(topology(), id())) finish_restore();
+  } else if (topic->kind == topics::Kind::cmd) {
+    on_command(message);
+  } else if (topic->kind == topics::Kind::state) {
+    on_retained_state(message);
+  }
+}
+
+void ActuatorDevice::on_retained_state(const Message& message) {
+  std::lock_guard lock(mutex_);
+  // After the restore our own reports echo back here: we already know them.
+  if (restored_ || !message.retained || message.payload.empty()) return;
+  try {
+    StateReport report = parse_state(message.payload);
+    report.device = id();
+    if (!report.press_id.empty()) applied_.insert(report.press_id);
+    state_ = std::move(report);
+    found_report_ = true;
+  } catch (const BadMessage& bad) {
+    log::warn(id(), ": unreadable retained state on ", message.topic, " (", bad.what(),
+              "); starting from off");
+  }
+}
+
+void ActuatorDevice::finish_restore() {
+  std::lock_guard lock(mutex_);
+  if (restored_) return;
+  restored_ = true;
+  metrics().restored.add(1);
+  if (!found_report_) {
+    state_.applied_ts = now_us();
+    report();
+  }
+  for (const auto& command : held_) apply(command);
+  held_.clear();
+  held_.shrink_to_fit();
+}
+
+void ActuatorDevice::on_command(const Message& message) {
+  if (message.retained) {
+    // A stale retained command would undo newer presses at every start.
+    return reject(message, "retained", "retained command ignored");
+  }
+  Command command;
+  try {
+    command = parse_command(message.payload);
+    if (command.press_id.empty()) throw BadMessage("missing_field", "field 'press_id' is empty");
+  } catch (const BadMessage& bad) {
+    return reject(message, bad.reason, bad.what());
+  }
+  std::lock_guard lock(mutex_);
+  if (!restored_) {
+    held_.push_back(std::move(command));
+    return;
+  }
+  apply(command);
+}
+
+void ActuatorDevice::apply(const Command& command) {
+  if (!applied_.insert(command.press_id)) {
+    metrics().duplicates.add();
+    log::debug(id(), ": press ", command.press_id, " already applied; ignored");
+    return;
+  }
+  state_.on = command.on;
+  state_.press_id = command.press_id;
+  state_.button = command.button;
+  state_.press_ts = command.press_ts;
+  state_.relay_ts = command.relay_ts;
+  state_.applied_ts = now_us();
+  report();
+  metrics().applied.add();
+}
+
+void ActuatorDevice::report() {
+  bus().publish(
+      Message{topics::make(topology(), topics::Kind::state, id()), to_json(state_), true, {}},
+      Qos::at_least_once);
+}
+
+}  // namespace snet::agents

@@ -1,0 +1,51 @@
+// An emulated actuator (a lamp, a relay). It applies commands from snet/<topology>/cmd/<id>
+// idempotently: a command carries the desired state and its press id, and a press id already
+// applied is ignored. After applying, it reports its state retained (QoS 1) on
+// snet/<topology>/state/<id>, so the state outlives the agent: at start-up the actuator restores
+// itself from that retained report, or publishes an initial "off" report when there is none.
+//
+// Knowing that no retained report exists needs no timeout: after subscribing, the device
+// publishes a marker to its own snet/<topology>/sync/<id>; the broker delivers retained messages
+// right after the subscription, so when the marker arrives every retained report has too.
+// Commands that arrive before that are held and applied afterwards.
+// Thread safety: see EmulatedDevice; on() and restored() may be called from any thread.
+#pragma once
+
+#include <mutex>
+#include <vector>
+
+#include "emulated_device.hpp"
+#include "snet/message.hpp"
+#include "snet/recent_ids.hpp"
+
+namespace snet::agents {
+
+class ActuatorDevice final : public EmulatedDevice {
+ public:
+  ActuatorDevice(const DeviceContext& context, std::string id, std::size_t dedupe_capacity);
+  ~ActuatorDevice() override;
+
+  bool on() const;
+  bool restored() const;
+
+ private:
+  void on_connected() override;
+  void on_message(const Message& message);
+  void on_command(const Message& message);
+  void on_retained_state(const Message& message);
+  void finish_restore();
+  void apply(const Command& command);  // mutex_ held
+  void report();                       // mutex_ held
+
+  mutable std::mutex mutex_;
+  bool restored_ = false;
+  bool found_report_ = false;
+  StateReport state_;
+  std::vector<Command> held_;  // commands that came before the restore finished
+  RecentIds applied_;
+};
+
+/// Private topic an actuator uses as its restore marker.
+std::string sync_topic(const std::string& topology, const std::string& device);
+
+}  // namespace snet::agents

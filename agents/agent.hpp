@@ -1,0 +1,48 @@
+// An agent: hosts some of a topology's devices in one process, each with its own broker
+// connection. Connecting is done in batches (`connect_batch` at a time, each batch waiting until
+// its devices are connected and subscribed) so that thousands of devices do not flood the
+// broker with simultaneous handshakes.
+// Thread safety: construct, start() and destroy on one thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent_metrics.hpp"
+#include "device_network.hpp"
+#include "emulated_device.hpp"
+#include "snet/topology.hpp"
+
+namespace snet::agents {
+
+struct AgentOptions {
+  std::string broker_url = "mqtt://127.0.0.1:1883";
+  std::size_t connect_batch = 64;  // below mosquitto's listen backlog (100): no SYN retries
+  std::chrono::milliseconds batch_timeout{10'000};  // per batch; late devices keep retrying
+  std::size_t dedupe_capacity = 256;                // press ids remembered per actuator
+};
+
+class Agent {
+ public:
+  Agent(const Topology& topology, const std::vector<const Device*>& devices, AgentOptions options,
+        AgentMetrics& metrics);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  /// Starts every device batch by batch. `cancelled` is asked between batches (a signal came).
+  /// Returns how many devices were connected when it finished.
+  std::size_t start(const std::function<bool()>& cancelled = {});
+  std::size_t size() const { return devices_.size(); }
+
+ private:
+  AgentOptions options_;
+  AgentMetrics& metrics_;
+  DeviceNetwork network_;  // before the devices: it outlives their connections
+  std::vector<std::unique_ptr<EmulatedDevice>> devices_;
+};
+
+}  // namespace snet::agents

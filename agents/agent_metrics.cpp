@@ -1,0 +1,25 @@
+#include "agent_metrics.hpp"
+
+namespace snet::agents {
+
+AgentMetrics::AgentMetrics(Metrics& metrics)
+    : registry(metrics),
+      devices(metrics.counter("snet_agent_devices", "Devices hosted by this agent", "", "gauge")),
+      connected(metrics.counter("snet_agent_devices_connected", "Devices connected and subscribed",
+                                "", "gauge")),
+      restored(metrics.counter("snet_agent_actuators_restored",
+                               "Actuators whose state is restored and that apply commands", "",
+                               "gauge")),
+      presses(metrics.counter("snet_agent_presses_total", "Presses published by buttons")),
+      applied(metrics.counter("snet_agent_commands_applied_total", "Commands applied")),
+      duplicates(metrics.counter("snet_agent_duplicates_total",
+                                 "Commands ignored because their press id was already applied")) {
+  for (auto reason : kAgentRejectReasons) rejected(std::string(reason));
+}
+
+Counter& AgentMetrics::rejected(const std::string& reason) {
+  return registry.counter("snet_agent_rejected_total", "Triggers and commands rejected, by reason",
+                          "reason=\"" + reason + "\"");
+}
+
+}  // namespace snet::agents

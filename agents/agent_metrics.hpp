@@ -1,0 +1,29 @@
+// Counters shared by every device an agent hosts (bumped lock-free from the bus threads).
+// Thread safety: all members may be used from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "snet/metrics.hpp"
+
+namespace snet::agents {
+
+/// Reasons a trigger or command is rejected (labels of snet_agent_rejected_total).
+inline constexpr std::string_view kAgentRejectReasons[] = {
+    "retained", "oversized", "malformed_json", "wrong_type", "missing_field"};
+
+struct AgentMetrics {
+  explicit AgentMetrics(Metrics& metrics);
+  Counter& rejected(const std::string& reason);
+
+  Metrics& registry;
+  Counter& devices;     // gauge: devices hosted
+  Counter& connected;   // gauge: devices connected and subscribed right now
+  Counter& restored;    // gauge: actuators that have restored their state
+  Counter& presses;     // presses published by buttons
+  Counter& applied;     // commands applied by actuators
+  Counter& duplicates;  // commands whose press id was already applied
+};
+
+}  // namespace snet::agents

@@ -1,0 +1,377 @@
+#include "device_mqtt_bus.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "mqtt_packets.hpp"
+#include "snet/log.hpp"
+
+namespace snet::agents {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxIncoming = 1 << 20;  // a broker packet beyond this is a protocol error
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::seconds(2);
+
+// One device's connection. Everything but the atomics and the wait runs on the loop thread;
+// async completions hold a shared_ptr, and carry the generation they belong to so that
+// completions of a dropped connection are ignored.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
+      : io_(io),
+        broker_(broker),
+        socket_(io),
+        retry_timer_(io),
+        ping_timer_(io),
+        client_id_(options.client_id),
+        keepalive_(static_cast<std::uint16_t>(options.keepalive.count())),
+        max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))) {
+    if (options.will)
+      will_ = mqtt::Will{options.will->topic, options.will->payload, options.will->retained};
+  }
+
+  MessageHandler handler;
+  std::function<void(bool)> connection_handler;
+
+  void subscribe(std::string filter, int qos) {
+    subscriptions_.emplace_back(std::move(filter), qos);
+    if (session_up_) write(mqtt::encode_subscribe(next_id(), {subscriptions_.back()}));
+  }
+
+  void publish(Message m, int qos, PublishDone done) {
+    if (stopped_) return finish(done, false, "bus stopped");
+    if (inflight_.size() + held_.size() >= max_buffered_) {
+      log::warn("mqtt ", client_id_, ": ", max_buffered_, " messages buffered; dropped one for ",
+                m.topic);
+      return finish(done, false, "buffer full");
+    }
+    const std::uint16_t id = qos > 0 ? next_id() : 0;
+    std::string packet = mqtt::encode_publish(m.topic, m.payload, qos, m.retained, id);
+    if (qos > 0) {
+      if (session_up_) write(packet);
+      inflight_.emplace(id, Outgoing{std::move(packet), std::move(done)});
+    } else if (session_up_) {
+      write(std::move(packet));
+      finish(done, true, "");
+    } else {
+      held_.push_back(std::move(packet));
+      finish(done, true, "");
+    }
+  }
+
+  void connect() {
+    if (stopped_) return;
+    const auto gen = ++generation_;
+    socket_.async_connect(broker_, [self = shared_from_this(), gen](const error_code& ec) {
+      if (gen != self->generation_ || self->stopped_) return;
+      if (ec) return self->drop("connect: " + ec.message());
+      error_code ignored;
+      self->socket_.set_option(tcp::no_delay(true), ignored);
+      self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_));
+      self->read();
+    });
+  }
+
+  void stop(std::function<void()> stopped) {
+    if (stopped_) return stopped();
+    stopped_ = true;
+    retry_timer_.cancel();
+    ping_timer_.cancel();
+    handler = nullptr;
+    connection_handler = nullptr;
+    set_connected(false);
+    if (!socket_.is_open() || !session_up_) {
+      close();
+      return stopped();
+    }
+    // DISCONNECT goes after whatever is queued; the socket closes once it is written.
+    on_flushed_ = std::move(stopped);
+    write(mqtt::encode_disconnect());
+  }
+
+  bool wait_connected(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [this] { return connected_.load(); });
+  }
+  bool connected() const { return connected_; }
+  asio::io_context& io() { return io_; }
+
+ private:
+  struct Outgoing {
+    std::string packet;
+    PublishDone done;
+  };
+
+  static void finish(const PublishDone& done, bool ok, const std::string& error) {
+    if (done) done(ok, error);
+  }
+
+  std::uint16_t next_id() {
+    if (++last_id_ == 0) last_id_ = 1;
+    return last_id_;
+  }
+
+  void set_connected(bool up) {
+    {
+      std::lock_guard lock(mutex_);
+      if (connected_ == up) return;
+      connected_ = up;
+    }
+    cv_.notify_all();
+    if (connection_handler) connection_handler(up);
+  }
+
+  void write(std::string packet) {
+    queued_.push_back(std::move(packet));
+    if (!write_in_flight_) flush();
+  }
+
+  // One write in flight, carrying everything queued so far; the batch lives in the handler, so
+  // a dropped connection's aborted write never points at freed memory.
+  void flush() {
+    write_in_flight_ = true;
+    auto batch = std::make_shared<std::vector<std::string>>(std::move(queued_));
+    queued_.clear();
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(batch->size());
+    for (const auto& p : *batch) buffers.emplace_back(asio::buffer(p));
+    const auto gen = generation_;
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), gen, batch](const error_code& ec, std::size_t) {
+                        if (gen != self->generation_) return;
+                        self->write_in_flight_ = false;
+                        if (ec) return self->drop("write: " + ec.message());
+                        self->last_sent_ = Clock::now();
+                        if (!self->queued_.empty()) return self->flush();
+                        if (self->on_flushed_) {
+                          self->close();
+                          std::exchange(self->on_flushed_, nullptr)();
+                        }
+                      });
+  }
+
+  void read() {
+    const std::size_t used = inbox_.size();
+    inbox_.resize(used + 512);
+    const auto gen = generation_;
+    socket_.async_read_some(
+        asio::buffer(inbox_.data() + used, 512),
+        [self = shared_from_this(), gen, used](const error_code& ec, std::size_t n) {
+          if (gen != self->generation_) return;
+          self->inbox_.resize(used + n);
+          if (ec) return self->drop("read: " + ec.message());
+          self->consume();
+        });
+  }
+
+  void consume() {
+    std::size_t offset = 0;
+    try {
+      while (auto next = mqtt::next_packet(std::string_view(inbox_).substr(offset), kMaxIncoming)) {
+        offset += next->second;
+        const auto gen = generation_;
+        handle(next->first);
+        if (gen != generation_ || stopped_) return;  // the packet ended this connection
+      }
+    } catch (const mqtt::ProtocolError& e) {
+      return drop(std::string("protocol error: ") + e.what());
+    }
+    inbox_.erase(0, offset);
+    read();
+  }
+
+  void handle(const mqtt::Packet& packet) {
+    switch (packet.type) {
+      case mqtt::Type::connack:
+        return on_connack(mqtt::decode_connack(packet));
+      case mqtt::Type::suback:
+        if (mqtt::decode_id(packet) != subscribe_id_) return;
+        if (!mqtt::suback_granted(packet))
+          log::error("mqtt ", client_id_, ": subscription refused");
+        return set_connected(true);
+      case mqtt::Type::publish:
+        return on_publish(mqtt::decode_publish(packet));
+      case mqtt::Type::puback: {
+        auto it = inflight_.find(mqtt::decode_id(packet));
+        if (it == inflight_.end()) return;
+        PublishDone done = std::move(it->second.done);
+        inflight_.erase(it);
+        return finish(done, true, "");
+      }
+      case mqtt::Type::pingresp:
+        ping_outstanding_ = false;
+        return;
+      default:
+        return;  // nothing else is sent to a 3.1.1 client that only uses QoS 0/1
+    }
+  }
+
+  void on_connack(int rc) {
+    if (rc != 0)
+      return drop("broker refused the connection (CONNACK code " + std::to_string(rc) + ")");
+    session_up_ = true;
+    backoff_ = kFirstBackoff;
+    if (subscriptions_.empty()) {
+      set_connected(true);
+    } else {
+      subscribe_id_ = next_id();
+      write(mqtt::encode_subscribe(subscribe_id_, subscriptions_));
+    }
+    for (auto& [id, out] : inflight_) {
+      mqtt::mark_duplicate(out.packet);
+      write(out.packet);
+    }
+    for (auto& packet : held_) write(std::move(packet));
+    held_.clear();
+    schedule_ping();
+  }
+
+  void on_publish(const mqtt::Publish& p) {
+    if (handler) {
+      handler(Message{std::string(p.topic), std::string(p.payload), p.retain, {}});
+    }
+    if (p.qos == 1 && !stopped_) write(mqtt::encode_puback(p.id));
+  }
+
+  void schedule_ping() {
+    if (keepalive_ == 0) return;
+    const auto half = std::chrono::milliseconds(keepalive_ * 500);
+    ping_timer_.expires_after(half);
+    const auto gen = generation_;
+    ping_timer_.async_wait([self = shared_from_this(), gen, half](const error_code& ec) {
+      if (ec || gen != self->generation_ || self->stopped_) return;
+      if (self->ping_outstanding_) return self->drop("no answer to a ping: broker gone");
+      if (Clock::now() - self->last_sent_ >= half) {
+        self->ping_outstanding_ = true;
+        self->write(mqtt::encode_pingreq());
+      }
+      self->schedule_ping();
+    });
+  }
+
+  void close() {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  void drop(const std::string& why) {
+    ++generation_;  // everything in flight for this connection is now stale
+    close();
+    ping_timer_.cancel();
+    inbox_.clear();
+    queued_.clear();
+    write_in_flight_ = false;
+    session_up_ = false;
+    ping_outstanding_ = false;
+    if (stopped_) {
+      if (on_flushed_) std::exchange(on_flushed_, nullptr)();
+      return;
+    }
+    log::debug("mqtt ", client_id_, ": ", why, "; reconnecting in ", backoff_.count(), " ms");
+    set_connected(false);
+    retry_timer_.expires_after(backoff_);
+    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, kMaxBackoff);
+    retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec) self->connect();
+    });
+  }
+
+  asio::io_context& io_;
+  tcp::endpoint broker_;
+  tcp::socket socket_;
+  asio::steady_timer retry_timer_, ping_timer_;
+  std::string client_id_;
+  std::optional<mqtt::Will> will_;
+  std::uint16_t keepalive_;
+  std::size_t max_buffered_;
+  std::vector<std::pair<std::string, int>> subscriptions_;
+  std::string inbox_;
+  std::vector<std::string> queued_;             // waiting for the write in flight to finish
+  std::map<std::uint16_t, Outgoing> inflight_;  // QoS 1 awaiting PUBACK
+  std::vector<std::string> held_;               // QoS 0 published while disconnected
+  std::function<void()> on_flushed_;            // stop(): close once everything is written
+  std::uint64_t generation_ = 0;
+  std::uint16_t last_id_ = 0, subscribe_id_ = 0;
+  bool session_up_ = false, ping_outstanding_ = false, stopped_ = false;
+  bool write_in_flight_ = false;
+  std::chrono::milliseconds backoff_ = kFirstBackoff;
+  Clock::time_point last_sent_ = Clock::now();
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::atomic<bool> connected_{false};
+};
+
+class DeviceMqttBus final : public Bus {
+ public:
+  DeviceMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
+      : connection_(std::make_shared<Connection>(io, broker, options)) {}
+  ~DeviceMqttBus() override { stop(); }
+
+  void on_message(MessageHandler handler) override { connection_->handler = std::move(handler); }
+  void on_connection_change(std::function<void(bool)> handler) override {
+    connection_->connection_handler = std::move(handler);
+  }
+  void subscribe(const std::string& filter, Qos qos) override {
+    run([filter, qos](Connection& c) { c.subscribe(filter, static_cast<int>(qos)); });
+  }
+  void publish(Message message, Qos qos, PublishDone done) override {
+    run([m = std::move(message), qos, d = std::move(done)](Connection& c) mutable {
+      c.publish(std::move(m), static_cast<int>(qos), std::move(d));
+    });
+  }
+  void start() override {
+    started_ = true;
+    run([](Connection& c) { c.connect(); });
+  }
+  bool wait_connected(std::chrono::milliseconds timeout) override {
+    return connection_->wait_connected(timeout);
+  }
+  bool connected() const override { return connection_->connected(); }
+
+  void stop() override {
+    if (stopping_.exchange(true)) return;
+    auto done = std::make_shared<std::promise<void>>();
+    auto stopped = done->get_future();
+    run([done](Connection& c) { c.stop([done] { done->set_value(); }); });
+    // Handlers run on the loop thread; waiting there would wait for ourselves.
+    if (!connection_->io().get_executor().running_in_this_thread()) {
+      stopped.wait_for(std::chrono::seconds(1));
+    }
+  }
+
+ private:
+  // Runs `fn` on the loop thread, in call order.
+  template <typename Fn>
+  void run(Fn&& fn) {
+    asio::post(connection_->io(),
+               [c = connection_, fn = std::forward<Fn>(fn)]() mutable { fn(*c); });
+  }
+
+  std::shared_ptr<Connection> connection_;
+  std::atomic<bool> started_{false}, stopping_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Bus> make_device_mqtt_bus(asio::io_context& io, tcp::endpoint broker,
+                                          const BusOptions& options) {
+  return std::make_unique<DeviceMqttBus>(io, broker, options);
+}
+
+}  // namespace snet::agents

@@ -1,0 +1,58 @@
+#include "device_network.hpp"
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "device_mqtt_bus.hpp"
+#include "snet/net.hpp"
+
+namespace snet::agents {
+namespace asio = boost::asio;
+
+struct DeviceNetwork::Loop {
+  asio::io_context io{1};  // one thread: handlers never run concurrently
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
+  std::thread thread{[this] { io.run(); }};
+  std::mutex mutex;
+  std::map<std::string, asio::ip::tcp::endpoint> resolved;  // host:port -> endpoint
+};
+
+DeviceNetwork::DeviceNetwork() : loop_(std::make_unique<Loop>()) {}
+
+DeviceNetwork::~DeviceNetwork() {
+  // Every bus is stopped by now; let their last completions run, then end the loop.
+  loop_->work.reset();
+  loop_->io.stop();
+  loop_->thread.join();
+}
+
+std::unique_ptr<Bus> DeviceNetwork::make_bus(const BusOptions& options) {
+  const HostPort url = parse_url(options.url, 1883);
+  if (url.scheme != "mqtt" && url.scheme != "tcp") return snet::make_bus(options);
+  const std::string key = url.host + ":" + std::to_string(url.port);
+  asio::ip::tcp::endpoint endpoint;
+  {
+    std::lock_guard lock(loop_->mutex);
+    auto it = loop_->resolved.find(key);
+    if (it == loop_->resolved.end()) {
+      // Resolved once per broker, not once per device.
+      asio::ip::tcp::resolver resolver(loop_->io);
+      boost::system::error_code ec;
+      auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+      if (ec || results.empty()) {
+        throw std::invalid_argument("broker URL '" + options.url + "': cannot resolve host '" +
+                                    url.host + "'");
+      }
+      it = loop_->resolved.emplace(key, results.begin()->endpoint()).first;
+    }
+    endpoint = it->second;
+  }
+  return make_device_mqtt_bus(loop_->io, endpoint, options);
+}
+
+}  // namespace snet::agents

@@ -1,0 +1,32 @@
+#include "emulated_device.hpp"
+
+#include "snet/log.hpp"
+
+namespace snet::agents {
+
+EmulatedDevice::EmulatedDevice(const DeviceContext& context, std::string id)
+    : id_(std::move(id)), topology_(context.topology), metrics_(context.metrics) {
+  BusOptions options;
+  options.url = context.broker_url;
+  options.client_id = "snet-" + topology_ + "-" + id_;
+  bus_ = context.network.make_bus(options);
+  bus_->on_connection_change([this](bool up) {
+    metrics_.connected.add(up ? 1 : -1);
+    if (up) on_connected();
+  });
+}
+
+// Stop first: no handler may run into a half-destroyed subclass.
+EmulatedDevice::~EmulatedDevice() {
+  const bool was_connected = bus_->connected();
+  bus_->stop();
+  if (was_connected) metrics_.connected.add(-1);
+}
+
+void EmulatedDevice::reject(const Message& message, const std::string& reason,
+                            const std::string& why) {
+  metrics_.rejected(reason).add();
+  log::warn(id_, ": rejected message on ", message.topic, ": ", reason, ": ", why);
+}
+
+}  // namespace snet::agents

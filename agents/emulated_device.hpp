@@ -1,0 +1,53 @@
+// What every emulated device has: an id and its own broker connection, with client id
+// snet-<topology>-<device>, that reconnects and re-subscribes by itself (see snet::Bus).
+// Subclasses subscribe in their constructor and handle messages on the bus thread, never blocking.
+// Thread safety: start() and the waits from one thread; handlers run on the bus thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "agent_metrics.hpp"
+#include "device_network.hpp"
+#include "snet/bus.hpp"
+
+namespace snet::agents {
+
+struct DeviceContext {
+  DeviceNetwork& network;  // carries the device's connection
+  std::string broker_url;
+  std::string topology;  // the topology's name (part of every topic)
+  AgentMetrics& metrics;
+};
+
+class EmulatedDevice {
+ public:
+  virtual ~EmulatedDevice();
+  EmulatedDevice(const EmulatedDevice&) = delete;
+  EmulatedDevice& operator=(const EmulatedDevice&) = delete;
+
+  const std::string& id() const { return id_; }
+  void start() { bus_->start(); }
+  bool wait_connected(std::chrono::milliseconds timeout) { return bus_->wait_connected(timeout); }
+  bool connected() const { return bus_->connected(); }
+  void stop() { bus_->stop(); }
+
+ protected:
+  EmulatedDevice(const DeviceContext& context, std::string id);
+  Bus& bus() { return *bus_; }
+  const std::string& topology() const { return topology_; }
+  AgentMetrics& metrics() { return metrics_; }
+  /// Called on the bus thread after every (re)connect, once subscriptions are made.
+  virtual void on_connected() {}
+  /// Counts and logs a message the device will not act on.
+  void reject(const Message& message, const std::string& reason, const std::string& why);
+
+ private:
+  std::string id_;
+  std::string topology_;
+  AgentMetrics& metrics_;
+  std::unique_ptr<Bus> bus_;
+};
+
+}  // namespace snet::agents

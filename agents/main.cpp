@@ -1,0 +1,90 @@
+// snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp).
+#include <iostream>
+
+#include "agent.hpp"
+#include "device_selection.hpp"
+#include "snet/flags.hpp"
+#include "snet/log.hpp"
+#include "snet/open_files.hpp"
+#include "snet/shutdown.hpp"
+#include "snet/status.hpp"
+#include "snet/topology.hpp"
+
+using namespace snet;
+
+int main(int argc, char** argv) {
+  ShutdownSignal shutdown;
+  Flags flags("snet-agent", "Hosts a topology's emulated devices, each its own MQTT client.");
+  flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
+      .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
+      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
+      .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
+      .add("kinds", "SNET_KINDS", "all", "all, buttons or actuators")
+      .add("name", "SNET_AGENT_NAME", "agent", "service name for the status topic")
+      .add("connect-batch", "SNET_CONNECT_BATCH", "64",
+           "devices connecting at once (mosquitto's listen backlog is 100)")
+      .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
+           "how often the status and metrics are published");
+  agents::AgentOptions options;
+  std::chrono::milliseconds status_interval{};
+  try {
+    if (!flags.parse(argc, argv)) return 0;
+    log::set_level(log::parse_level(flags.str("log-level")));
+    options.broker_url = flags.str("broker-url");
+    options.connect_batch = static_cast<std::size_t>(flags.integer("connect-batch", 1, 100'000));
+    status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
+  } catch (const std::exception& e) {
+    std::cerr << "snet-agent: " << e.what() << "\n";
+    return 2;
+  }
+  const std::string name = flags.str("name");
+  log::set_component(name);
+  Topology topology;
+  std::vector<const Device*> devices;
+  try {
+    topology = load_topology(flags.str("topology"));
+    devices = agents::select_devices(topology, flags.str("devices"), flags.str("kinds"));
+  } catch (const TopologyError& e) {
+    log::error(e.what());
+    return 1;
+  } catch (const UsageError& e) {
+    std::cerr << "snet-agent: " << e.what() << "\n";
+    return 2;
+  }
+  const long open_files = raise_open_file_limit();
+  if (open_files >= 0 && static_cast<std::size_t>(open_files) < devices.size() + 64) {
+    log::warn("open-file limit ", open_files, " is below the ", devices.size(),
+              " connections needed; raise the hard limit (ulimit -Hn)");
+  }
+
+  BusOptions bus_options;
+  bus_options.url = options.broker_url;
+  bus_options.client_id = "snet-" + topology.name + "-" + name;
+  bus_options.will = status_will(topology.name, name);
+  std::unique_ptr<Bus> status_bus;
+  try {
+    status_bus = make_bus(bus_options);
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return 2;
+  }
+  status_bus->start();
+  Metrics metrics;
+  agents::AgentMetrics agent_metrics(metrics);
+  {
+    agents::Agent agent(topology, devices, options, agent_metrics);
+    log::info("topology '", topology.name, "': hosting ", agent.size(), " devices on ",
+              options.broker_url);
+    bool stop = false;
+    agent.start(
+        [&] { return stop = stop || shutdown.wait_for(std::chrono::milliseconds(0)) != 0; });
+    if (!stop) {
+      // Online only after the devices are up: `snet up` waits for this.
+      StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
+      const int sig = shutdown.wait();
+      log::info("signal ", sig, ": shutting down");
+    }
+  }
+  status_bus->stop();
+  return 0;
+}

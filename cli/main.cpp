@@ -1,0 +1,37 @@
+// snet: the command-line front end (validate, press, up).
+#include <cstring>
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: snet COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  validate FILE...   check topology files; prints every error, or OK with a summary\n"
+    "  press BUTTON       press an emulated button (--direct: publish the press itself)\n"
+    "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
+    "\n"
+    "`snet COMMAND --help` lists a command's flags.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 ||
+      std::strcmp(command, "help") == 0) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (std::strcmp(command, "validate") == 0) return snet::cli::validate_command(argc, argv, 2);
+  if (std::strcmp(command, "press") == 0) return snet::cli::press_command(argc, argv, 2);
+  if (std::strcmp(command, "up") == 0) return snet::cli::up_command(argc, argv, 2);
+  std::cerr << "snet: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,76 @@
+// snet-relayer: presses in, commands out (see relayer.hpp).
+#include <iostream>
+
+#include "backends.hpp"
+#include "relayer.hpp"
+#include "snet/bus.hpp"
+#include "snet/flags.hpp"
+#include "snet/log.hpp"
+#include "snet/shutdown.hpp"
+#include "snet/status.hpp"
+#include "snet/topology.hpp"
+
+using namespace snet;
+
+int main(int argc, char** argv) {
+  ShutdownSignal shutdown;
+  Flags flags("snet-relayer", "Subscribes to presses, asks the compute, commands the actuators.");
+  flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
+      .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
+      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
+      .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe")
+      .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
+           "how often the status and metrics are published");
+  relayer::add_backend_flags(flags);
+  Metrics metrics;  // first: the backends count into it
+  Topology topology;
+  relayer::ComputeBackends backends;
+  relayer::RelayerOptions options;
+  std::chrono::milliseconds status_interval{};
+  try {
+    if (!flags.parse(argc, argv)) return 0;
+    log::set_level(log::parse_level(flags.str("log-level")));
+    options.dedupe_capacity =
+        static_cast<std::size_t>(flags.integer("dedupe-window", 1, 100'000'000));
+    status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
+    backends = relayer::make_backends(flags, metrics);
+  } catch (const std::exception& e) {
+    std::cerr << "snet-relayer: " << e.what() << "\n";
+    return 2;
+  }
+  log::set_component("relayer");
+  try {
+    topology = load_topology(flags.str("topology"));
+  } catch (const TopologyError& e) {
+    log::error(e.what());
+    return 1;
+  }
+
+  BusOptions bus_options;
+  bus_options.url = flags.str("broker-url");
+  bus_options.client_id = "snet-" + topology.name + "-relayer";
+  bus_options.will = status_will(topology.name, "relayer");
+  std::unique_ptr<Bus> bus;
+  try {
+    bus = make_bus(bus_options);
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return 2;
+  }
+  relayer::Relayer relayer(*bus, topology, std::move(backends), metrics, options);
+  bus->start();
+  log::info("topology '", topology.name, "' (", topology.buttons().size(), " buttons), broker ",
+            bus_options.url, ": connecting");
+  // Online only once connected and subscribed; a signal meanwhile still ends us promptly.
+  while (!bus->wait_connected(std::chrono::milliseconds(200))) {
+    if (shutdown.wait_for(std::chrono::milliseconds(0)) != 0) return 0;
+  }
+  log::info("connected and subscribed");
+  {
+    StatusReporter status(*bus, topology.name, "relayer", metrics, status_interval);
+    const int sig = shutdown.wait();
+    log::info("signal ", sig, ": shutting down (", relayer.in_flight(), " invocations in flight)");
+  }
+  bus->stop();
+  return 0;
+}

@@ -1,0 +1,148 @@
+#include "relayer.hpp"
+
+#include <algorithm>
+
+#include "press_intake.hpp"
+#include "snet/log.hpp"
+#include "snet/message.hpp"
+#include "snet/topics.hpp"
+
+namespace snet::relayer {
+
+Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, Metrics& metrics,
+                 RelayerOptions options)
+    : bus_(bus),
+      topology_(topology),
+      metrics_(metrics),
+      presses_(metrics.counter("snet_relayer_presses_total", "Presses accepted (after dedupe)")),
+      duplicates_(metrics.counter("snet_relayer_duplicates_total",
+                                  "Presses dropped because their id was already applied")),
+      commands_(metrics.counter("snet_relayer_commands_total", "Commands published")),
+      press_errors_(metrics.counter("snet_relayer_press_errors_total",
+                                    "Presses that failed (compute error, no targets)")),
+      in_flight_(
+          metrics.counter("snet_relayer_in_flight", "Compute invocations in flight", "", "gauge")),
+      connected_(metrics.counter("snet_relayer_connected",
+                                 "1 while connected to the broker and subscribed", "", "gauge")),
+      seen_presses_(options.dedupe_capacity),
+      backends_(std::move(backends)) {
+  for (auto reason : kPressRejectReasons) rejected(std::string(reason));
+  for (const Device* button : topology_.buttons()) {
+    if (backends_.find(button->compute.backend) == nullptr) {
+      log::warn("button '", button->id, "' uses compute backend '", button->compute.backend,
+                "', which this relayer does not have: its presses will fail");
+    }
+  }
+  bus_.on_message([this](const Message& message) { handle(message); });
+  bus_.on_connection_change([this](bool up) { connected_.set(up ? 1 : 0); });
+  bus_.subscribe(topics::all(topology_.name, topics::Kind::state), Qos::at_least_once);
+  bus_.subscribe(topics::all(topology_.name, topics::Kind::press), Qos::at_least_once);
+}
+
+Counter& Relayer::rejected(const std::string& reason) {
+  return metrics_.counter("snet_relayer_rejected_total", "Presses rejected, by reason",
+                          "reason=\"" + reason + "\"");
+}
+
+void Relayer::handle(const Message& message) {
+  const auto topic = topics::parse(message.topic);
+  if (!topic || topic->topology != topology_.name) return;
+  if (topic->kind == topics::Kind::press) on_press(message, topic->device);
+  if (topic->kind == topics::Kind::state) on_state(message, topic->device);
+}
+
+void Relayer::on_press(const Message& message, const std::string& button) {
+  AcceptedPress accepted;
+  try {
+    accepted = accept_press(topology_, button, message);
+  } catch (const BadMessage& bad) {
+    rejected(bad.reason).add();
+    log::warn("rejected press on ", message.topic, ": ", bad.reason, ": ", bad.what());
+    return;
+  }
+  {
+    std::lock_guard lock(dedupe_mutex_);
+    if (!seen_presses_.insert(accepted.press.id)) {
+      duplicates_.add();
+      log::info("press ", accepted.press.id, " on ", button, " already applied; ignored");
+      return;
+    }
+  }
+  presses_.add();
+  const Device& device = *accepted.button;
+  PressContext press{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
+                     device.targets};
+  Compute* compute = backends_.find(device.compute.backend);
+  if (compute == nullptr) {
+    fail(press, "compute backend '" + device.compute.backend + "' is not available");
+    return;
+  }
+  ComputeRequest request;
+  request.topology = topology_.name;
+  request.button = device.id;
+  request.action = device.compute.action;
+  request.press_id = press.press_id;
+  request.press_ts = press.press_ts;
+  request.button_attrs = device.attrs;
+  for (const auto& id : device.targets) {
+    TargetInfo info{id, states_.get(id), {}};
+    if (const Device* target = topology_.find(id)) info.attrs = target->attrs;
+    request.targets.push_back(std::move(info));
+  }
+  in_flight_.add(1);
+  compute->invoke(std::move(request), [this, press = std::move(press)](ComputeResult result) {
+    in_flight_.add(-1);
+    on_result(press, std::move(result));
+  });
+}
+
+void Relayer::on_result(const PressContext& press, ComputeResult result) {
+  if (!result.error.empty()) return fail(press, result.error);
+  if (result.commands.empty())
+    return fail(press, "action '" + press.action + "' commanded no target");
+  std::string strangers;
+  const Micros relay_ts = now_us();
+  for (const auto& [target, on] : result.commands) {
+    if (std::find(press.targets.begin(), press.targets.end(), target) == press.targets.end()) {
+      strangers += (strangers.empty() ? "'" : ", '") + target + "'";
+      continue;
+    }
+    states_.commanded(target, on, press.press_id);
+    const Command command{on, press.press_id, press.button, press.press_ts, relay_ts};
+    bus_.publish(
+        Message{
+            topics::make(topology_.name, topics::Kind::cmd, target), to_json(command), false, {}},
+        Qos::at_least_once);
+    commands_.add();
+  }
+  if (!strangers.empty()) {
+    fail(press, "action '" + press.action + "' commanded " + strangers +
+                    ", which are not targets of this button (ignored)");
+  }
+}
+
+void Relayer::fail(const PressContext& press, const std::string& error) {
+  press_errors_.add();
+  log::warn("press ", press.press_id, " on ", press.button, " failed: ", error);
+  const PressError event{press.press_id, press.button,   press.action,
+                         error,          press.press_ts, now_us()};
+  bus_.publish(Message{topics::make(topology_.name, topics::Kind::event, press.button),
+                       to_json(event),
+                       false,
+                       {}},
+               Qos::at_least_once);
+}
+
+void Relayer::on_state(const Message& message, const std::string& actuator) {
+  const Device* device = topology_.find(actuator);
+  if (device == nullptr || device->kind != DeviceKind::actuator) return;
+  try {
+    const StateReport report = parse_state(message.payload);
+    states_.reported(actuator, report.on, report.press_id);
+  } catch (const BadMessage& bad) {
+    // Not ours to reject (the state service counts bad reports); just do not trust it.
+    log::debug("ignored state report on ", message.topic, ": ", bad.what());
+  }
+}
+
+}  // namespace snet::relayer

@@ -1,0 +1,72 @@
+// The relayer: turns presses into commands. For each press on snet/<topology>/press/<button> it
+// checks the press (press_intake.hpp), drops a press id it has already seen, asks the button's
+// compute backend for the targets' desired states, and publishes one Command per target on
+// snet/<topology>/cmd/<actuator>. A failed press becomes a PressError on
+// snet/<topology>/event/<button>. Nothing here blocks: a backend answers through a callback, so
+// any number of invocations may be in flight.
+//
+// Lifetime: construct before bus.start() (it installs the bus's message handler) and stop the bus
+// before destroying the relayer. Each backend must have finished or dropped its pending callbacks
+// when it is destroyed (the relayer owns the backends and destroys them first).
+// Thread safety: the message handler runs on the bus thread; compute callbacks on any thread.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "compute_backends.hpp"
+#include "snet/bus.hpp"
+#include "snet/metrics.hpp"
+#include "snet/recent_ids.hpp"
+#include "snet/topology.hpp"
+#include "state_tracker.hpp"
+
+namespace snet::relayer {
+
+struct RelayerOptions {
+  std::size_t dedupe_capacity = 100'000;  // press ids remembered for duplicate detection
+};
+
+class Relayer {
+ public:
+  Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, Metrics& metrics,
+          RelayerOptions options = {});
+  Relayer(const Relayer&) = delete;
+  Relayer& operator=(const Relayer&) = delete;
+
+  /// Handles one message from the bus (a press or an actuator's state report).
+  void handle(const Message& message);
+  /// Invocations started but not answered yet.
+  std::int64_t in_flight() const { return in_flight_.value(); }
+
+ private:
+  struct PressContext {
+    std::string button;
+    std::string action;
+    std::string press_id;
+    Micros press_ts = 0;
+    std::vector<std::string> targets;
+  };
+  void on_press(const Message& message, const std::string& button);
+  void on_state(const Message& message, const std::string& actuator);
+  void on_result(const PressContext& press, ComputeResult result);
+  void fail(const PressContext& press, const std::string& error);
+  Counter& rejected(const std::string& reason);
+
+  Bus& bus_;
+  const Topology& topology_;
+  Metrics& metrics_;
+  Counter& presses_;
+  Counter& duplicates_;
+  Counter& commands_;
+  Counter& press_errors_;
+  Counter& in_flight_;
+  Counter& connected_;
+  StateTracker states_;
+  std::mutex dedupe_mutex_;
+  RecentIds seen_presses_;
+  ComputeBackends backends_;  // last: destroyed first, while what its callbacks use still lives
+};
+
+}  // namespace snet::relayer

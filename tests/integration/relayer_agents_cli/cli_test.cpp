@@ -1,0 +1,218 @@
+// The `snet` command line as a person uses it: validate, press, up (and Ctrl-C / SIGTERM).
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "press_path_fixture.hpp"
+#include "snet/net.hpp"
+
+using namespace snet;
+using namespace snet::test;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string output;
+};
+
+// Runs `snet args...` to completion (bounded), with stdout and stderr captured together.
+Run run_snet(std::vector<std::string> args, std::chrono::milliseconds timeout = 20s) {
+  TempDir dir("snet-cli");
+  const std::string out = dir.path() + "/out.txt";
+  args.insert(args.begin(), built_program("snet"));
+  ChildProcess child(args, ChildProcess::Options{{}, out, "=stdout", true});
+  Run run;
+  if (child.wait_for(timeout) && child.exit_status() && WIFEXITED(*child.exit_status())) {
+    run.status = WEXITSTATUS(*child.exit_status());
+  }
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  run.output = text.str();
+  return run;
+}
+
+std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+bool alive(pid_t pid) {
+  // A zombie still has /proc/<pid>; only a reaped process is truly gone.
+  return std::filesystem::exists("/proc/" + std::to_string(pid));
+}
+
+// Direct children of `parent`, from /proc/<pid>/stat (field 4 is the parent pid).
+std::map<pid_t, std::string> children_of(pid_t parent) {
+  std::map<pid_t, std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) out[std::stoi(name)] = line.substr(open + 1, close - open - 1);
+  }
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("snet validate prints OK with a summary for good files and every error for broken ones") {
+  auto good = run_snet(
+      {"validate", source_path("topology/single.json"), source_path("topology/wiring.json")});
+  CHECK(good.status == 0);
+  CHECK(good.output.find("OK: single, 3 buttons, 3 actuators") != std::string::npos);
+  CHECK(good.output.find("OK: wiring, 3 buttons, 4 actuators") != std::string::npos);
+
+  TempDir dir;
+  const std::string broken = write_file(dir, "broken.json", R"({
+    "name": "broken", "colour": "red",
+    "devices": [
+      {"id": "b1", "kind": "button", "targets": ["ghost"]},
+      {"id": "b2", "kind": "button"},
+      {"id": "a1", "kind": "actuator"},
+      {"id": "a1", "kind": "actuator"},
+      {"id": "x", "kind": "lamp"}
+    ]})");
+  auto bad = run_snet({"validate", broken});
+  CHECK(bad.status == 1);
+  for (const char* expected :
+       {"FAILED: ", "unknown field 'colour'", "device 'b1': unknown target 'ghost'",
+        "device 'b2': button without target", "device 'a1': duplicate id",
+        "field 'kind' is 'lamp', expected one of: button, actuator"}) {
+    CHECK_MESSAGE(bad.output.find(expected) != std::string::npos, expected, "\n", bad.output);
+  }
+
+  auto not_json = run_snet({"validate", write_file(dir, "nojson.json", "{\"name\": ")});
+  CHECK(not_json.status == 1);
+  CHECK(not_json.output.find("not valid JSON") != std::string::npos);
+  auto missing = run_snet({"validate", dir.path() + "/absent.json"});
+  CHECK(missing.status == 1);
+  CHECK(missing.output.find("cannot open") != std::string::npos);
+}
+
+TEST_CASE("snet reports usage errors with exit code 2") {
+  CHECK(run_snet({}).status == 2);
+  auto unknown = run_snet({"frobnicate"});
+  CHECK(unknown.status == 2);
+  CHECK(unknown.output.find("unknown command 'frobnicate'") != std::string::npos);
+  auto flag = run_snet({"up", "--no-such-flag"});
+  CHECK(flag.status == 2);
+  CHECK(flag.output.find("--no-such-flag") != std::string::npos);
+  CHECK(run_snet({"validate"}).status == 2);
+  CHECK(run_snet({"press"}).status == 2);
+}
+
+TEST_CASE("snet press triggers the button, or publishes the press itself with --direct") {
+  PressPath path("topology/single.json", "single");
+  path.start_all();
+  auto pressed = run_snet(
+      {"press", "button-1", "--topology", path.topology_path, "--broker-url", path.broker.url()});
+  REQUIRE_MESSAGE(pressed.status == 0, pressed.output);
+  const std::string id = pressed.output.substr(0, pressed.output.find('\n'));
+  REQUIRE(path.recorder.wait_for(path.topic("trigger", "button-1"), id));
+  auto state = path.wait_state("actuator-1", id);
+  REQUIRE_MESSAGE(state, path.logs());
+  CHECK(state->on);
+
+  auto direct = run_snet({"press", "button-1", "--direct", "--id", "direct-1", "--topology",
+                          path.topology_path, "--broker-url", path.broker.url()});
+  REQUIRE_MESSAGE(direct.status == 0, direct.output);
+  CHECK(direct.output == "direct-1\n");
+  auto flipped = path.wait_state("actuator-1", "direct-1");
+  REQUIRE(flipped);
+  CHECK_FALSE(flipped->on);
+
+  auto unknown = run_snet(
+      {"press", "button-9", "--topology", path.topology_path, "--broker-url", path.broker.url()});
+  CHECK(unknown.status == 1);
+  CHECK(unknown.output.find("'button-9' is not a button") != std::string::npos);
+}
+
+TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no process behind") {
+  REQUIRE_MESSAGE(std::filesystem::exists(built_program("snet-state")),
+                  "snet-state is not built: build it to run this test");
+  TempDir data("snet-up");
+  const int mqtt_port = free_port();
+  const int http_port = free_port();
+  const std::string log_path = data.path() + "/snet-up.out";
+  ChildProcess up({built_program("snet"), "up", source_path("topology/single.json"), "--mqtt-port",
+                   std::to_string(mqtt_port), "--http-port", std::to_string(http_port),
+                   "--data-dir", data.path() + "/data"},
+                  ChildProcess::Options{{}, log_path, "=stdout", true});
+  REQUIRE_MESSAGE(
+      eventually(
+          [&] { return read_text(log_path).find("Serverlessnet is up") != std::string::npos; },
+          60s),
+      read_text(log_path));
+  CHECK(read_text(log_path).find("http://127.0.0.1:" + std::to_string(http_port) + "/") !=
+        std::string::npos);
+
+  const auto children = children_of(up.pid());
+  std::set<std::string> names;
+  for (const auto& [pid, name] : children) names.insert(name);
+  CHECK(names == std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state"});
+
+  // The stack works: a press by hand reaches an actuator, and the state service answers.
+  Recorder recorder("mqtt://127.0.0.1:" + std::to_string(mqtt_port), {"snet/single/state/+"});
+  REQUIRE(mosquitto_pub(mqtt_port, "snet/single/press/button-1", R"({"id":"up-1"})") == 0);
+  CHECK(recorder.wait_for("snet/single/state/actuator-1", "up-1"));
+  CHECK(http_request("GET", http_port, "/healthz").status == 200);
+
+  up.signal(SIGTERM);
+  REQUIRE(up.wait_for(30s));
+  REQUIRE(up.exit_status());
+  CHECK(WIFEXITED(*up.exit_status()));
+  CHECK(WEXITSTATUS(*up.exit_status()) == 0);
+  for (const auto& [pid, name] : children) CHECK_MESSAGE(!alive(pid), name, " is still alive");
+  CHECK(children_of(up.pid()).empty());
+}
+
+TEST_CASE("snet up names a service that dies, stops the rest and exits 1") {
+  REQUIRE_MESSAGE(std::filesystem::exists(built_program("snet-state")),
+                  "snet-state is not built: build it to run this test");
+  TempDir data("snet-up");
+  const std::string log_path = data.path() + "/snet-up.out";
+  ChildProcess up(
+      {built_program("snet"), "up", "single", "--mqtt-port", std::to_string(free_port()),
+       "--http-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
+      ChildProcess::Options{{}, log_path, "=stdout", true});
+  REQUIRE_MESSAGE(
+      eventually(
+          [&] { return read_text(log_path).find("Serverlessnet is up") != std::string::npos; },
+          60s),
+      read_text(log_path));
+  const auto children = children_of(up.pid());
+  pid_t relayer = 0;
+  for (const auto& [pid, name] : children) {
+    if (name == "snet-relayer") relayer = pid;
+  }
+  REQUIRE(relayer > 0);
+  ::kill(relayer, SIGKILL);
+  REQUIRE(up.wait_for(30s));
+  CHECK(WIFEXITED(*up.exit_status()));
+  CHECK(WEXITSTATUS(*up.exit_status()) == 1);
+  CHECK(read_text(log_path).find("relayer killed by signal 9") != std::string::npos);
+  for (const auto& [pid, name] : children) CHECK_MESSAGE(!alive(pid), name, " is still alive");
+}
