@@ -36,6 +36,34 @@ Mosquitto::Mosquitto() {
   server_ = std::make_unique<MosquittoServer>(opt);
 }
 
+RabbitMq::RabbitMq() {
+  RabbitMqOptions opt;
+  opt.amqp_port = free_port();
+  opt.mqtt_port = free_port();
+  opt.data_dir = dir_.path();
+  server_ = std::make_unique<RabbitMqServer>(opt);
+}
+
+RabbitMq& shared_rabbitmq() {
+  static RabbitMq node;  // the one shared fixture of a test process
+  return node;
+}
+
+int amqp_publish(const std::string& url, const std::string& exchange,
+                 const std::string& routing_key, const std::string& payload,
+                 const std::map<std::string, std::string>& headers) {
+  std::vector<std::string> argv = {"amqp-publish", "--url=" + url, "-e", exchange,
+                                   "-r", routing_key, "-b", payload};
+  for (const auto& [key, value] : headers) {
+    argv.push_back("-H");
+    argv.push_back(key + ": " + value);
+  }
+  ChildProcess pub(argv, ChildProcess::Options{{}, "", "", false});
+  if (!pub.wait_for(10s)) return -1;
+  const auto status = pub.exit_status();
+  return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
 std::string built_program(const std::string& name) {
   return (fs::path(SNET_BINARY_DIR) / name).string();
 }

@@ -13,6 +13,7 @@
 #include "snet/broker_launcher.hpp"
 #include "snet/bus.hpp"
 #include "snet/process.hpp"
+#include "snet/rabbitmq_launcher.hpp"
 
 namespace snet::test {
 
@@ -43,6 +44,33 @@ class Mosquitto {
   TempDir dir_{"snet-mosquitto"};
   std::unique_ptr<MosquittoServer> server_;
 };
+
+/// A real RabbitMQ node (AMQP plus its MQTT plugin, broker-config/rabbitmq/) on free loopback
+/// ports, with its own node name and epmd; stopped (no process left) with the object.
+class RabbitMq {
+ public:
+  RabbitMq();
+  std::string amqp_url() const { return server_->amqp_url(); }
+  std::string mqtt_url() const { return server_->mqtt_url(); }
+  int amqp_port() const { return server_->amqp_port(); }
+  int mqtt_port() const { return server_->mqtt_port(); }
+  RabbitMqServer& server() { return *server_; }
+
+ private:
+  TempDir dir_{"snet-rabbitmq"};
+  std::unique_ptr<RabbitMqServer> server_;
+};
+
+/// A fresh RabbitMQ node needs 5-15 s to boot, so the tests of one process share one: started
+/// on first use, stopped at exit. Each test still uses its own topics and queues.
+RabbitMq& shared_rabbitmq();
+
+/// Publishes with `amqp-publish` (amqp-tools) exactly as a user would: to `exchange` with a
+/// routing key (e.g. "snet.t.press.b" for the MQTT topic snet/t/press/b) and string headers.
+/// Returns its exit status.
+int amqp_publish(const std::string& url, const std::string& exchange,
+                 const std::string& routing_key, const std::string& payload,
+                 const std::map<std::string, std::string>& headers = {});
 
 /// Path of a program built by this project (e.g. "snet-relayer").
 std::string built_program(const std::string& name);

@@ -1,0 +1,93 @@
+// Starts a real RabbitMQ node (AMQP plus its MQTT plugin) as a child process for `snet up` and
+// tests: configuration from broker-config/rabbitmq/, every port on loopback and free to choose,
+// a node name of its own and its own epmd, so several nodes run side by side on one machine
+// without touching a system-wide RabbitMQ. Everything the node writes goes under `data_dir`.
+//
+// Thread safety: one thread at a time per RabbitMqServer.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "snet/process.hpp"
+
+namespace snet {
+
+struct RabbitMqOptions {
+  /// Folder with rabbitmq.conf (its listener and load_definitions lines are replaced),
+  /// enabled_plugins and definitions.json. Empty: broker_config_dir() + "/rabbitmq".
+  std::string config_dir;
+  std::string bind_address = "127.0.0.1";
+  int amqp_port = 5672;
+  int mqtt_port = 1883;
+  int dist_port = 0;  // Erlang distribution (rabbitmqctl talks to it; loopback); 0: a free port
+  int epmd_port = 0;  // the node's own epmd (loopback); 0: a free port
+  /// Unique per machine; empty: snet-<our pid>-<amqp port>@localhost.
+  std::string node_name;
+  std::string data_dir;  // config copy, database, Erlang cookie and log
+  /// Credentials and vhost that definitions.json creates; used by amqp_url().
+  std::string user = "snet", password = "snet", vhost = "snet";
+  /// Empty: $SNET_RABBITMQ_BIN (a folder holding both), else /usr/lib/rabbitmq/bin (the Debian
+  /// scripts that run as the current user, unlike /usr/sbin's wrappers), else the PATH.
+  std::string server_executable, ctl_executable;
+};
+
+class RabbitMqServer {
+ public:
+  /// Starts epmd and the node and waits until it has booted and both the AMQP and the MQTT port
+  /// accept connections. Throws std::runtime_error with the node's log when it does not within
+  /// `timeout` (a fresh node needs 5-15 s: the MQTT plugin waits for cluster peers first).
+  explicit RabbitMqServer(RabbitMqOptions options,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  ~RabbitMqServer();
+  RabbitMqServer(const RabbitMqServer&) = delete;
+  RabbitMqServer& operator=(const RabbitMqServer&) = delete;
+
+  int amqp_port() const { return options_.amqp_port; }
+  int mqtt_port() const { return options_.mqtt_port; }
+  int dist_port() const { return options_.dist_port; }
+  int epmd_port() const { return options_.epmd_port; }
+  const std::string& node_name() const { return options_.node_name; }
+  /// amqp://user:password@host:port/vhost
+  std::string amqp_url() const;
+  /// mqtt://host:port (the MQTT plugin; anonymous clients act as the configured default user)
+  std::string mqtt_url() const;
+  /// How long the last (re)start took until the node was ready.
+  std::chrono::milliseconds start_duration() const { return start_duration_; }
+  /// The node's process (the rabbitmq-server script; the Erlang VM is in its process group).
+  ChildProcess& process() { return node_; }
+  ChildProcess& epmd() { return epmd_; }
+
+  /// Stops the node gracefully and starts it again on the same ports and database (durable
+  /// queues and persistent messages survive; for broker-restart tests).
+  void restart(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  /// Stops the node (SIGTERM to its process group: RabbitMQ shuts down cleanly; SIGKILL after
+  /// `grace`) and then its epmd. Idempotent; the destructor calls it.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
+
+  struct CtlResult {
+    int exit_code = -1;  // -1: did not finish within the timeout
+    std::string output;  // stdout and stderr
+  };
+  /// Runs `rabbitmqctl -n <node> args...` against this node (e.g. {"list_connections"}).
+  CtlResult rabbitmqctl(const std::vector<std::string>& args,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// The node's log so far (for error messages and failed tests).
+  std::string log() const;
+
+ private:
+  void launch_node(std::chrono::milliseconds timeout);
+  void stop_node(std::chrono::milliseconds grace);
+  std::map<std::string, std::string> environment() const;
+
+  RabbitMqOptions options_;
+  std::string log_path_;
+  std::chrono::milliseconds start_duration_{0};
+  int ctl_runs_ = 0;
+  ChildProcess epmd_;
+  ChildProcess node_;
+};
+
+}  // namespace snet

@@ -1,0 +1,35 @@
+// Private: the rabbitmq-c-backed Bus (AMQP 0-9-1, RabbitMQ). Only make_bus() constructs it; no
+// rabbitmq-c type leaks out. How it maps the Bus contract onto AMQP:
+// - Topics are routing keys on amq.topic, mapped as RabbitMQ's MQTT plugin maps them (see
+//   amqp_topics.hpp), so AMQP and MQTT-plugin clients interoperate.
+// - One network thread owns the connection (rabbitmq-c is not thread-safe per connection);
+//   publish()/subscribe() queue work for it and wake it through an eventfd it polls together
+//   with the socket. It services heartbeats while idle and reconnects with back-off (100 ms up to
+//   2 s), re-declaring its queue, bindings and consumer.
+// - Publisher confirms: PublishDone fires on the broker's ack (ok) or nack. QoS 1 messages are
+//   persistent (unless the URL says ?persistent=false: see amqp_endpoint.hpp for the latency
+//   this costs on durable queues) and, if unconfirmed when a connection drops, sent again after
+//   reconnecting (at least once); unconfirmed QoS 0 ones are reported failed. Buffered messages
+//   survive reconnects. Rejected up front (PublishDone false, nothing sent): wildcard or over-long
+//   topics, payloads over 1 MiB (broker-config/rabbitmq's max_message_size), oversized headers.
+// - Deliveries are acknowledged only after the handler returned (at-least-once; a handler that
+//   throws gets its message dropped with an error log rather than redelivered forever).
+// - Queue: with a client id chosen by the caller (stable across restarts) the bus consumes from
+//   the durable queue "snet-bus-<client id>", which keeps QoS 1 messages while the client is away
+//   or the broker restarts (it expires after 24 h without a consumer; two buses with the same
+//   id share it). Without one, a server-named exclusive queue that dies with the connection.
+// - Message.headers travel as AMQP headers (string values); scalar headers are read back as
+//   text. Retained flags and the last will are MQTT features and have no effect here.
+#pragma once
+
+#include <memory>
+
+#include "snet/bus.hpp"
+
+namespace snet::detail {
+
+/// `stable_client_id`: options.client_id was chosen by the caller (not generated), so the bus
+/// keeps a durable queue named after it. Throws std::invalid_argument on a bad URL.
+std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client_id);
+
+}  // namespace snet::detail

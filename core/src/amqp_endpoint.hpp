@@ -1,0 +1,29 @@
+// Private: where and how an AMQP bus connects, parsed from
+// amqp://user:password@host:port/vhost?heartbeat=<seconds>&persistent=<true|false>.
+// Pure: safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace snet::detail {
+
+struct AmqpEndpoint {
+  std::string host;
+  int port = 5672;
+  std::string user = "guest", password = "guest";  // AMQP URI defaults
+  std::string vhost = "/";
+  std::chrono::seconds heartbeat{20};
+  /// QoS 1 messages are persistent (kept on disk by durable queues, so they survive a broker
+  /// restart). RabbitMQ then syncs to disk before it confirms, which puts ~1-3 ms on each hop
+  /// into a durable queue; persistent=false trades that safety for ~0.1 ms hops.
+  bool persistent = true;
+};
+
+/// `default_heartbeat` applies unless the URL has ?heartbeat=N (0 turns heartbeats off);
+/// ?persistent=false (or 0) makes QoS 1 messages transient.
+/// The vhost is the percent-decoded path ("/snet" -> "snet", "/%2F" -> "/"; none -> "/").
+/// Throws std::invalid_argument naming what is wrong with the URL.
+AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default_heartbeat);
+
+}  // namespace snet::detail

@@ -1,0 +1,253 @@
+#include "snet/rabbitmq_launcher.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "snet/broker_launcher.hpp"
+#include "snet/log.hpp"
+#include "snet/net.hpp"
+
+namespace snet {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// RabbitMQ logs this once every boot step, plugin and listener is up.
+constexpr std::string_view kBootedMarker = "Server startup complete";
+
+std::string find_program(const std::string& configured, const std::string& name) {
+  if (!configured.empty()) return configured;
+  if (const char* dir = std::getenv("SNET_RABBITMQ_BIN"); dir != nullptr && *dir != '\0') {
+    return std::string(dir) + "/" + name;
+  }
+  const std::string debian = "/usr/lib/rabbitmq/bin/" + name;
+  return fs::exists(debian) ? debian : name;
+}
+
+std::string read_file(const std::string& path, std::uintmax_t offset = 0) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::uintmax_t file_size_or_zero(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// The last lines of a log, enough to see why a node failed without flooding the error.
+std::string tail(const std::string& text, std::size_t max_chars = 6000) {
+  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
+}
+
+void copy_required(const fs::path& from, const fs::path& to) {
+  if (!fs::exists(from)) throw std::runtime_error("RabbitMQ config file missing: " + from.string());
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+}
+
+// The template with our own listeners and definitions file; every other line as written.
+std::string render_config(const fs::path& template_path, const RabbitMqOptions& opt,
+                          const std::string& definitions_path) {
+  std::ifstream in(template_path);
+  if (!in) throw std::runtime_error("cannot read RabbitMQ config " + template_path.string());
+  std::ostringstream out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t");
+    const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
+    const bool replaced = trimmed.rfind("listeners.tcp.", 0) == 0 ||
+                          trimmed.rfind("mqtt.listeners.tcp.", 0) == 0 ||
+                          trimmed.rfind("load_definitions", 0) == 0;
+    if (!replaced) out << line << '\n';
+  }
+  out << "\n# Added by the launcher\n"
+      << "listeners.tcp.default = " << opt.bind_address << ':' << opt.amqp_port << '\n'
+      << "mqtt.listeners.tcp.default = " << opt.bind_address << ':' << opt.mqtt_port << '\n'
+      << "load_definitions = " << definitions_path << '\n';
+  return out.str();
+}
+
+std::string client_host(const std::string& bind_address) {
+  return bind_address == "0.0.0.0" || bind_address == "::" ? "127.0.0.1" : bind_address;
+}
+
+}  // namespace
+
+RabbitMqServer::RabbitMqServer(RabbitMqOptions options, std::chrono::milliseconds timeout)
+    : options_(std::move(options)) {
+  if (options_.data_dir.empty()) throw std::invalid_argument("RabbitMqServer: data_dir is empty");
+  if (options_.config_dir.empty()) options_.config_dir = broker_config_dir() + "/rabbitmq";
+  fs::create_directories(options_.data_dir);
+  options_.data_dir = fs::absolute(options_.data_dir).string();
+  if (options_.dist_port == 0) options_.dist_port = free_port();
+  if (options_.epmd_port == 0) options_.epmd_port = free_port();
+  if (options_.node_name.empty()) {
+    options_.node_name = "snet-" + std::to_string(::getpid()) + "-" +
+                         std::to_string(options_.amqp_port) + "@localhost";
+  }
+  options_.server_executable = find_program(options_.server_executable, "rabbitmq-server");
+  options_.ctl_executable = find_program(options_.ctl_executable, "rabbitmqctl");
+
+  const fs::path config(options_.config_dir), data(options_.data_dir);
+  copy_required(config / "enabled_plugins", data / "enabled_plugins");
+  copy_required(config / "definitions.json", data / "definitions.json");
+  std::ofstream(data / "rabbitmq.conf")
+      << render_config(config / "rabbitmq.conf", options_, (data / "definitions.json").string());
+  std::ofstream(data / "rabbitmq-env.conf")
+      << "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n";
+  log_path_ = (data / "rabbitmq.log").string();
+
+  // Our own epmd, in the foreground: a node would otherwise daemonize one that outlives it and
+  // that no one reaps.
+  const auto started = std::chrono::steady_clock::now();
+  epmd_ = ChildProcess({"epmd", "-port", std::to_string(options_.epmd_port), "-address",
+                        client_host(options_.bind_address)},
+                       ChildProcess::Options{{}, (data / "epmd.log").string(), "=stdout", true});
+  if (!wait_for_port(client_host(options_.bind_address), options_.epmd_port, 5s)) {
+    epmd_.stop();
+    throw std::runtime_error("epmd did not listen on port " + std::to_string(options_.epmd_port) +
+                             ": " + read_file((data / "epmd.log").string()));
+  }
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  launch_node(timeout - spent);
+  start_duration_ += spent;
+}
+
+RabbitMqServer::~RabbitMqServer() {
+  stop();
+}
+
+std::map<std::string, std::string> RabbitMqServer::environment() const {
+  const std::string& data = options_.data_dir;
+  return {
+      {"HOME", data},  // the Erlang cookie; rabbitmqctl must see the same one
+      {"RABBITMQ_NODENAME", options_.node_name},
+      {"RABBITMQ_NODE_IP_ADDRESS", options_.bind_address},
+      {"RABBITMQ_NODE_PORT", std::to_string(options_.amqp_port)},
+      {"RABBITMQ_DIST_PORT", std::to_string(options_.dist_port)},
+      {"ERL_EPMD_PORT", std::to_string(options_.epmd_port)},
+      // Our epmd is already up; node and rabbitmqctl talk Erlang distribution on loopback only
+      // (the scripts split these unquoted, so the tuple must not contain spaces).
+      {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+       "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"},
+      {"RABBITMQ_CTL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}"},
+      {"RABBITMQ_MNESIA_BASE", data + "/mnesia"},
+      {"RABBITMQ_LOG_BASE", data + "/log"},
+      {"RABBITMQ_LOGS", "-"},
+      {"RABBITMQ_CONFIG_FILE", data + "/rabbitmq.conf"},
+      {"RABBITMQ_ADVANCED_CONFIG_FILE", data + "/advanced.config"},
+      {"RABBITMQ_ENABLED_PLUGINS_FILE", data + "/enabled_plugins"},
+      {"RABBITMQ_CONF_ENV_FILE", data + "/rabbitmq-env.conf"},
+      {"RABBITMQ_PID_FILE", data + "/rabbitmq.pid"},
+      // Both empty: the script stays in the foreground, traps SIGTERM and stops the VM cleanly.
+      {"RABBITMQ_ALLOW_INPUT", ""},
+      {"NOTIFY_SOCKET", ""},
+  };
+}
+
+void RabbitMqServer::launch_node(std::chrono::milliseconds timeout) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + timeout;
+  const auto log_offset = file_size_or_zero(log_path_);
+  node_ = ChildProcess({options_.server_executable},
+                       ChildProcess::Options{environment(), log_path_, "=stdout", true});
+  const auto fail = [&](const std::string& why) {
+    stop_node(5s);
+    throw std::runtime_error("RabbitMQ node " + options_.node_name + " " + why + "; its log:\n" +
+                             tail(read_file(log_path_, log_offset)));
+  };
+  // Booted means every plugin and listener is up and definitions are loaded; the log says so.
+  while (read_file(log_path_, log_offset).find(kBootedMarker) == std::string::npos) {
+    if (!node_.running()) fail("exited while starting");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      fail("did not boot within " + std::to_string(timeout.count()) + " ms");
+    }
+    std::this_thread::sleep_for(50ms);  // polling a log file: no event exists to await
+  }
+  const std::string host = client_host(options_.bind_address);
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(100),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  if (!wait_for_port(host, options_.amqp_port, left())) fail("does not accept AMQP connections");
+  if (!wait_for_port(host, options_.mqtt_port, left())) fail("does not accept MQTT connections");
+  start_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  log::debug("rabbitmq: node ", options_.node_name, " ready in ", start_duration_.count(), " ms");
+}
+
+void RabbitMqServer::stop_node(std::chrono::milliseconds grace) {
+  if (node_.running()) {
+    // The whole group: the script and the Erlang VM it started. The VM shuts down cleanly on
+    // SIGTERM; its helper processes (erl_child_setup, inet_gethost) exit with it.
+    ::kill(-node_.pid(), SIGTERM);
+    if (!node_.wait_for(grace)) {
+      log::warn("rabbitmq: node ", options_.node_name, " ignored SIGTERM for ", grace.count(),
+                " ms; killing it");
+      ::kill(-node_.pid(), SIGKILL);
+    }
+  }
+  node_.stop();  // reaps
+}
+
+void RabbitMqServer::stop(std::chrono::milliseconds grace) {
+  stop_node(grace);
+  epmd_.stop();
+}
+
+void RabbitMqServer::restart(std::chrono::milliseconds timeout) {
+  stop_node(30s);
+  launch_node(timeout);
+}
+
+std::string RabbitMqServer::amqp_url() const {
+  return "amqp://" + options_.user + ":" + options_.password + "@" +
+         client_host(options_.bind_address) + ":" + std::to_string(options_.amqp_port) + "/" +
+         options_.vhost;
+}
+
+std::string RabbitMqServer::mqtt_url() const {
+  return "mqtt://" + client_host(options_.bind_address) + ":" + std::to_string(options_.mqtt_port);
+}
+
+RabbitMqServer::CtlResult RabbitMqServer::rabbitmqctl(const std::vector<std::string>& args,
+                                                      std::chrono::milliseconds timeout) {
+  const std::string out_path =
+      options_.data_dir + "/rabbitmqctl-" + std::to_string(++ctl_runs_) + ".out";
+  std::vector<std::string> argv = {options_.ctl_executable, "-n", options_.node_name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CtlResult result;
+  {
+    ChildProcess ctl(argv, ChildProcess::Options{environment(), out_path, "=stdout", true});
+    if (ctl.wait_for(timeout)) {
+      const auto status = ctl.exit_status();
+      result.exit_code = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    }
+  }  // stops it if it overran
+  result.output = read_file(out_path);
+  std::error_code ec;
+  fs::remove(out_path, ec);
+  return result;
+}
+
+std::string RabbitMqServer::log() const {
+  return read_file(log_path_);
+}
+
+}  // namespace snet

@@ -1,0 +1,125 @@
+// Helpers for the AMQP tests: names unique per test, a record of a bus's connection changes and
+// publish outcomes with bounded waits, and a raw rabbitmq-c client that does what our bus never
+// does (odd header types, queues with arguments), independent of the code under test.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+
+#include "snet/bus.hpp"
+#include "snet/message.hpp"
+
+namespace snet::test {
+
+/// e.g. unique("hb") -> "hb-3f9a1c": topics and client ids no other test (or run) uses.
+inline std::string unique(const std::string& prefix) {
+  return prefix + "-" + new_press_id().substr(0, 12);
+}
+
+/// Counts a bus's connection changes and publish outcomes; every wait is bounded.
+class BusEvents {
+ public:
+  void watch(Bus& bus) {
+    bus.on_connection_change([this](bool up) { bump(up ? ups_ : downs_); });
+  }
+  PublishDone on_done() {
+    return [this](bool ok, const std::string& error) {
+      std::lock_guard lock(mutex_);
+      (ok ? acked_ : failed_)++;
+      if (!ok) errors_.push_back(error);
+      cv_.notify_all();
+    };
+  }
+  bool wait(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, pred);
+  }
+  int ups() { return read(ups_); }
+  int downs() { return read(downs_); }
+  int acked() { return read(acked_); }
+  int failed() { return read(failed_); }
+  std::vector<std::string> errors() {
+    std::lock_guard lock(mutex_);
+    return errors_;
+  }
+  // For predicates passed to wait() (the lock is held there).
+  int ups_locked() const { return ups_; }
+  int downs_locked() const { return downs_; }
+  int acked_locked() const { return acked_; }
+  int failed_locked() const { return failed_; }
+
+ private:
+  void bump(int& counter) {
+    {
+      std::lock_guard lock(mutex_);
+      ++counter;
+    }
+    cv_.notify_all();
+  }
+  int read(const int& counter) {
+    std::lock_guard lock(mutex_);
+    return counter;
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int ups_ = 0, downs_ = 0, acked_ = 0, failed_ = 0;
+  std::vector<std::string> errors_;
+};
+
+/// A bare rabbitmq-c connection (vhost "snet", user "snet") for test set-up.
+class RawAmqp {
+ public:
+  RawAmqp(int port) : conn_(amqp_new_connection()) {
+    amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
+    REQUIRE(amqp_socket_open(socket, "127.0.0.1", port) == AMQP_STATUS_OK);
+    require(amqp_login(conn_, "snet", 0, AMQP_DEFAULT_FRAME_SIZE, 0, AMQP_SASL_METHOD_PLAIN, "snet",
+                       "snet"),
+            "login");
+    amqp_channel_open(conn_, 1);
+    require(amqp_get_rpc_reply(conn_), "channel.open");
+  }
+  ~RawAmqp() {
+    amqp_channel_close(conn_, 1, AMQP_REPLY_SUCCESS);
+    amqp_connection_close(conn_, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(conn_);
+  }
+  RawAmqp(const RawAmqp&) = delete;
+  RawAmqp& operator=(const RawAmqp&) = delete;
+
+  void declare_queue(const std::string& name, amqp_table_t arguments) {
+    amqp_queue_declare(conn_, 1, amqp_cstring_bytes(name.c_str()), 0, 1, 0, 0, arguments);
+    require(amqp_get_rpc_reply(conn_), "queue.declare");
+  }
+  void bind(const std::string& queue, const std::string& key) {
+    amqp_queue_bind(conn_, 1, amqp_cstring_bytes(queue.c_str()), amqp_cstring_bytes("amq.topic"),
+                    amqp_cstring_bytes(key.c_str()), amqp_empty_table);
+    require(amqp_get_rpc_reply(conn_), "queue.bind");
+  }
+  void publish(const std::string& routing_key, const std::string& body,
+               const amqp_basic_properties_t* props = nullptr) {
+    const amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
+    REQUIRE(amqp_basic_publish(conn_, 1, amqp_cstring_bytes("amq.topic"),
+                               amqp_cstring_bytes(routing_key.c_str()), 0, 0, props,
+                               bytes) == AMQP_STATUS_OK);
+  }
+
+ private:
+  void require(const amqp_rpc_reply_t& reply, const char* what) {
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
+      throw std::runtime_error(std::string("raw AMQP client: ") + what + " failed");
+    }
+  }
+  amqp_connection_state_t conn_;
+};
+
+}  // namespace snet::test
