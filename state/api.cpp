@@ -1,0 +1,117 @@
+#include "api.hpp"
+
+#include <charconv>
+
+#include "snet/message.hpp"
+#include "snet/topics.hpp"
+#include "views.hpp"
+
+namespace snet::state {
+namespace {
+
+using http::error_response;
+using http::json_response;
+using http::Request;
+using http::Response;
+
+// Every query parameter is checked: a typo is an error that names it, not a silent default.
+Response events(const ApiContext& ctx, const Request& req) {
+  for (const auto& [key, value] : req.query) {
+    if (key != "device" && key != "limit") {
+      return error_response(400, "unknown query parameter '" + key + "' (use device, limit)");
+    }
+  }
+  int limit = kDefaultEventLimit;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    const std::string& text = it->second;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 ||
+        limit > kMaxEventLimit) {
+      return error_response(400, "limit: must be an integer from 1 to " +
+                                     std::to_string(kMaxEventLimit) + ", got '" + text + "'");
+    }
+  }
+  std::string device;
+  if (auto it = req.query.find("device"); it != req.query.end()) {
+    device = it->second;
+    if (device.empty() || device.size() > 64) {
+      return error_response(400, "device: must be a device id of 1 to 64 characters");
+    }
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& e : ctx.store.events(device, limit)) items.push_back(event_view(e));
+  return json_response(200, {{"events", std::move(items)}});
+}
+
+void press(const ApiContext& ctx, Request req, http::Reply reply) {
+  const std::string id = req.params.at("id");
+  const Device* device = ctx.topology.find(id);
+  if (device == nullptr) return reply(error_response(404, "unknown device '" + id + "'"));
+  if (device->kind != DeviceKind::button) {
+    return reply(error_response(400, "device '" + id + "' is an actuator, not a button"));
+  }
+  if (!ctx.bus.connected()) {
+    return reply(error_response(503, "the message bus is not connected; try again"));
+  }
+  const std::string press_id = new_press_id();
+  Message trigger{topics::make(ctx.topology.name, topics::Kind::trigger, id),
+                  nlohmann::json{{"id", press_id}}.dump(),
+                  false,
+                  {}};
+  // Answer once the broker has the trigger (QoS 1): a 202 means it will not be lost.
+  ctx.bus.publish(std::move(trigger), Qos::at_least_once,
+                  [&ctx, reply, press_id, id](bool ok, const std::string& error) {
+                    if (!ok) {
+                      reply(error_response(502, "publishing the trigger failed: " + error));
+                      return;
+                    }
+                    ctx.metrics.presses_requested.add();
+                    reply(json_response(202, {{"press_id", press_id}, {"button", id}}));
+                  });
+}
+
+}  // namespace
+
+http::Router make_api(const ApiContext& context) {
+  const ApiContext* ctx = &context;
+  http::Router router;
+  router.route("GET", "/api/topology",
+               [ctx](const Request&) { return json_response(200, ctx->feed.topology_view()); });
+  router.route("GET", "/api/devices", [ctx](const Request&) {
+    return json_response(200, {{"devices", ctx->feed.devices()}});
+  });
+  router.route("GET", "/api/devices/{id}", [ctx](const Request& req) {
+    const std::string& id = req.params.at("id");
+    if (auto view = ctx->feed.device(id)) return json_response(200, *view);
+    return error_response(404, "unknown device '" + id + "'");
+  });
+  router.route_async("POST", "/api/devices/{id}/press", [ctx](Request req, http::Reply reply) {
+    press(*ctx, std::move(req), std::move(reply));
+  });
+  router.route("GET", "/api/events", [ctx](const Request& req) { return events(*ctx, req); });
+  router.route("GET", "/api/health",
+               [ctx](const Request&) { return json_response(200, ctx->health()); });
+  router.route("GET", "/healthz", [ctx](const Request&) {
+    const std::vector<std::string> problems = ctx->problems();
+    if (problems.empty()) return json_response(200, {{"status", "ok"}});
+    return json_response(503, {{"status", "unavailable"}, {"problems", problems}});
+  });
+  router.route("GET", "/metrics", [ctx](const Request&) {
+    return http::text_response(200, ctx->metrics_text(), "text/plain; version=0.0.4");
+  });
+  router.route("GET", "/ws", [](const Request&) {
+    Response r =
+        error_response(426, "/ws is a WebSocket endpoint: connect with a WebSocket client");
+    r.headers.emplace_back("Upgrade", "websocket");
+    return r;
+  });
+  router.fallback([ctx](Request req, http::Reply reply) {
+    if (req.path == "/api" || req.path.rfind("/api/", 0) == 0) {
+      return reply(error_response(404, "no such resource: " + req.path));
+    }
+    reply(http::static_file(ctx->dashboard_dir, req));
+  });
+  return router;
+}
+
+}  // namespace snet::state

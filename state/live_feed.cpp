@@ -1,0 +1,165 @@
+#include "live_feed.hpp"
+
+#include "snet/log.hpp"
+#include "views.hpp"
+
+namespace snet::state {
+namespace {
+
+constexpr std::size_t kMaxErrorsPerMessage = 1000;
+
+std::shared_ptr<const std::string> serialise(const nlohmann::json& message) {
+  // Replace, not throw, on invalid UTF-8: one bad string must not stop the feed.
+  return std::make_shared<const std::string>(
+      message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+LiveFeed::LiveFeed(const Topology& topology, StateMetrics& metrics,
+                   std::function<nlohmann::json()> health, std::chrono::milliseconds flush_interval)
+    : topology_(topology),
+      metrics_(metrics),
+      health_(std::move(health)),
+      flush_interval_(flush_interval),
+      topology_json_(topology.to_json()) {
+  thread_ = std::thread([this] { run(); });
+}
+
+LiveFeed::~LiveFeed() {
+  stop();
+}
+
+void LiveFeed::load(const std::vector<DeviceState>& states) {
+  std::lock_guard lock(mutex_);
+  for (const auto& s : states) {
+    if (topology_.find(s.device) != nullptr) current_[s.device] = s;
+  }
+}
+
+void LiveFeed::apply(const std::vector<EventRecord>& stored) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : stored) {
+      if (r.seq == 0) continue;  // a duplicate: nothing changed
+      if (r.kind == EventKind::state) {
+        DeviceState s = current_state_of(r);
+        current_[r.device] = s;
+        pending_states_[r.device] = std::move(s);
+      } else {
+        pending_errors_.push_back(r);
+      }
+    }
+  }
+  wake_.notify_one();
+}
+
+void LiveFeed::health_changed() {
+  {
+    std::lock_guard lock(mutex_);
+    health_dirty_ = true;
+  }
+  wake_.notify_one();
+}
+
+void LiveFeed::open(const std::shared_ptr<http::WebSocket>& client) {
+  std::lock_guard lock(mutex_);
+  nlohmann::json snapshot = {{"type", "snapshot"},
+                             {"topology", topology_json_},
+                             {"devices", devices_locked()},
+                             {"health", health_()}};
+  client->send(serialise(snapshot));
+  hub_.join(client);
+  metrics_.ws_clients.set(static_cast<std::int64_t>(hub_.size()));
+}
+
+void LiveFeed::close(const std::shared_ptr<http::WebSocket>& client) {
+  hub_.leave(*client);
+  metrics_.ws_clients.set(static_cast<std::int64_t>(hub_.size()));
+}
+
+nlohmann::json LiveFeed::devices() const {
+  std::lock_guard lock(mutex_);
+  return devices_locked();
+}
+
+std::optional<nlohmann::json> LiveFeed::device(const std::string& id) const {
+  const Device* d = topology_.find(id);
+  if (d == nullptr) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = current_.find(id);
+  return device_view(*d, it == current_.end() ? nullptr : &it->second);
+}
+
+nlohmann::json LiveFeed::devices_locked() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : topology_.devices) {
+    auto it = current_.find(d.id);
+    out.push_back(device_view(d, it == current_.end() ? nullptr : &it->second));
+  }
+  return out;
+}
+
+void LiveFeed::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LiveFeed::run() {
+  std::unique_lock lock(mutex_);
+  std::chrono::steady_clock::time_point last_flush{};
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || pending_locked(); });
+    if (!stopping_) {
+      // Coalesce: changes arriving within one interval of the last flush wait for the next.
+      const auto next = last_flush + flush_interval_;
+      wake_.wait_until(lock, next, [this] { return stopping_; });
+    }
+    try {
+      flush_locked();
+    } catch (const std::exception& e) {
+      log::error("live feed: flush failed: ", e.what());
+    }
+    last_flush = std::chrono::steady_clock::now();
+    if (stopping_) return;
+  }
+}
+
+void LiveFeed::flush_locked() {
+  if (!pending_states_.empty()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& [id, state] : pending_states_) {
+      if (const Device* d = topology_.find(id)) items.push_back(device_view(*d, &state));
+    }
+    pending_states_.clear();
+    broadcast_locked({{"type", "states"}, {"items", std::move(items)}});
+  }
+  if (!pending_errors_.empty()) {
+    nlohmann::json items = nlohmann::json::array();
+    const std::size_t first = pending_errors_.size() > kMaxErrorsPerMessage
+                                  ? pending_errors_.size() - kMaxErrorsPerMessage
+                                  : 0;
+    for (std::size_t i = first; i < pending_errors_.size(); ++i) {
+      items.push_back(event_view(pending_errors_[i]));
+    }
+    pending_errors_.clear();
+    broadcast_locked({{"type", "errors"}, {"items", std::move(items)}, {"omitted", first}});
+  }
+  if (health_dirty_) {
+    health_dirty_ = false;
+    broadcast_locked({{"type", "health"}, {"health", health_()}});
+  }
+}
+
+void LiveFeed::broadcast_locked(const nlohmann::json& message) {
+  if (hub_.size() == 0) return;
+  hub_.broadcast(serialise(message));
+  metrics_.ws_messages.add();
+}
+
+}  // namespace snet::state

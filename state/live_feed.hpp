@@ -1,0 +1,87 @@
+// The live view of the state service: every actuator's current (stored) state in memory, and
+// the WebSocket feed that pushes it to browsers. A client gets a snapshot on connect, then
+// deltas: changes are coalesced per device and flushed at most once per `flush_interval` (at
+// once after a quiet spell), so thousands of changes a second become a few messages.
+// Message formats: docs/api.md.
+//
+// Ordering: snapshot-and-join and take-pending-and-broadcast happen under one mutex, so a
+// client never sees a delta older than its snapshot.
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "snet/http_server.hpp"
+#include "snet/topology.hpp"
+#include "state_metrics.hpp"
+#include "store.hpp"
+
+namespace snet::state {
+
+class LiveFeed {
+ public:
+  /// `health` builds the health object of snapshots and "health" messages.
+  LiveFeed(const Topology& topology, StateMetrics& metrics, std::function<nlohmann::json()> health,
+           std::chrono::milliseconds flush_interval);
+  ~LiveFeed();
+  LiveFeed(const LiveFeed&) = delete;
+  LiveFeed& operator=(const LiveFeed&) = delete;
+
+  /// Seeds the current states (from the store, at start-up).
+  void load(const std::vector<DeviceState>& states);
+  /// Records just committed to the store: new current states and press errors.
+  void apply(const std::vector<EventRecord>& stored);
+  /// Something in the health object changed: send a "health" message with the next flush.
+  void health_changed();
+
+  /// WebSocket callbacks: a new client gets the snapshot and joins the feed.
+  void open(const std::shared_ptr<http::WebSocket>& client);
+  void close(const std::shared_ptr<http::WebSocket>& client);
+
+  /// The JSON views of GET /api/devices and /api/devices/{id} (nullopt: not in the topology).
+  nlohmann::json devices() const;
+  std::optional<nlohmann::json> device(const std::string& id) const;
+  const nlohmann::json& topology_view() const { return topology_json_; }
+  std::size_t clients() const { return hub_.size(); }
+
+  /// Sends what is pending and stops the flush thread. Idempotent.
+  void stop();
+
+ private:
+  void run();
+  void flush_locked();
+  nlohmann::json devices_locked() const;
+  bool pending_locked() const {
+    return !pending_states_.empty() || !pending_errors_.empty() || health_dirty_;
+  }
+  void broadcast_locked(const nlohmann::json& message);
+
+  const Topology& topology_;
+  StateMetrics& metrics_;
+  std::function<nlohmann::json()> health_;
+  const std::chrono::milliseconds flush_interval_;
+  const nlohmann::json topology_json_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, DeviceState> current_;
+  std::map<std::string, DeviceState> pending_states_;
+  std::vector<EventRecord> pending_errors_;
+  bool health_dirty_ = false;
+  bool stopping_ = false;
+  http::WebSocketHub hub_;
+  std::thread thread_;
+};
+
+}  // namespace snet::state

@@ -1,0 +1,202 @@
+#include "sqlite_store.hpp"
+
+namespace snet::state {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS current_state (
+  device     TEXT PRIMARY KEY,
+  is_on      INTEGER NOT NULL,
+  press_id   TEXT NOT NULL,
+  button     TEXT NOT NULL,
+  press_ts   INTEGER NOT NULL,
+  relay_ts   INTEGER NOT NULL,
+  applied_ts INTEGER NOT NULL,
+  stored_ts  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq        INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error')),
+  device     TEXT NOT NULL,
+  is_on      INTEGER NOT NULL,
+  press_id   TEXT NOT NULL,
+  button     TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  error      TEXT NOT NULL,
+  press_ts   INTEGER NOT NULL,
+  relay_ts   INTEGER NOT NULL,
+  applied_ts INTEGER NOT NULL,
+  error_ts   INTEGER NOT NULL,
+  stored_ts  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_state_once ON events (device, press_id, applied_ts)
+  WHERE kind = 'state';
+CREATE INDEX IF NOT EXISTS events_by_device ON events (device, seq);
+CREATE INDEX IF NOT EXISTS events_by_button ON events (button, seq);
+)sql";
+
+constexpr const char* kEventColumns =
+    "seq, kind, device, is_on, press_id, button, action, error, press_ts, relay_ts, applied_ts, "
+    "error_ts, stored_ts";
+
+EventRecord read_event(const Statement& s) {
+  EventRecord e;
+  e.seq = s.int64(0);
+  e.kind = s.text(1) == "error" ? EventKind::error : EventKind::state;
+  e.device = s.text(2);
+  e.on = s.int64(3) != 0;
+  e.press_id = s.text(4);
+  e.button = s.text(5);
+  e.action = s.text(6);
+  e.error = s.text(7);
+  e.press_ts = s.int64(8);
+  e.relay_ts = s.int64(9);
+  e.applied_ts = s.int64(10);
+  e.error_ts = s.int64(11);
+  e.stored_ts = s.int64(12);
+  return e;
+}
+
+}  // namespace
+
+DeviceState current_state_of(const EventRecord& r) {
+  return DeviceState{r.device,   r.on,       r.press_id,   r.button,
+                     r.press_ts, r.relay_ts, r.applied_ts, r.stored_ts};
+}
+
+// Runs before the statements below are prepared (members initialise in declaration order).
+struct Schema {
+  explicit Schema(Db& db) {
+    db.exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+        "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;");
+    db.exec(kSchema);
+  }
+};
+
+struct SqliteStore::Writer {
+  explicit Writer(const std::string& path) : db(path, /*create=*/true), schema(db) {}
+  Db db;
+  Schema schema;
+  Statement insert_state{db,
+                         std::string("INSERT OR IGNORE INTO events (") + kEventColumns +
+                             ") VALUES (NULL, 'state', ?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, 0, ?8)"};
+  Statement insert_error{db,
+                         std::string("INSERT INTO events (") + kEventColumns +
+                             ") VALUES (NULL, 'error', ?1, 0, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8)"};
+  Statement upsert_current{
+      db,
+      "INSERT INTO current_state (device, is_on, press_id, button, press_ts, relay_ts, "
+      "applied_ts, stored_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      "ON CONFLICT (device) DO UPDATE SET is_on = excluded.is_on, press_id = excluded.press_id, "
+      "button = excluded.button, press_ts = excluded.press_ts, relay_ts = excluded.relay_ts, "
+      "applied_ts = excluded.applied_ts, stored_ts = excluded.stored_ts"};
+};
+
+struct SqliteStore::Reader {
+  explicit Reader(const std::string& path) : db(path, /*create=*/false) {}
+  Db db;
+  Statement current{db,
+                    "SELECT device, is_on, press_id, button, press_ts, relay_ts, applied_ts, "
+                    "stored_ts FROM current_state ORDER BY device"};
+  Statement newest{
+      db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq DESC LIMIT ?1"};
+  // Both halves walk an index newest-first and stop at the limit, however long the history.
+  Statement newest_of_device{
+      db, std::string("SELECT * FROM (SELECT ") + kEventColumns +
+              " FROM events WHERE device = ?1 ORDER BY seq DESC LIMIT ?2) UNION ALL "
+              "SELECT * FROM (SELECT " +
+              kEventColumns +
+              " FROM events WHERE button = ?1 AND device <> ?1 ORDER BY seq DESC LIMIT ?2) "
+              "ORDER BY seq DESC LIMIT ?2"};
+  Statement ping{db, "SELECT count(*) FROM current_state"};
+};
+
+SqliteStore::SqliteStore(const std::string& path)
+    : writer_(std::make_unique<Writer>(path)), reader_(std::make_unique<Reader>(path)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::write(std::vector<EventRecord>& batch) {
+  Writer& w = *writer_;
+  Transaction tx(w.db);
+  std::vector<std::int64_t> seqs(batch.size(), 0);
+  std::vector<Micros> stored(batch.size(), 0);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const EventRecord& r = batch[i];
+    stored[i] = now_us();
+    if (r.kind == EventKind::state) {
+      w.insert_state.bind(1, r.device).bind(2, std::int64_t{r.on}).bind(3, r.press_id);
+      w.insert_state.bind(4, r.button).bind(5, r.press_ts).bind(6, r.relay_ts);
+      w.insert_state.bind(7, r.applied_ts).bind(8, stored[i]);
+      w.insert_state.run();
+      if (w.db.changes() == 0) continue;  // already stored: not a new state
+      seqs[i] = w.db.last_insert_rowid();
+      w.upsert_current.bind(1, r.device).bind(2, std::int64_t{r.on}).bind(3, r.press_id);
+      w.upsert_current.bind(4, r.button).bind(5, r.press_ts).bind(6, r.relay_ts);
+      w.upsert_current.bind(7, r.applied_ts).bind(8, stored[i]);
+      w.upsert_current.run();
+    } else {
+      w.insert_error.bind(1, r.device).bind(2, r.press_id).bind(3, r.button).bind(4, r.action);
+      w.insert_error.bind(5, r.error).bind(6, r.press_ts).bind(7, r.error_ts).bind(8, stored[i]);
+      w.insert_error.run();
+      seqs[i] = w.db.last_insert_rowid();
+    }
+  }
+  tx.commit();
+  // Only now that the batch is durable do the records say so.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].seq = seqs[i];
+    batch[i].stored_ts = seqs[i] != 0 ? stored[i] : 0;
+  }
+}
+
+std::vector<DeviceState> SqliteStore::current_states() {
+  std::lock_guard lock(read_mutex_);
+  Statement& s = reader_->current;
+  std::vector<DeviceState> out;
+  try {
+    while (s.step()) {
+      out.push_back(DeviceState{s.text(0), s.int64(1) != 0, s.text(2), s.text(3), s.int64(4),
+                                s.int64(5), s.int64(6), s.int64(7)});
+    }
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
+  return out;
+}
+
+std::vector<EventRecord> SqliteStore::events(const std::string& device, int limit) {
+  std::lock_guard lock(read_mutex_);
+  Statement& s = device.empty() ? reader_->newest : reader_->newest_of_device;
+  if (device.empty()) {
+    s.bind(1, std::int64_t{limit});
+  } else {
+    s.bind(1, device).bind(2, std::int64_t{limit});
+  }
+  std::vector<EventRecord> out;
+  try {
+    while (s.step()) out.push_back(read_event(s));
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
+  return out;
+}
+
+void SqliteStore::check() {
+  std::lock_guard lock(read_mutex_);
+  Statement& s = reader_->ping;
+  try {
+    s.step();
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
+}
+
+}  // namespace snet::state

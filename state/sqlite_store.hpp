@@ -1,0 +1,37 @@
+// The Store in SQLite: WAL journal (readers never block the writer), prepared statements with
+// bound parameters only, schema created when missing. One connection writes, another reads.
+// synchronous=NORMAL: a committed batch survives a crash of this process (not of the machine).
+//
+// Thread safety: as Store. The writing connection is used by write() only; the reading
+// connection is guarded by a mutex.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sqlite.hpp"
+#include "store.hpp"
+
+namespace snet::state {
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens or creates the database file (its directory must exist). Throws StoreError.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+
+  void write(std::vector<EventRecord>& batch) override;
+  std::vector<DeviceState> current_states() override;
+  std::vector<EventRecord> events(const std::string& device, int limit) override;
+  void check() override;
+
+ private:
+  struct Writer;
+  struct Reader;
+  std::unique_ptr<Writer> writer_;
+  std::mutex read_mutex_;
+  std::unique_ptr<Reader> reader_;
+};
+
+}  // namespace snet::state

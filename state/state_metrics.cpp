@@ -1,0 +1,42 @@
+#include "state_metrics.hpp"
+
+namespace snet::state {
+
+StateMetrics::StateMetrics(Metrics& r)
+    : registry(r),
+      states_received(
+          r.counter("snet_state_states_received_total", "State reports received from the bus")),
+      states_stored(r.counter("snet_state_states_stored_total", "State reports stored")),
+      states_duplicate(r.counter("snet_state_states_duplicate_total",
+                                 "State reports already stored (e.g. retained, seen again)")),
+      errors_received(
+          r.counter("snet_state_events_received_total", "Press errors received from the bus")),
+      errors_stored(r.counter("snet_state_events_stored_total", "Press errors stored")),
+      statuses_received(
+          r.counter("snet_state_statuses_received_total", "Service status messages received")),
+      store_batches(r.counter("snet_state_store_write_batches_total",
+                              "Write transactions committed to the store")),
+      store_failures(r.counter("snet_state_store_write_failures_total",
+                               "Write transactions that failed and were retried")),
+      queue_depth(
+          r.counter("snet_state_queue_depth", "Messages waiting to be stored", "", "gauge")),
+      ws_clients(r.counter("snet_state_ws_clients", "Connected WebSocket clients", "", "gauge")),
+      ws_dropped(r.counter("snet_state_ws_dropped_total",
+                           "WebSocket clients dropped because they read too slowly")),
+      ws_messages(
+          r.counter("snet_state_ws_messages_total", "Messages broadcast to WebSocket clients")),
+      presses_requested(
+          r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")) {
+  // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
+  for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
+                             "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic"}) {
+    rejected(reason);
+  }
+}
+
+Counter& StateMetrics::rejected(const std::string& reason) {
+  return registry.counter("snet_state_rejected_total", "Messages rejected as invalid, by reason",
+                          "reason=\"" + reason + "\"");
+}
+
+}  // namespace snet::state

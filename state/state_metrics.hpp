@@ -1,0 +1,33 @@
+// The state service's counters, registered once in its Metrics registry (GET /metrics).
+// Thread safety: counters are atomic; rejected() may be called from any thread.
+#pragma once
+
+#include <string>
+
+#include "snet/metrics.hpp"
+
+namespace snet::state {
+
+struct StateMetrics {
+  explicit StateMetrics(Metrics& registry);
+
+  /// snet_state_rejected_total{reason="..."}
+  Counter& rejected(const std::string& reason);
+
+  Metrics& registry;
+  Counter& states_received;   // state reports that arrived (valid or not)
+  Counter& states_stored;     // state reports written (new ones)
+  Counter& states_duplicate;  // state reports already stored, skipped
+  Counter& errors_received;   // press errors that arrived on event/+
+  Counter& errors_stored;
+  Counter& statuses_received;  // service status messages
+  Counter& store_batches;      // write transactions committed
+  Counter& store_failures;     // write transactions that failed (retried)
+  Counter& queue_depth;        // gauge: messages waiting for the writer
+  Counter& ws_clients;         // gauge: connected WebSocket clients
+  Counter& ws_dropped;         // WebSocket clients dropped for reading too slowly
+  Counter& ws_messages;        // messages broadcast on the live feed
+  Counter& presses_requested;  // POST /api/devices/{button}/press accepted
+};
+
+}  // namespace snet::state

@@ -1,0 +1,183 @@
+#include "state_service.hpp"
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "api.hpp"
+#include "ingest.hpp"
+#include "live_feed.hpp"
+#include "service_health.hpp"
+#include "snet/bus.hpp"
+#include "snet/http_server.hpp"
+#include "snet/log.hpp"
+#include "snet/metrics.hpp"
+#include "snet/process.hpp"
+#include "snet/status.hpp"
+#include "snet/topics.hpp"
+#include "snet/topology.hpp"
+#include "sqlite_store.hpp"
+#include "state_metrics.hpp"
+#include "writer.hpp"
+
+namespace snet::state {
+namespace fs = std::filesystem;
+
+std::string default_dashboard_dir() {
+  const fs::path installed = fs::path(self_dir()) / "../share/serverlessnet/dashboard";
+  if (fs::exists(installed)) return fs::canonical(installed).string();
+  return SNET_SOURCE_DIR "/dashboard";
+}
+
+namespace {
+
+std::unique_ptr<SqliteStore> open_store(const std::string& data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) throw StoreError("cannot create the data directory " + data_dir + ": " + ec.message());
+  return std::make_unique<SqliteStore>((fs::path(data_dir) / "state.db").string());
+}
+
+std::unique_ptr<Bus> make_state_bus(const StateOptions& o, const Topology& topology) {
+  BusOptions bus;
+  bus.url = o.broker_url;
+  bus.client_id = "snet-state-" + topology.name + "-" + std::to_string(::getpid());
+  bus.will = status_will(topology.name, "state");
+  return make_bus(bus);
+}
+
+}  // namespace
+
+// Declared in dependency order; stop() tears down in the reverse order explicitly.
+struct StateService::Parts {
+  explicit Parts(StateOptions o)
+      : options(std::move(o)),
+        topology(load_topology(options.topology_path)),
+        metrics(registry),
+        store(open_store(options.data_dir)),
+        bus(make_state_bus(options, topology)),
+        feed(
+            topology, metrics, [this] { return health_view(); }, options.flush_interval),
+        ingest(topology, metrics),
+        writer(*store, ingest, feed, services, metrics),
+        api{topology,
+            feed,
+            *store,
+            metrics,
+            *bus,
+            [this] { return health_view(); },
+            [this] { return problems(); },
+            [this] { return metrics_text(); },
+            options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir} {
+    try {
+      start();
+    } catch (...) {
+      halt();  // the threads already started must stop before the members go
+      throw;
+    }
+  }
+
+  void start() {
+    feed.load(store->current_states());
+    bus->on_message([this](const Message& m) { writer.enqueue(m); });
+    bus->on_connection_change([this](bool connected) {
+      log::info(connected ? "connected to " : "lost the connection to ", options.broker_url);
+      feed.health_changed();
+    });
+    for (auto kind : {topics::Kind::state, topics::Kind::event, topics::Kind::status}) {
+      bus->subscribe(topics::all(topology.name, kind), Qos::at_least_once);
+    }
+    http::ServerOptions http;
+    http.bind_address = options.http_bind;
+    http.port = options.http_port;
+    http.threads = options.http_threads;
+    http.websocket_path = "/ws";
+    http.handler_timeout = std::chrono::seconds(10);
+    server = std::make_unique<http::Server>(
+        http, make_api(api),
+        http::WebSocketCallbacks{[this](const auto& c) { feed.open(c); }, nullptr,
+                                 [this](const auto& c) { feed.close(c); }});
+    server->start();
+    if (!fs::is_directory(api.dashboard_dir)) {
+      log::warn("no dashboard at ", api.dashboard_dir, " (set --dashboard-dir)");
+    }
+    bus->start();
+    reporter = std::make_unique<StatusReporter>(*bus, topology.name, "state", registry,
+                                                options.status_interval);
+  }
+
+  void halt() {
+    if (stopped) return;
+    stopped = true;
+    if (server) server->stop();  // no more requests; WebSocket clients are told "going away"
+    reporter.reset();            // publishes "offline" while the bus still runs
+    bus->stop();                 // no more messages
+    writer.stop();               // stores what was queued
+    feed.stop();
+  }
+
+  nlohmann::json health_view() const {
+    const std::string store_error = writer.problem();
+    return {{"broker", {{"connected", bus->connected()}, {"url", options.broker_url}}},
+            {"store", {{"ok", store_error.empty()}, {"error", store_error}}},
+            {"services", services.services()}};
+  }
+
+  std::vector<std::string> problems() {
+    std::vector<std::string> out;
+    if (!bus->connected()) out.push_back("message bus not connected (" + options.broker_url + ")");
+    try {
+      store->check();
+    } catch (const std::exception& e) {
+      out.push_back(std::string("store cannot be read: ") + e.what());
+    }
+    if (const std::string p = writer.problem(); !p.empty())
+      out.push_back("store write failing: " + p);
+    return out;
+  }
+
+  std::string metrics_text() {
+    metrics.queue_depth.set(static_cast<std::int64_t>(writer.depth()));
+    metrics.ws_clients.set(static_cast<std::int64_t>(server->websocket_clients()));
+    metrics.ws_dropped.set(static_cast<std::int64_t>(server->websockets_dropped()));
+    std::string own = registry.prometheus();
+    return own + services.prometheus("state", own);
+  }
+
+  StateOptions options;
+  Topology topology;
+  Metrics registry;
+  StateMetrics metrics;
+  ServiceHealth services;
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Bus> bus;
+  LiveFeed feed;
+  Ingest ingest;
+  StateWriter writer;
+  ApiContext api;
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<StatusReporter> reporter;
+  bool stopped = false;
+};
+
+StateService::StateService(StateOptions options)
+    : parts_(std::make_unique<Parts>(std::move(options))) {
+  log::info("topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
+            " devices); store ", parts_->options.data_dir, "/state.db; listening on http://",
+            parts_->options.http_bind, ":", http_port(), "/ (dashboard from ",
+            parts_->api.dashboard_dir, ")");
+}
+
+StateService::~StateService() {
+  stop();
+}
+
+int StateService::http_port() const {
+  return parts_->server->port();
+}
+
+void StateService::stop() {
+  parts_->halt();
+}
+
+}  // namespace snet::state

@@ -1,0 +1,49 @@
+// snet-state: subscribes to the actuators' state reports, press errors and service status of
+// one topology, stores them (Store, SQLite), and serves the REST API, the WebSocket live feed
+// and the dashboard's files. The pieces: Ingest validates, StateWriter batches writes on its
+// own thread, LiveFeed keeps the current view and pushes deltas, make_api() answers HTTP.
+// Thread safety: construct, start, stop and destroy from one thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace snet::state {
+
+struct StateOptions {
+  std::string broker_url = "mqtt://127.0.0.1:1883";
+  std::string topology_path = "topology/single.json";
+  std::string http_bind = "127.0.0.1";
+  int http_port = 8080;             // 0: any free port (see StateService::http_port())
+  std::string data_dir = "./data";  // holds state.db
+  std::string dashboard_dir;        // empty: default_dashboard_dir()
+  int http_threads = 2;
+  std::chrono::milliseconds flush_interval{40};
+  std::chrono::milliseconds status_interval{2000};
+};
+
+/// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed
+/// binaries (../share/serverlessnet/dashboard), else the source tree's dashboard/.
+std::string default_dashboard_dir();
+
+class StateService {
+ public:
+  /// Loads the topology (throws TopologyError), opens the store (throws StoreError) and
+  /// binds the HTTP port (throws std::runtime_error naming the address). Connecting to the
+  /// broker happens in the background: GET /healthz says 503 until it is connected.
+  explicit StateService(StateOptions options);
+  ~StateService();
+  StateService(const StateService&) = delete;
+  StateService& operator=(const StateService&) = delete;
+
+  int http_port() const;
+  /// Stops taking requests, marks the service offline, writes what is queued. Idempotent.
+  void stop();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace snet::state

@@ -1,0 +1,73 @@
+// The Store seam of the state service: the current state of every actuator and an append-only
+// history of what happened (state reports and press errors), with every hop's timestamp so
+// latency can be queried. SqliteStore (sqlite_store.hpp) is the implementation.
+//
+// Thread safety: write() is called by one thread (the writer); current_states(), events() and
+// check() may be called from any thread, concurrently with write().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "snet/clock.hpp"
+
+namespace snet::state {
+
+enum class EventKind { state, error };
+
+/// One row of the history. For a state report, `device` is the actuator; for a press error,
+/// `device` is the button and `error`/`action`/`error_ts` are set.
+struct EventRecord {
+  std::int64_t seq = 0;  // assigned by the store; stays 0 for a duplicate that was skipped
+  EventKind kind = EventKind::state;
+  std::string device;
+  bool on = false;
+  std::string press_id;
+  std::string button;
+  std::string action;
+  std::string error;
+  Micros press_ts = 0;    // the button was pressed
+  Micros relay_ts = 0;    // the relayer published the command
+  Micros applied_ts = 0;  // the actuator applied it
+  Micros error_ts = 0;    // the relayer decided the press failed
+  Micros stored_ts = 0;   // this service wrote it (set by the store)
+};
+
+/// The current state of one actuator: its latest stored state report.
+struct DeviceState {
+  std::string device;
+  bool on = false;
+  std::string press_id;
+  std::string button;
+  Micros press_ts = 0;
+  Micros relay_ts = 0;
+  Micros applied_ts = 0;
+  Micros stored_ts = 0;
+};
+
+DeviceState current_state_of(const EventRecord& state_report);
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Writes a batch in one transaction: appends every record to the history and makes each
+  /// state report its device's current state. A state report already stored (same device,
+  /// press id and applied_ts, e.g. a retained message seen again after a restart) is skipped
+  /// and keeps seq 0. Sets seq and stored_ts of the rest. Throws StoreError; then nothing of
+  /// the batch was written.
+  virtual void write(std::vector<EventRecord>& batch) = 0;
+
+  /// Every device's current state, as of the last committed write.
+  virtual std::vector<DeviceState> current_states() = 0;
+
+  /// The newest `limit` history records, newest first; with a `device`, only the records of
+  /// that device and the state reports a press of that device (a button) caused.
+  virtual std::vector<EventRecord> events(const std::string& device, int limit) = 0;
+
+  /// Throws StoreError when the store cannot be read.
+  virtual void check() = 0;
+};
+
+}  // namespace snet::state

@@ -1,0 +1,46 @@
+#include "views.hpp"
+
+namespace snet::state {
+
+nlohmann::json device_view(const Device& device, const DeviceState* state) {
+  nlohmann::json v = {{"id", device.id}, {"kind", to_string(device.kind)}};
+  if (device.kind == DeviceKind::button) {
+    v["targets"] = device.targets;
+    return v;
+  }
+  v["updated"] = state != nullptr;
+  if (state == nullptr) {
+    v["on"] = nullptr;
+    return v;
+  }
+  v["on"] = state->on;
+  v["press_id"] = state->press_id;
+  v["button"] = state->button;
+  v["press_ts"] = state->press_ts;
+  v["relay_ts"] = state->relay_ts;
+  v["applied_ts"] = state->applied_ts;
+  v["stored_ts"] = state->stored_ts;
+  return v;
+}
+
+nlohmann::json event_view(const EventRecord& e) {
+  nlohmann::json v = {{"seq", e.seq},
+                      {"kind", e.kind == EventKind::state ? "state" : "error"},
+                      {"device", e.device},
+                      {"press_id", e.press_id},
+                      {"button", e.button},
+                      {"press_ts", e.press_ts},
+                      {"stored_ts", e.stored_ts}};
+  if (e.kind == EventKind::state) {
+    v["on"] = e.on;
+    v["relay_ts"] = e.relay_ts;
+    v["applied_ts"] = e.applied_ts;
+  } else {
+    v["action"] = e.action;
+    v["error"] = e.error;
+    v["error_ts"] = e.error_ts;
+  }
+  return v;
+}
+
+}  // namespace snet::state

@@ -1,0 +1,138 @@
+#include "writer.hpp"
+
+#include <algorithm>
+
+#include "snet/log.hpp"
+
+namespace snet::state {
+
+StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
+                         StateMetrics& metrics, std::size_t max_batch)
+    : store_(store),
+      ingest_(ingest),
+      feed_(feed),
+      health_(health),
+      metrics_(metrics),
+      max_batch_(max_batch) {
+  thread_ = std::thread([this] { run(); });
+}
+
+StateWriter::~StateWriter() {
+  stop();
+}
+
+void StateWriter::enqueue(Message message) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(message));
+    metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size()));
+  }
+  wake_.notify_one();
+}
+
+void StateWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t StateWriter::depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+std::string StateWriter::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+void StateWriter::run() {
+  std::deque<Message> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is written
+      const std::size_t n = std::min(queue_.size(), max_batch_);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size()));
+    }
+    process(batch);
+    batch.clear();
+  }
+}
+
+void StateWriter::process(std::deque<Message>& messages) {
+  std::vector<EventRecord> records;
+  records.reserve(messages.size());
+  bool health_changed = false;
+  for (const Message& message : messages) {
+    Classified c = ingest_.classify(message);
+    switch (c.type) {
+      case Classified::Type::record:
+        records.push_back(std::move(c.record));
+        break;
+      case Classified::Type::status:
+        health_.update(c.status);
+        health_changed = true;
+        break;
+      case Classified::Type::forget:
+        health_changed |= health_.forget(c.service);
+        break;
+      case Classified::Type::ignored:
+      case Classified::Type::rejected:
+        break;
+    }
+  }
+  if (!records.empty()) {
+    write(records);
+    feed_.apply(records);
+  }
+  if (health_changed) feed_.health_changed();
+}
+
+void StateWriter::write(std::vector<EventRecord>& records) {
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    try {
+      store_.write(records);
+      break;
+    } catch (const std::exception& e) {
+      metrics_.store_failures.add();
+      log::error("store: writing ", records.size(), " records failed: ", e.what(), "; retrying in ",
+                 backoff.count(), " ms");
+      std::unique_lock lock(mutex_);
+      problem_ = e.what();
+      if (stopping_) {
+        log::error("store: stopping; ", records.size(), " records could not be stored");
+        return;
+      }
+      wake_.wait_for(lock, backoff, [this] { return stopping_; });
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+  metrics_.store_batches.add();
+  std::int64_t states = 0, duplicates = 0, errors = 0;
+  for (const auto& r : records) {
+    if (r.seq == 0) {
+      ++duplicates;
+    } else if (r.kind == EventKind::state) {
+      ++states;
+    } else {
+      ++errors;
+    }
+  }
+  metrics_.states_stored.add(states);
+  metrics_.states_duplicate.add(duplicates);
+  metrics_.errors_stored.add(errors);
+  std::lock_guard lock(mutex_);
+  problem_.clear();
+}
+
+}  // namespace snet::state
