@@ -1,0 +1,78 @@
+// The dashboard on a large topology (2,000 pairs: 4,000 devices) in headless Chromium against the
+// real stack: only the tiles in view are in the DOM, search finds any device, scrolling reaches
+// the last one, a device found by search can be pressed, and the wiring view draws what the
+// search picked. (Rendering speed under load is measured by bench/dashboard_bench.mjs.)
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { launchBrowser } from "./browser.mjs";
+import { Stack } from "./stack.mjs";
+
+const PAIRS = 2000;
+const DEVICES = PAIRS * 2;
+const WAIT = { timeout: 15_000 };
+let stack;
+let browser;
+let page;
+
+const tile = (id) => `#devices .tile[data-device-id="${id}"]`;
+const domTiles = () => page.$$eval("#devices .tile[data-device-id]:not([hidden])", (els) => els.map((e) => e.dataset.deviceId));
+
+before(async () => {
+  stack = new Stack({ name: "browserlarge", pairs: { count: PAIRS } }, { label: "browser-large" });
+  await stack.start({ deviceCount: DEVICES, timeoutMs: 120_000 });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  await page.goto(stack.url);
+  await page.waitForSelector('#connection[data-state="connected"]', WAIT);
+});
+
+after(async () => {
+  await browser?.close();
+  const statuses = await stack?.stop();
+  if (statuses) {
+    assert.deepEqual(Object.values(statuses).filter((s) => s !== "exited with 0"), [], JSON.stringify(statuses));
+    stack.cleanUp();
+  }
+});
+
+test("only the tiles in view are in the DOM", async () => {
+  await page.waitForFunction((n) => document.getElementById("device-count").textContent.startsWith(`${n.toLocaleString("en-US")} devices`), DEVICES, WAIT);
+  const ids = await domTiles();
+  assert.ok(ids.length > 10 && ids.length < 300, `${ids.length} tiles in the DOM for ${DEVICES} devices`);
+  assert.ok(ids.includes("button-1") && ids.includes("actuator-1"));
+  // Too many to draw every wire: the wiring view summarises.
+  assert.match(await page.textContent("#wiring-summary"), /2,000\s+buttons/);
+});
+
+test("scrolling to the end shows the last devices", async () => {
+  await page.evaluate(() => { document.getElementById("devices").scrollTop = 1e9; });
+  await page.waitForSelector(tile(`actuator-${PAIRS}`), WAIT);
+  assert.ok(!(await domTiles()).includes("button-1"), "the first tiles left the DOM");
+  await page.evaluate(() => { document.getElementById("devices").scrollTop = 0; });
+  await page.waitForSelector(tile("button-1"), WAIT);
+});
+
+test("search finds a device, which can be pressed, and draws its wiring", async () => {
+  const button = `button-${PAIRS - 7}`;
+  const actuator = `actuator-${PAIRS - 7}`;
+  await page.fill("#device-search", button);
+  await page.waitForFunction((id) => {
+    const tiles = [...document.querySelectorAll("#devices .tile[data-device-id]:not([hidden])")];
+    return tiles.length === 1 && tiles[0].dataset.deviceId === id;
+  }, button, WAIT);
+  // The wiring view draws the exact match and what it is wired to.
+  await page.waitForSelector(`#wiring .wire[data-button="${button}"][data-target="${actuator}"]`, WAIT);
+  await page.click(tile(button));
+  await page.waitForSelector(`${tile(button)}[data-press-state="applied"]`, WAIT);
+  const pressId = await page.getAttribute(tile(button), "data-press-id");
+  await page.fill("#device-search", actuator);
+  await page.waitForSelector(`${tile(actuator)}[data-press-id="${pressId}"]`, WAIT);
+  const rest = await stack.api(`/api/devices/${actuator}`);
+  assert.equal(await page.getAttribute(tile(actuator), "data-on"), String(rest.on));
+  // The kind filter: buttons only.
+  await page.fill("#device-search", "");
+  await page.selectOption("#device-kind", "button");
+  await page.waitForFunction((n) => document.getElementById("device-count").textContent.startsWith(`${n.toLocaleString("en-US")} of`), PAIRS, WAIT);
+  assert.ok((await domTiles()).every((id) => id.startsWith("button-")));
+});
