@@ -1,0 +1,493 @@
+#include "openwhisk_compute.hpp"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "action_contract.hpp"
+#include "curl_util.hpp"
+#include "snet/log.hpp"
+#include "whisk_defaults.hpp"
+
+namespace snet::relayer {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// ------------------------------------------------------------------------------------------
+// The engine: one thread driving a curl multi handle
+// ------------------------------------------------------------------------------------------
+
+namespace {
+
+struct Invocation {
+  ComputeRequest request;
+  ComputeDone done;
+  std::string params;  // the POST body, serialized once
+  Clock::time_point deadline;
+  int attempts = 0;  // requests sent for the current phase
+  bool polling = false;
+  std::string activation_id;
+  std::string body;  // response being received
+  whisk::CurlEasy easy;
+};
+using InvocationPtr = std::unique_ptr<Invocation>;
+
+// A short description of an HTTP error answer, from OpenWhisk's {"error": "...", "code": ...}.
+std::string answer_text(long status, const std::string& body) {
+  std::string text;
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_discarded() && json.is_object() && json.contains("error")) {
+    text = error_text(json["error"]);
+  } else {
+    text = body.substr(0, 200);
+  }
+  return "HTTP " + std::to_string(status) + (text.empty() ? "" : ": " + text);
+}
+
+}  // namespace
+
+class OpenWhiskCompute::Engine {
+ public:
+  Engine(OpenWhiskOptions options, Metrics& metrics)
+      : options_(std::move(options)),
+        ok_(metrics.counter("snet_openwhisk_invocations_total", "Action invocations by outcome",
+                            "outcome=\"ok\"")),
+        failed_(metrics.counter("snet_openwhisk_invocations_total", "", "outcome=\"error\"")),
+        rejected_(metrics.counter("snet_openwhisk_invocations_total", "", "outcome=\"rejected\"")),
+        retry_throttled_(metrics.counter("snet_openwhisk_retries_total",
+                                         "Requests repeated after 429/503 or no answer",
+                                         "reason=\"throttled\"")),
+        retry_transport_(
+            metrics.counter("snet_openwhisk_retries_total", "", "reason=\"transport\"")),
+        polls_(metrics.counter("snet_openwhisk_polls_total",
+                               "Activation polls after a 202 (blocking wait ran out)")),
+        in_flight_(
+            metrics.counter("snet_openwhisk_in_flight", "HTTP requests open now", "", "gauge")),
+        outstanding_gauge_(metrics.counter("snet_openwhisk_outstanding",
+                                           "Invocations accepted and not yet done", "", "gauge")) {
+    whisk::ensure_curl_initialized();
+    multi_.reset(curl_multi_init());
+    if (!multi_) throw std::runtime_error("curl_multi_init failed");
+    // Keep one cached connection per possible concurrent request, so bursts reuse them.
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(options_.max_in_flight));
+    headers_ = whisk::json_headers();
+    capacity_ = options_.max_in_flight + options_.max_queued;
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~Engine() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    curl_multi_wakeup(multi_.get());
+    thread_.join();
+  }
+
+  void submit(ComputeRequest request, ComputeDone done) {
+    if (outstanding_.fetch_add(1) >= capacity_) {
+      outstanding_.fetch_sub(1);
+      rejected_.add();
+      ComputeResult busy;
+      busy.error = "action '" + request.action + "' rejected: " + std::to_string(capacity_) +
+                   " OpenWhisk invocations already in flight or queued";
+      done(std::move(busy));
+      return;
+    }
+    outstanding_gauge_.set(static_cast<std::int64_t>(outstanding_.load()));
+    auto inv = std::make_unique<Invocation>();
+    inv->params = to_action_params(request).dump();
+    inv->request = std::move(request);
+    inv->done = std::move(done);
+    inv->deadline = Clock::now() + options_.deadline;
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        incoming_.push_back(std::move(inv));
+        inv = nullptr;
+      }
+    }
+    if (inv) {
+      finish(std::move(inv), shutdown_result(inv->request));
+      return;
+    }
+    curl_multi_wakeup(multi_.get());
+  }
+
+ private:
+  static ComputeResult shutdown_result(const ComputeRequest& request) {
+    ComputeResult r;
+    r.error = "action '" + request.action + "' was cancelled: the relayer is shutting down";
+    return r;
+  }
+
+  // Inputs are rvalue references so that callers may build `text` from *inv in the same call.
+  void fail(InvocationPtr&& inv, const std::string& text) {
+    ComputeResult r;
+    r.error = text;
+    finish(std::move(inv), std::move(r));
+  }
+
+  std::string where(const Invocation& inv) const {
+    return "action '" + inv.request.action + "' at " + options_.server.apihost + " (namespace '" +
+           options_.server.ns + "')";
+  }
+
+  void run() {
+    std::deque<InvocationPtr> arrived;
+    while (true) {
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+        arrived.swap(incoming_);
+      }
+      for (auto& inv : arrived) waiting_.push_back(std::move(inv));
+      arrived.clear();
+      fire_due_timers();
+      expire_waiting();
+      start_waiting();
+      int running = 0;
+      curl_multi_perform(multi_.get(), &running);
+      collect_finished();
+      int wait_ms = 1000;
+      if (!timers_.empty()) {
+        const auto until =
+            std::chrono::duration_cast<milliseconds>(timers_.begin()->first - Clock::now());
+        wait_ms = static_cast<int>(std::clamp<milliseconds::rep>(until.count() + 1, 0, wait_ms));
+      }
+      if (!waiting_.empty() && active_.size() < options_.max_in_flight) wait_ms = 0;
+      curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, nullptr);
+    }
+    shutdown();
+  }
+
+  void fire_due_timers() {
+    const auto now = Clock::now();
+    // Retries and polls are older than new arrivals: they go first.
+    std::vector<InvocationPtr> due;
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      due.push_back(std::move(timers_.begin()->second));
+      timers_.erase(timers_.begin());
+    }
+    for (auto it = due.rbegin(); it != due.rend(); ++it) waiting_.push_front(std::move(*it));
+  }
+
+  void start_waiting() {
+    while (!waiting_.empty() && active_.size() < options_.max_in_flight) {
+      InvocationPtr inv = std::move(waiting_.front());
+      waiting_.pop_front();
+      start(std::move(inv));
+    }
+  }
+
+  std::string waited_text(const Invocation& inv) const {
+    return where(inv) + " waited " + std::to_string(options_.deadline.count()) + " ms for one of " +
+           std::to_string(options_.max_in_flight) + " request slots";
+  }
+
+  // Invocations still waiting for a slot when their deadline passes fail now, not when a slot
+  // frees (all slots may be held by a server that does not answer).
+  void expire_waiting() {
+    const auto now = Clock::now();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if ((*it)->deadline > now) {
+        ++it;
+        continue;
+      }
+      InvocationPtr inv = std::move(*it);
+      it = waiting_.erase(it);
+      fail(std::move(inv), waited_text(*inv));
+    }
+  }
+
+  void start(InvocationPtr&& inv) {
+    const auto remaining = std::chrono::duration_cast<milliseconds>(inv->deadline - Clock::now());
+    if (remaining.count() <= 0) {
+      if (inv->attempts == 0 && !inv->polling) return fail(std::move(inv), waited_text(*inv));
+      const std::string what = inv->polling ? "activation " + inv->activation_id + " of " : "";
+      fail(std::move(inv), what + where(*inv) + " did not finish within " +
+                               std::to_string(options_.deadline.count()) + " ms");
+      return;
+    }
+    if (!inv->easy) {
+      if (!easy_pool_.empty()) {
+        inv->easy = std::move(easy_pool_.back());
+        easy_pool_.pop_back();
+        curl_easy_reset(inv->easy.get());
+      } else {
+        inv->easy.reset(curl_easy_init());
+      }
+    }
+    CURL* easy = inv->easy.get();
+    inv->body.clear();
+    ++inv->attempts;
+    whisk::configure_request(easy, options_.server.auth, inv->body, headers_.get(), remaining,
+                             std::min(remaining, options_.connect_timeout), options_.insecure_tls);
+    if (inv->polling) {
+      const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
+                                                "activations", inv->activation_id);
+      curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+      polls_.add();
+    } else {
+      const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
+                                                "actions", inv->request.action) +
+                              "?blocking=true&result=true";
+      curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, inv->params.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(inv->params.size()));
+    }
+    curl_multi_add_handle(multi_.get(), easy);
+    active_.emplace(easy, std::move(inv));
+    in_flight_.set(static_cast<std::int64_t>(active_.size()));
+  }
+
+  void collect_finished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode code = msg->data.result;
+      curl_multi_remove_handle(multi_.get(), easy);
+      auto it = active_.find(easy);
+      if (it == active_.end()) continue;
+      InvocationPtr inv = std::move(it->second);
+      active_.erase(it);
+      in_flight_.set(static_cast<std::int64_t>(active_.size()));
+      long status = 0;
+      if (code == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      if (inv->polling) {
+        on_poll_answer(std::move(inv), code, status);
+      } else {
+        on_invoke_answer(std::move(inv), code, status);
+      }
+    }
+  }
+
+  void on_invoke_answer(InvocationPtr inv, CURLcode code, long status) {
+    if (code == CURLE_OPERATION_TIMEDOUT && Clock::now() + milliseconds(5) >= inv->deadline) {
+      fail(std::move(inv), where(*inv) + " did not answer within " +
+                               std::to_string(options_.deadline.count()) + " ms");
+      return;
+    }
+    if (code != CURLE_OK) {
+      retry_or_fail(std::move(inv), retry_transport_,
+                    "cannot reach OpenWhisk for " + where(*inv) + ": " + curl_easy_strerror(code));
+      return;
+    }
+    switch (status) {
+      case 200:
+      case 502: {  // 502: the action failed; the body is its result with an "error" field
+        const auto json = nlohmann::json::parse(inv->body, nullptr, false);
+        if (json.is_discarded()) {
+          fail(std::move(inv), where(*inv) + " answered HTTP " + std::to_string(status) +
+                                   " with a body that is not JSON: " + inv->body.substr(0, 200));
+          return;
+        }
+        ComputeResult result = from_action_result(json, inv->request);
+        finish(std::move(inv), std::move(result));
+        return;
+      }
+      case 202: {
+        const auto json = nlohmann::json::parse(inv->body, nullptr, false);
+        if (json.is_discarded() || !json.is_object() || !json.contains("activationId") ||
+            !json["activationId"].is_string()) {
+          fail(std::move(inv), where(*inv) + " answered 202 without an activationId");
+          return;
+        }
+        inv->activation_id = json["activationId"].get<std::string>();
+        inv->polling = true;
+        inv->attempts = 0;
+        schedule(std::move(inv), options_.poll_interval);
+        return;
+      }
+      case 429:
+      case 503:
+        retry_or_fail(
+            std::move(inv), retry_throttled_,
+            "OpenWhisk kept refusing " + where(*inv) + " (" + answer_text(status, inv->body) + ")");
+        return;
+      case 401:
+      case 403:
+        fail(std::move(inv), "OpenWhisk refused the credentials for " + where(*inv) + " (" +
+                                 answer_text(status, inv->body) + ")");
+        return;
+      case 404:
+        fail(std::move(inv),
+             "no such " + where(*inv) + " (" + answer_text(status, inv->body) + ")");
+        return;
+      default:
+        fail(std::move(inv), "OpenWhisk failed to run " + where(*inv) + " (" +
+                                 answer_text(status, inv->body) + ")");
+    }
+  }
+
+  void on_poll_answer(InvocationPtr inv, CURLcode code, long status) {
+    if (code != CURLE_OK || status == 404 || status == 429 || status == 503) {
+      // 404: the activation record does not exist yet. Keep polling until the deadline.
+      schedule(std::move(inv), options_.poll_interval);
+      return;
+    }
+    if (status == 401 || status == 403) {
+      fail(std::move(inv), "OpenWhisk refused the credentials for " + where(*inv) + " (" +
+                               answer_text(status, inv->body) + ")");
+      return;
+    }
+    const auto json = nlohmann::json::parse(inv->body, nullptr, false);
+    if (status != 200 || json.is_discarded() || !json.is_object() || !json.contains("response")) {
+      fail(std::move(inv), "unexpected answer for activation " + inv->activation_id + " of " +
+                               where(*inv) + " (" + answer_text(status, inv->body) + ")");
+      return;
+    }
+    const auto& response = json["response"];
+    const nlohmann::json result = response.value("result", nlohmann::json::object());
+    ComputeResult out = from_action_result(result, inv->request);
+    if (!response.value("success", false) && out.error.empty()) {
+      out.commands.clear();
+      out.error = "action '" + inv->request.action + "' ended with status '" +
+                  response.value("status", std::string("unknown")) + "'";
+    }
+    finish(std::move(inv), std::move(out));
+  }
+
+  void retry_or_fail(InvocationPtr&& inv, Counter& reason, const std::string& failure) {
+    const auto delay = std::min<milliseconds>(
+        options_.backoff * (1 << std::min(inv->attempts - 1, 10)), milliseconds(2000));
+    if (inv->attempts >= options_.max_attempts || Clock::now() + delay >= inv->deadline) {
+      fail(std::move(inv), failure + " after " + std::to_string(inv->attempts) + " attempt(s)");
+      return;
+    }
+    reason.add();
+    schedule(std::move(inv), delay);
+  }
+
+  void schedule(InvocationPtr&& inv, milliseconds delay) {
+    const auto at = Clock::now() + delay;
+    if (at >= inv->deadline) {
+      const std::string what = inv->polling ? "activation " + inv->activation_id + " of " : "";
+      fail(std::move(inv), what + where(*inv) + " did not finish within " +
+                               std::to_string(options_.deadline.count()) + " ms");
+      return;
+    }
+    timers_.emplace(at, std::move(inv));
+  }
+
+  void finish(InvocationPtr&& moved, ComputeResult result) {
+    InvocationPtr inv = std::move(moved);
+    if (inv->easy) easy_pool_.push_back(std::move(inv->easy));
+    (result.error.empty() ? ok_ : failed_).add();
+    if (!result.error.empty()) log::debug("openwhisk: ", result.error);
+    outstanding_.fetch_sub(1);
+    outstanding_gauge_.set(static_cast<std::int64_t>(outstanding_.load()));
+    try {
+      inv->done(std::move(result));
+    } catch (const std::exception& e) {
+      log::error("openwhisk: a completion handler threw: ", e.what());
+    }
+  }
+
+  void shutdown() {
+    std::deque<InvocationPtr> rest;
+    {
+      std::lock_guard lock(mutex_);
+      rest.swap(incoming_);
+    }
+    for (auto& [easy, inv] : active_) {
+      curl_multi_remove_handle(multi_.get(), easy);
+      rest.push_back(std::move(inv));
+    }
+    active_.clear();
+    for (auto& inv : waiting_) rest.push_back(std::move(inv));
+    waiting_.clear();
+    for (auto& [at, inv] : timers_) rest.push_back(std::move(inv));
+    timers_.clear();
+    for (auto& inv : rest) {
+      const ComputeResult r = shutdown_result(inv->request);
+      finish(std::move(inv), r);
+    }
+  }
+
+  const OpenWhiskOptions options_;
+  Counter& ok_;
+  Counter& failed_;
+  Counter& rejected_;
+  Counter& retry_throttled_;
+  Counter& retry_transport_;
+  Counter& polls_;
+  Counter& in_flight_;
+  Counter& outstanding_gauge_;
+  std::size_t capacity_ = 0;
+  std::atomic<std::size_t> outstanding_{0};
+
+  whisk::CurlMulti multi_;
+  whisk::CurlList headers_;
+
+  std::mutex mutex_;  // guards incoming_ and stopping_
+  std::deque<InvocationPtr> incoming_;
+  bool stopping_ = false;
+
+  // Owned by the engine thread:
+  std::deque<InvocationPtr> waiting_;
+  std::multimap<Clock::time_point, InvocationPtr> timers_;
+  std::unordered_map<CURL*, InvocationPtr> active_;
+  std::vector<whisk::CurlEasy> easy_pool_;
+
+  std::thread thread_;  // last: starts after everything above exists
+};
+
+OpenWhiskCompute::OpenWhiskCompute(OpenWhiskOptions options, Metrics& metrics)
+    : engine_(std::make_unique<Engine>(std::move(options), metrics)) {}
+
+OpenWhiskCompute::~OpenWhiskCompute() = default;
+
+void OpenWhiskCompute::invoke(ComputeRequest request, ComputeDone done) {
+  engine_->submit(std::move(request), std::move(done));
+}
+
+void add_openwhisk_flags(Flags& flags) {
+  flags
+      .add("openwhisk-apihost", "OPENWHISK_APIHOST", "",
+           "OpenWhisk API host (default: APIHOST of ~/.wskprops, else snet-whisk on " +
+               std::string(whisk::kDefaultApiHost) + ")")
+      .add("openwhisk-auth", "OPENWHISK_AUTH", "",
+           "OpenWhisk key uuid:key (default: AUTH of ~/.wskprops, else snet-whisk's dev key)")
+      .add("openwhisk-namespace", "OPENWHISK_NAMESPACE", "",
+           "OpenWhisk namespace (default: NAMESPACE of ~/.wskprops, else _)")
+      .add("openwhisk-max-in-flight", "SNET_OPENWHISK_MAX_IN_FLIGHT", "128",
+           "OpenWhisk requests open at once")
+      .add("openwhisk-max-queued", "SNET_OPENWHISK_MAX_QUEUED", "1024",
+           "invocations waiting for a request slot; more fail at once")
+      .add("openwhisk-deadline-ms", "SNET_OPENWHISK_DEADLINE_MS", "30000",
+           "an invocation (with retries and 202 polling) fails after this")
+      .add_switch("openwhisk-insecure", "OPENWHISK_INSECURE",
+                  "accept self-signed TLS certificates (as wsk -i)");
+}
+
+std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics) {
+  OpenWhiskOptions options;
+  options.server =
+      resolve_openwhisk_config({flags.str("openwhisk-apihost"), flags.str("openwhisk-auth"),
+                                flags.str("openwhisk-namespace")});
+  if (options.server.auth.find(':') == std::string::npos) {
+    throw UsageError("--openwhisk-auth must be uuid:key");
+  }
+  options.max_in_flight =
+      static_cast<std::size_t>(flags.integer("openwhisk-max-in-flight", 1, 100000));
+  options.max_queued = static_cast<std::size_t>(flags.integer("openwhisk-max-queued", 0, 10000000));
+  options.deadline = milliseconds(flags.integer("openwhisk-deadline-ms", 10, 3600000));
+  options.insecure_tls = flags.on("openwhisk-insecure");
+  log::info("openwhisk compute: ", options.server.apihost, ", namespace ", options.server.ns);
+  return std::make_unique<OpenWhiskCompute>(std::move(options), metrics);
+}
+
+}  // namespace snet::relayer

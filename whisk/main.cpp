@@ -1,0 +1,139 @@
+// snet-whisk: an OpenWhisk-compatible local compute (see whisk_service.hpp and rest_api.hpp).
+#include <iostream>
+
+#include "deploy.hpp"
+#include "snet/bus.hpp"
+#include "snet/flags.hpp"
+#include "snet/log.hpp"
+#include "snet/shutdown.hpp"
+#include "snet/status.hpp"
+#include "snet/topology.hpp"
+#include "whisk_defaults.hpp"
+#include "whisk_service.hpp"
+
+using namespace snet;
+
+namespace {
+
+void declare(Flags& flags) {
+  flags.add("http-bind", "SNET_WHISK_BIND", "127.0.0.1", "address the REST API listens on")
+      .add("http-port", "SNET_WHISK_PORT", std::to_string(whisk::kDefaultPort),
+           "port of the REST API (OpenWhisk's usual 3233)")
+      .add("auth", "SNET_WHISK_AUTH", whisk::kDevAuth,
+           "the uuid:key clients must present (HTTP Basic); default: OpenWhisk's guest dev key")
+      .add("namespace", "SNET_WHISK_NAMESPACE", "guest", "the namespace served (\"_\" means it)")
+      .add("workers", "SNET_WHISK_WORKERS", "8", "Node.js worker processes at most")
+      .add("prewarm", "SNET_WHISK_PREWARM", "1", "uninitialized workers kept ready")
+      .add("max-in-flight", "SNET_WHISK_MAX_IN_FLIGHT", "256",
+           "activations queued or running at once; more are answered 429")
+      .add("blocking-wait-ms", "SNET_WHISK_BLOCKING_WAIT_MS",
+           std::to_string(whisk::kBlockingWaitMs),
+           "a blocking invocation answers 202 with the activation id after this")
+      .add("activations-kept", "SNET_WHISK_ACTIVATIONS_KEPT", "10000",
+           "finished activation records kept in memory (least recently used go first)")
+      .add("max-body-bytes", "SNET_WHISK_MAX_BODY_BYTES", "8388608", "largest request body")
+      .add("node", "SNET_WHISK_NODE", "node", "the Node.js executable")
+      .add("runtime", "SNET_WHISK_RUNTIME", "",
+           "the worker runtime script (default: found next to the program or in the sources)")
+      .add("actions-dir", "SNET_WHISK_ACTIONS_DIR", "",
+           "deploy every *.js of this directory at start-up (e.g. actions/)")
+      .add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883",
+           "publish status \"whisk\" on this broker (only when given)")
+      .add("topology", "SNET_TOPOLOGY", "topology/single.json",
+           "topology whose status topic is used (only with --broker-url)")
+      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error");
+}
+
+whisk::WhiskOptions options_from(const Flags& flags) {
+  whisk::WhiskOptions o;
+  o.bind_address = flags.str("http-bind");
+  o.port = static_cast<int>(flags.integer("http-port", 0, 65535));
+  o.max_body_bytes = static_cast<std::size_t>(flags.integer("max-body-bytes", 1024, 1L << 30));
+  o.activations_kept = static_cast<std::size_t>(flags.integer("activations-kept", 1, 10'000'000));
+  o.rest.auth = flags.str("auth");
+  if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");
+  o.rest.ns = flags.str("namespace");
+  if (o.rest.ns.empty() || o.rest.ns == "_") throw UsageError("--namespace needs a real name");
+  o.rest.blocking_wait =
+      std::chrono::milliseconds(flags.integer("blocking-wait-ms", 0, 10 * 60 * 1000));
+  o.invoker.max_workers = static_cast<std::size_t>(flags.integer("workers", 1, 1000));
+  o.invoker.prewarm = static_cast<std::size_t>(flags.integer("prewarm", 0, 1000));
+  o.invoker.max_in_flight = static_cast<std::size_t>(flags.integer("max-in-flight", 1, 1'000'000));
+  o.invoker.launch.node = flags.str("node");
+  try {
+    o.invoker.launch.script = whisk::find_worker_script(flags.str("runtime"));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  return o;
+}
+
+void deploy_directory(const std::string& dir, whisk::WhiskService& service) {
+  int failed = 0;
+  for (const auto& r : service.deploy_directory(dir)) {
+    if (r.ok) {
+      log::info("deployed action '", r.name, "' from ", r.file);
+    } else {
+      ++failed;
+      log::error("cannot deploy ", r.file, ": ", r.error);
+    }
+  }
+  if (failed > 0) log::warn(failed, " action file(s) of ", dir, " were not deployed");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ShutdownSignal shutdown;
+  Flags flags("snet-whisk",
+              "OpenWhisk-compatible local compute: the actions REST API, running JavaScript "
+              "actions in warm Node.js workers.");
+  declare(flags);
+  whisk::WhiskOptions options;
+  try {
+    if (!flags.parse(argc, argv)) return 0;
+    log::set_level(log::parse_level(flags.str("log-level")));
+    options = options_from(flags);
+  } catch (const std::exception& e) {
+    std::cerr << "snet-whisk: " << e.what() << "\n";
+    return 2;
+  }
+  log::set_component("whisk");
+  options.invoker.api_host = "http://" + options.bind_address + ":" + std::to_string(options.port);
+
+  Metrics metrics;
+  whisk::WhiskService service(options, metrics);
+  try {
+    // Actions first: once the port answers, they are there.
+    if (!flags.str("actions-dir").empty()) deploy_directory(flags.str("actions-dir"), service);
+    service.start();
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return 1;
+  }
+  log::info("listening on ", service.url(), " (namespace ", options.rest.ns, ", ",
+            options.invoker.max_workers, " workers, runtime ", options.invoker.launch.script, ")");
+
+  std::unique_ptr<Bus> bus;
+  std::unique_ptr<StatusReporter> status;
+  if (flags.given("broker-url")) {
+    try {
+      const Topology topology = load_topology(flags.str("topology"));
+      BusOptions bus_options;
+      bus_options.url = flags.str("broker-url");
+      bus_options.client_id = "snet-" + topology.name + "-whisk";
+      bus_options.will = status_will(topology.name, "whisk");
+      bus = make_bus(bus_options);
+      bus->start();
+      status = std::make_unique<StatusReporter>(*bus, topology.name, "whisk", metrics);
+    } catch (const std::exception& e) {
+      log::error("status reporting: ", e.what());
+      return 1;
+    }
+  }
+  const int sig = shutdown.wait();
+  log::info("signal ", sig, ": shutting down");
+  status.reset();
+  if (bus) bus->stop();
+  return 0;
+}

@@ -1,0 +1,221 @@
+// snet-whisk's Node.js action worker: one warm process that snet-whisk starts, initializes with
+// one action's code and then runs activations of that action, following OpenWhisk's
+// action-runtime contract (docs/actions-new.md in apache/openwhisk and its Node.js runtime):
+//   - init: the code is compiled once; `main` (or exports.main) must be a function;
+//   - run: main(params) returns an object or a Promise of one; undefined becomes {};
+//     a rejected Promise is an "application error" with result {error: <serialized error>};
+//     a synchronous throw is an "action developer error" ("An error has occurred: ...");
+//     a result with an "error" field is an "application error";
+//   - console output during an activation is that activation's logs.
+//
+// Transport: line-delimited JSON over a Unix socket that snet-whisk hands over as file
+// descriptor $SNET_WHISK_FD (one end of a socketpair). Requests:
+//   {"op":"check","name","code"}            -> {"op":"check","ok",("error")}   (syntax only)
+//   {"op":"init","name","code","main"}      -> {"op":"init","ok",("error"),"logs"}
+//   {"op":"run","id","value","env":{...}}   -> {"op":"run","id","status","result","logs"}
+// The worker exits when snet-whisk closes its end.
+'use strict';
+
+const net = require('net');
+const vm = require('vm');
+const util = require('util');
+const { AsyncLocalStorage } = require('async_hooks');
+
+const MAX_LOG_LINES = 1000;
+const MAX_LOG_BYTES = 256 * 1024;
+
+const fd = Number(process.env.SNET_WHISK_FD);
+if (!Number.isInteger(fd) || fd < 0) {
+  process.stderr.write('snet-whisk worker: SNET_WHISK_FD is not set; this file is run by snet-whisk\n');
+  process.exit(2);
+}
+const channel = new net.Socket({ fd, readable: true, writable: true });
+
+function send(message) {
+  channel.write(JSON.stringify(message) + '\n');
+}
+
+// ---- Logs: console output is attributed to the activation whose async context produced it --
+const activationContext = new AsyncLocalStorage();
+let initLogs = null;  // console output of the init phase, reported with the init answer
+
+function newLogs() {
+  return { lines: [], bytes: 0, truncated: false };
+}
+
+function appendLog(logs, stream, text) {
+  for (const line of text.split('\n')) {
+    if (logs.truncated) return;
+    if (logs.lines.length >= MAX_LOG_LINES || logs.bytes + line.length > MAX_LOG_BYTES) {
+      logs.truncated = true;
+      logs.lines.push(`${new Date().toISOString()} stderr: Logs were truncated because the total ` +
+                      `size exceeds the limit of ${MAX_LOG_BYTES} bytes.`);
+      return;
+    }
+    logs.bytes += line.length;
+    logs.lines.push(`${new Date().toISOString()} ${stream}: ${line}`);
+  }
+}
+
+function capture(stream) {
+  return (...args) => {
+    const logs = activationContext.getStore() || initLogs;
+    if (logs) appendLog(logs, stream, withoutRuntimeFrames(util.format(...args)));
+  };
+}
+console.log = capture('stdout');
+console.info = capture('stdout');
+console.debug = capture('stdout');
+console.warn = capture('stderr');
+console.error = capture('stderr');
+
+// ---- Code loading ---------------------------------------------------------------------------
+// Wrapped like a CommonJS module, so actions may use require() and exports.main.
+// The wrapper's first line is outside the file: lineOffset -1 keeps line numbers the file's own.
+function compile(name, code) {
+  const wrapper = '(function (exports, require, module, __filename, __dirname) {\n' + code + '\n})';
+  return new vm.Script(wrapper, { filename: `${name}.js`, lineOffset: -1 });
+}
+
+// Stack frames of this runtime and of Node's internals say nothing to the action's author.
+function withoutRuntimeFrames(text) {
+  return text.split('\n')
+    .filter((l) => !(/^\s+at /.test(l) && (l.includes(__filename) || /\(?node:/.test(l))))
+    .join('\n');
+}
+
+// The text of a compile error: the code frame and message, without Node's internal frames.
+function errorText(error) {
+  const text = error && error.stack ? String(error.stack) : String(error);
+  return text.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').trim();
+}
+
+let actionMain = null;
+
+function init(message) {
+  initLogs = newLogs();
+  try {
+    const module = { exports: {} };
+    const mainName = message.main || 'main';
+    const body = compile(message.name, message.code + `\n;module.exports.__snet_main = ` +
+                         `typeof ${mainName} === 'function' ? ${mainName} : undefined;`);
+    body.runInThisContext()(module.exports, require, module, `${message.name}.js`, process.cwd());
+    const main = module.exports.__snet_main || module.exports[mainName];
+    if (typeof main !== 'function') throw new Error(`Action entrypoint '${mainName}' is not a function.`);
+    actionMain = main;
+    return { op: 'init', ok: true, logs: initLogs.lines };
+  } catch (error) {
+    return { op: 'init', ok: false, error: 'Initialization has failed due to: ' + errorText(error),
+             logs: initLogs.lines };
+  } finally {
+    initLogs = null;
+  }
+}
+
+// JSON-safe copy of a rejection value (serialize-error's shape: name, message, stack...).
+function serializeError(error) {
+  if (error instanceof Error) {
+    const out = { name: error.name, message: error.message, stack: withoutRuntimeFrames(String(error.stack)) };
+    for (const key of Object.keys(error)) out[key] = error[key];
+    return out;
+  }
+  return error === undefined ? {} : error;
+}
+
+async function run(message) {
+  const logs = newLogs();
+  for (const [key, value] of Object.entries(message.env || {})) process.env[key] = String(value);
+  let status = 'success';
+  let result;
+  await activationContext.run(logs, async () => {
+    let pending;
+    try {
+      pending = actionMain(message.value || {});
+    } catch (error) {
+      console.error(error);
+      status = 'action developer error';
+      result = { error: 'An error has occurred: ' + String(error) };
+      return;
+    }
+    try {
+      result = await pending;
+    } catch (error) {
+      status = 'application error';
+      result = { error: serializeError(error) };
+      return;
+    }
+    if (result === undefined) result = {};
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      console.error('Result must be of type object but has type "' + typeof result + '":', result);
+      status = 'action developer error';
+      result = { error: 'The action did not return a dictionary.' };
+    } else if (Object.prototype.hasOwnProperty.call(result, 'error')) {
+      status = 'application error';
+    }
+  });
+  let line;
+  try {
+    line = JSON.stringify({ op: 'run', id: message.id, status, result, logs: logs.lines });
+  } catch (error) {
+    line = JSON.stringify({ op: 'run', id: message.id, status: 'action developer error',
+                            result: { error: 'The action did not produce a valid JSON response: ' +
+                                             String(error) },
+                            logs: logs.lines });
+  }
+  channel.write(line + '\n');
+}
+
+function check(message) {
+  try {
+    compile(message.name, message.code);
+    return { op: 'check', ok: true };
+  } catch (error) {
+    return { op: 'check', ok: false, error: errorText(error) };
+  }
+}
+
+function handle(message) {
+  switch (message.op) {
+    case 'check': send(check(message)); break;
+    case 'init': send(init(message)); break;
+    case 'run': run(message); break;
+    default: send({ op: 'error', error: `unknown op ${message.op}` });
+  }
+}
+
+// An exception outside any await chain (e.g. thrown in a timer) kills the process, as it kills an
+// OpenWhisk container; snet-whisk then fails the worker's activations with the text sent here.
+function crash(error) {
+  try {
+    channel.write(JSON.stringify({ op: 'crash', error: errorText(error) }) + '\n', () => process.exit(1));
+  } catch (_) {
+    process.exit(1);
+  }
+  setTimeout(() => process.exit(1), 200).unref();
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+let buffered = '';
+channel.setEncoding('utf8');
+channel.on('data', (chunk) => {
+  buffered += chunk;
+  let newline;
+  while ((newline = buffered.indexOf('\n')) >= 0) {
+    const line = buffered.slice(0, newline);
+    buffered = buffered.slice(newline + 1);
+    if (line.length === 0) continue;
+    let message;
+    try {
+      message = JSON.parse(line);
+    } catch (error) {
+      send({ op: 'error', error: 'malformed request: ' + String(error) });
+      continue;
+    }
+    handle(message);
+  }
+});
+channel.on('end', () => process.exit(0));
+channel.on('close', () => process.exit(0));
+channel.on('error', () => process.exit(0));
+send({ op: 'ready', pid: process.pid, node: process.version });

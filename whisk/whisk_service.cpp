@@ -1,0 +1,94 @@
+#include "whisk_service.hpp"
+
+#include <filesystem>
+#include <future>
+#include <stdexcept>
+
+#include "snet/process.hpp"
+
+namespace snet::whisk {
+namespace fs = std::filesystem;
+
+std::string find_worker_script(const std::string& configured) {
+  if (!configured.empty()) {
+    if (!fs::is_regular_file(configured)) {
+      throw std::runtime_error("worker runtime " + configured + " not found (--runtime)");
+    }
+    return fs::absolute(configured).string();
+  }
+  const std::vector<fs::path> candidates = {
+      fs::path(self_dir()) / "snet-whisk-worker.js",
+      fs::path(self_dir()) / ".." / "share" / "serverlessnet" / "whisk" / "worker.js",
+      fs::path(SNET_SOURCE_DIR) / "whisk" / "runtime" / "worker.js",
+  };
+  std::string looked;
+  for (const auto& path : candidates) {
+    if (fs::is_regular_file(path)) return fs::canonical(path).string();
+    looked += (looked.empty() ? "" : ", ") + path.string();
+  }
+  throw std::runtime_error("worker runtime not found (looked at " + looked + "); use --runtime");
+}
+
+WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
+    : options_(std::move(options)), activations_(options_.activations_kept) {
+  invoker_ = std::make_unique<Invoker>(options_.invoker, activations_, metrics);
+  http::ServerOptions server;
+  server.bind_address = options_.bind_address;
+  server.port = options_.port;
+  server.threads = 1;
+  server.body_limit = options_.max_body_bytes;
+  // A blocking invocation holds its request for up to the blocking wait.
+  server.handler_timeout = options_.rest.blocking_wait + std::chrono::seconds(10);
+  server.read_timeout = std::chrono::seconds(30);
+  server.server_name = "snet-whisk";
+  server_ = std::make_unique<http::Server>(
+      server, make_router(options_.rest, actions_, activations_, *invoker_, metrics));
+}
+
+WhiskService::~WhiskService() {
+  server_->stop();   // no new requests; open ones are answered or dropped
+  invoker_.reset();  // fails what still runs and stops the workers
+}
+
+std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir) {
+  std::vector<DeployResult> results;
+  for (const auto& file : read_action_files(dir)) {
+    DeployResult result{file.name, file.path, false, 0, file.error};
+    try {
+      if (!result.error.empty()) throw std::invalid_argument(result.error);
+      const auto existing = actions_.find(file.name);
+      Action action =
+          parse_action_put(action_put_body(file.code), options_.rest.ns, file.name, existing.get());
+      // Shared: the check may answer after we gave up waiting.
+      auto checked = std::make_shared<std::promise<std::optional<std::string>>>();
+      auto verdict = checked->get_future();
+      invoker_->check(file.name, file.code, [checked](std::optional<std::string> problem) {
+        checked->set_value(std::move(problem));
+      });
+      if (verdict.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        throw std::invalid_argument("the syntax check did not answer within 30 s");
+      }
+      if (const auto problem = verdict.get()) throw std::invalid_argument(*problem);
+      actions_.put(std::move(action));
+      if (existing) invoker_->retire(file.name);
+      result.ok = true;
+    } catch (const std::exception& e) {  // BadAction, a bad limits line, a compile error
+      result.error = e.what();
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+void WhiskService::start() {
+  server_->start();
+}
+
+std::string WhiskService::url() const {
+  const std::string& bind = options_.bind_address;
+  const std::string host = (bind == "0.0.0.0" || bind == "::" || bind.empty()) ? "127.0.0.1" : bind;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port());
+}
+
+}  // namespace snet::whisk

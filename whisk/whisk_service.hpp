@@ -1,0 +1,61 @@
+// snet-whisk assembled: the action and activation stores, the invoker with its Node.js workers,
+// and the REST API on the project's HTTP server. main.cpp only reads flags and waits.
+// Thread safety: construct, start(), port() and destroy from one thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "action_store.hpp"
+#include "activation_store.hpp"
+#include "deploy.hpp"
+#include "invoker.hpp"
+#include "rest_api.hpp"
+#include "snet/http_server.hpp"
+#include "snet/metrics.hpp"
+
+namespace snet::whisk {
+
+struct WhiskOptions {
+  std::string bind_address = "127.0.0.1";
+  int port = 3233;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t activations_kept = 10000;
+  RestOptions rest;
+  InvokerOptions invoker;
+};
+
+/// The worker runtime script: `configured` when given (it must exist), else worker.js next to
+/// the executable (the build tree), the installed share/ copy, then the source tree.
+/// Throws std::runtime_error listing the places it looked.
+std::string find_worker_script(const std::string& configured);
+
+class WhiskService {
+ public:
+  WhiskService(WhiskOptions options, Metrics& metrics);
+  ~WhiskService();
+  WhiskService(const WhiskService&) = delete;
+  WhiskService& operator=(const WhiskService&) = delete;
+
+  /// Stores every *.js action of `dir` (as `snet actions deploy` would, syntax check included)
+  /// without going through HTTP, so it can run before start(). Returns one result per file.
+  /// Throws std::runtime_error when `dir` is not a readable directory.
+  std::vector<DeployResult> deploy_directory(const std::string& dir);
+  /// Listens; throws std::runtime_error naming the address when it cannot.
+  void start();
+  int port() const { return server_->port(); }
+  /// The URL clients use (the bind address, or 127.0.0.1 for a wildcard bind).
+  std::string url() const;
+  std::size_t workers() const { return invoker_->workers(); }
+
+ private:
+  WhiskOptions options_;
+  ActionStore actions_;
+  ActivationStore activations_;
+  std::unique_ptr<Invoker> invoker_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace snet::whisk

@@ -1,0 +1,173 @@
+#include "worker.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <csignal>
+#include <system_error>
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+
+#include "snet/log.hpp"
+
+namespace snet::whisk {
+
+namespace asio = boost::asio;
+using stream_protocol = asio::local::stream_protocol;
+
+namespace {
+
+constexpr std::size_t kMaxLineBytes = 64 * 1024 * 1024;  // a result or log burst larger is cut
+
+// Closes a descriptor unless released (the child's end once it has been handed over).
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+Worker::Worker(asio::io_context& io, std::uint64_t id) : socket_(io), id_(id) {}
+
+Worker::~Worker() {
+  close();
+}
+
+void Worker::start(const WorkerLaunch& launch, ReadyHandler on_ready, ExitHandler on_exit) {
+  on_ready_ = std::move(on_ready);
+  on_exit_ = std::move(on_exit);
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    throw std::system_error(errno, std::generic_category(), "socketpair for a worker");
+  }
+  Fd ours{fds[0]}, theirs{fds[1]};
+  // Only the child's end survives exec. Workers are spawned from one thread, so no other
+  // child can inherit it meanwhile.
+  ::fcntl(theirs.fd, F_SETFD, 0);
+  ChildProcess::Options options;
+  options.env["SNET_WHISK_FD"] = std::to_string(theirs.fd);
+  process_ = ChildProcess({launch.node, launch.script}, options);
+  socket_.assign(stream_protocol(), ours.fd);
+  ours.fd = -1;  // the socket owns it now
+  read_next();
+}
+
+void Worker::check(const std::string& name, const std::string& code, CheckHandler done) {
+  checks_.push_back(std::move(done));
+  send({{"op", "check"}, {"name", name}, {"code", code}});
+}
+
+void Worker::init(const std::string& name, const std::string& code, InitHandler done) {
+  inits_.push_back(std::move(done));
+  send({{"op", "init"}, {"name", name}, {"code", code}, {"main", "main"}});
+}
+
+void Worker::run(const std::string& activation_id, const nlohmann::json& params,
+                 const nlohmann::json& env, RunHandler done) {
+  runs_[activation_id] = std::move(done);
+  send({{"op", "run"}, {"id", activation_id}, {"value", params}, {"env", env}});
+}
+
+void Worker::kill(const std::string& why) {
+  if (exited_) return;
+  exit_reason_ = why;
+  process_.signal(SIGKILL);
+}
+
+void Worker::close() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  process_.stop(std::chrono::seconds(2));
+}
+
+void Worker::read_next() {
+  asio::async_read_until(
+      socket_, asio::dynamic_buffer(read_buffer_, kMaxLineBytes), '\n',
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        if (ec) {
+          if (ec == asio::error::not_found)
+            self->exit_reason_ = "the worker sent an oversized line";
+          self->on_channel_closed();
+          return;
+        }
+        const std::string line = self->read_buffer_.substr(0, n - 1);
+        self->read_buffer_.erase(0, n);
+        self->on_line(line);
+        if (!self->exited_) self->read_next();
+      });
+}
+
+void Worker::on_line(const std::string& line) {
+  const auto message = nlohmann::json::parse(line, nullptr, false);
+  if (message.is_discarded() || !message.is_object()) {
+    log::warn("worker ", id_, " sent a malformed line: ", line.substr(0, 200));
+    return;
+  }
+  const std::string op = message.value("op", std::string());
+  if (op == "run") {
+    auto it = runs_.find(message.value("id", std::string()));
+    if (it == runs_.end()) return;
+    RunHandler done = std::move(it->second);
+    runs_.erase(it);
+    RunOutcome outcome;
+    outcome.status = message.value("status", std::string("action developer error"));
+    outcome.result = message.value("result", nlohmann::json::object());
+    outcome.logs = message.value("logs", std::vector<std::string>{});
+    done(std::move(outcome));
+  } else if (op == "init" && !inits_.empty()) {
+    InitHandler done = std::move(inits_.front());
+    inits_.pop_front();
+    std::optional<std::string> error;
+    if (!message.value("ok", false)) error = message.value("error", std::string("init failed"));
+    done(std::move(error), message.value("logs", std::vector<std::string>{}));
+  } else if (op == "check" && !checks_.empty()) {
+    CheckHandler done = std::move(checks_.front());
+    checks_.pop_front();
+    std::optional<std::string> error;
+    if (!message.value("ok", false)) error = message.value("error", std::string("check failed"));
+    done(std::move(error));
+  } else if (op == "ready") {
+    if (on_ready_) std::exchange(on_ready_, nullptr)();
+  } else if (op == "crash") {
+    exit_reason_ = "the action crashed the worker: " + message.value("error", std::string());
+  } else {
+    log::warn("worker ", id_, ": ", message.value("error", line.substr(0, 200)));
+  }
+}
+
+void Worker::send(nlohmann::json message) {
+  if (exited_) return;
+  write_queue_.push_back(message.dump() + "\n");
+  if (write_queue_.size() == 1) write_next();
+}
+
+void Worker::write_next() {
+  asio::async_write(socket_, asio::buffer(write_queue_.front()),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      if (ec) return;  // the read side notices the closed channel
+                      self->write_queue_.pop_front();
+                      if (!self->write_queue_.empty()) self->write_next();
+                    });
+}
+
+void Worker::on_channel_closed() {
+  if (exited_) return;
+  exited_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  // The channel closes when the process exits; reap it (SIGKILL if it lingers without it).
+  if (!process_.wait_for(std::chrono::milliseconds(500))) process_.stop(std::chrono::seconds(1));
+  std::string why = exit_reason_;
+  if (why.empty()) why = "the worker exited unexpectedly";
+  checks_.clear();
+  inits_.clear();
+  runs_.clear();
+  // write_queue_ stays: an aborted write may still refer to its front.
+  on_ready_ = nullptr;
+  if (auto handler = std::exchange(on_exit_, nullptr)) handler(why);
+}
+
+}  // namespace snet::whisk
