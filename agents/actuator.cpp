@@ -1,6 +1,7 @@
 #include "actuator.hpp"
 
 #include "snet/log.hpp"
+#include "snet/routing.hpp"
 #include "snet/topics.hpp"
 
 namespace snet::agents {
@@ -10,11 +11,14 @@ std::string sync_topic(const std::string& topology, const std::string& device) {
 }
 
 ActuatorDevice::ActuatorDevice(const DeviceContext& context, std::string id,
+                               const std::vector<routing::Subscription>& subscriptions,
                                std::size_t dedupe_capacity)
     : EmulatedDevice(context, std::move(id)), applied_(dedupe_capacity) {
   state_.device = this->id();
   bus().on_message([this](const Message& message) { on_message(message); });
-  bus().subscribe(topics::make(topology(), topics::Kind::cmd, this->id()), Qos::at_least_once);
+  for (const auto& subscription : subscriptions) {
+    routing::subscribe(bus(), subscription, Qos::at_least_once);
+  }
   bus().subscribe(topics::make(topology(), topics::Kind::state, this->id()), Qos::at_least_once);
   bus().subscribe(sync_topic(topology(), this->id()), Qos::at_least_once);
 }
@@ -42,14 +46,14 @@ void ActuatorDevice::on_connected() {
 }
 
 void ActuatorDevice::on_message(const Message& message) {
+  if (routing::is_command_topic(topology(), message.topic)) return on_command(message);
+  if (message.topic == sync_topic(topology(), id())) return finish_restore();
   const auto topic = topics::parse(message.topic);
-  if (!topic) {
-    if (message.topic == sync_topic(topology(), id())) finish_restore();
-  } else if (topic->kind == topics::Kind::cmd) {
-    on_command(message);
-  } else if (topic->kind == topics::Kind::state) {
-    on_retained_state(message);
+  if (topic && topic->kind == topics::Kind::state && topic->device == id()) {
+    return on_retained_state(message);
   }
+  // Only a binding made by hand (or a stale one) brings anything else here.
+  reject(message, "unknown_topic", "not a command, state or sync topic of this actuator");
 }
 
 void ActuatorDevice::on_retained_state(const Message& message) {

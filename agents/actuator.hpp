@@ -1,4 +1,6 @@
-// An emulated actuator (a lamp, a relay). It applies commands from snet/<topology>/cmd/<id>
+// An emulated actuator (a lamp, a relay). It applies commands from snet/<topology>/cmd/<id> and
+// from the routes it belongs to (snet/routing.hpp: pattern, group and match subscriptions made
+// for it; the broker decides which commands reach it, the actuator never second-guesses that)
 // idempotently: a command carries the desired state and its press id, and a press id already
 // applied is ignored. After applying, it reports its state retained (QoS 1) on
 // snet/<topology>/state/<id>, so the state outlives the agent: at start-up the actuator restores
@@ -17,12 +19,16 @@
 #include "emulated_device.hpp"
 #include "snet/message.hpp"
 #include "snet/recent_ids.hpp"
+#include "snet/routing.hpp"
 
 namespace snet::agents {
 
 class ActuatorDevice final : public EmulatedDevice {
  public:
-  ActuatorDevice(const DeviceContext& context, std::string id, std::size_t dedupe_capacity);
+  /// `subscriptions`: routing::ActuatorSubscriptions::of() this actuator (its cmd topic first).
+  ActuatorDevice(const DeviceContext& context, std::string id,
+                 const std::vector<routing::Subscription>& subscriptions,
+                 std::size_t dedupe_capacity);
   ~ActuatorDevice() override;
 
   bool on() const;

@@ -4,21 +4,25 @@
 
 #include "actuator.hpp"
 #include "button.hpp"
+#include "device_selection.hpp"
 #include "snet/log.hpp"
+#include "snet/routing.hpp"
 
 namespace snet::agents {
 
 Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices,
              AgentOptions options, AgentMetrics& metrics)
     : options_(std::move(options)), metrics_(metrics) {
-  const DeviceContext context{network_, options_.broker_url, topology.name, metrics_};
+  const DeviceUrls urls = device_urls(options_.broker_url, options_.mqtt_url, devices);
+  const routing::ActuatorSubscriptions subscriptions(topology);
   devices_.reserve(devices.size());
   for (const Device* device : devices) {
+    const DeviceContext context{network_, urls.of(device->protocol), topology.name, metrics_};
     if (device->kind == DeviceKind::button) {
       devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
     } else {
-      devices_.push_back(
-          std::make_unique<ActuatorDevice>(context, device->id, options_.dedupe_capacity));
+      devices_.push_back(std::make_unique<ActuatorDevice>(
+          context, device->id, subscriptions.of(*device), options_.dedupe_capacity));
     }
   }
   metrics_.devices.set(static_cast<std::int64_t>(devices_.size()));

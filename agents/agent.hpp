@@ -19,7 +19,8 @@
 namespace snet::agents {
 
 struct AgentOptions {
-  std::string broker_url = "mqtt://127.0.0.1:1883";
+  std::string broker_url = "mqtt://127.0.0.1:1883";  // the broker's own protocol
+  std::string mqtt_url;            // protocol "mqtt" devices; empty: see device_urls()
   std::size_t connect_batch = 64;  // below mosquitto's listen backlog (100): no SYN retries
   std::chrono::milliseconds batch_timeout{10'000};  // per batch; late devices keep retrying
   std::size_t dedupe_capacity = 256;                // press ids remembered per actuator

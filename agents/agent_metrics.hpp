@@ -11,7 +11,7 @@ namespace snet::agents {
 
 /// Reasons a trigger or command is rejected (labels of snet_agent_rejected_total).
 inline constexpr std::string_view kAgentRejectReasons[] = {
-    "retained", "oversized", "malformed_json", "wrong_type", "missing_field"};
+    "retained", "oversized", "malformed_json", "wrong_type", "missing_field", "unknown_topic"};
 
 struct AgentMetrics {
   explicit AgentMetrics(Metrics& metrics);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "snet/flags.hpp"
+#include "snet/net.hpp"
 
 namespace snet::agents {
 namespace {
@@ -38,6 +39,22 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
     if (kind_wanted(kinds, device.kind)) out.push_back(&device);
   }
   return out;
+}
+
+DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_url,
+                       const std::vector<const Device*>& devices) {
+  const bool amqp_broker = broker_url.rfind("amqp://", 0) == 0;
+  DeviceUrls urls{amqp_broker ? broker_url : std::string(), mqtt_url};
+  if (urls.mqtt.empty()) {
+    urls.mqtt = amqp_broker ? "mqtt://" + parse_url(broker_url, 5672).host + ":1883" : broker_url;
+  }
+  for (const Device* device : devices) {
+    if (device->protocol == Protocol::amqp && !amqp_broker) {
+      throw UsageError("device '" + device->id + "' speaks amqp, but --broker-url '" + broker_url +
+                       "' is not an amqp:// URL (give RabbitMQ's AMQP URL)");
+    }
+  }
+  return urls;
 }
 
 }  // namespace snet::agents

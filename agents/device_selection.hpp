@@ -1,6 +1,8 @@
 // Which of a topology's devices an agent hosts: `--devices all|id,id,...` and
-// `--kinds all|buttons|actuators`. Throws snet::UsageError naming an unknown id or kind.
-// Thread safety: pure function.
+// `--kinds all|buttons|actuators`; and the broker URL each one connects to (MQTT devices on
+// RabbitMQ use its MQTT plugin). Throws snet::UsageError naming an unknown id or kind, or a URL
+// that cannot carry a device's protocol.
+// Thread safety: pure functions.
 #pragma once
 
 #include <string>
@@ -12,5 +14,17 @@ namespace snet::agents {
 
 std::vector<const Device*> select_devices(const Topology& topology, const std::string& devices,
                                           const std::string& kinds);
+
+/// The URL for each protocol. `broker_url` is the broker's own (amqp:// for RabbitMQ);
+/// `mqtt_url` the MQTT listener for protocol "mqtt" devices; empty: `broker_url` itself when it
+/// is mqtt://, else mqtt://<its host>:1883 (RabbitMQ's MQTT plugin on its default port).
+struct DeviceUrls {
+  std::string amqp, mqtt;
+  const std::string& of(Protocol protocol) const {
+    return protocol == Protocol::amqp ? amqp : mqtt;
+  }
+};
+DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_url,
+                       const std::vector<const Device*>& devices);
 
 }  // namespace snet::agents

@@ -14,8 +14,12 @@ using namespace snet;
 
 int main(int argc, char** argv) {
   ShutdownSignal shutdown;
-  Flags flags("snet-agent", "Hosts a topology's emulated devices, each its own MQTT client.");
+  Flags flags("snet-agent",
+              "Hosts a topology's emulated devices, each its own MQTT or AMQP client.");
   flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
+      .add("mqtt-url", "SNET_MQTT_URL", "",
+           "MQTT listener for \"protocol\": \"mqtt\" devices (default: --broker-url if it is "
+           "mqtt://, else RabbitMQ's MQTT plugin on port 1883 of its host)")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
       .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
@@ -31,6 +35,7 @@ int main(int argc, char** argv) {
     if (!flags.parse(argc, argv)) return 0;
     log::set_level(log::parse_level(flags.str("log-level")));
     options.broker_url = flags.str("broker-url");
+    options.mqtt_url = flags.str("mqtt-url");
     options.connect_batch = static_cast<std::size_t>(flags.integer("connect-batch", 1, 100'000));
     status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
   } catch (const std::exception& e) {
@@ -63,7 +68,11 @@ int main(int argc, char** argv) {
   bus_options.will = status_will(topology.name, name);
   std::unique_ptr<Bus> status_bus;
   try {
+    (void)agents::device_urls(options.broker_url, options.mqtt_url, devices);  // checked early
     status_bus = make_bus(bus_options);
+  } catch (const UsageError& e) {
+    std::cerr << "snet-agent: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     log::error(e.what());
     return 2;

@@ -4,7 +4,9 @@
 //   (b) press -> actuator state latency through relayer (builtin compute) and agent
 //   (c) sustained presses/s at QoS 1, and how many were lost
 //   (d) N devices in one agent: time until all are connected, RSS per device
-// By default it starts its own mosquitto on a free port (or uses --broker-url).
+// By default it starts its own mosquitto on a free port (or uses --broker-url); with
+// --broker rabbitmq its own RabbitMQ node, services and bench clients on AMQP, and the emulated
+// devices on AMQP or (--device-protocol mqtt) on RabbitMQ's MQTT plugin.
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -27,6 +29,7 @@
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/process.hpp"
+#include "snet/rabbitmq_launcher.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/topics.hpp"
 #include "stats.hpp"
@@ -39,6 +42,9 @@ namespace {
 
 struct Context {
   std::string broker_url;
+  std::string mqtt_url;              // MQTT devices on RabbitMQ: its plugin; else = broker_url
+  std::string broker = "mosquitto";  // as the topologies written here say
+  std::string device_protocol;       // empty: the broker's own
   std::string bin_dir;
   fs::path work_dir;
 };
@@ -120,7 +126,8 @@ Summary raw_hop(const Context& ctx, snet::Qos qos, int count, double* rate) {
 
 fs::path write_pairs_topology(const Context& ctx, const std::string& name, int pairs) {
   const fs::path path = ctx.work_dir / (name + ".json");
-  nlohmann::json doc = {{"name", name}, {"pairs", {{"count", pairs}}}};
+  nlohmann::json doc = {{"name", name}, {"broker", ctx.broker}, {"pairs", {{"count", pairs}}}};
+  if (!ctx.device_protocol.empty()) doc["pairs"]["protocol"] = ctx.device_protocol;
   std::ofstream(path) << doc.dump(2);
   return path;
 }
@@ -168,8 +175,10 @@ PressPath start_press_path(const Context& ctx, const std::string& name, int pair
   PressPath path;
   path.relayer = start_service(ctx, "snet-relayer",
                                {"--broker-url", ctx.broker_url, "--topology", topo}, name + "-relayer");
-  path.agent = start_service(ctx, "snet-agent", {"--broker-url", ctx.broker_url, "--topology", topo},
-                             name + "-agent");
+  path.agent = start_service(
+      ctx, "snet-agent",
+      {"--broker-url", ctx.broker_url, "--mqtt-url", ctx.mqtt_url, "--topology", topo},
+      name + "-agent");
   if (!wait_for_metric(ctx, name, "agent", "snet_agent_devices_connected", 2L * pairs, 60s)) {
     throw std::runtime_error("agent devices did not all connect");
   }
@@ -272,8 +281,9 @@ void device_scale(const Context& ctx, int devices) {
     const std::string name = "benchscale" + std::to_string(n);
     const std::string topo = write_pairs_topology(ctx, name, n / 2).string();
     const auto start = std::chrono::steady_clock::now();
-    auto agent = start_service(ctx, "snet-agent",
-                               {"--broker-url", ctx.broker_url, "--topology", topo}, name);
+    auto agent = start_service(
+        ctx, "snet-agent",
+        {"--broker-url", ctx.broker_url, "--mqtt-url", ctx.mqtt_url, "--topology", topo}, name);
     if (!wait_for_metric(ctx, name, "agent", "snet_agent_devices_connected", n, 120s)) {
       throw std::runtime_error("not every device connected");
     }
@@ -294,7 +304,14 @@ void device_scale(const Context& ctx, int devices) {
 int main(int argc, char** argv) {
   snet::ShutdownSignal signals;
   snet::Flags flags("snet-bench", "Measures the press path; prints numbers and ratios.");
-  flags.add("broker-url", "SNET_BROKER_URL", "", "use this broker instead of starting mosquitto")
+  flags.add("broker-url", "SNET_BROKER_URL", "", "use this broker instead of starting one")
+      .add("broker", "", "mosquitto",
+           "broker to start (and topology broker): mosquitto or rabbitmq")
+      .add("mqtt-url", "", "", "with --broker-url amqp://: RabbitMQ's MQTT listener")
+      .add("device-protocol", "", "",
+           "rabbitmq: amqp (default) or mqtt (devices on RabbitMQ's MQTT plugin)")
+      .add("amqp-options", "", "",
+           "query appended to the AMQP URL, e.g. persistent=false (transient QoS 1 messages)")
       .add("sections", "", "abcd", "which sections to run (a, b, c, d)")
       .add("hops", "", "5000", "messages timed one by one in (a)")
       .add("presses", "", "10000", "presses timed one by one in (b)")
@@ -310,19 +327,49 @@ int main(int argc, char** argv) {
     ctx.bin_dir = snet::self_dir();
     ctx.work_dir = fs::temp_directory_path() / ("snet-bench-" + std::to_string(::getpid()));
     fs::create_directories(ctx.work_dir);
+    ctx.broker = flags.str("broker");
+    if (ctx.broker != "mosquitto" && ctx.broker != "rabbitmq") {
+      throw snet::UsageError("--broker: '" + ctx.broker + "' is not mosquitto or rabbitmq");
+    }
+    ctx.device_protocol = flags.str("device-protocol");
+    if (!ctx.device_protocol.empty() && ctx.device_protocol != "amqp" &&
+        ctx.device_protocol != "mqtt") {
+      throw snet::UsageError("--device-protocol: '" + ctx.device_protocol +
+                             "' is not amqp or mqtt");
+    }
     std::unique_ptr<snet::MosquittoServer> broker;
-    if (flags.str("broker-url").empty()) {
+    std::unique_ptr<snet::RabbitMqServer> rabbitmq;
+    if (!flags.str("broker-url").empty()) {
+      ctx.broker_url = flags.str("broker-url");
+      ctx.mqtt_url = flags.str("mqtt-url");
+    } else if (ctx.broker == "rabbitmq") {
+      snet::RabbitMqOptions ro;
+      ro.amqp_port = snet::free_port();
+      ro.mqtt_port = snet::free_port();
+      ro.data_dir = (ctx.work_dir / "rabbitmq").string();
+      rabbitmq = std::make_unique<snet::RabbitMqServer>(ro);
+      ctx.broker_url = rabbitmq->amqp_url();
+      ctx.mqtt_url = rabbitmq->mqtt_url();
+    } else {
       snet::MosquittoOptions mo;
       mo.port = snet::free_port();
       mo.data_dir = (ctx.work_dir / "mosquitto").string();
       broker = std::make_unique<snet::MosquittoServer>(mo);
       ctx.broker_url = broker->url();
-    } else {
-      ctx.broker_url = flags.str("broker-url");
+    }
+    if (ctx.mqtt_url.empty()) ctx.mqtt_url = ctx.broker_url;
+    if (!flags.str("amqp-options").empty() && ctx.broker_url.rfind("amqp://", 0) == 0) {
+      ctx.broker_url +=
+          (ctx.broker_url.find('?') == std::string::npos ? "?" : "&") + flags.str("amqp-options");
     }
     const std::string sections = flags.str("sections");
-    std::printf("snet-bench against %s (%u cores)\n", ctx.broker_url.c_str(),
-                std::thread::hardware_concurrency());
+    std::string devices;
+    if (ctx.broker == "rabbitmq") {
+      devices = ctx.device_protocol == "mqtt" ? ", devices on the MQTT plugin " + ctx.mqtt_url
+                                              : std::string(", AMQP devices");
+    }
+    std::printf("snet-bench against %s (%u cores)%s\n", ctx.broker_url.c_str(),
+                std::thread::hardware_concurrency(), devices.c_str());
     Summary qos1;
     if (sections.find('a') != std::string::npos) {
       std::printf("(a) raw broker baseline, one hop publisher -> broker -> subscriber\n");

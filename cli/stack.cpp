@@ -1,10 +1,82 @@
 #include "stack.hpp"
 
 #include <sys/wait.h>
+#include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "snet/log.hpp"
 
 namespace snet::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// FNV-1a: stable across builds and runs (std::hash is not promised to be).
+std::string fingerprint(const std::string& text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  std::ostringstream out;
+  out << std::hex << hash;
+  return out.str();
+}
+
+// Drops the node's database (queues, bindings) when the routing changed since its last run.
+void forget_stale_queues(const std::string& data_dir, const std::string& routing) {
+  const fs::path marker = fs::path(data_dir) / "routing.fingerprint";
+  const std::string now = fingerprint(routing);
+  std::string before;
+  std::ifstream(marker) >> before;
+  const fs::path database = fs::path(data_dir) / "mnesia";
+  if (before != now && fs::exists(database)) {
+    log::info(
+        "the topology's routing changed since the last run: RabbitMQ starts without the "
+        "old queues and bindings");
+    fs::remove_all(database);
+  }
+  fs::create_directories(data_dir);
+  std::ofstream(marker) << now << "\n";
+}
+
+}  // namespace
+
+LocalBroker::LocalBroker(const Options& options) {
+  if (options.kind == BrokerKind::rabbitmq) {
+    RabbitMqOptions rabbit;
+    rabbit.bind_address = options.bind;
+    rabbit.amqp_port = options.amqp_port;
+    rabbit.mqtt_port = options.mqtt_port;
+    rabbit.data_dir = options.data_dir + "/rabbitmq";
+    log_path_ = rabbit.data_dir + "/rabbitmq.log";
+    forget_stale_queues(rabbit.data_dir, options.routing_fingerprint);
+    rabbitmq_.emplace(rabbit);
+  } else {
+    MosquittoOptions mosquitto;
+    mosquitto.port = options.mqtt_port;
+    mosquitto.bind_address = options.bind;
+    mosquitto.data_dir = options.data_dir + "/mosquitto";
+    log_path_ = mosquitto.data_dir + "/mosquitto.log";
+    mosquitto_.emplace(mosquitto);
+  }
+}
+
+std::string LocalBroker::url() const {
+  return rabbitmq_ ? rabbitmq_->amqp_url() : mosquitto_->url();
+}
+
+std::string LocalBroker::mqtt_url() const {
+  return rabbitmq_ ? rabbitmq_->mqtt_url() : mosquitto_->url();
+}
+
+bool LocalBroker::running() {
+  return rabbitmq_ ? rabbitmq_->process().running() : mosquitto_->process().running();
+}
+
+void LocalBroker::stop() {
+  if (rabbitmq_) rabbitmq_->stop();
+  if (mosquitto_) mosquitto_->stop();
+}
 
 void Stack::start(const std::string& name, std::vector<std::string> argv) {
   ChildProcess::Options options;

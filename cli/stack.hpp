@@ -1,5 +1,6 @@
-// The services `snet up` runs, as child processes started in order and stopped in reverse order
-// (the agents before the relayer before the state service), each logging to <log_dir>/<name>.log.
+// The processes `snet up` runs: the broker the topology names (LocalBroker), and the services as
+// child processes started in order and stopped in reverse order (the agents before the relayer
+// before the state service), each logging to <log_dir>/<name>.log.
 // Thread safety: one thread.
 #pragma once
 
@@ -8,9 +9,44 @@
 #include <utility>
 #include <vector>
 
+#include "snet/broker_launcher.hpp"
 #include "snet/process.hpp"
+#include "snet/rabbitmq_launcher.hpp"
+#include "snet/topology.hpp"
 
 namespace snet::cli {
+
+/// Mosquitto, or RabbitMQ (AMQP plus its MQTT plugin) for "broker": "rabbitmq" topologies;
+/// listening on `bind`, persisting under `data_dir`, stopped with the object.
+class LocalBroker {
+ public:
+  struct Options {
+    BrokerKind kind = BrokerKind::mosquitto;
+    std::string bind = "127.0.0.1";
+    int mqtt_port = 1883;  // mosquitto, or RabbitMQ's MQTT plugin
+    int amqp_port = 5672;  // RabbitMQ only
+    std::string data_dir;
+    /// RabbitMQ: text that changes whenever the topology's routing does. When it differs from
+    /// the last run's in this data_dir the node starts with no queues: the durable queues'
+    /// bindings of the old routing would misroute commands.
+    std::string routing_fingerprint;
+  };
+  /// Starts it and waits until it accepts connections; throws std::runtime_error saying why not.
+  explicit LocalBroker(const Options& options);
+  const char* name() const { return rabbitmq_ ? "rabbitmq" : "mosquitto"; }
+  /// What the services connect to: mqtt:// for mosquitto, amqp:// for RabbitMQ.
+  std::string url() const;
+  /// The MQTT listener (RabbitMQ: the plugin), for MQTT devices and mosquitto_pub.
+  std::string mqtt_url() const;
+  std::string log_path() const { return log_path_; }
+  bool running();
+  void stop();
+
+ private:
+  std::optional<MosquittoServer> mosquitto_;
+  std::optional<RabbitMqServer> rabbitmq_;
+  std::string log_path_;
+};
 
 class Stack {
  public:

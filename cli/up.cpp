@@ -1,13 +1,15 @@
-// snet up [TOPOLOGY]: the whole emulation in one command. Starts mosquitto (unless --broker-url
-// names a running broker), then snet-state, snet-relayer and snet-agent; waits until each is
-// healthy; prints the dashboard URL; on Ctrl-C or SIGTERM stops them all, last started first.
+// snet up [TOPOLOGY]: the whole emulation in one command. Starts the broker the topology names,
+// mosquitto or RabbitMQ (unless --broker-url names a running one), then snet-state, snet-relayer
+// and snet-agent; waits until each is healthy; prints the dashboard URL; on Ctrl-C or SIGTERM
+// stops them all, last started first, the broker last.
 #include <filesystem>
 #include <iostream>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
 #include "health.hpp"
-#include "snet/broker_launcher.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
@@ -25,9 +27,15 @@ Flags up_flags() {
   Flags flags("snet up [TOPOLOGY]",
               "Starts the broker, state service, relayer and agents; Ctrl-C stops them all.");
   flags.add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file or name")
-      .add("broker-url", "SNET_BROKER_URL", "", "use this running broker instead of starting one")
-      .add("mqtt-port", "SNET_MQTT_PORT", "1883", "port of the mosquitto that snet up starts")
-      .add("mqtt-bind", "SNET_MQTT_BIND", "127.0.0.1", "address that mosquitto listens on")
+      .add("broker-url", "SNET_BROKER_URL", "",
+           "use this running broker (mqtt:// or, for RabbitMQ, amqp://) instead of starting one")
+      .add("mqtt-url", "SNET_MQTT_URL", "",
+           "with --broker-url amqp://: RabbitMQ's MQTT listener for MQTT devices")
+      .add("mqtt-port", "SNET_MQTT_PORT", "1883",
+           "MQTT port of the broker snet up starts (mosquitto, or RabbitMQ's MQTT plugin)")
+      .add("amqp-port", "SNET_AMQP_PORT", "5672", "AMQP port of the RabbitMQ snet up starts")
+      .add("mqtt-bind", "SNET_MQTT_BIND", "127.0.0.1",
+           "address the broker snet up starts listens on")
       .add("http-port", "SNET_HTTP_PORT", "8080", "port of the dashboard and REST API")
       .add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address of the dashboard and REST API")
       .add("data-dir", "SNET_DATA_DIR", "data", "broker persistence, database and logs")
@@ -37,8 +45,8 @@ Flags up_flags() {
 }
 
 struct Settings {
-  std::string topology_path, broker_url, http_bind, data_dir;
-  int mqtt_port = 0, http_port = 0;
+  std::string topology_path, broker_url, mqtt_url, http_bind, data_dir;
+  int mqtt_port = 0, amqp_port = 0, http_port = 0;
   milliseconds start_timeout{};
 };
 
@@ -72,6 +80,7 @@ int up_command(int argc, const char* const* argv, int first) {
     if (!flags.parse(argc, argv, first)) return 0;
     if (flags.positional().size() > 1) throw UsageError("give at most one topology");
     s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
+    s.amqp_port = static_cast<int>(flags.integer("amqp-port", 1, 65535));
     s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
     s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
     log::set_level(log::parse_level(flags.str("log-level")));
@@ -97,27 +106,43 @@ int up_command(int argc, const char* const* argv, int first) {
   raise_open_file_limit();  // children (mosquitto, the agent) inherit it
 
   const Micros since = now_us();
-  std::optional<MosquittoServer> broker;
+  std::optional<LocalBroker> broker;
   if (flags.given("broker-url")) {
     s.broker_url = flags.str("broker-url");
+    s.mqtt_url = flags.str("mqtt-url");
   } else {
-    MosquittoOptions options;
-    options.port = s.mqtt_port;
-    options.bind_address = flags.str("mqtt-bind");
-    options.data_dir = s.data_dir + "/mosquitto";
+    LocalBroker::Options options;
+    options.kind = topology.broker;
+    options.bind = flags.str("mqtt-bind");
+    options.mqtt_port = s.mqtt_port;
+    options.amqp_port = s.amqp_port;
+    options.data_dir = s.data_dir;
+    options.routing_fingerprint = topology.to_json().dump();  // names, routes, exchanges
+    if (topology.broker == BrokerKind::rabbitmq) {
+      std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
+    }
     try {
       broker.emplace(options);
     } catch (const std::exception& e) {
-      std::cerr << "snet up: cannot start mosquitto: " << e.what() << "\n";
+      std::cerr << "snet up: cannot start " << to_string(topology.broker) << ": " << e.what()
+                << "\n";
       return 1;
     }
     s.broker_url = broker->url();
-    std::cout << "mosquitto listening on " << options.bind_address << ":" << s.mqtt_port << "\n";
+    s.mqtt_url = broker->mqtt_url();
+    if (topology.broker == BrokerKind::rabbitmq) {
+      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
+                << s.mqtt_port << "\n";
+    } else {
+      std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
+    }
   }
 
   const std::string bin = self_dir();
   const std::vector<std::string> common = {"--broker-url",  s.broker_url,  "--topology",
                                            s.topology_path, "--log-level", flags.str("log-level")};
+  std::vector<std::string> agent_args;
+  if (!s.mqtt_url.empty()) agent_args = {"--mqtt-url", s.mqtt_url};
   Stack stack(log_dir);
   try {
     auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
@@ -129,7 +154,7 @@ int up_command(int argc, const char* const* argv, int first) {
                               {"--http-port", std::to_string(s.http_port), "--http-bind",
                                s.http_bind, "--data-dir", s.data_dir + "/state"}));
     stack.start("relayer", with({bin + "/snet-relayer"}, {}));
-    stack.start("agent", with({bin + "/snet-agent"}, {}));
+    stack.start("agent", with({bin + "/snet-agent"}, agent_args));
   } catch (const std::system_error& e) {
     std::cerr << "snet up: " << e.what() << " (looked in " << bin << ")\n";
     return 1;
@@ -137,13 +162,13 @@ int up_command(int argc, const char* const* argv, int first) {
 
   // The two ways out after start-up: a signal (exit 0) or a dead service (exit 1).
   auto dead_service = [&]() -> std::optional<std::string> {
-    if (broker && !broker->process().running()) return std::string("mosquitto stopped");
+    if (broker && !broker->running()) return std::string(broker->name()) + " stopped";
     return stack.find_dead();
   };
   auto report_death = [&](const std::string& what) {
     const std::string name = what.substr(0, what.find(' '));
     const std::string log =
-        name == "mosquitto" ? s.data_dir + "/mosquitto/mosquitto.log" : stack.log_path(name);
+        broker && name == broker->name() ? broker->log_path() : stack.log_path(name);
     std::cerr << "snet up: " << what << " unexpectedly; stopping everything. End of " << log
               << ":\n"
               << tail_of_file(log, 15);

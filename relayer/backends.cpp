@@ -3,16 +3,19 @@
 #include <memory>
 
 #include "builtin_compute.hpp"
+#include "openwhisk_compute.hpp"
 
 namespace snet::relayer {
 
-void add_backend_flags(Flags& /*flags*/) {
-  // The builtin backend has no options. Backends with options declare them here.
+void add_backend_flags(Flags& flags) {
+  // builtin has no options; openwhisk takes --openwhisk-* (env OPENWHISK_*, then ~/.wskprops).
+  add_openwhisk_flags(flags);
 }
 
-ComputeBackends make_backends(const Flags& /*flags*/, Metrics& /*metrics*/) {
+ComputeBackends make_backends(const Flags& flags, Metrics& metrics) {
   ComputeBackends backends;
   backends.add("builtin", std::make_unique<BuiltinCompute>());
+  backends.add("openwhisk", make_openwhisk_compute(flags, metrics));
   return backends;
 }
 

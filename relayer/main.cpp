@@ -45,11 +45,22 @@ int main(int argc, char** argv) {
     log::error(e.what());
     return 1;
   }
+  if (topology.routing != Routing::topic && flags.str("broker-url").rfind("amqp://", 0) != 0 &&
+      topology.broker == BrokerKind::rabbitmq) {
+    // Over RabbitMQ's MQTT plugin the relayer could reach amq.topic only, not the group or
+    // headers exchanges: AMQP members would silently miss every command.
+    std::cerr << "snet-relayer: " << to_string(topology.routing)
+              << " routing on RabbitMQ publishes to exchanges: give the AMQP URL "
+                 "(--broker-url amqp://user:pass@host:5672/vhost), not '"
+              << flags.str("broker-url") << "'\n";
+    return 2;
+  }
 
   BusOptions bus_options;
   bus_options.url = flags.str("broker-url");
   bus_options.client_id = "snet-" + topology.name + "-relayer";
   bus_options.will = status_will(topology.name, "relayer");
+  bus_options.report_unroutable = true;  // AMQP: a command no actuator's queue takes is an error
   std::unique_ptr<Bus> bus;
   try {
     bus = make_bus(bus_options);

@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "press_intake.hpp"
+#include "route_targets.hpp"
 #include "snet/log.hpp"
 #include "snet/message.hpp"
+#include "snet/routing.hpp"
 #include "snet/topics.hpp"
 
 namespace snet::relayer {
@@ -17,7 +19,12 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
       presses_(metrics.counter("snet_relayer_presses_total", "Presses accepted (after dedupe)")),
       duplicates_(metrics.counter("snet_relayer_duplicates_total",
                                   "Presses dropped because their id was already applied")),
-      commands_(metrics.counter("snet_relayer_commands_total", "Commands published")),
+      commands_(metrics.counter("snet_relayer_commands_total",
+                                "Commands published (one per route of a press)")),
+      unroutable_(metrics.counter("snet_relayer_unroutable_total",
+                                  "Commands the broker returned: no queue bound for them (AMQP)")),
+      publish_failures_(metrics.counter("snet_relayer_publish_failures_total",
+                                        "Commands the broker refused or that were not confirmed")),
       press_errors_(metrics.counter("snet_relayer_press_errors_total",
                                     "Presses that failed (compute error, no targets)")),
       in_flight_(
@@ -33,6 +40,7 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
                 "', which this relayer does not have: its presses will fail");
     }
   }
+  for (const auto& exchange : routing::exchanges_of(topology_)) bus_.declare_exchange(exchange);
   bus_.on_message([this](const Message& message) { handle(message); });
   bus_.on_connection_change([this](bool up) { connected_.set(up ? 1 : 0); });
   bus_.subscribe(topics::all(topology_.name, topics::Kind::state), Qos::at_least_once);
@@ -71,7 +79,7 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   presses_.add();
   const Device& device = *accepted.button;
   PressContext press{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
-                     device.targets};
+                     &device};
   Compute* compute = backends_.find(device.compute.backend);
   if (compute == nullptr) {
     fail(press, "compute backend '" + device.compute.backend + "' is not available");
@@ -84,10 +92,8 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   request.press_id = press.press_id;
   request.press_ts = press.press_ts;
   request.button_attrs = device.attrs;
-  for (const auto& id : device.targets) {
-    TargetInfo info{id, states_.get(id), {}};
-    if (const Device* target = topology_.find(id)) info.attrs = target->attrs;
-    request.targets.push_back(std::move(info));
+  for (const auto& route : device.routes) {
+    request.targets.push_back(target_for(topology_, route, states_));
   }
   in_flight_.add(1);
   compute->invoke(std::move(request), [this, press = std::move(press)](ComputeResult result) {
@@ -102,23 +108,38 @@ void Relayer::on_result(const PressContext& press, ComputeResult result) {
     return fail(press, "action '" + press.action + "' commanded no target");
   std::string strangers;
   const Micros relay_ts = now_us();
+  const auto& routes = press.device->routes;
   for (const auto& [target, on] : result.commands) {
-    if (std::find(press.targets.begin(), press.targets.end(), target) == press.targets.end()) {
+    const auto route =
+        std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return r.id == target; });
+    if (route == routes.end()) {
       strangers += (strangers.empty() ? "'" : ", '") + target + "'";
       continue;
     }
-    states_.commanded(target, on, press.press_id);
-    const Command command{on, press.press_id, press.button, press.press_ts, relay_ts};
-    bus_.publish(
-        Message{
-            topics::make(topology_.name, topics::Kind::cmd, target), to_json(command), false, {}},
-        Qos::at_least_once);
-    commands_.add();
+    for (const auto& member : route->members) states_.commanded(member, on, press.press_id);
+    send(press, *route, Command{on, press.press_id, press.button, press.press_ts, relay_ts});
   }
   if (!strangers.empty()) {
     fail(press, "action '" + press.action + "' commanded " + strangers +
                     ", which are not targets of this button (ignored)");
   }
+}
+
+void Relayer::send(const PressContext& press, const Route& route, const Command& command) {
+  const routing::Address address = routing::address_of(topology_, route);
+  Message message{address.topic, to_json(command), false, address.headers};
+  // Runs on the bus thread when the broker answered; publishing the error from there is fine.
+  auto done = [this, press, route_id = route.id](bool ok, const std::string& error) {
+    if (ok) return;
+    (error.rfind("unroutable", 0) == 0 ? unroutable_ : publish_failures_).add();
+    fail(press, "the command to " + route_id + " was not delivered: " + error);
+  };
+  if (address.exchange.empty()) {
+    bus_.publish(std::move(message), Qos::at_least_once, std::move(done));
+  } else {
+    bus_.publish_to(address.exchange, std::move(message), Qos::at_least_once, std::move(done));
+  }
+  commands_.add();
 }
 
 void Relayer::fail(const PressContext& press, const std::string& error) {

@@ -1,9 +1,12 @@
 // The relayer: turns presses into commands. For each press on snet/<topology>/press/<button> it
 // checks the press (press_intake.hpp), drops a press id it has already seen, asks the button's
-// compute backend for the targets' desired states, and publishes one Command per target on
-// snet/<topology>/cmd/<actuator>. A failed press becomes a PressError on
-// snet/<topology>/event/<button>. Nothing here blocks: a backend answers through a callback, so
-// any number of invocations may be in flight.
+// compute backend for the desired state of each of the button's routes (route_targets.hpp), and
+// publishes ONE Command per route where snet/routing.hpp says: an actuator's cmd topic, a
+// pattern topic, a group's fanout exchange or the headers exchange; the broker delivers it to
+// every member. A failed press becomes a PressError on snet/<topology>/event/<button>, and so
+// does a command the broker could not deliver (unroutable on AMQP: no member's queue bound).
+// Nothing here blocks: a backend answers through a callback, so any number of invocations may
+// be in flight.
 //
 // Lifetime: construct before bus.start() (it installs the bus's message handler) and stop the bus
 // before destroying the relayer. Each backend must have finished or dropped its pending callbacks
@@ -17,6 +20,7 @@
 
 #include "compute_backends.hpp"
 #include "snet/bus.hpp"
+#include "snet/message.hpp"
 #include "snet/metrics.hpp"
 #include "snet/recent_ids.hpp"
 #include "snet/topology.hpp"
@@ -30,6 +34,7 @@ struct RelayerOptions {
 
 class Relayer {
  public:
+  /// Declares the topology's exchanges on `bus` (fanout groups, headers).
   Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, Metrics& metrics,
           RelayerOptions options = {});
   Relayer(const Relayer&) = delete;
@@ -46,11 +51,12 @@ class Relayer {
     std::string action;
     std::string press_id;
     Micros press_ts = 0;
-    std::vector<std::string> targets;
+    const Device* device = nullptr;  // the button, in the topology
   };
   void on_press(const Message& message, const std::string& button);
   void on_state(const Message& message, const std::string& actuator);
   void on_result(const PressContext& press, ComputeResult result);
+  void send(const PressContext& press, const Route& route, const Command& command);
   void fail(const PressContext& press, const std::string& error);
   Counter& rejected(const std::string& reason);
 
@@ -60,6 +66,8 @@ class Relayer {
   Counter& presses_;
   Counter& duplicates_;
   Counter& commands_;
+  Counter& unroutable_;
+  Counter& publish_failures_;
   Counter& press_errors_;
   Counter& in_flight_;
   Counter& connected_;

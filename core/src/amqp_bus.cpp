@@ -86,19 +86,38 @@ std::string as_string(amqp_bytes_t bytes) {
                         : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
 }
 
+bool is_builtin_exchange(const std::string& name) {
+  return name.rfind("amq.", 0) == 0;
+}
+
+std::string_view type_name(ExchangeType type) {
+  return type == ExchangeType::headers ? "headers" : "fanout";
+}
+
 struct Outgoing {
   Message message;
   Qos qos;
   PublishDone done;
+  std::string exchange;  // empty: amq.topic
+};
+
+// One binding of our queue, re-made after every reconnect.
+struct QueueBinding {
+  std::string exchange;
+  std::string key;
+  std::map<std::string, std::string> arguments;
+  bool operator==(const QueueBinding&) const = default;
 };
 
 class AmqpBus final : public Bus {
  public:
-  AmqpBus(AmqpEndpoint endpoint, std::string client_id, std::string durable_queue, int max_buffered)
+  AmqpBus(AmqpEndpoint endpoint, std::string client_id, std::string durable_queue, int max_buffered,
+          bool report_unroutable)
       : endpoint_(std::move(endpoint)),
         client_id_(std::move(client_id)),
         durable_queue_(std::move(durable_queue)),
         max_buffered_(static_cast<std::size_t>(std::max(1, max_buffered))),
+        report_unroutable_(report_unroutable),
         where_(endpoint_.host + ":" + std::to_string(endpoint_.port)) {}
 
   ~AmqpBus() override { stop(); }
@@ -114,34 +133,52 @@ class AmqpBus final : public Bus {
       log::error("amqp: not subscribing: ", *problem);
       return;
     }
+    add_binding(QueueBinding{kExchange, binding_key_for_filter(filter), {}});
+  }
+
+  void bind(const std::string& filter, Qos, const Binding& binding) override {
+    if (auto problem = filter_problem(filter)) {
+      log::error("amqp: not binding: ", *problem);
+      return;
+    }
+    if (!exchange_known(binding.exchange)) {
+      log::error("amqp: not binding '", filter, "' to exchange '", binding.exchange,
+                 "': declare_exchange() it first");
+      return;
+    }
+    add_binding(QueueBinding{binding.exchange, binding_key_for_filter(filter), binding.arguments});
+  }
+
+  void declare_exchange(const Exchange& exchange) override {
+    if (exchange.name.empty() || is_builtin_exchange(exchange.name)) {
+      log::error("amqp: not declaring exchange '", exchange.name, "': reserved or empty name");
+      return;
+    }
     {
       std::lock_guard lock(mutex_);
-      if (std::find(subscriptions_.begin(), subscriptions_.end(), filter) != subscriptions_.end()) {
-        return;
+      for (const auto& known : exchanges_) {
+        if (known.name == exchange.name) return;
       }
-      subscriptions_.push_back(filter);
-      unbound_.push_back(filter);
+      exchanges_.push_back(exchange);
+      undeclared_.push_back(exchange);
     }
     wake();
   }
 
   void publish(Message message, Qos qos, PublishDone done) override {
-    std::optional<std::string> refusal = message_problem(message);
-    if (!refusal && stopped_) refusal = "the bus is stopped";
-    if (!refusal && buffered_.load() >= max_buffered_) {
-      refusal = "buffer full (" + std::to_string(max_buffered_) + " messages not yet confirmed)";
-    }
-    if (refusal) {
-      log::warn("amqp: not publishing to '", message.topic.substr(0, 80), "': ", *refusal);
-      if (done) done(false, *refusal);
+    enqueue(std::string(), std::move(message), qos, std::move(done));
+  }
+
+  void publish_to(const std::string& exchange, Message message, Qos qos,
+                  PublishDone done) override {
+    if (!exchange_known(exchange)) {
+      // Publishing to an exchange the broker may not have would close our channel (404).
+      const std::string refusal = "exchange '" + exchange + "' was not declared on this bus";
+      log::warn("amqp: not publishing to '", message.topic.substr(0, 80), "': ", refusal);
+      if (done) done(false, refusal);
       return;
     }
-    ++buffered_;
-    {
-      std::lock_guard lock(mutex_);
-      outbox_.push_back(Outgoing{std::move(message), qos, std::move(done)});
-    }
-    wake();
+    enqueue(exchange, std::move(message), qos, std::move(done));
   }
 
   void start() override {
@@ -174,6 +211,42 @@ class AmqpBus final : public Bus {
 
  private:
   // --- any thread ------------------------------------------------------------------------
+  void add_binding(QueueBinding binding) {
+    {
+      std::lock_guard lock(mutex_);
+      if (std::find(bindings_.begin(), bindings_.end(), binding) != bindings_.end()) return;
+      bindings_.push_back(binding);
+      unbound_.push_back(std::move(binding));
+    }
+    wake();
+  }
+
+  bool exchange_known(const std::string& name) {
+    if (is_builtin_exchange(name)) return true;
+    std::lock_guard lock(mutex_);
+    return std::any_of(exchanges_.begin(), exchanges_.end(),
+                       [&](const Exchange& e) { return e.name == name; });
+  }
+
+  void enqueue(std::string exchange, Message message, Qos qos, PublishDone done) {
+    std::optional<std::string> refusal = message_problem(message);
+    if (!refusal && stopped_) refusal = "the bus is stopped";
+    if (!refusal && buffered_.load() >= max_buffered_) {
+      refusal = "buffer full (" + std::to_string(max_buffered_) + " messages not yet confirmed)";
+    }
+    if (refusal) {
+      log::warn("amqp: not publishing to '", message.topic.substr(0, 80), "': ", *refusal);
+      if (done) done(false, *refusal);
+      return;
+    }
+    ++buffered_;
+    {
+      std::lock_guard lock(mutex_);
+      outbox_.push_back(Outgoing{std::move(message), qos, std::move(done), std::move(exchange)});
+    }
+    wake();
+  }
+
   void wake() {
     if (!wake_pending_.exchange(true)) wake_.notify();
   }
@@ -219,14 +292,18 @@ class AmqpBus final : public Bus {
     conn_->enable_publisher_confirms();
     conn_->set_prefetch(kPrefetch);
     queue_ = conn_->declare_queue(durable_queue_, kDurableQueueExpiry);
-    std::vector<std::string> filters;
+    std::vector<Exchange> exchanges;
+    std::vector<QueueBinding> bindings;
     {
       std::lock_guard lock(mutex_);
-      filters = subscriptions_;
+      exchanges = exchanges_;
+      bindings = bindings_;
+      undeclared_.clear();
       unbound_.clear();
     }
-    for (const auto& filter : filters)
-      conn_->bind(queue_, kExchange, binding_key_for_filter(filter));
+    // Exchanges first: bindings and publishes may name them.
+    for (const auto& exchange : exchanges) declare(exchange);
+    for (const auto& binding : bindings) bind_queue(binding);
     conn_->consume(queue_);
     next_publish_tag_ = 1;
     handled_up_to_ = acked_up_to_ = 0;
@@ -241,7 +318,8 @@ class AmqpBus final : public Bus {
   void serve() {
     while (true) {
       bool stopping = false;
-      std::vector<std::string> new_filters;
+      std::vector<Exchange> new_exchanges;
+      std::vector<QueueBinding> new_bindings;
       {
         std::lock_guard lock(mutex_);
         stopping = stop_requested_;
@@ -250,9 +328,11 @@ class AmqpBus final : public Bus {
           pending_.push_back(std::move(outbox_.front()));
           outbox_.pop_front();
         }
-        new_filters.swap(unbound_);
+        new_exchanges.swap(undeclared_);
+        new_bindings.swap(unbound_);
       }
-      for (const auto& f : new_filters) conn_->bind(queue_, kExchange, binding_key_for_filter(f));
+      for (const auto& exchange : new_exchanges) declare(exchange);
+      for (const auto& binding : new_bindings) bind_queue(binding);
       send_pending(stopping ? pending_.size() : kSendBatch);
       read_frames(kReadBatch);
       ack_handled();
@@ -301,12 +381,25 @@ class AmqpBus final : public Bus {
     }
   }
 
+  void declare(const Exchange& exchange) {
+    conn_->declare_exchange(exchange.name, std::string(type_name(exchange.type)));
+    if (exchange.forward_to_topics) conn_->bind_exchange(kExchange, exchange.name, "");
+  }
+
+  void bind_queue(const QueueBinding& binding) {
+    conn_->bind(queue_, binding.exchange, binding.key, binding.arguments);
+  }
+
   void send_pending(std::size_t limit) {
     for (std::size_t n = 0; n < limit && !pending_.empty(); ++n) {
       Outgoing& next = pending_.front();
-      conn_->publish(kExchange, routing_key_for_topic(next.message.topic), next.message.payload,
-                     next.qos == Qos::at_least_once && endpoint_.persistent, next.message.headers);
-      unconfirmed_.emplace(next_publish_tag_++, std::move(next));
+      const std::uint64_t tag = next_publish_tag_++;
+      // With report_unroutable the tag travels as message-id, so a basic.return names its publish.
+      conn_->publish(next.exchange.empty() ? kExchange : next.exchange,
+                     routing_key_for_topic(next.message.topic), next.message.payload,
+                     next.qos == Qos::at_least_once && endpoint_.persistent, next.message.headers,
+                     report_unroutable_, report_unroutable_ ? std::to_string(tag) : std::string());
+      unconfirmed_.emplace(tag, std::move(next));
       pending_.pop_front();
     }
   }
@@ -335,7 +428,7 @@ class AmqpBus final : public Bus {
         break;
       }
       case AMQP_BASIC_RETURN_METHOD:
-        conn_->read_content();  // we never publish mandatory; nothing to report
+        returned(*static_cast<const amqp_basic_return_t*>(method.decoded));
         break;
       case AMQP_BASIC_CANCEL_METHOD:
         throw AmqpError(AmqpError::Origin::channel_closed, 0,
@@ -376,6 +469,20 @@ class AmqpBus final : public Bus {
     }
   }
 
+  // A mandatory publish no queue took. Its basic.ack follows; confirm() then reports it failed.
+  void returned(const amqp_basic_return_t& ret) {
+    const std::string why = "unroutable: no queue is bound for it (exchange '" +
+                            as_string(ret.exchange) + "', routing key '" +
+                            as_string(ret.routing_key) + "', " + as_string(ret.reply_text) + ")";
+    const AmqpContent content = conn_->read_content();
+    try {
+      const std::uint64_t tag = std::stoull(content.message_id);
+      if (unconfirmed_.count(tag) != 0) returned_.emplace(tag, why);
+    } catch (const std::exception&) {
+      log::debug("amqp: a returned message without our message id: ", why);
+    }
+  }
+
   void ack_handled() {
     if (handled_up_to_ <= acked_up_to_) return;
     conn_->ack(handled_up_to_, true);
@@ -386,7 +493,15 @@ class AmqpBus final : public Bus {
     const auto first = multiple ? unconfirmed_.begin() : unconfirmed_.find(tag);
     const auto last = multiple ? unconfirmed_.upper_bound(tag)
                                : (first == unconfirmed_.end() ? first : std::next(first));
-    for (auto it = first; it != last; ++it) complete(it->second, error.empty(), error);
+    for (auto it = first; it != last; ++it) {
+      const auto ret = returned_.find(it->first);
+      if (ret != returned_.end() && error.empty()) {
+        complete(it->second, false, ret->second);
+      } else {
+        complete(it->second, error.empty(), error);
+      }
+      if (ret != returned_.end()) returned_.erase(ret);
+    }
     unconfirmed_.erase(first, last);
   }
 
@@ -411,6 +526,7 @@ class AmqpBus final : public Bus {
       }
     }
     unconfirmed_.clear();
+    returned_.clear();
     for (auto it = resend.rbegin(); it != resend.rend(); ++it) pending_.push_front(std::move(*it));
   }
 
@@ -446,14 +562,17 @@ class AmqpBus final : public Bus {
   const AmqpEndpoint endpoint_;
   const std::string client_id_, durable_queue_;
   const std::size_t max_buffered_;
+  const bool report_unroutable_;
   const std::string where_;
   MessageHandler handler_;
   std::function<void(bool)> connection_handler_;
 
   std::mutex mutex_;  // guards the members up to cv_
   std::deque<Outgoing> outbox_;
-  std::vector<std::string> subscriptions_;  // every filter, re-bound after each reconnect
-  std::vector<std::string> unbound_;        // added since the network thread last looked
+  std::vector<Exchange> exchanges_;     // every exchange, re-declared after each reconnect
+  std::vector<Exchange> undeclared_;    // added since the network thread last looked
+  std::vector<QueueBinding> bindings_;  // every binding, re-made after each reconnect
+  std::vector<QueueBinding> unbound_;   // added since the network thread last looked
   bool stop_requested_ = false;
   std::condition_variable cv_;
   std::atomic<bool> connected_{false};
@@ -468,6 +587,7 @@ class AmqpBus final : public Bus {
   std::string queue_;
   std::deque<Outgoing> pending_;                   // taken from outbox_, not yet sent
   std::map<std::uint64_t, Outgoing> unconfirmed_;  // publish sequence number -> message
+  std::map<std::uint64_t, std::string> returned_;  // unconfirmed but returned: why
   std::uint64_t next_publish_tag_ = 1;
   std::uint64_t handled_up_to_ = 0, acked_up_to_ = 0;  // delivery tags
   int idle_wait_ms_ = -1;
@@ -481,7 +601,7 @@ std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client
   if (options.will) log::debug("amqp: a last will is an MQTT feature; ignored over AMQP");
   std::string durable_queue = stable_client_id ? "snet-bus-" + options.client_id : std::string();
   return std::make_unique<AmqpBus>(std::move(endpoint), options.client_id, std::move(durable_queue),
-                                   options.max_buffered);
+                                   options.max_buffered, options.report_unroutable);
 }
 
 }  // namespace snet::detail

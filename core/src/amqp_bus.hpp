@@ -20,6 +20,13 @@
 //   id share it). Without one, a server-named exclusive queue that dies with the connection.
 // - Message.headers travel as AMQP headers (string values); scalar headers are read back as
 //   text. Retained flags and the last will are MQTT features and have no effect here.
+// - Routing modes: declare_exchange() makes a durable fanout or headers exchange (optionally
+//   bound to amq.topic, so MQTT-plugin subscribers get its messages too), bind() binds the queue
+//   to it with arguments (a headers match), publish_to() publishes there; all of it re-made after
+//   a reconnect. publish_to() refuses an exchange this bus did not declare (amq.* excepted):
+//   publishing to a missing exchange would close the channel.
+// - BusOptions::report_unroutable: publishes are mandatory and carry their sequence number as
+//   message-id, so a basic.return fails exactly that publish ("unroutable: ...").
 #pragma once
 
 #include <memory>

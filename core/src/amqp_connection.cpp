@@ -75,6 +75,22 @@ amqp_table_entry_t text_entry(const char* key, const std::string& value) {
   return e;
 }
 
+// A table of longstr entries pointing into `values` (which must outlive the table's use).
+amqp_table_t text_table(const std::map<std::string, std::string>& values,
+                        std::vector<amqp_table_entry_t>& entries) {
+  entries.clear();
+  entries.reserve(values.size());
+  for (const auto& [key, value] : values) {
+    amqp_table_entry_t e{};
+    e.key = as_bytes(key);
+    e.value.kind = AMQP_FIELD_KIND_UTF8;
+    e.value.value.bytes = as_bytes(value);
+    entries.push_back(e);
+  }
+  return entries.empty() ? amqp_empty_table
+                         : amqp_table_t{static_cast<int>(entries.size()), entries.data()};
+}
+
 }  // namespace
 
 AmqpConnection::AmqpConnection(const AmqpEndpoint& endpoint, const std::string& name,
@@ -176,11 +192,26 @@ std::string AmqpConnection::declare_queue(const std::string& durable_name,
   return as_string(ok->queue);
 }
 
+void AmqpConnection::declare_exchange(const std::string& name, const std::string& type) {
+  amqp_exchange_declare(state_, kChannel, as_bytes(name), as_bytes(type), /*passive=*/0,
+                        /*durable=*/1, /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
+  check(amqp_get_rpc_reply(state_), "exchange.declare '" + name + "' (" + type + ")");
+}
+
 void AmqpConnection::bind(const std::string& queue, const std::string& exchange,
-                          const std::string& key) {
+                          const std::string& key,
+                          const std::map<std::string, std::string>& arguments) {
+  std::vector<amqp_table_entry_t> entries;
   amqp_queue_bind(state_, kChannel, as_bytes(queue), as_bytes(exchange), as_bytes(key),
-                  amqp_empty_table);
+                  text_table(arguments, entries));
   check(amqp_get_rpc_reply(state_), "queue.bind '" + key + "' on " + exchange);
+}
+
+void AmqpConnection::bind_exchange(const std::string& destination, const std::string& source,
+                                   const std::string& key) {
+  amqp_exchange_bind(state_, kChannel, as_bytes(destination), as_bytes(source), as_bytes(key),
+                     amqp_empty_table);
+  check(amqp_get_rpc_reply(state_), "exchange.bind " + source + " -> " + destination);
 }
 
 void AmqpConnection::consume(const std::string& queue) {
@@ -191,25 +222,22 @@ void AmqpConnection::consume(const std::string& queue) {
 
 void AmqpConnection::publish(const std::string& exchange, const std::string& routing_key,
                              const std::string& body, bool persistent,
-                             const std::map<std::string, std::string>& headers) {
+                             const std::map<std::string, std::string>& headers, bool mandatory,
+                             const std::string& message_id) {
   amqp_basic_properties_t props{};
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG;
   props.delivery_mode = persistent ? 2 : 1;
   std::vector<amqp_table_entry_t> entries;
   if (!headers.empty()) {
-    entries.reserve(headers.size());
-    for (const auto& [key, value] : headers) {
-      amqp_table_entry_t e{};
-      e.key = as_bytes(key);
-      e.value.kind = AMQP_FIELD_KIND_UTF8;
-      e.value.value.bytes = as_bytes(value);
-      entries.push_back(e);
-    }
     props._flags |= AMQP_BASIC_HEADERS_FLAG;
-    props.headers = amqp_table_t{static_cast<int>(entries.size()), entries.data()};
+    props.headers = text_table(headers, entries);
   }
-  check_status(amqp_basic_publish(state_, kChannel, as_bytes(exchange), as_bytes(routing_key), 0, 0,
-                                  &props, as_bytes(body)),
+  if (!message_id.empty()) {
+    props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+    props.message_id = as_bytes(message_id);
+  }
+  check_status(amqp_basic_publish(state_, kChannel, as_bytes(exchange), as_bytes(routing_key),
+                                  mandatory ? 1 : 0, 0, &props, as_bytes(body)),
                "basic.publish '" + routing_key + "'");
 }
 
@@ -229,6 +257,9 @@ AmqpContent AmqpConnection::read_content() {
   check(amqp_read_message(state_, kChannel, &message, 0), "read message content");
   AmqpContent out;
   out.body = as_string(message.body);
+  if ((message.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG) != 0) {
+    out.message_id = as_string(message.properties.message_id);
+  }
   if ((message.properties._flags & AMQP_BASIC_HEADERS_FLAG) != 0) {
     const amqp_table_t& table = message.properties.headers;
     for (int i = 0; i < table.num_entries; ++i) {

@@ -22,6 +22,7 @@ namespace snet::detail {
 struct AmqpContent {
   std::string body;
   std::map<std::string, std::string> headers;  // every scalar header, as text
+  std::string message_id;                      // the message-id property (empty when absent)
 };
 
 class AmqpConnection {
@@ -54,11 +55,20 @@ class AmqpConnection {
   /// queue, kept by the broker while we are away and deleted after `expires` without a consumer.
   /// Returns the queue's name.
   std::string declare_queue(const std::string& durable_name, std::chrono::milliseconds expires);
-  void bind(const std::string& queue, const std::string& exchange, const std::string& key);
+  /// A durable, not auto-deleted exchange of `type` ("fanout", "headers"); idempotent.
+  void declare_exchange(const std::string& name, const std::string& type);
+  /// Binds `queue` to `exchange`; `arguments` (string values) are a headers exchange's match.
+  void bind(const std::string& queue, const std::string& exchange, const std::string& key,
+            const std::map<std::string, std::string>& arguments = {});
+  /// Exchange-to-exchange: whatever reaches `source` is also routed by `destination`.
+  void bind_exchange(const std::string& destination, const std::string& source,
+                     const std::string& key);
   void consume(const std::string& queue);
-  /// Writes one message (headers as AMQP longstr values). Throws on a socket error.
+  /// Writes one message (headers as AMQP longstr values). `mandatory`: the broker returns it
+  /// (basic.return, carrying `message_id`) when no queue takes it. Throws on a socket error.
   void publish(const std::string& exchange, const std::string& routing_key, const std::string& body,
-               bool persistent, const std::map<std::string, std::string>& headers);
+               bool persistent, const std::map<std::string, std::string>& headers,
+               bool mandatory = false, const std::string& message_id = {});
   /// The next frame if one has arrived, without blocking. Sends a heartbeat when one is due and
   /// throws when the broker's heartbeats stopped or the socket failed.
   std::optional<amqp_frame_t> next_frame();

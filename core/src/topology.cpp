@@ -6,12 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/routing.hpp"
+#include "topology_internal.hpp"
+
 namespace snet {
-namespace {
 
-using nlohmann::json;
-
-// Device ids and topology names appear inside topics and routing keys: no separators/wildcards.
 bool is_valid_name(std::string_view text) {
   if (text.empty() || text.size() > 64) return false;
   for (char c : text) {
@@ -21,6 +20,10 @@ bool is_valid_name(std::string_view text) {
   }
   return true;
 }
+
+namespace {
+
+using nlohmann::json;
 
 const std::vector<std::string> kNoTargets;
 
@@ -74,10 +77,61 @@ class Reader {
     return fallback;
   }
 
+  // An array of strings, e.g. "targets": ["lamp-1"]; `what` names one element in errors.
+  std::vector<std::string> strings(const json& obj, const std::string& where, const char* key,
+                                   const char* what) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end()) return out;
+    if (!it->is_array()) {
+      error(where, std::string("'") + key + "' must be an array of " + what + "s");
+      return out;
+    }
+    for (const auto& item : *it) {
+      if (item.is_string()) {
+        out.push_back(item.get<std::string>());
+      } else {
+        error(where, std::string("every entry of '") + key + "' must be a string (" + what + ")");
+      }
+    }
+    return out;
+  }
+
+  // "match": {"x-match": "all", "type": "lamp"}  or a list of such objects.
+  std::vector<HeaderMatch> matches(const json& value, const std::string& where) {
+    std::vector<HeaderMatch> out;
+    const json list = value.is_array() ? value : json::array({value});
+    for (const auto& item : list) {
+      if (!item.is_object()) {
+        error(where,
+              "'match' must be an object like {\"x-match\": \"all\", \"type\": \"lamp\"} "
+              "or a list of them");
+        continue;
+      }
+      HeaderMatch match;
+      for (const auto& [key, v] : item.items()) {
+        if (!v.is_string()) {
+          error(where, "match." + key + " must be a string");
+        } else if (key == "x-match") {
+          const auto mode = v.get<std::string>();
+          if (mode != "all" && mode != "any") {
+            error(where, "match.x-match is '" + mode + "', expected all or any");
+          }
+          match.all = mode != "any";
+        } else {
+          match.attrs[key] = v.get<std::string>();
+        }
+      }
+      out.push_back(std::move(match));
+    }
+    return out;
+  }
+
   ComputeSpec compute(const json& obj, const std::string& where, const ComputeSpec& fallback) {
     if (!obj.is_object()) {
-      error(where, "'compute' must be an object like {\"backend\": \"builtin\", \"action\": "
-                   "\"flip_switch\"}");
+      error(where,
+            "'compute' must be an object like {\"backend\": \"builtin\", \"action\": "
+            "\"flip_switch\"}");
       return fallback;
     }
     check_fields(obj, where + ".compute", {"backend", "action"});
@@ -116,11 +170,12 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     Device dev;
     dev.id = in.string(item, where, "id", "", true);
     if (!dev.id.empty()) where += " '" + dev.id + "'";
-    in.check_fields(item, where, {"id", "kind", "targets", "protocol", "attrs", "compute"});
+    in.check_fields(
+        item, where,
+        {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs", "compute"});
     (void)in.string(item, where, "kind", "", true);  // reports a missing kind
     dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
-    const Protocol native =
-        topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+    const Protocol native = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
     dev.protocol = in.choice(item, where, "protocol", native, kProtocols);
     if (auto it = item.find("attrs"); it != item.end()) {
       if (!it->is_object()) {
@@ -135,19 +190,10 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
         }
       }
     }
-    if (auto it = item.find("targets"); it != item.end()) {
-      if (!it->is_array()) {
-        in.error(where, "'targets' must be an array of actuator ids");
-      } else {
-        for (const auto& target : *it) {
-          if (target.is_string()) {
-            dev.targets.push_back(target.get<std::string>());
-          } else {
-            in.error(where, "every target must be a string (an actuator id)");
-          }
-        }
-      }
-    }
+    dev.exact_targets = in.strings(item, where, "targets", "actuator id");
+    dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
+    dev.groups = in.strings(item, where, "groups", "group name");
+    if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
     dev.compute = topo.compute;
     if (auto it = item.find("compute"); it != item.end()) {
       dev.compute = in.compute(*it, where, topo.compute);
@@ -156,14 +202,29 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
   }
 }
 
+// "groups": {"hall": ["lamp-1", "lamp-2"], ...}
+void read_groups(Reader& in, const json& spec, Topology& topo) {
+  if (!spec.is_object()) {
+    in.error("groups",
+             "must be an object of group name -> member actuator ids, e.g. "
+             "{\"hall\": [\"lamp-1\", \"lamp-2\"]}");
+    return;
+  }
+  for (const auto& [name, members] : spec.items()) {
+    topo.groups[name] = in.strings(spec, "groups." + name, name.c_str(), "actuator id");
+  }
+}
+
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1}
 void read_pairs(Reader& in, const json& spec, Topology& topo) {
   long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-";
+  Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
   if (spec.is_number_integer()) {
     count = spec.get<long>();
   } else if (spec.is_object()) {
-    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start"});
+    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start", "protocol"});
+    protocol = in.choice(spec, "pairs", "protocol", protocol, kProtocols);
     auto c = spec.find("count");
     if (c == spec.end() || !c->is_number_integer()) {
       in.error("pairs", "'count' must be a whole number");
@@ -171,8 +232,10 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
     }
     count = c->get<long>();
     if (auto s = spec.find("start"); s != spec.end()) {
-      if (!s->is_number_integer()) in.error("pairs", "'start' must be a whole number");
-      else start = s->get<long>();
+      if (!s->is_number_integer())
+        in.error("pairs", "'start' must be a whole number");
+      else
+        start = s->get<long>();
     }
     button_prefix = in.string(spec, "pairs", "button", button_prefix);
     actuator_prefix = in.string(spec, "pairs", "actuator", actuator_prefix);
@@ -188,12 +251,12 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
     Device actuator;
     actuator.id = actuator_prefix + std::to_string(n);
     actuator.kind = DeviceKind::actuator;
-    actuator.protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+    actuator.protocol = protocol;
     Device button;
     button.protocol = actuator.protocol;
     button.id = button_prefix + std::to_string(n);
     button.kind = DeviceKind::button;
-    button.targets = {actuator.id};
+    button.exact_targets = {actuator.id};
     button.compute = topo.compute;
     topo.devices.push_back(std::move(button));
     topo.devices.push_back(std::move(actuator));
@@ -202,19 +265,39 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
 
 }  // namespace
 
-std::string_view to_string(DeviceKind v) { return v == DeviceKind::button ? "button" : "actuator"; }
+std::string_view to_string(DeviceKind v) {
+  return v == DeviceKind::button ? "button" : "actuator";
+}
 std::string_view to_string(BrokerKind v) {
   return v == BrokerKind::mosquitto ? "mosquitto" : "rabbitmq";
 }
 std::string_view to_string(Routing v) {
   switch (v) {
-    case Routing::topic: return "topic";
-    case Routing::fanout: return "fanout";
-    case Routing::headers: return "headers";
+    case Routing::topic:
+      return "topic";
+    case Routing::fanout:
+      return "fanout";
+    case Routing::headers:
+      return "headers";
   }
   return "?";
 }
-std::string_view to_string(Protocol v) { return v == Protocol::mqtt ? "mqtt" : "amqp"; }
+std::string_view to_string(Protocol v) {
+  return v == Protocol::mqtt ? "mqtt" : "amqp";
+}
+std::string_view to_string(RouteKind v) {
+  switch (v) {
+    case RouteKind::actuator:
+      return "actuator";
+    case RouteKind::pattern:
+      return "pattern";
+    case RouteKind::group:
+      return "group";
+    case RouteKind::match:
+      return "match";
+  }
+  return "?";
+}
 
 namespace {
 std::string join_lines(const std::vector<std::string>& errors) {
@@ -251,6 +334,15 @@ const std::vector<std::string>& Topology::targets_of(std::string_view button) co
   return dev != nullptr && dev->kind == DeviceKind::button ? dev->targets : kNoTargets;
 }
 
+std::vector<std::string> Topology::key_of(const Device& actuator) const {
+  std::vector<std::string> key;
+  for (const auto& attr : topic_key) {
+    auto it = actuator.attrs.find(attr);
+    key.push_back(it == actuator.attrs.end() ? std::string() : it->second);
+  }
+  return key;
+}
+
 std::vector<std::string> Topology::sources_of(std::string_view actuator) const {
   std::vector<std::string> out;
   for (const auto& d : devices) {
@@ -268,7 +360,39 @@ std::vector<std::string> Topology::sources_of(std::string_view actuator) const {
 void Topology::reindex() {
   index_.clear();
   for (std::size_t i = 0; i < devices.size(); ++i) index_.emplace(devices[i].id, i);
+  detail::resolve_routes(*this);
 }
+
+namespace {
+
+json route_json(const Topology& topo, const Route& route) {
+  json item = {{"kind", to_string(route.kind)}, {"id", route.id}, {"actuators", route.members}};
+  switch (route.kind) {
+    case RouteKind::actuator:
+      item["actuator"] = route.name;
+      break;
+    case RouteKind::pattern:
+      item["pattern"] = route.name;
+      break;
+    case RouteKind::group:
+      item["group"] = route.name;
+      break;
+    case RouteKind::match:
+      item["x-match"] = route.match.all ? "all" : "any";
+      item["match"] = route.match.attrs;
+      break;
+  }
+  // Where its one command goes: the topic, and on RabbitMQ the exchange and headers.
+  const routing::Address address = routing::address_of(topo, route);
+  item["topic"] = address.topic;
+  if (topo.broker == BrokerKind::rabbitmq) {
+    item["exchange"] = address.exchange.empty() ? "amq.topic" : address.exchange;
+    if (!address.headers.empty()) item["headers"] = address.headers;
+  }
+  return item;
+}
+
+}  // namespace
 
 nlohmann::json Topology::to_json() const {
   json devs = json::array();
@@ -277,18 +401,29 @@ nlohmann::json Topology::to_json() const {
     if (!d.attrs.empty()) item["attrs"] = d.attrs;
     if (d.kind == DeviceKind::button) {
       item["targets"] = d.targets;
+      json routes = json::array();
+      for (const auto& route : d.routes) routes.push_back(route_json(*this, route));
+      item["routes"] = std::move(routes);
       item["compute"] = {{"backend", d.compute.backend}, {"action", d.compute.action}};
     } else {
       item["sources"] = sources_of(d.id);
+      if (!topic_key.empty()) {
+        std::string key;
+        for (const auto& level : key_of(d)) key += (key.empty() ? "" : "/") + level;
+        item["key"] = key;
+      }
     }
     devs.push_back(std::move(item));
   }
-  return {{"name", name},
-          {"description", description},
-          {"broker", to_string(broker)},
-          {"routing", to_string(routing)},
-          {"compute", {{"backend", compute.backend}, {"action", compute.action}}},
-          {"devices", std::move(devs)}};
+  json out = {{"name", name},
+              {"description", description},
+              {"broker", to_string(broker)},
+              {"routing", to_string(routing)},
+              {"compute", {{"backend", compute.backend}, {"action", compute.action}}},
+              {"devices", std::move(devs)}};
+  if (!topic_key.empty()) out["topic_key"] = topic_key;
+  if (!groups.empty()) out["groups"] = groups;
+  return out;
 }
 
 std::vector<std::string> validate(const Topology& topo) {
@@ -299,8 +434,9 @@ std::vector<std::string> validate(const Topology& topo) {
   }
   if (topo.devices.empty()) errors.push_back("devices: the topology has no devices");
   if (topo.routing == Routing::headers && topo.broker != BrokerKind::rabbitmq) {
-    errors.push_back("routing: 'headers' needs \"broker\": \"rabbitmq\" (Mosquitto has no "
-                     "headers exchange); use 'topic' or switch the broker");
+    errors.push_back(
+        "routing: 'headers' needs \"broker\": \"rabbitmq\" (Mosquitto has no "
+        "headers exchange); use 'topic' or switch the broker");
   }
   std::map<std::string, const Device*> by_id;
   for (const auto& d : topo.devices) {
@@ -310,29 +446,11 @@ std::vector<std::string> validate(const Topology& topo) {
     if (!by_id.emplace(d.id, &d).second) errors.push_back("device '" + d.id + "': duplicate id");
   }
   for (const auto& d : topo.devices) {
-    const std::string where = "device '" + d.id + "'";
     if (d.protocol == Protocol::amqp && topo.broker != BrokerKind::rabbitmq) {
-      errors.push_back(where + ": protocol 'amqp' needs \"broker\": \"rabbitmq\"");
-    }
-    if (d.kind == DeviceKind::actuator) {
-      if (!d.targets.empty()) errors.push_back(where + ": an actuator cannot have targets");
-      continue;
-    }
-    if (d.targets.empty()) {
-      errors.push_back(where + ": button without target (add \"targets\": [\"<actuator id>\"])");
-    }
-    std::set<std::string> seen;
-    for (const auto& t : d.targets) {
-      auto it = by_id.find(t);
-      if (it == by_id.end()) {
-        errors.push_back(where + ": unknown target '" + t + "'");
-      } else if (it->second->kind != DeviceKind::actuator) {
-        errors.push_back(where + ": target '" + t + "' is a button, not an actuator");
-      } else if (!seen.insert(t).second) {
-        errors.push_back(where + ": target '" + t + "' is listed twice");
-      }
+      errors.push_back("device '" + d.id + "': protocol 'amqp' needs \"broker\": \"rabbitmq\"");
     }
   }
+  detail::validate_routes(topo, by_id, errors);
   return errors;
 }
 
@@ -340,8 +458,9 @@ Topology parse_topology(const nlohmann::json& doc) {
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
-  in.check_fields(doc, "", {"name", "description", "broker", "routing", "compute", "devices",
-                            "pairs", "comment"});
+  in.check_fields(doc, "",
+                  {"name", "description", "broker", "routing", "compute", "topic_key", "groups",
+                   "devices", "pairs", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -349,6 +468,8 @@ Topology parse_topology(const nlohmann::json& doc) {
   if (auto it = doc.find("compute"); it != doc.end()) {
     topo.compute = in.compute(*it, "topology", ComputeSpec{});
   }
+  topo.topic_key = in.strings(doc, "topic_key", "topic_key", "attr name");
+  if (auto it = doc.find("groups"); it != doc.end()) read_groups(in, *it, topo);
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));

@@ -2,6 +2,8 @@
 // broker carries them and which compute decides what a press does. Loaded from JSON
 // (topology/*.json, format in topology/README.md) and validated as a whole: every problem is
 // reported with the device and field it concerns, not just the first one.
+// Thread safety: a loaded Topology is not changed any more; its const members may be used from
+// any thread.
 #pragma once
 
 #include <map>
@@ -30,14 +32,47 @@ struct ComputeSpec {
   std::string action = "flip_switch";
 };
 
+/// Headers routing: which actuators a command reaches, by their attrs. `all`: every pair must
+/// match (x-match all); otherwise at least one (x-match any). RabbitMQ's headers exchange does
+/// the matching on the wire; matches() is for resolving targets (display, validation, state).
+struct HeaderMatch {
+  bool all = true;
+  std::map<std::string, std::string> attrs;
+  /// "all(floor=1,type=lamp)" / "any(zone=north)"
+  std::string text() const;
+  bool matches(const std::map<std::string, std::string>& actuator_attrs) const;
+};
+
+enum class RouteKind { actuator, pattern, group, match };
+std::string_view to_string(RouteKind);
+
+/// One destination of a button: each press publishes ONE command per route and the broker
+/// delivers it to every member (see topology/README.md, "Routing").
+struct Route {
+  RouteKind kind = RouteKind::actuator;
+  /// Unique within the button; the compute sees it as the target's id: the actuator id,
+  /// "pattern:1/+/lamp", "group:hall" or "match:all(floor=1,type=lamp)".
+  std::string id;
+  std::string name;                  // actuator id, pattern as written, group name
+  std::vector<std::string> levels;   // pattern: per topic-key level a value or "+" ('#' expanded)
+  HeaderMatch match;                 // match only
+  std::vector<std::string> members;  // the actuators it reaches, in topology order
+};
+
 struct Device {
   std::string id;
   DeviceKind kind = DeviceKind::actuator;
   Protocol protocol = Protocol::mqtt;
   std::map<std::string, std::string> attrs;  // free-form labels, e.g. zone=north, type=lamp
-  // Buttons only:
-  std::vector<std::string> targets;  // actuator ids this button commands
-  ComputeSpec compute;               // the topology's compute unless overridden per button
+  // Buttons only. What a press commands, as written; one field per routing mode:
+  std::vector<std::string> exact_targets;  // topic: "targets", actuator ids
+  std::vector<std::string> patterns;       // topic: "patterns" over the topology's topic_key
+  std::vector<std::string> groups;         // fanout: "groups", names of the topology's groups
+  std::vector<HeaderMatch> matches;        // headers: "match"
+  ComputeSpec compute;                     // the topology's compute unless overridden per button
+  // Resolved by the loader (buttons): the routes, and every actuator they reach (no repeats).
+  std::vector<Route> routes;
+  std::vector<std::string> targets;
 };
 
 /// Thrown by load/parse with every validation error, one per line in what().
@@ -53,21 +88,31 @@ class Topology {
   BrokerKind broker = BrokerKind::mosquitto;
   Routing routing = Routing::topic;
   ComputeSpec compute;
+  /// Topic routing: the attrs whose values, in this order, make each actuator's hierarchical key
+  /// (e.g. floor/type -> "1/lamp"), which button patterns select from.
+  std::vector<std::string> topic_key;
+  /// Fanout routing: group name -> member actuators.
+  std::map<std::string, std::vector<std::string>> groups;
   std::vector<Device> devices;  // in file order; generated pairs follow explicit devices
 
   /// Nullptr when there is no such device.
   const Device* find(std::string_view id) const;
   std::vector<const Device*> buttons() const;
   std::vector<const Device*> actuators() const;
-  /// The actuators a press of `button` commands (empty for unknown buttons).
+  /// The actuators a press of `button` commands, in every routing mode (empty for unknown
+  /// buttons).
   const std::vector<std::string>& targets_of(std::string_view button) const;
+  /// An actuator's topic key values (one per topic_key attr; empty without a topic_key).
+  std::vector<std::string> key_of(const Device& actuator) const;
   /// Buttons whose presses reach `actuator`.
   std::vector<std::string> sources_of(std::string_view actuator) const;
 
-  /// JSON for GET /api/topology: name, broker, routing, compute, devices with resolved targets.
+  /// JSON for GET /api/topology: name, broker, routing, compute, topic_key, groups, devices;
+  /// each button with its routes (kind, members, where its command is published) and targets.
   nlohmann::json to_json() const;
 
-  /// Builds the index used by find(); called by the loaders.
+  /// Builds the index used by find() and resolves every button's routes and targets; called by
+  /// the loaders after validation.
   void reindex();
 
  private:
@@ -81,5 +126,13 @@ Topology parse_topology_text(std::string_view text);
 Topology load_topology(const std::string& path);
 /// Every validation error of a parsed model (empty when valid).
 std::vector<std::string> validate(const Topology& topology);
+
+/// Whether a pattern's levels (values or "+", as in Route::levels) select `key`.
+bool pattern_selects(const std::vector<std::string>& levels, const std::vector<std::string>& key);
+/// Splits a pattern ("1/+/lamp", "1/#") into one level per topic-key level ('#' expanded to
+/// "+"). When it does not fit a key of `key_size` levels: an empty result, and why in `*error`
+/// (when `error` is not null).
+std::vector<std::string> pattern_levels(std::string_view pattern, std::size_t key_size,
+                                        std::string* error);
 
 }  // namespace snet

@@ -1,0 +1,30 @@
+// Private to the topology loader: the parts split out of topology.cpp (route validation and
+// resolution live in topology_routes.cpp). Pure functions of their arguments.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "snet/topology.hpp"
+
+namespace snet {
+
+/// Device ids, topology and group names appear inside topics and routing keys: 1-64 letters,
+/// digits, '-' or '_' (no separators, no wildcards).
+bool is_valid_name(std::string_view text);
+
+namespace detail {
+
+/// Appends every problem with topic keys, groups, patterns, matches and each button's targets
+/// for the topology's routing mode. `by_id` maps every device id to its device.
+void validate_routes(const Topology& topo, const std::map<std::string, const Device*>& by_id,
+                     std::vector<std::string>& errors);
+
+/// Fills every button's routes (with their members) and targets. Expects a valid topology
+/// whose index is built; unknown references are skipped.
+void resolve_routes(Topology& topo);
+
+}  // namespace detail
+}  // namespace snet

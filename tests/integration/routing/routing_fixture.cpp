@@ -1,0 +1,179 @@
+#include "routing_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "snet/net.hpp"
+
+namespace snet::test {
+
+std::string unique_name(const std::string& prefix) {
+  std::string id = new_press_id();  // "<hex>-<n>": letters, digits and '-'
+  return prefix + "-" + id;
+}
+
+Emulation::Emulation(BrokerChoice broker, nlohmann::json topo, const std::string& prefix)
+    : name(unique_name(prefix)), topology(std::move(topo)), broker_(broker) {
+  topology["name"] = name;
+  topology["broker"] = broker == BrokerChoice::rabbitmq ? "rabbitmq" : "mosquitto";
+  topology_path = dir_.path() + "/topology.json";
+  std::ofstream(topology_path) << topology.dump(2);
+  if (broker == BrokerChoice::mosquitto) mosquitto.emplace();
+  recorder.emplace(url(), std::vector<std::string>{"snet/" + name + "/#"});
+}
+
+Emulation::~Emulation() {
+  // The agent before the relayer, as snet up stops them.
+  if (agent) agent->stop();
+  if (relayer) relayer->stop();
+}
+
+std::string Emulation::url() const {
+  return broker_ == BrokerChoice::rabbitmq ? shared_rabbitmq().amqp_url() : mosquitto->url();
+}
+
+std::string Emulation::mqtt_url() const {
+  return broker_ == BrokerChoice::rabbitmq ? shared_rabbitmq().mqtt_url() : mosquitto->url();
+}
+
+int Emulation::mqtt_port() const {
+  return broker_ == BrokerChoice::rabbitmq ? shared_rabbitmq().mqtt_port() : mosquitto->port();
+}
+
+void Emulation::start_relayer() {
+  relayer.emplace("snet-relayer",
+                  std::vector<std::string>{"--broker-url", url(), "--topology", topology_path,
+                                           "--status-interval-ms", "100"});
+}
+
+void Emulation::start_agent(std::vector<std::string> extra_args) {
+  std::vector<std::string> args = {
+      "--broker-url", url(),         "--mqtt-url",           mqtt_url(),
+      "--topology",   topology_path, "--status-interval-ms", "100"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  agent.emplace("snet-agent", std::move(args));
+}
+
+void Emulation::start(std::vector<std::string> agent_args) {
+  const Micros since = now_us();
+  const auto devices = static_cast<long>(topology["devices"].size());
+  const bool every_device = agent_args.empty();  // else --devices may leave some out
+  start_relayer();
+  start_agent(std::move(agent_args));
+  if (!wait_status("relayer", since,
+                   [](const auto& m) { return m.value("snet_relayer_connected", 0) == 1; }) ||
+      !wait_status("agent", since, [&](const auto& m) {
+        return !every_device || m.value("snet_agent_devices_connected", 0L) == devices;
+      })) {
+    throw std::runtime_error("services did not come online; logs:\n" + logs());
+  }
+}
+
+std::optional<nlohmann::json> Emulation::wait_status(
+    const std::string& service, Micros since,
+    const std::function<bool(const nlohmann::json&)>& pred, std::chrono::milliseconds timeout) {
+  const std::string status_topic = topic("status", service);
+  std::optional<nlohmann::json> found;
+  recorder->wait(
+      [&](const std::vector<Message>& all) {
+        for (auto it = all.rbegin(); it != all.rend(); ++it) {
+          if (it->topic != status_topic) continue;
+          const ServiceStatus status = parse_status(it->payload);
+          if (!status.online || status.ts < since) return false;
+          auto metrics = nlohmann::json::parse(status.metrics_json);
+          if (pred && !pred(metrics)) return false;
+          found = std::move(metrics);
+          return true;
+        }
+        return false;
+      },
+      timeout);
+  return found;
+}
+
+std::string Emulation::topic(const std::string& kind, const std::string& device) const {
+  return "snet/" + name + "/" + kind + "/" + device;
+}
+
+void Emulation::press(const std::string& button, const std::string& id) {
+  recorder->bus().publish(Message{topic("press", button), "{\"id\":\"" + id + "\"}", false, {}},
+                          Qos::at_least_once);
+}
+
+std::map<std::string, int> Emulation::reports_of(const std::string& id) {
+  std::map<std::string, int> out;
+  const std::string state_prefix = "snet/" + name + "/state/";
+  const std::string needle = "\"press_id\":\"" + id + "\"";
+  for (const auto& m : recorder->messages()) {
+    if (m.topic.rfind(state_prefix, 0) == 0 && m.payload.find(needle) != std::string::npos) {
+      ++out[m.topic.substr(state_prefix.size())];
+    }
+  }
+  return out;
+}
+
+bool Emulation::wait_states(const std::string& id, const std::vector<std::string>& actuators,
+                            std::chrono::milliseconds timeout) {
+  const std::string state_prefix = "snet/" + name + "/state/";
+  const std::string needle = "\"press_id\":\"" + id + "\"";
+  return recorder->wait(
+      [&](const std::vector<Message>& all) {
+        std::set<std::string> seen;
+        for (const auto& m : all) {
+          if (m.topic.rfind(state_prefix, 0) == 0 && m.payload.find(needle) != std::string::npos) {
+            seen.insert(m.topic.substr(state_prefix.size()));
+          }
+        }
+        return std::all_of(actuators.begin(), actuators.end(),
+                           [&](const std::string& a) { return seen.count(a) != 0; });
+      },
+      timeout);
+}
+
+std::optional<StateReport> Emulation::state_of(const std::string& actuator, const std::string& id) {
+  auto message = recorder->wait_for(topic("state", actuator), "\"press_id\":\"" + id + "\"", 0s);
+  if (!message) return std::nullopt;
+  return parse_state(message->payload);
+}
+
+std::vector<std::string> Emulation::actuators() const {
+  std::vector<std::string> out;
+  for (const auto& d : topology["devices"]) {
+    if (d["kind"] == "actuator") out.push_back(d["id"].get<std::string>());
+  }
+  return out;
+}
+
+void Emulation::expect_exactly(const std::string& button, const std::vector<std::string>& expected,
+                               std::optional<bool> on, const std::string& sentinel) {
+  CAPTURE(button);
+  const std::string id = unique_name("press");
+  press(button, id);
+  REQUIRE_MESSAGE(wait_states(id, expected), "not every expected actuator applied ", id, "\n",
+                  logs());
+  const std::string sentinel_id = unique_name("sentinel");
+  press(sentinel, sentinel_id);
+  REQUIRE_MESSAGE(wait_states(sentinel_id, actuators()),
+                  "the sentinel press did not reach every "
+                  "actuator\n",
+                  logs());
+  const auto reports = reports_of(id);
+  for (const auto& actuator : actuators()) {
+    CAPTURE(actuator);
+    const bool wanted = std::find(expected.begin(), expected.end(), actuator) != expected.end();
+    const auto it = reports.find(actuator);
+    CHECK((it == reports.end() ? 0 : it->second) == (wanted ? 1 : 0));
+    if (wanted && on) CHECK(state_of(actuator, id)->on == *on);
+  }
+}
+
+std::string Emulation::logs() {
+  std::string out;
+  if (relayer) out += "--- relayer ---\n" + relayer->log();
+  if (agent) out += "--- agent ---\n" + agent->log();
+  return out;
+}
+
+}  // namespace snet::test
