@@ -200,7 +200,7 @@ TEST_CASE("malformed, odd and poisonous messages do not break the AMQP bus") {
   CHECK(bus->connected());
 }
 
-TEST_CASE("refused logins keep the bus retrying without connecting; stop reports what was queued") {
+TEST_CASE("refused logins keep the bus retrying without connecting, and stop reports what was queued") {
   auto& rmq = shared_rabbitmq();
   const std::string at = "@127.0.0.1:" + std::to_string(rmq.amqp_port());
   for (const std::string& url :

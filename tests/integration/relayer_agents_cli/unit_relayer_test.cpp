@@ -49,7 +49,7 @@ TEST_CASE("flip_switch turns each target to the opposite of its last known state
   CHECK(result.commands[2] == std::pair<std::string, bool>{"unknown", true});
 }
 
-TEST_CASE("all_on and all_off set every target; an unknown action is an error naming it") {
+TEST_CASE("all_on and all_off set every target, and an unknown action is an error naming it") {
   const std::vector<TargetInfo> targets = {{"x", true, {}}, {"y", false, {}}};
   for (const auto& [action, want] : {std::pair{"all_on", true}, std::pair{"all_off", false}}) {
     const auto result = BuiltinCompute::run(request_for(action, targets));

@@ -141,8 +141,8 @@ TEST_CASE("the dashboard is served with content types and no path traversal") {
   StateStack stack;
   const auto index = http_request("GET", stack.http_port(), "/");
   CHECK(index.status == 200);
-  CHECK(index.body.find("<script src=\"app.js\"></script>") != std::string::npos);
-  CHECK(stack.get("/app.js").status == 200);
+  CHECK(index.body.find("src=\"js/main.js\"") != std::string::npos);
+  CHECK(stack.get("/js/main.js").status == 200);  // module MIME types: the browser tests load it
   CHECK(stack.get("/style.css").status == 200);
   CHECK(stack.get("/../CMakeLists.txt").status == 404);
   CHECK(stack.get("/%2e%2e/CMakeLists.txt").status == 404);

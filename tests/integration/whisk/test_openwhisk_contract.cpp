@@ -142,7 +142,7 @@ TEST_CASE("client: 202 means poll the activation until the record exists, then u
   }
 }
 
-TEST_CASE("client: 502 carries the action's error; 401 and 404 name action and host, unretried") {
+TEST_CASE("client: 502 carries the action's error, 401 and 404 name action and host, unretried") {
   SUBCASE("502") {
     ScriptedOpenWhisk peer({answer(doc::kBadGateway, R"({"error": "lamp-9 is unreachable"})")});
     Metrics metrics;
