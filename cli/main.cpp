@@ -1,7 +1,8 @@
-// snet: the command-line front end (validate, press, up).
+// snet: the command-line front end (validate, press, up, compose, health, actions).
 #include <cstring>
 #include <iostream>
 
+#include "actions_command.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -13,6 +14,9 @@ constexpr const char* kUsage =
     "  validate FILE...   check topology files; prints every error, or OK with a summary\n"
     "  press BUTTON       press an emulated button (--direct: publish the press itself)\n"
     "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
+    "  compose [TOPOLOGY] write a docker compose override: one container per device\n"
+    "  health [SERVICE]   exit 0 when services report online (container healthchecks)\n"
+    "  actions deploy [DIR]  create or update actions/*.js on snet-whisk or a real OpenWhisk\n"
     "\n"
     "`snet COMMAND --help` lists a command's flags.\n";
 
@@ -32,6 +36,11 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "validate") == 0) return snet::cli::validate_command(argc, argv, 2);
   if (std::strcmp(command, "press") == 0) return snet::cli::press_command(argc, argv, 2);
   if (std::strcmp(command, "up") == 0) return snet::cli::up_command(argc, argv, 2);
+  if (std::strcmp(command, "compose") == 0) return snet::cli::compose_command(argc, argv, 2);
+  if (std::strcmp(command, "health") == 0) return snet::cli::health_command(argc, argv, 2);
+  if (std::strcmp(command, "actions") == 0) {
+    return snet::whisk::actions_command(argc, argv, 2, std::cout, std::cerr);
+  }
   std::cerr << "snet: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

@@ -37,6 +37,8 @@ Flags up_flags() {
       .add("mqtt-bind", "SNET_MQTT_BIND", "127.0.0.1",
            "address the broker snet up starts listens on")
       .add("http-port", "SNET_HTTP_PORT", "8080", "port of the dashboard and REST API")
+      .add("whisk-port", "SNET_WHISK_PORT", "3233",
+           "port of snet-whisk, the bundled OpenWhisk-compatible compute (loopback only)")
       .add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address of the dashboard and REST API")
       .add("data-dir", "SNET_DATA_DIR", "data", "broker persistence, database and logs")
       .add("start-timeout-s", "SNET_START_TIMEOUT", "30", "how long the services get to come up")
@@ -46,7 +48,7 @@ Flags up_flags() {
 
 struct Settings {
   std::string topology_path, broker_url, mqtt_url, http_bind, data_dir;
-  int mqtt_port = 0, amqp_port = 0, http_port = 0;
+  int mqtt_port = 0, amqp_port = 0, http_port = 0, whisk_port = 0;
   milliseconds start_timeout{};
 };
 
@@ -56,12 +58,19 @@ std::string loopback_if_any(const std::string& bind) {
 
 // What is still not healthy; empty when everything is.
 std::vector<std::string> not_healthy(StatusWatch& watch, const Settings& s) {
-  auto missing = watch.not_online({"relayer", "agent"});
+  auto missing = watch.not_online({"relayer", "agent", "whisk"});
   if (!http_ok(loopback_if_any(s.http_bind), s.http_port, "/healthz", milliseconds(500))) {
     missing.push_back("state (GET /healthz on port " + std::to_string(s.http_port) +
                       " does not answer 200)");
   }
   return missing;
+}
+
+// actions/ of an installed tree, else of the source tree.
+std::string actions_dir() {
+  const fs::path installed = fs::path(self_dir()) / "../share/serverlessnet/actions";
+  if (fs::is_directory(installed)) return fs::canonical(installed).string();
+  return SNET_SOURCE_DIR "/actions";
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -81,6 +90,7 @@ int up_command(int argc, const char* const* argv, int first) {
     if (flags.positional().size() > 1) throw UsageError("give at most one topology");
     s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
     s.amqp_port = static_cast<int>(flags.integer("amqp-port", 1, 65535));
+    s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
     s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
     s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
     log::set_level(log::parse_level(flags.str("log-level")));
@@ -153,7 +163,11 @@ int up_command(int argc, const char* const* argv, int first) {
     stack.start("state", with({bin + "/snet-state"},
                               {"--http-port", std::to_string(s.http_port), "--http-bind",
                                s.http_bind, "--data-dir", s.data_dir + "/state"}));
-    stack.start("relayer", with({bin + "/snet-relayer"}, {}));
+    // The bundled compute, with actions/*.js deployed, so "openwhisk" buttons work out of the box.
+    const std::string whisk_url = "http://127.0.0.1:" + std::to_string(s.whisk_port);
+    stack.start("whisk", with({bin + "/snet-whisk"}, {"--http-port", std::to_string(s.whisk_port),
+                                                      "--actions-dir", actions_dir()}));
+    stack.start("relayer", with({bin + "/snet-relayer"}, {"--openwhisk-apihost", whisk_url}));
     stack.start("agent", with({bin + "/snet-agent"}, agent_args));
   } catch (const std::system_error& e) {
     std::cerr << "snet up: " << e.what() << " (looked in " << bin << ")\n";

@@ -20,5 +20,5 @@ fi
 if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
 
 echo "test: setup took $(( $(date +%s) - started )) s"
-ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --timeout 900 "$@"
+ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 1500 "$@"
 echo "test: total $(( $(date +%s) - started )) s"

@@ -159,7 +159,7 @@ TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no pro
   const std::string log_path = data.path() + "/snet-up.out";
   ChildProcess up({built_program("snet"), "up", source_path("topology/single.json"), "--mqtt-port",
                    std::to_string(mqtt_port), "--http-port", std::to_string(http_port),
-                   "--data-dir", data.path() + "/data"},
+                   "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
                   ChildProcess::Options{{}, log_path, "=stdout", true});
   REQUIRE_MESSAGE(
       eventually(
@@ -172,7 +172,15 @@ TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no pro
   const auto children = children_of(up.pid());
   std::set<std::string> names;
   for (const auto& [pid, name] : children) names.insert(name);
-  CHECK(names == std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state"});
+  CHECK(names ==
+        std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state", "snet-whisk"});
+  // snet-whisk's warm Node.js workers are grandchildren: they must go too.
+  auto descendants = children;
+  for (const auto& [pid, name] : children) {
+    if (name == "snet-whisk") {
+      for (const auto& worker : children_of(pid)) descendants.insert(worker);
+    }
+  }
 
   // The stack works: a press by hand reaches an actuator, and the state service answers.
   Recorder recorder("mqtt://127.0.0.1:" + std::to_string(mqtt_port), {"snet/single/state/+"});
@@ -185,7 +193,9 @@ TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no pro
   REQUIRE(up.exit_status());
   CHECK(WIFEXITED(*up.exit_status()));
   CHECK(WEXITSTATUS(*up.exit_status()) == 0);
-  for (const auto& [pid, name] : children) CHECK_MESSAGE(!alive(pid), name, " is still alive");
+  for (const auto& [pid, name] : descendants) {
+    CHECK_MESSAGE(!alive(pid), name, " is still alive");
+  }
   CHECK(children_of(up.pid()).empty());
 }
 
@@ -196,7 +206,7 @@ TEST_CASE("snet up names a service that dies, stops the rest and exits 1") {
   const std::string log_path = data.path() + "/snet-up.out";
   ChildProcess up(
       {built_program("snet"), "up", "single", "--mqtt-port", std::to_string(free_port()),
-       "--http-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
+       "--http-port", std::to_string(free_port()), "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
       ChildProcess::Options{{}, log_path, "=stdout", true});
   REQUIRE_MESSAGE(
       eventually(

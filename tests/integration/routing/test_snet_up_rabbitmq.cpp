@@ -34,7 +34,7 @@ TEST_CASE("snet up starts RabbitMQ for a rabbitmq topology, runs mixed devices, 
   ChildProcess up(
       {built_program("snet"), "up", source_path("topology/mixed.json"), "--amqp-port",
        std::to_string(amqp_port), "--mqtt-port", std::to_string(mqtt_port), "--http-port",
-       std::to_string(http_port), "--data-dir", data.path() + "/data", "--start-timeout-s", "60"},
+       std::to_string(http_port), "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data", "--start-timeout-s", "60"},
       ChildProcess::Options{{}, log_path, "=stdout", true});
   REQUIRE_MESSAGE(
       eventually(
