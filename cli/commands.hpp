@@ -8,5 +8,7 @@ namespace snet::cli {
 int validate_command(int argc, const char* const* argv, int first);
 int press_command(int argc, const char* const* argv, int first);
 int up_command(int argc, const char* const* argv, int first);
+int compose_command(int argc, const char* const* argv, int first);
+int health_command(int argc, const char* const* argv, int first);
 
 }  // namespace snet::cli

@@ -5,9 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null; then
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v debootstrap >/dev/null || missing+=(debootstrap)  # for the base image, offline
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "docker-engine: installing ${missing[*]}"
+  apt-get update -qq >/dev/null 2>&1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    docker.io docker-compose debootstrap >/dev/null 2>&1 || exit 1
+    "${missing[@]}" >/dev/null 2>&1 || { echo "docker-engine: cannot install ${missing[*]}" >&2; exit 1; }
 fi
 if ! docker info >/dev/null 2>&1; then
   nohup dockerd >/tmp/serverlessnet-dockerd.log 2>&1 &

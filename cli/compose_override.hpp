@@ -1,0 +1,30 @@
+// The compose override that `snet compose` writes: one snet-agent container per device of a
+// topology (service `device-<id>`, agent name `agent-<id>`), the all-in-one `agent` service of
+// docker-compose.yml moved to a profile so that no device is hosted twice, and every service
+// pointed at the same topology file (bind-mounted from the host, read-only).
+// Thread safety: pure function.
+#pragma once
+
+#include <string>
+
+#include "snet/topology.hpp"
+
+namespace snet::cli {
+
+struct ComposeOverrideOptions {
+  std::string topology_host_path;  // absolute path of the topology file on the Docker host
+  std::string command_line;        // how the file was made, quoted in its header
+};
+
+/// Where the override mounts the topology inside every container.
+inline constexpr const char* kContainerTopologyPath = "/etc/serverlessnet/topology.json";
+
+/// The compose service name of a device ("device-button-1").
+std::string device_service_name(const std::string& device_id);
+/// The agent name (status topic, client id) of a device's own container ("agent-button-1").
+std::string device_agent_name(const std::string& device_id);
+
+/// The override YAML, valid for Compose v2 and docker-compose v1.29.
+std::string compose_override(const Topology& topology, const ComposeOverrideOptions& options);
+
+}  // namespace snet::cli

@@ -1,0 +1,275 @@
+// The whole stack in containers, as a user runs it: docker-compose.yml built and started with
+// docker-compose (v1.29, Debian's), presses published with mosquitto_pub from the host, results
+// read from the dashboard's REST API and WebSocket, services restarted and devices stopped with
+// the Docker clients. Run by ctest with label `compose` (see compose_main.cpp for when it skips).
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <exception>
+#include <iostream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "compose_project.hpp"
+#include "harness.hpp"
+#include "ws_client.hpp"
+
+namespace snet::test {
+namespace {
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const std::vector<std::string> kServices = {"mosquitto", "rabbitmq", "whisk",
+                                            "state",     "relayer",  "agent"};
+const std::vector<std::string> kDevices = {"button-1",   "actuator-1", "button-2",
+                                           "actuator-2", "button-3",   "actuator-3"};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// A `snet compose` override for topology/single.json, in a temporary folder.
+struct DeviceOverride {
+  TempDir dir{"snet-compose"};
+  std::string path = dir.path() + "/devices.yml";
+  CommandResult made =
+      run_command(shell_quote(built_program("snet")) + " compose " +
+                      shell_quote(source_path("topology/single.json")) + " -o " + shell_quote(path),
+                  std::chrono::seconds(30));
+};
+
+json get_json(int port, const std::string& target) {
+  const HttpResult result = http_request("GET", port, target);
+  if (result.status != 200) return json();
+  return json::parse(result.body, nullptr, false);
+}
+
+// The actuator's current state as the REST API shows it once it carries `press_id`.
+std::optional<json> await_state(int port, const std::string& actuator, const std::string& press_id,
+                                std::chrono::milliseconds limit) {
+  std::optional<json> seen;
+  eventually(
+      [&] {
+        const json device = get_json(port, "/api/devices/" + actuator);
+        if (device.is_object() && device.value("press_id", "") == press_id) seen = device;
+        return seen.has_value();
+      },
+      limit);
+  return seen;
+}
+
+// Whether the state service currently sees `service` online (its /api/health).
+bool service_online(int port, const std::string& service) {
+  const json health = get_json(port, "/api/health");
+  return health.is_object() && health.contains("services") &&
+         health["services"].contains(service) && health["services"][service].value("online", false);
+}
+
+std::string press_id(const std::string& step) {
+  return "compose-" + std::to_string(::getpid()) + "-" + step;
+}
+
+bool press(int mqtt_port, const std::string& button, const std::string& id) {
+  return mosquitto_pub(mqtt_port, "snet/single/press/" + button, json{{"id", id}}.dump()) == 0;
+}
+
+// Prints the services' logs when a test step throws (a failed REQUIRE), before `down`.
+struct LogsOnFailure {
+  const ComposeProject& project;
+  ~LogsOnFailure() {
+    if (std::uncaught_exceptions() > 0) {
+      std::cout << "---- docker-compose logs (end) ----\n" << project.logs() << std::endl;
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("compose config: the compose file and a `snet compose` override are valid") {
+  const std::string base = source_path("docker-compose.yml");
+  DeviceOverride devices;
+  REQUIRE_MESSAGE(devices.made.status == 0, devices.made.output);
+  ComposeProject project("snet-config-" + std::to_string(::getpid()), {base});
+
+  const CommandResult plain = project.compose("config");
+  REQUIRE_MESSAGE(plain.status == 0, plain.output);
+  // Every port is published on loopback only, and every service has a healthcheck.
+  std::size_t published = 0;
+  std::istringstream lines(plain.output);
+  const std::regex port_mapping(R"(^\s*- (\S*):(\d+):(\d+)/tcp$)");  // how v1 prints ports
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (!std::regex_match(line, match, port_mapping)) continue;
+    ++published;
+    CHECK_MESSAGE(match[1] == "127.0.0.1", line);
+  }
+  CHECK(published == 5);  // dashboard, MQTT, AMQP, RabbitMQ's MQTT plugin and whisk
+  std::size_t healthchecks = 0;
+  for (std::size_t at = 0; (at = plain.output.find("healthcheck:", at)) != std::string::npos; ++at)
+    ++healthchecks;
+  CHECK(healthchecks == kServices.size());
+
+  project.set_files({base, devices.path});
+  const CommandResult services = project.compose("config --services");
+  REQUIRE_MESSAGE(services.status == 0, services.output);
+  for (const auto& device : kDevices) {
+    CHECK_MESSAGE(services.output.find("device-" + device + "\n") != std::string::npos, device);
+  }
+  const CommandResult merged = project.compose("config");
+  REQUIRE(merged.status == 0);
+  CHECK(merged.output.find("/etc/serverlessnet/topology.json") != std::string::npos);
+  CHECK(merged.output.find("all-in-one") != std::string::npos);
+}
+
+TEST_CASE(
+    "compose stack: build, up, press from the host, restart, a device container rejoins, "
+    "down -v") {
+  const std::string base = source_path("docker-compose.yml");
+  DeviceOverride devices;
+  REQUIRE_MESSAGE(devices.made.status == 0, devices.made.output);
+  for (const auto& stale : remove_stale_projects("snet-compose-test-", base)) {
+    std::cout << "compose test: took down " << stale << ", left by an interrupted run\n";
+  }
+  ComposeProject project("snet-compose-test-" + std::to_string(::getpid()), {base});
+  const auto& ports = project.ports();
+  LogsOnFailure logs_on_failure{project};
+
+  // ---- build: the images from the Dockerfile (cached layers make a rebuild quick) ----
+  auto started = Clock::now();
+  const CommandResult build = project.compose("build", std::chrono::seconds(1500));
+  REQUIRE_MESSAGE(build.status == 0, build.output);
+  const double build_s = seconds_since(started);
+  // Keep the compile stage tagged (it is the cache of the next build) and drop this project's
+  // older untagged images, so that repeated runs do not fill the disk.
+  const CommandResult keep =
+      run_command("docker build -q --target build -t serverlessnet/build:compose-test " +
+                      shell_quote(source_path("")),
+                  std::chrono::seconds(1500));
+  CHECK_MESSAGE(keep.status == 0, keep.output);
+  const CommandResult pruned = run_command(
+      "docker image prune -f --filter label=org.serverlessnet.image", std::chrono::seconds(300));
+  CHECK_MESSAGE(pruned.status == 0, pruned.output);
+  const CommandResult sizes = run_command(
+      "docker images --format '{{.Repository}} {{.Size}}' "
+      "--filter reference='serverlessnet/snet:compose-test' "
+      "--filter reference='serverlessnet/whisk:compose-test' "
+      "--filter reference='serverlessnet/mosquitto:compose-test' "
+      "--filter reference='serverlessnet/rabbitmq:compose-test'",
+      std::chrono::seconds(30));
+  std::cout << "compose test: build took " << build_s << " s; images:\n" << sizes.output;
+  // Runtime images: a non-root user and no compiler.
+  for (const std::string image : {"snet", "whisk", "mosquitto", "rabbitmq"}) {
+    const std::string ref = "serverlessnet/" + image + ":compose-test";
+    const CommandResult user =
+        run_command("docker image inspect -f '{{.Config.User}}' " + ref, std::chrono::seconds(30));
+    REQUIRE_MESSAGE(user.status == 0, user.output);
+    CHECK_MESSAGE((user.output != "\n" && user.output.rfind("root", 0) != 0 &&
+                   user.output.rfind("0\n", 0) != 0),
+                  ref << " runs as '" << user.output << "'");
+    const CommandResult compilers = run_command(
+        "docker run --rm --entrypoint sh " + ref + " -c 'command -v cc gcc g++ c++ clang'",
+        std::chrono::seconds(60));
+    CHECK_MESSAGE(compilers.status != 0, ref << " has a compiler: " << compilers.output);
+  }
+
+  // ---- up: every service healthy ----
+  started = Clock::now();
+  const CommandResult up = project.compose("up -d", std::chrono::seconds(300));
+  REQUIRE_MESSAGE(up.status == 0, up.output);
+  auto not_healthy = project.wait_healthy(kServices, std::chrono::seconds(180));
+  REQUIRE_MESSAGE(not_healthy.empty(), "not healthy: " << join(not_healthy));
+  std::cout << "compose test: up until every service was healthy took " << seconds_since(started)
+            << " s" << std::endl;
+  CHECK(http_request("GET", ports.dashboard, "/").status == 200);  // the dashboard's page
+
+  // ---- a press from the host reaches the actuator: REST and WebSocket ----
+  const std::string first = press_id("1");
+  {
+    WsClient ws(ports.dashboard);
+    REQUIRE(ws.read_until([](const json& m) { return m.value("type", "") == "snapshot"; }));
+    REQUIRE(press(ports.mqtt, "button-1", first));
+    const auto delta = ws.read_until(
+        [&](const json& m) {
+          if (m.value("type", "") != "states") return false;
+          for (const auto& item : m["items"]) {
+            if (item.value("id", "") == "actuator-1" && item.value("press_id", "") == first)
+              return true;
+          }
+          return false;
+        },
+        std::chrono::seconds(15));
+    CHECK_MESSAGE(delta.has_value(), "no WebSocket delta for actuator-1 with press " << first);
+  }
+  const auto state = await_state(ports.dashboard, "actuator-1", first, std::chrono::seconds(10));
+  REQUIRE_MESSAGE(state.has_value(), "actuator-1 never showed press " << first);
+  CHECK((*state)["on"] == true);
+
+  // ---- restarting the state service keeps the state (SQLite on the named volume) ----
+  REQUIRE(project.compose("restart state").status == 0);
+  not_healthy = project.wait_healthy({"state"}, std::chrono::seconds(120));
+  REQUIRE_MESSAGE(not_healthy.empty(), "not healthy: " << join(not_healthy));
+  const json events = get_json(ports.dashboard, "/api/events?device=actuator-1");
+  REQUIRE(events.is_object());
+  bool in_history = false;
+  for (const auto& event : events["events"]) {
+    in_history =
+        in_history || (event.value("kind", "") == "state" && event.value("press_id", "") == first);
+  }
+  CHECK_MESSAGE(in_history, "the history lost press " << first << ": " << events.dump());
+  const json after = get_json(ports.dashboard, "/api/devices/actuator-1");
+  CHECK(after.value("press_id", "") == first);
+  CHECK(after["on"] == true);
+
+  // ---- one container per device: stop one, start it again, it rejoins ----
+  REQUIRE(project.compose("rm -sf agent").status == 0);
+  project.set_files({base, devices.path});
+  started = Clock::now();
+  const CommandResult per_device = project.compose("up -d", std::chrono::seconds(300));
+  REQUIRE_MESSAGE(per_device.status == 0, per_device.output);
+  std::vector<std::string> containers = {"state", "relayer"};
+  for (const auto& device : kDevices) containers.push_back("device-" + device);
+  not_healthy = project.wait_healthy(containers, std::chrono::seconds(180));
+  REQUIRE_MESSAGE(not_healthy.empty(), "not healthy: " << join(not_healthy));
+  std::cout << "compose test: switching to one container per device took " << seconds_since(started)
+            << " s" << std::endl;
+  CHECK(project.container("agent").empty());
+
+  const std::string second = press_id("2");
+  REQUIRE(press(ports.mqtt, "button-2", second));
+  CHECK(await_state(ports.dashboard, "actuator-2", second, std::chrono::seconds(10)));
+
+  REQUIRE(project.compose("stop device-actuator-2").status == 0);
+  CHECK(project.health("device-actuator-2") == "exited");
+  CHECK(eventually([&] { return !service_online(ports.dashboard, "agent-actuator-2"); },
+                   std::chrono::seconds(15)));
+  const std::string while_away = press_id("3");
+  REQUIRE(press(ports.mqtt, "button-2", while_away));
+
+  REQUIRE(project.compose("start device-actuator-2").status == 0);
+  not_healthy = project.wait_healthy({"device-actuator-2"}, std::chrono::seconds(120));
+  REQUIRE_MESSAGE(not_healthy.empty(), "not healthy: " << join(not_healthy));
+  CHECK(eventually([&] { return service_online(ports.dashboard, "agent-actuator-2"); },
+                   std::chrono::seconds(15)));
+  const std::string back = press_id("4");
+  REQUIRE(press(ports.mqtt, "button-2", back));
+  CHECK_MESSAGE(await_state(ports.dashboard, "actuator-2", back, std::chrono::seconds(15)),
+                "actuator-2 did not apply press " << back << " after it rejoined");
+  // The other devices were not disturbed.
+  const std::string third = press_id("5");
+  REQUIRE(press(ports.mqtt, "button-3", third));
+  CHECK(await_state(ports.dashboard, "actuator-3", third, std::chrono::seconds(10)));
+
+  // ---- down -v leaves no container, network or volume of the project ----
+  const std::string down_problem = project.down();
+  REQUIRE_MESSAGE(down_problem.empty(), down_problem);
+  CHECK_MESSAGE(project.leftovers().empty(), "left over:\n" << project.leftovers());
+}
+
+}  // namespace snet::test
