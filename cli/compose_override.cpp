@@ -17,9 +17,10 @@ std::string quoted(const std::string& text) {
 }
 
 std::string default_broker_url(const Topology& topology) {
-  // Every service speaks MQTT; on RabbitMQ they use its MQTT plugin, which keeps retained
-  // statuses and states as Mosquitto does.
-  return topology.broker == BrokerKind::rabbitmq ? "mqtt://rabbitmq:1883" : "mqtt://mosquitto:1883";
+  // As `snet up` does: on RabbitMQ the services speak AMQP, and an agent's MQTT devices use
+  // RabbitMQ's MQTT plugin on port 1883 of the same host (snet-agent --mqtt-url's default).
+  return topology.broker == BrokerKind::rabbitmq ? "amqp://snet:snet@rabbitmq:5672/snet"
+                                                 : "mqtt://mosquitto:1883";
 }
 
 }  // namespace

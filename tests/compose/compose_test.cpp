@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -35,14 +36,36 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// A `snet compose` override for topology/single.json, in a temporary folder.
+// topology/single.json's devices, except that button-3's presses run the flip_switch action on
+// the bundled whisk service (the relayer's OpenWhisk backend); same name, so the state carries on.
+constexpr const char* kWhiskTopology = R"json({
+  "name": "single",
+  "description": "single.json, with button-3 computed by OpenWhisk (compose test)",
+  "devices": [
+    {"id": "button-1", "kind": "button", "targets": ["actuator-1"]},
+    {"id": "actuator-1", "kind": "actuator"},
+    {"id": "button-2", "kind": "button", "targets": ["actuator-2"]},
+    {"id": "actuator-2", "kind": "actuator"},
+    {"id": "button-3", "kind": "button", "targets": ["actuator-3"],
+     "compute": {"backend": "openwhisk", "action": "flip_switch"}},
+    {"id": "actuator-3", "kind": "actuator"}
+  ]
+})json";
+
+// A `snet compose` override for that topology (a file outside ./topology: the override mounts
+// it into every container), in a temporary folder.
 struct DeviceOverride {
   TempDir dir{"snet-compose"};
+  std::string topology = dir.path() + "/single-whisk.json";
   std::string path = dir.path() + "/devices.yml";
-  CommandResult made =
-      run_command(shell_quote(built_program("snet")) + " compose " +
-                      shell_quote(source_path("topology/single.json")) + " -o " + shell_quote(path),
-                  std::chrono::seconds(30));
+  CommandResult made;
+
+  DeviceOverride() {
+    std::ofstream(topology) << kWhiskTopology;
+    made = run_command(shell_quote(built_program("snet")) + " compose " + shell_quote(topology) +
+                           " -o " + shell_quote(path),
+                       std::chrono::seconds(30));
+  }
 };
 
 json get_json(int port, const std::string& target) {
@@ -63,6 +86,18 @@ std::optional<json> await_state(int port, const std::string& actuator, const std
       },
       limit);
   return seen;
+}
+
+// A counter of `service` as its last status reported it (via the state service's /api/health).
+double service_metric(int port, const std::string& service, const std::string& metric) {
+  const json health = get_json(port, "/api/health");
+  if (!health.is_object() || !health.contains("services") ||
+      !health["services"].contains(service)) {
+    return 0;
+  }
+  const json& metrics = health["services"][service]["metrics"];
+  return metrics.contains(metric) && metrics[metric].is_number() ? metrics[metric].get<double>()
+                                                                 : 0;
 }
 
 // Whether the state service currently sees `service` online (its /api/health).
@@ -261,10 +296,17 @@ TEST_CASE(
   REQUIRE(press(ports.mqtt, "button-2", back));
   CHECK_MESSAGE(await_state(ports.dashboard, "actuator-2", back, std::chrono::seconds(15)),
                 "actuator-2 did not apply press " << back << " after it rejoined");
-  // The other devices were not disturbed.
+  // The other devices were not disturbed; button-3's press runs an action on the whisk service.
   const std::string third = press_id("5");
   REQUIRE(press(ports.mqtt, "button-3", third));
-  CHECK(await_state(ports.dashboard, "actuator-3", third, std::chrono::seconds(10)));
+  CHECK_MESSAGE(await_state(ports.dashboard, "actuator-3", third, std::chrono::seconds(20)),
+                "actuator-3 did not apply press " << third << " (computed by whisk)");
+  CHECK(eventually(
+      [&] {
+        return service_metric(ports.dashboard, "relayer",
+                              "snet_openwhisk_invocations_total{outcome=\"ok\"}") >= 1;
+      },
+      std::chrono::seconds(10)));
 
   // ---- down -v leaves no container, network or volume of the project ----
   const std::string down_problem = project.down();
