@@ -330,6 +330,9 @@ class DeviceMqttBus final : public Bus {
   void subscribe(const std::string& filter, Qos qos) override {
     run([filter, qos](Connection& c) { c.subscribe(filter, static_cast<int>(qos)); });
   }
+  void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) override {
+    subscribe("$share/" + group + "/" + filter, qos);
+  }
   void publish(Message message, Qos qos, PublishDone done) override {
     run([m = std::move(message), qos, d = std::move(done)](Connection& c) mutable {
       c.publish(std::move(m), static_cast<int>(qos), std::move(d));

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
       .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
+      .add("name", "SNET_RELAYER_NAME", "relayer",
+           "service name: status topic and client id (relayer-1, relayer-2... when several run)")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
            "how often the status and metrics are published");
@@ -38,7 +40,8 @@ int main(int argc, char** argv) {
     std::cerr << "snet-relayer: " << e.what() << "\n";
     return 2;
   }
-  log::set_component("relayer");
+  const std::string name = flags.str("name");
+  log::set_component(name);
   try {
     topology = load_topology(flags.str("topology"));
   } catch (const TopologyError& e) {
@@ -58,8 +61,8 @@ int main(int argc, char** argv) {
 
   BusOptions bus_options;
   bus_options.url = flags.str("broker-url");
-  bus_options.client_id = "snet-" + topology.name + "-relayer";
-  bus_options.will = status_will(topology.name, "relayer");
+  bus_options.client_id = "snet-" + topology.name + "-" + name;
+  bus_options.will = status_will(topology.name, name);
   bus_options.report_unroutable = true;  // AMQP: a command no actuator's queue takes is an error
   std::unique_ptr<Bus> bus;
   try {
@@ -78,7 +81,7 @@ int main(int argc, char** argv) {
   }
   log::info("connected and subscribed");
   {
-    StatusReporter status(*bus, topology.name, "relayer", metrics, status_interval);
+    StatusReporter status(*bus, topology.name, name, metrics, status_interval);
     const int sig = shutdown.wait();
     log::info("signal ", sig, ": shutting down (", relayer.in_flight(), " invocations in flight)");
   }

@@ -24,6 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_dir="${SNET_BUILD_DIR:-build}"
+# ccache keyed on paths relative to the checkout: another clone or worktree (CI's) reuses it.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${SNET_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 echo "setup: built into $build_dir/ (try: $build_dir/snet up)"

@@ -136,6 +136,11 @@ class AmqpBus final : public Bus {
     add_binding(QueueBinding{kExchange, binding_key_for_filter(filter), {}});
   }
 
+  // TODO(shared queue): one durable queue per group; until then every member gets every message.
+  void subscribe_shared(const std::string& /*group*/, const std::string& filter, Qos qos) override {
+    subscribe(filter, qos);
+  }
+
   void bind(const std::string& filter, Qos, const Binding& binding) override {
     if (auto problem = filter_problem(filter)) {
       log::error("amqp: not binding: ", *problem);

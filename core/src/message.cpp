@@ -150,6 +150,54 @@ std::string to_json(const PressError& e) {
   return doc.dump();
 }
 
+DeviceControl parse_device_control(std::string_view payload) {
+  // Control messages may list many devices: their own size limit, still bounded.
+  constexpr std::size_t kMaxControlBytes = 4 << 20;
+  if (payload.size() > kMaxControlBytes) {
+    throw BadMessage("oversized", "control payload of " + std::to_string(payload.size()) +
+                                      " bytes exceeds the limit of " +
+                                      std::to_string(kMaxControlBytes));
+  }
+  const json doc = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) throw BadMessage("malformed_json", "payload is not valid JSON");
+  if (!doc.is_object()) throw BadMessage("wrong_type", "payload must be a JSON object");
+  DeviceControl c;
+  c.action = get_string(doc, "action", true);
+  bool known = false;
+  for (auto action : kDeviceControlActions) known = known || c.action == action;
+  if (!known) {
+    throw BadMessage("unknown_action", "action '" + c.action +
+                                           "' is not one of online, offline, crash, freeze, "
+                                           "reconnect");
+  }
+  auto devices = doc.find("devices");
+  if (devices == doc.end() || !devices->is_array() || devices->empty() ||
+      devices->size() > 100'000) {
+    throw BadMessage("wrong_type", "field 'devices' must be a list of 1 to 100,000 device ids");
+  }
+  for (const auto& d : *devices) {
+    if (!d.is_string() || d.get<std::string>().empty() || d.get<std::string>().size() > 128) {
+      throw BadMessage("wrong_type", "field 'devices' must hold device ids (strings)");
+    }
+    c.devices.push_back(d.get<std::string>());
+  }
+  c.id = get_string(doc, "id", false);
+  c.ts = get_micros(doc, "ts");
+  c.duration_ms = get_micros(doc, "duration_ms");
+  if (c.duration_ms < 0 || c.duration_ms > 86'400'000) {
+    throw BadMessage("wrong_type", "field 'duration_ms' must be from 0 to 86400000");
+  }
+  return c;
+}
+
+std::string to_json(const DeviceControl& c) {
+  json doc = {{"action", c.action}, {"devices", c.devices}};
+  put_if(doc, "id", c.id);
+  put_if(doc, "ts", c.ts);
+  if (c.duration_ms > 0) doc["duration_ms"] = c.duration_ms;
+  return doc.dump();
+}
+
 ServiceStatus parse_status(std::string_view payload) {
   const json doc = parse_object(payload, false);
   ServiceStatus s;

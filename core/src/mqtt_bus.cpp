@@ -253,6 +253,10 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     }
   }
 
+  void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) override {
+    subscribe("$share/" + group + "/" + filter, qos);
+  }
+
   void publish(Message message, Qos qos, PublishDone done) override {
     std::unique_ptr<PublishDone> context;
     if (done) context = std::make_unique<PublishDone>(std::move(done));

@@ -10,6 +10,8 @@ std::string_view name(Kind kind) {
     case Kind::state: return "state";
     case Kind::status: return "status";
     case Kind::event: return "event";
+    case Kind::control: return "control";
+    case Kind::presence: return "presence";
   }
   return "?";
 }
@@ -23,6 +25,10 @@ std::string make(std::string_view topology, Kind kind, std::string_view device) 
 }
 
 std::string all(std::string_view topology, Kind kind) { return make(topology, kind, "+"); }
+
+std::string control_topic(std::string_view topology) {
+  return make(topology, Kind::control, "devices");
+}
 
 std::optional<Parsed> parse(std::string_view topic) {
   // snet / topology / kind / device, with no further levels.
@@ -39,7 +45,8 @@ std::optional<Parsed> parse(std::string_view topic) {
     }
   }
   if (parts[0] != kRoot || parts[1].empty() || parts[3].empty()) return std::nullopt;
-  for (Kind kind : {Kind::press, Kind::trigger, Kind::cmd, Kind::state, Kind::status, Kind::event}) {
+  for (Kind kind : {Kind::press, Kind::trigger, Kind::cmd, Kind::state, Kind::status, Kind::event,
+                    Kind::control, Kind::presence}) {
     if (parts[2] == name(kind)) return Parsed{std::string(parts[1]), kind, std::string(parts[3])};
   }
   return std::nullopt;

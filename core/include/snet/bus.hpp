@@ -29,6 +29,12 @@ struct Message {
   std::string payload;
   bool retained = false;
   std::map<std::string, std::string> headers;  // AMQP headers routing only; MQTT ignores them
+  /// Set only on messages received by a bus with BusOptions::manual_ack: tells the broker the
+  /// message is handled, so it is not delivered again. Call it at most once, from any thread,
+  /// when the work the message asked for is safe (published and confirmed, committed...). A
+  /// message never acknowledged is delivered again after a reconnect, to this session or, for a
+  /// shared subscription, to another member. Acknowledging after a reconnect does nothing.
+  std::function<void()> ack = {};
 };
 
 using MessageHandler = std::function<void(const Message&)>;
@@ -52,6 +58,16 @@ struct Binding {
 /// Called once per publish when the broker acknowledged it (ok) or it failed (error text).
 using PublishDone = std::function<void(bool ok, const std::string& error)>;
 
+/// Faults an emulated device's connection can be put in (agents; see Bus::control()).
+enum class ConnectionControl {
+  online,     // connect again (after offline/crash/freeze) and keep reconnecting
+  offline,    // clean DISCONNECT, and stay away until `online`
+  crash,      // drop the TCP connection without DISCONNECT (the broker publishes the last will),
+              // and stay away until `online`
+  freeze,     // stop reading and writing; the connection stays open (a hung device)
+  reconnect,  // drop the connection without DISCONNECT and reconnect at once (a storm's member)
+};
+
 class Bus {
  public:
   virtual ~Bus() = default;
@@ -63,6 +79,12 @@ class Bus {
 
   /// Adds a subscription (kept and re-made after every reconnect).
   virtual void subscribe(const std::string& filter, Qos qos) = 0;
+  /// Competing consumers: each message matching `filter` goes to ONE member of `group` (every
+  /// bus that subscribed with the same group and filter, in any process). MQTT: the shared
+  /// subscription $share/<group>/<filter> (Mosquitto 2; RabbitMQ 3.10's MQTT plugin has none);
+  /// AMQP: one durable queue per group, bound like subscribe() and consumed by every member.
+  virtual void subscribe_shared(const std::string& group, const std::string& filter,
+                                Qos qos) = 0;
   /// Queues a message; never blocks on the network. Messages published while disconnected are
   /// buffered and sent after reconnecting.
   virtual void publish(Message message, Qos qos, PublishDone done = {}) = 0;
@@ -89,6 +111,10 @@ class Bus {
   virtual bool connected() const = 0;
   /// Disconnects cleanly, sending what is queued first (bounded by a short timeout).
   virtual void stop() = 0;
+
+  /// Emulation: puts the connection in `fault` (or back online). Returns false where the
+  /// implementation cannot emulate faults (only the agents' MQTT client can).
+  virtual bool control(ConnectionControl /*fault*/) { return false; }
 };
 
 struct BusOptions {
@@ -102,6 +128,14 @@ struct BusOptions {
   /// AMQP: publish mandatory, so a message no queue takes fails its PublishDone with an error
   /// starting "unroutable" instead of vanishing. MQTT has no such signal: ignored.
   bool report_unroutable = false;
+  /// Persistent session: the broker keeps our subscriptions and queues QoS 1 messages while we
+  /// are away, and delivers them when we are back (MQTT clean session off; AMQP: a durable queue
+  /// named after the client id). Needs a stable client_id.
+  bool persistent_session = false;
+  /// The handler acknowledges each message itself with Message::ack, instead of the bus doing it
+  /// when the handler returns. Not available on the Paho MQTT bus (Paho acknowledges a QoS 1
+  /// message before the handler sees it): use a BusLoop's bus.
+  bool manual_ack = false;
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,20 @@ struct ServiceStatus {
   std::string metrics_json = "{}";  // Metrics::snapshot() of the service, as JSON text
 };
 
+/// Fault injection for emulated devices, published (QoS 1) on topics::control_topic(): every
+/// agent applies it to the listed devices it hosts and ignores the rest.
+struct DeviceControl {
+  std::string action;                // online | offline | crash | freeze | reconnect
+  std::vector<std::string> devices;  // device ids; {"*"}: every device of the agent
+  std::string id;                    // the fault's id, echoed in logs and history
+  Micros ts = 0;                     // when it was asked for
+  std::int64_t duration_ms = 0;      // > 0: back `online` after this long (offline/crash/freeze)
+};
+
+/// The actions DeviceControl accepts.
+inline constexpr std::string_view kDeviceControlActions[] = {"online", "offline", "crash",
+                                                             "freeze", "reconnect"};
+
 Press parse_press(std::string_view payload);
 std::string to_json(const Press& press);
 
@@ -81,6 +96,11 @@ std::string to_json(const StateReport& state);
 
 PressError parse_press_error(std::string_view payload);
 std::string to_json(const PressError& error);
+
+/// Also checks the action is one of kDeviceControlActions and the device list is not empty
+/// (at most 100,000 ids).
+DeviceControl parse_device_control(std::string_view payload);
+std::string to_json(const DeviceControl& control);
 
 ServiceStatus parse_status(std::string_view payload);
 std::string to_json(const ServiceStatus& status);

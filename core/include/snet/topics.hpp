@@ -14,13 +14,17 @@ inline constexpr std::string_view kRoot = "snet";
 // trigger: asks the emulated button device to press itself (dashboard, `snet press`)
 // cmd: relayer -> actuator; state: actuator's reported state (retained)
 // status: a service's health and counters (retained, with a last will); event: press errors
-enum class Kind { press, trigger, cmd, state, status, event };
+// control: fault injection for the agents' devices (control_topic()); presence: a device's
+// connection, retained, {"online": false} as its last will
+enum class Kind { press, trigger, cmd, state, status, event, control, presence };
 
 std::string_view name(Kind kind);
 /// snet/<topology>/<kind>/<device>
 std::string make(std::string_view topology, Kind kind, std::string_view device);
 /// snet/<topology>/<kind>/+  (subscription filter for every device)
 std::string all(std::string_view topology, Kind kind);
+/// snet/<topology>/control/devices: where DeviceControl messages go (every agent listens).
+std::string control_topic(std::string_view topology);
 
 struct Parsed {
   std::string topology;
