@@ -16,8 +16,11 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
   const DeviceUrls urls = device_urls(options_.broker_url, options_.mqtt_url, devices);
   const routing::ActuatorSubscriptions subscriptions(topology);
   devices_.reserve(devices.size());
+  // Thousands of devices losing their connection at once (a broker restart) would drown the log.
+  const bool log_connections = devices.size() <= 100;
   for (const Device* device : devices) {
-    const DeviceContext context{network_, urls.of(device->protocol), topology.name, metrics_};
+    const DeviceContext context{network_, urls.of(device->protocol), topology.name, metrics_,
+                                log_connections};
     if (device->kind == DeviceKind::button) {
       devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
     } else {
@@ -26,9 +29,59 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
     }
   }
   metrics_.devices.set(static_cast<std::int64_t>(devices_.size()));
+  for (auto& device : devices_) by_id_.emplace(device->id(), device.get());
+}
+
+namespace {
+ConnectionControl control_of(const std::string& action) {
+  if (action == "offline") return ConnectionControl::offline;
+  if (action == "crash") return ConnectionControl::crash;
+  if (action == "freeze") return ConnectionControl::freeze;
+  if (action == "reconnect") return ConnectionControl::reconnect;
+  return ConnectionControl::online;
+}
+}  // namespace
+
+std::size_t Agent::apply(const DeviceControl& control) {
+  std::vector<EmulatedDevice*> targets;
+  if (control.devices.size() == 1 && control.devices[0] == "*") {
+    for (auto& device : devices_) targets.push_back(device.get());
+  } else {
+    for (const auto& id : control.devices) {
+      if (auto it = by_id_.find(id); it != by_id_.end()) targets.push_back(it->second);
+    }
+  }
+  if (targets.empty()) return 0;
+  const ConnectionControl fault = control_of(control.action);
+  for (EmulatedDevice* device : targets) device->control(fault);
+  metrics_.faults(control.action).add(static_cast<std::int64_t>(targets.size()));
+  std::string names;
+  for (std::size_t i = 0; i < targets.size() && i < 5; ++i) {
+    names += (i == 0 ? "" : ", ") + targets[i]->id();
+  }
+  if (targets.size() > 5) names += ", ...";
+  log::info("fault ", control.id.empty() ? "" : control.id + " ", control.action, " on ",
+            targets.size(), " device(s): ", names,
+            control.duration_ms > 0 ? " for " + std::to_string(control.duration_ms) + " ms" : "");
+  const bool temporary = fault == ConnectionControl::offline || fault == ConnectionControl::crash ||
+                         fault == ConnectionControl::freeze;
+  if (temporary && control.duration_ms > 0) {
+    network_.after(std::chrono::milliseconds(control.duration_ms), [guard = guard_, targets,
+                                                                    id = control.id] {
+      std::lock_guard lock(guard->mutex);
+      if (!guard->alive) return;  // the agent is going away
+      for (EmulatedDevice* device : targets) device->control(ConnectionControl::online);
+      log::info("fault ", id, " over: ", targets.size(), " device(s) back online");
+    });
+  }
+  return targets.size();
 }
 
 Agent::~Agent() {
+  {
+    std::lock_guard lock(guard_->mutex);
+    guard_->alive = false;
+  }
   // Stop them all before any is destroyed: disconnects overlap instead of running one by one.
   for (auto& device : devices_) device->stop();
 }

@@ -8,12 +8,15 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent_metrics.hpp"
-#include "device_network.hpp"
+#include "snet/bus_loop.hpp"
 #include "emulated_device.hpp"
+#include "snet/message.hpp"
 #include "snet/topology.hpp"
 
 namespace snet::agents {
@@ -39,11 +42,23 @@ class Agent {
   std::size_t start(const std::function<bool()>& cancelled = {});
   std::size_t size() const { return devices_.size(); }
 
+  /// Applies a fault injection to the listed devices this agent hosts ("*": all of them), and
+  /// puts them back online after its duration when it has one. Returns how many it touched.
+  /// Thread safety: may be called from any thread, concurrently with the devices' traffic.
+  std::size_t apply(const DeviceControl& control);
+
  private:
   AgentOptions options_;
   AgentMetrics& metrics_;
-  DeviceNetwork network_;  // before the devices: it outlives their connections
+  BusLoop network_;  // before the devices: it outlives their connections
   std::vector<std::unique_ptr<EmulatedDevice>> devices_;
+  std::unordered_map<std::string, EmulatedDevice*> by_id_;  // into devices_
+  struct Guard {
+    std::mutex mutex;
+    bool alive = true;
+  };
+  // Timers (a fault's end) hold it: they touch devices only while the agent lives.
+  std::shared_ptr<Guard> guard_ = std::make_shared<Guard>();
 };
 
 }  // namespace snet::agents

@@ -13,8 +13,15 @@ AgentMetrics::AgentMetrics(Metrics& metrics)
       presses(metrics.counter("snet_agent_presses_total", "Presses published by buttons")),
       applied(metrics.counter("snet_agent_commands_applied_total", "Commands applied")),
       duplicates(metrics.counter("snet_agent_duplicates_total",
-                                 "Commands ignored because their press id was already applied")) {
+                                 "Commands ignored because their press id was already applied")),
+      losses(metrics.counter("snet_agent_connection_losses_total",
+                             "Device connections lost (the device reconnects by itself)")) {
   for (auto reason : kAgentRejectReasons) rejected(std::string(reason));
+}
+
+Counter& AgentMetrics::faults(const std::string& action) {
+  return registry.counter("snet_agent_faults_total", "Faults injected into devices, by action",
+                          "action=\"" + action + "\"");
 }
 
 Counter& AgentMetrics::rejected(const std::string& reason) {

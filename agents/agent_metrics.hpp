@@ -16,6 +16,8 @@ inline constexpr std::string_view kAgentRejectReasons[] = {
 struct AgentMetrics {
   explicit AgentMetrics(Metrics& metrics);
   Counter& rejected(const std::string& reason);
+  /// Fault injections applied (DeviceControl), by action.
+  Counter& faults(const std::string& action);
 
   Metrics& registry;
   Counter& devices;     // gauge: devices hosted
@@ -24,6 +26,7 @@ struct AgentMetrics {
   Counter& presses;     // presses published by buttons
   Counter& applied;     // commands applied by actuators
   Counter& duplicates;  // commands whose press id was already applied
+  Counter& losses;      // connections lost (faults injected on purpose included)
 };
 
 }  // namespace snet::agents

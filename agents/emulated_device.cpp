@@ -1,6 +1,7 @@
 #include "emulated_device.hpp"
 
 #include "snet/log.hpp"
+#include "snet/topics.hpp"
 
 namespace snet::agents {
 
@@ -9,10 +10,20 @@ EmulatedDevice::EmulatedDevice(const DeviceContext& context, std::string id)
   BusOptions options;
   options.url = context.broker_url;
   options.client_id = "snet-" + topology_ + "-" + id_;
+  options.persistent_session = true;
+  options.log_connection_changes = context.log_connections;
+  options.will = Message{topics::make(topology_, topics::Kind::presence, id_),
+                         R"({"online":false})", true, {}};
   bus_ = context.network.make_bus(options);
   bus_->on_connection_change([this](bool up) {
     metrics_.connected.add(up ? 1 : -1);
-    if (up) on_connected();
+    if (!up) metrics_.losses.add();
+    if (up) {
+      bus_->publish(Message{topics::make(topology_, topics::Kind::presence, id_),
+                            R"({"online":true})", true, {}},
+                    Qos::at_least_once);
+      on_connected();
+    }
   });
 }
 

@@ -1,5 +1,8 @@
 // What every emulated device has: an id and its own broker connection, with client id
-// snet-<topology>-<device>, that reconnects and re-subscribes by itself (see snet::Bus).
+// snet-<topology>-<device>, that reconnects and re-subscribes by itself (see snet::Bus). The
+// session is persistent, so commands sent while the device is away wait for it at the broker;
+// its last will marks it offline on snet/<topology>/presence/<device> (retained), and it says
+// {"online": true} there on every connect.
 // Subclasses subscribe in their constructor and handle messages on the bus thread, never blocking.
 // Thread safety: start() and the waits from one thread; handlers run on the bus thread.
 #pragma once
@@ -9,16 +12,17 @@
 #include <string>
 
 #include "agent_metrics.hpp"
-#include "device_network.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/bus.hpp"
 
 namespace snet::agents {
 
 struct DeviceContext {
-  DeviceNetwork& network;  // carries the device's connection
+  BusLoop& network;  // carries the device's connection
   std::string broker_url;
   std::string topology;  // the topology's name (part of every topic)
   AgentMetrics& metrics;
+  bool log_connections = true;  // each loss and reconnect (off for large agents: too many)
 };
 
 class EmulatedDevice {
@@ -32,6 +36,8 @@ class EmulatedDevice {
   bool wait_connected(std::chrono::milliseconds timeout) { return bus_->wait_connected(timeout); }
   bool connected() const { return bus_->connected(); }
   void stop() { bus_->stop(); }
+  /// Emulated fault (or back online); see snet::ConnectionControl.
+  void control(ConnectionControl fault) { bus_->control(fault); }
 
  protected:
   EmulatedDevice(const DeviceContext& context, std::string id);

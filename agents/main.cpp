@@ -8,6 +8,7 @@
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
+#include "snet/topics.hpp"
 #include "snet/topology.hpp"
 
 using namespace snet;
@@ -77,22 +78,30 @@ int main(int argc, char** argv) {
     log::error(e.what());
     return 2;
   }
-  status_bus->start();
   Metrics metrics;
   agents::AgentMetrics agent_metrics(metrics);
-  {
-    agents::Agent agent(topology, devices, options, agent_metrics);
-    log::info("topology '", topology.name, "': hosting ", agent.size(), " devices on ",
-              options.broker_url);
-    bool stop = false;
-    agent.start(
-        [&] { return stop = stop || shutdown.wait_for(std::chrono::milliseconds(0)) != 0; });
-    if (!stop) {
-      // Online only after the devices are up: `snet up` waits for this.
-      StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
-      const int sig = shutdown.wait();
-      log::info("signal ", sig, ": shutting down");
+  agents::Agent agent(topology, devices, options, agent_metrics);  // outlives the status bus
+  // Fault injection (snet ctl, the dashboard, scenarios) arrives on the control topic.
+  status_bus->on_message([&](const Message& message) {
+    try {
+      agent.apply(parse_device_control(message.payload));
+    } catch (const BadMessage& bad) {
+      agent_metrics.rejected(bad.reason).add();
+      log::warn("rejected control message on ", message.topic, ": ", bad.reason, ": ",
+                bad.what());
     }
+  });
+  status_bus->subscribe(topics::control_topic(topology.name), Qos::at_least_once);
+  status_bus->start();
+  log::info("topology '", topology.name, "': hosting ", agent.size(), " devices on ",
+            options.broker_url);
+  bool stop = false;
+  agent.start([&] { return stop = stop || shutdown.wait_for(std::chrono::milliseconds(0)) != 0; });
+  if (!stop) {
+    // Online only after the devices are up: `snet up` waits for this.
+    StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
+    const int sig = shutdown.wait();
+    log::info("signal ", sig, ": shutting down");
   }
   status_bus->stop();
   return 0;

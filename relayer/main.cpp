@@ -4,6 +4,7 @@
 #include "backends.hpp"
 #include "relayer.hpp"
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/shutdown.hpp"
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
       .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("name", "SNET_RELAYER_NAME", "relayer",
            "service name: status topic and client id (relayer-1, relayer-2... when several run)")
+      .add("share-group", "SNET_SHARE_GROUP", "relayers",
+           "relayers of a topology with the same group share the presses (MQTT $share, AMQP one "
+           "queue); 'none': every relayer gets every press (RabbitMQ's MQTT plugin has no $share)")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
            "how often the status and metrics are published");
@@ -32,6 +36,11 @@ int main(int argc, char** argv) {
   try {
     if (!flags.parse(argc, argv)) return 0;
     log::set_level(log::parse_level(flags.str("log-level")));
+    options.share_group = flags.str("share-group");
+    if (options.share_group.find_first_of("/+#$") != std::string::npos) {
+      throw UsageError("--share-group: '" + options.share_group +
+                       "' must not contain '/', '+', '#' or '$'");
+    }
     options.dedupe_capacity =
         static_cast<std::size_t>(flags.integer("dedupe-window", 1, 100'000'000));
     status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
@@ -64,9 +73,19 @@ int main(int argc, char** argv) {
   bus_options.client_id = "snet-" + topology.name + "-" + name;
   bus_options.will = status_will(topology.name, name);
   bus_options.report_unroutable = true;  // AMQP: a command no actuator's queue takes is an error
+  // A press is acknowledged only once its commands are confirmed, and the broker keeps what we
+  // have not acknowledged while we are away: a relayer's death loses no press.
+  bus_options.persistent_session = true;
+  bus_options.manual_ack = true;
+  if (options.share_group == "none") {
+    options.share_group.clear();
+  } else {
+    options.share_group = "snet-" + topology.name + "-" + options.share_group;
+  }
+  BusLoop loop;  // carries the bus's connection; outlives it
   std::unique_ptr<Bus> bus;
   try {
-    bus = make_bus(bus_options);
+    bus = loop.make_bus(bus_options);
   } catch (const std::exception& e) {
     log::error(e.what());
     return 2;

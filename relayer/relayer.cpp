@@ -42,10 +42,26 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
   }
   for (const auto& exchange : routing::exchanges_of(topology_)) bus_.declare_exchange(exchange);
   bus_.on_message([this](const Message& message) { handle(message); });
-  bus_.on_connection_change([this](bool up) { connected_.set(up ? 1 : 0); });
+  Counter& losses = metrics.counter("snet_relayer_connection_losses_total",
+                                    "Times the broker connection was lost (the bus reconnects)");
+  bus_.on_connection_change([this, &losses](bool up) {
+    if (!up && connected_.value() == 1) losses.add();
+    connected_.set(up ? 1 : 0);
+  });
   bus_.subscribe(topics::all(topology_.name, topics::Kind::state), Qos::at_least_once);
-  bus_.subscribe(topics::all(topology_.name, topics::Kind::press), Qos::at_least_once);
+  const std::string presses = topics::all(topology_.name, topics::Kind::press);
+  if (options.share_group.empty()) {
+    bus_.subscribe(presses, Qos::at_least_once);
+  } else {
+    bus_.subscribe_shared(options.share_group, presses, Qos::at_least_once);
+  }
 }
+
+namespace {
+void acknowledge(const Message& message) {
+  if (message.ack) message.ack();
+}
+}  // namespace
 
 Counter& Relayer::rejected(const std::string& reason) {
   return metrics_.counter("snet_relayer_rejected_total", "Presses rejected, by reason",
@@ -54,9 +70,17 @@ Counter& Relayer::rejected(const std::string& reason) {
 
 void Relayer::handle(const Message& message) {
   const auto topic = topics::parse(message.topic);
-  if (!topic || topic->topology != topology_.name) return;
-  if (topic->kind == topics::Kind::press) on_press(message, topic->device);
-  if (topic->kind == topics::Kind::state) on_state(message, topic->device);
+  if (topic && topic->topology == topology_.name && topic->kind == topics::Kind::press) {
+    return on_press(message, topic->device);  // acknowledged when settled
+  }
+  if (topic && topic->topology == topology_.name && topic->kind == topics::Kind::state) {
+    on_state(message, topic->device);
+  } else {
+    rejected("unknown_topic").add();
+    log::warn("ignored a message on ", message.topic, ": not a press or state topic of '",
+              topology_.name, "'");
+  }
+  acknowledge(message);
 }
 
 void Relayer::on_press(const Message& message, const std::string& button) {
@@ -66,23 +90,28 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   } catch (const BadMessage& bad) {
     rejected(bad.reason).add();
     log::warn("rejected press on ", message.topic, ": ", bad.reason, ": ", bad.what());
-    return;
+    return acknowledge(message);  // bad input is not retried
   }
+  std::shared_ptr<PressSettlement> settlement;
   {
     std::lock_guard lock(dedupe_mutex_);
     if (!seen_presses_.insert(accepted.press.id)) {
       duplicates_.add();
-      log::info("press ", accepted.press.id, " on ", button, " already applied; ignored");
+      log::info("press ", accepted.press.id, " on ", button, " already seen; ignored");
+      // Still in progress: acknowledged with the original, once that is safe.
+      if (!ledger_.join(accepted.press.id, message.ack)) acknowledge(message);
       return;
     }
+    settlement = ledger_.begin(accepted.press.id, message.ack);
   }
   presses_.add();
   const Device& device = *accepted.button;
-  PressContext press{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
-                     &device};
+  PressContext press{device.id,          device.compute.action, accepted.press.id,
+                     accepted.press.ts,  &device,               std::move(settlement)};
   Compute* compute = backends_.find(device.compute.backend);
   if (compute == nullptr) {
     fail(press, "compute backend '" + device.compute.backend + "' is not available");
+    press.settlement->dispatched();
     return;
   }
   ComputeRequest request;
@@ -99,6 +128,7 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   compute->invoke(std::move(request), [this, press = std::move(press)](ComputeResult result) {
     in_flight_.add(-1);
     on_result(press, std::move(result));
+    press.settlement->dispatched();
   });
 }
 
@@ -129,10 +159,13 @@ void Relayer::send(const PressContext& press, const Route& route, const Command&
   const routing::Address address = routing::address_of(topology_, route);
   Message message{address.topic, to_json(command), false, address.headers};
   // Runs on the bus thread when the broker answered; publishing the error from there is fine.
+  press.settlement->expect();
   auto done = [this, press, route_id = route.id](bool ok, const std::string& error) {
-    if (ok) return;
-    (error.rfind("unroutable", 0) == 0 ? unroutable_ : publish_failures_).add();
-    fail(press, "the command to " + route_id + " was not delivered: " + error);
+    if (!ok) {
+      (error.rfind("unroutable", 0) == 0 ? unroutable_ : publish_failures_).add();
+      fail(press, "the command to " + route_id + " was not delivered: " + error);
+    }
+    press.settlement->answered();
   };
   if (address.exchange.empty()) {
     bus_.publish(std::move(message), Qos::at_least_once, std::move(done));
@@ -147,11 +180,15 @@ void Relayer::fail(const PressContext& press, const std::string& error) {
   log::warn("press ", press.press_id, " on ", press.button, " failed: ", error);
   const PressError event{press.press_id, press.button,   press.action,
                          error,          press.press_ts, now_us()};
+  press.settlement->expect();
   bus_.publish(Message{topics::make(topology_.name, topics::Kind::event, press.button),
                        to_json(event),
                        false,
                        {}},
-               Qos::at_least_once);
+               Qos::at_least_once,
+               [settlement = press.settlement](bool, const std::string&) {
+                 settlement->answered();
+               });
 }
 
 void Relayer::on_state(const Message& message, const std::string& actuator) {

@@ -8,6 +8,13 @@
 // Nothing here blocks: a backend answers through a callback, so any number of invocations may
 // be in flight.
 //
+// Redundancy: several relayers share the presses (Bus::subscribe_shared, one group per
+// topology), each acknowledging a press only when its commands are confirmed
+// (press_settlement.hpp), so a relayer's death loses nothing: the broker hands what it held to
+// its restarted self or another member. Each relayer follows every actuator's state reports;
+// two relayers flipping the same actuator within one round trip may both read the same state
+// (the actuator still applies each press id once).
+//
 // Lifetime: construct before bus.start() (it installs the bus's message handler) and stop the bus
 // before destroying the relayer. Each backend must have finished or dropped its pending callbacks
 // when it is destroyed (the relayer owns the backends and destroys them first).
@@ -24,12 +31,17 @@
 #include "snet/metrics.hpp"
 #include "snet/recent_ids.hpp"
 #include "snet/topology.hpp"
+#include "press_settlement.hpp"
 #include "state_tracker.hpp"
 
 namespace snet::relayer {
 
 struct RelayerOptions {
   std::size_t dedupe_capacity = 100'000;  // press ids remembered for duplicate detection
+  /// Competing-consumer group shared with the other relayers of the topology; empty: a plain
+  /// subscription (every relayer sees every press, e.g. on RabbitMQ's MQTT plugin, which has
+  /// no shared subscriptions).
+  std::string share_group;
 };
 
 class Relayer {
@@ -40,7 +52,8 @@ class Relayer {
   Relayer(const Relayer&) = delete;
   Relayer& operator=(const Relayer&) = delete;
 
-  /// Handles one message from the bus (a press or an actuator's state report).
+  /// Handles one message from the bus (a press or an actuator's state report), and acknowledges
+  /// it (Message::ack) when it is safe to: a press once its commands are confirmed.
   void handle(const Message& message);
   /// Invocations started but not answered yet.
   std::int64_t in_flight() const { return in_flight_.value(); }
@@ -52,6 +65,7 @@ class Relayer {
     std::string press_id;
     Micros press_ts = 0;
     const Device* device = nullptr;  // the button, in the topology
+    std::shared_ptr<PressSettlement> settlement;
   };
   void on_press(const Message& message, const std::string& button);
   void on_state(const Message& message, const std::string& actuator);
@@ -74,6 +88,7 @@ class Relayer {
   StateTracker states_;
   std::mutex dedupe_mutex_;
   RecentIds seen_presses_;
+  PressLedger ledger_;
   ComputeBackends backends_;  // last: destroyed first, while what its callbacks use still lives
 };
 

@@ -2,13 +2,12 @@
 
 #include <filesystem>
 
-#include <unistd.h>
-
 #include "api.hpp"
 #include "ingest.hpp"
 #include "live_feed.hpp"
 #include "service_health.hpp"
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/http_server.hpp"
 #include "snet/log.hpp"
 #include "snet/metrics.hpp"
@@ -38,12 +37,17 @@ std::unique_ptr<SqliteStore> open_store(const std::string& data_dir) {
   return std::make_unique<SqliteStore>((fs::path(data_dir) / "state.db").string());
 }
 
-std::unique_ptr<Bus> make_state_bus(const StateOptions& o, const Topology& topology) {
+std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o,
+                                    const Topology& topology) {
   BusOptions bus;
   bus.url = o.broker_url;
-  bus.client_id = "snet-state-" + topology.name + "-" + std::to_string(::getpid());
+  bus.client_id = o.client_id.empty() ? "snet-" + topology.name + "-state" : o.client_id;
   bus.will = status_will(topology.name, "state");
-  return make_bus(bus);
+  // Acknowledged after the commit, kept by the broker while we are away: a killed state service
+  // loses no state report, press error or status.
+  bus.persistent_session = true;
+  bus.manual_ack = true;
+  return loop.make_bus(bus);
 }
 
 }  // namespace
@@ -55,7 +59,7 @@ struct StateService::Parts {
         topology(load_topology(options.topology_path)),
         metrics(registry),
         store(open_store(options.data_dir)),
-        bus(make_state_bus(options, topology)),
+        bus(make_state_bus(loop, options, topology)),
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
@@ -111,8 +115,8 @@ struct StateService::Parts {
     stopped = true;
     if (server) server->stop();  // no more requests; WebSocket clients are told "going away"
     reporter.reset();            // publishes "offline" while the bus still runs
-    bus->stop();                 // no more messages
-    writer.stop();               // stores what was queued
+    writer.stop();               // stores what was queued and acknowledges it
+    bus->stop();                 // sends those acks, then disconnects
     feed.stop();
   }
 
@@ -150,6 +154,7 @@ struct StateService::Parts {
   StateMetrics metrics;
   ServiceHealth services;
   std::unique_ptr<SqliteStore> store;
+  BusLoop loop;  // carries the bus; outlives it
   std::unique_ptr<Bus> bus;
   LiveFeed feed;
   Ingest ingest;

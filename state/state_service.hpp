@@ -17,6 +17,7 @@ struct StateOptions {
   std::string http_bind = "127.0.0.1";
   int http_port = 8080;             // 0: any free port (see StateService::http_port())
   std::string data_dir = "./data";  // holds state.db
+  std::string client_id;            // empty: snet-<topology>-state (a persistent session)
   std::string dashboard_dir;        // empty: default_dashboard_dir()
   int http_threads = 2;
   std::chrono::milliseconds flush_interval{40};

@@ -90,14 +90,22 @@ void StateWriter::process(std::deque<Message>& messages) {
         break;
     }
   }
+  bool stored = true;
   if (!records.empty()) {
-    write(records);
-    feed_.apply(records);
+    stored = write(records);
+    if (stored) feed_.apply(records);
   }
   if (health_changed) feed_.health_changed();
+  // Committed (or nothing to keep): only now may the broker forget them. Not stored (the
+  // service stops while the store fails): unacknowledged, the broker delivers them again.
+  if (stored) {
+    for (const Message& message : messages) {
+      if (message.ack) message.ack();
+    }
+  }
 }
 
-void StateWriter::write(std::vector<EventRecord>& records) {
+bool StateWriter::write(std::vector<EventRecord>& records) {
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     try {
@@ -110,8 +118,9 @@ void StateWriter::write(std::vector<EventRecord>& records) {
       std::unique_lock lock(mutex_);
       problem_ = e.what();
       if (stopping_) {
-        log::error("store: stopping; ", records.size(), " records could not be stored");
-        return;
+        log::error("store: stopping; ", records.size(),
+                   " records could not be stored (not acknowledged: the broker keeps them)");
+        return false;
       }
       wake_.wait_for(lock, backoff, [this] { return stopping_; });
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
@@ -133,6 +142,7 @@ void StateWriter::write(std::vector<EventRecord>& records) {
   metrics_.errors_stored.add(errors);
   std::lock_guard lock(mutex_);
   problem_.clear();
+  return true;
 }
 
 }  // namespace snet::state

@@ -1,7 +1,8 @@
 // The writer thread of the state service. Bus handlers only enqueue (they run on the bus's
 // network thread and must not block); this thread validates what arrived (Ingest), writes the
 // records in one transaction per batch (thousands of state reports a second), and only then
-// hands them to the live feed, so what the dashboard shows is durable. A failing store is
+// hands them to the live feed, so what the dashboard shows is durable, and acknowledges them to
+// the broker (Message::ack), so what the broker forgets is durable too. A failing store is
 // retried with back-off (nothing is dropped while the service runs) and reported by problem().
 // Thread safety: enqueue(), depth() and problem() from any thread; stop() from one.
 #pragma once
@@ -38,7 +39,7 @@ class StateWriter {
  private:
   void run();
   void process(std::deque<Message>& messages);
-  void write(std::vector<EventRecord>& records);
+  bool write(std::vector<EventRecord>& records);  // false: not stored (stopping)
 
   Store& store_;
   Ingest& ingest_;

@@ -136,6 +136,9 @@ struct BusOptions {
   /// when the handler returns. Not available on the Paho MQTT bus (Paho acknowledges a QoS 1
   /// message before the handler sees it): use a BusLoop's bus.
   bool manual_ack = false;
+  /// Log every connection loss (warn) and reconnect (info). The agents turn it off for their
+  /// thousands of devices and log a summary instead.
+  bool log_connection_changes = true;
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.

@@ -3,7 +3,7 @@
 
 #include "mqtt_packets.hpp"
 
-using namespace snet::agents::mqtt;
+using namespace snet::detail::mqtt;
 
 namespace {
 std::string bytes(std::initializer_list<int> values) {

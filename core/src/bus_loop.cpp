@@ -1,4 +1,4 @@
-#include "device_network.hpp"
+#include "snet/bus_loop.hpp"
 
 #include <map>
 #include <mutex>
@@ -7,14 +7,15 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
-#include "device_mqtt_bus.hpp"
+#include "asio_mqtt_bus.hpp"
 #include "snet/net.hpp"
 
-namespace snet::agents {
+namespace snet {
 namespace asio = boost::asio;
 
-struct DeviceNetwork::Loop {
+struct BusLoop::Loop {
   asio::io_context io{1};  // one thread: handlers never run concurrently
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   std::thread thread{[this] { io.run(); }};
@@ -22,16 +23,16 @@ struct DeviceNetwork::Loop {
   std::map<std::string, asio::ip::tcp::endpoint> resolved;  // host:port -> endpoint
 };
 
-DeviceNetwork::DeviceNetwork() : loop_(std::make_unique<Loop>()) {}
+BusLoop::BusLoop() : loop_(std::make_unique<Loop>()) {}
 
-DeviceNetwork::~DeviceNetwork() {
+BusLoop::~BusLoop() {
   // Every bus is stopped by now; let their last completions run, then end the loop.
   loop_->work.reset();
   loop_->io.stop();
   loop_->thread.join();
 }
 
-std::unique_ptr<Bus> DeviceNetwork::make_bus(const BusOptions& options) {
+std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
   const HostPort url = parse_url(options.url, 1883);
   if (url.scheme != "mqtt" && url.scheme != "tcp") return snet::make_bus(options);
   const std::string key = url.host + ":" + std::to_string(url.port);
@@ -52,7 +53,14 @@ std::unique_ptr<Bus> DeviceNetwork::make_bus(const BusOptions& options) {
     }
     endpoint = it->second;
   }
-  return make_device_mqtt_bus(loop_->io, endpoint, options);
+  return detail::make_asio_mqtt_bus(loop_->io, endpoint, options);
 }
 
-}  // namespace snet::agents
+void BusLoop::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(loop_->io, delay);
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
+  });
+}
+
+}  // namespace snet

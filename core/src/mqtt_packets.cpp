@@ -1,6 +1,6 @@
 #include "mqtt_packets.hpp"
 
-namespace snet::agents::mqtt {
+namespace snet::detail::mqtt {
 namespace {
 
 void put_u16(std::string& out, std::uint16_t v) {
@@ -38,11 +38,11 @@ std::uint16_t get_u16(std::string_view s, std::size_t at) {
 }  // namespace
 
 std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s,
-                           const std::optional<Will>& will) {
+                           const std::optional<Will>& will, bool clean_session) {
   std::string body;
   put_str(body, "MQTT");
   body.push_back(4);                                               // protocol level 3.1.1
-  std::uint8_t flags = 0x02;                                       // clean session
+  std::uint8_t flags = clean_session ? 0x02 : 0x00;
   if (will) flags |= 0x04 | (1 << 3) | (will->retain ? 0x20 : 0);  // will at QoS 1
   body.push_back(static_cast<char>(flags));
   put_u16(body, keepalive_s);
@@ -139,6 +139,10 @@ int decode_connack(const Packet& packet) {
   return static_cast<std::uint8_t>(packet.body[1]);
 }
 
+bool connack_session_present(const Packet& packet) {
+  return !packet.body.empty() && (static_cast<std::uint8_t>(packet.body[0]) & 0x01) != 0;
+}
+
 bool suback_granted(const Packet& packet) {
   for (std::size_t i = 2; i < packet.body.size(); ++i) {
     if (static_cast<std::uint8_t>(packet.body[i]) == 0x80) return false;
@@ -146,4 +150,4 @@ bool suback_granted(const Packet& packet) {
   return packet.body.size() > 2;
 }
 
-}  // namespace snet::agents::mqtt
+}  // namespace snet::detail::mqtt

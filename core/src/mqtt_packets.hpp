@@ -1,5 +1,5 @@
-// MQTT 3.1.1 packets for the device connections (device_mqtt_bus.hpp): just what an emulated
-// device needs (CONNECT, SUBSCRIBE, PUBLISH at QoS 0/1, PUBACK, PINGREQ, DISCONNECT out; CONNACK,
+// Private to core: MQTT 3.1.1 packets for the Asio MQTT client (asio_mqtt_bus.hpp): just what
+// it needs (CONNECT, SUBSCRIBE, PUBLISH at QoS 0/1, PUBACK, PINGREQ, DISCONNECT out; CONNACK,
 // SUBACK, PUBLISH, PUBACK, PINGRESP in). Encoders return the whole packet; the decoder finds
 // complete packets in a stream buffer.
 // Thread safety: pure functions.
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace snet::agents::mqtt {
+namespace snet::detail::mqtt {
 
 enum class Type : std::uint8_t {
   connect = 1,
@@ -37,8 +37,9 @@ struct Will {
   bool retain = false;
 };
 
+/// `clean_session` false: the broker keeps the session (subscriptions, queued QoS 1 messages).
 std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s,
-                           const std::optional<Will>& will);
+                           const std::optional<Will>& will, bool clean_session = true);
 std::string encode_subscribe(std::uint16_t id,
                              const std::vector<std::pair<std::string, int>>& filters);
 std::string encode_publish(std::string_view topic, std::string_view payload, int qos, bool retain,
@@ -71,7 +72,9 @@ Publish decode_publish(const Packet& packet);
 std::uint16_t decode_id(const Packet& packet);
 /// CONNACK's return code (0 = accepted).
 int decode_connack(const Packet& packet);
+/// CONNACK's session-present flag: the broker resumed a session it kept for us.
+bool connack_session_present(const Packet& packet);
 /// Whether a SUBACK granted every subscription (no 0x80 return code).
 bool suback_granted(const Packet& packet);
 
-}  // namespace snet::agents::mqtt
+}  // namespace snet::detail::mqtt

@@ -1,4 +1,4 @@
-#include "device_mqtt_bus.hpp"
+#include "asio_mqtt_bus.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -15,7 +15,7 @@
 #include "mqtt_packets.hpp"
 #include "snet/log.hpp"
 
-namespace snet::agents {
+namespace snet::detail {
 namespace {
 
 namespace asio = boost::asio;
@@ -27,9 +27,13 @@ constexpr std::size_t kMaxIncoming = 1 << 20;  // a broker packet beyond this is
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(2);
 
-// One device's connection. Everything but the atomics and the wait runs on the loop thread;
+// One client's connection. Everything but the atomics and the wait runs on the loop thread;
 // async completions hold a shared_ptr, and carry the generation they belong to so that
 // completions of a dropped connection are ignored.
+//
+// Emulated faults (control()): `away_` keeps the client disconnected (offline, crash) until
+// `online`; `frozen_` parks reads and writes on an open connection (the broker's keepalive
+// timeout ends it; the client notices only when it thaws).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
@@ -40,7 +44,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ping_timer_(io),
         client_id_(options.client_id),
         keepalive_(static_cast<std::uint16_t>(options.keepalive.count())),
-        max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))) {
+        max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))),
+        clean_session_(!options.persistent_session),
+        manual_ack_(options.manual_ack),
+        log_changes_(options.log_connection_changes) {
     if (options.will)
       will_ = mqtt::Will{options.will->topic, options.will->payload, options.will->retained};
   }
@@ -75,14 +82,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void connect() {
-    if (stopped_) return;
+    if (stopped_ || away_) return;
     const auto gen = ++generation_;
     socket_.async_connect(broker_, [self = shared_from_this(), gen](const error_code& ec) {
       if (gen != self->generation_ || self->stopped_) return;
       if (ec) return self->drop("connect: " + ec.message());
       error_code ignored;
       self->socket_.set_option(tcp::no_delay(true), ignored);
-      self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_));
+      self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_,
+                                       self->clean_session_));
       self->read();
     });
   }
@@ -95,13 +103,51 @@ class Connection : public std::enable_shared_from_this<Connection> {
     handler = nullptr;
     connection_handler = nullptr;
     set_connected(false);
-    if (!socket_.is_open() || !session_up_) {
+    if (!socket_.is_open() || !session_up_ || frozen_) {
       close();
       return stopped();
     }
     // DISCONNECT goes after whatever is queued; the socket closes once it is written.
-    on_flushed_ = std::move(stopped);
+    on_stopped_ = std::move(stopped);
+    on_flushed_ = [self = shared_from_this()] {
+      self->close();
+      if (self->on_stopped_) std::exchange(self->on_stopped_, nullptr)();
+    };
     write(mqtt::encode_disconnect());
+  }
+
+  void control(ConnectionControl fault) {
+    if (stopped_) return;
+    switch (fault) {
+      case ConnectionControl::online:
+        away_ = false;
+        if (frozen_) return thaw();
+        if (!socket_.is_open()) {
+          retry_timer_.cancel();
+          connect();
+        }
+        return;
+      case ConnectionControl::offline:
+        away_ = true;
+        frozen_ = false;
+        if (!session_up_) return drop("taken offline");
+        on_flushed_ = [self = shared_from_this()] { self->drop("taken offline"); };
+        set_connected(false);
+        write(mqtt::encode_disconnect());  // after what is queued; then the socket closes
+        return;
+      case ConnectionControl::crash:
+        away_ = true;
+        frozen_ = false;
+        return abort_connection("crashed");
+      case ConnectionControl::freeze:
+        frozen_ = true;
+        return;
+      case ConnectionControl::reconnect:
+        away_ = false;
+        frozen_ = false;
+        backoff_ = std::chrono::milliseconds(0);  // straight back, like every other member
+        return abort_connection("reconnect storm");
+    }
   }
 
   bool wait_connected(std::chrono::milliseconds timeout) {
@@ -138,7 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write(std::string packet) {
     queued_.push_back(std::move(packet));
-    if (!write_in_flight_) flush();
+    if (!write_in_flight_ && !frozen_) flush();
   }
 
   // One write in flight, carrying everything queued so far; the batch lives in the handler, so
@@ -157,15 +203,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         self->write_in_flight_ = false;
                         if (ec) return self->drop("write: " + ec.message());
                         self->last_sent_ = Clock::now();
-                        if (!self->queued_.empty()) return self->flush();
-                        if (self->on_flushed_) {
-                          self->close();
+                        if (!self->queued_.empty() && !self->frozen_) return self->flush();
+                        if (self->queued_.empty() && self->on_flushed_) {
                           std::exchange(self->on_flushed_, nullptr)();
                         }
                       });
   }
 
   void read() {
+    if (frozen_) {
+      read_parked_ = true;  // thaw() reads again
+      return;
+    }
     const std::size_t used = inbox_.size();
     inbox_.resize(used + 512);
     const auto gen = generation_;
@@ -198,7 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle(const mqtt::Packet& packet) {
     switch (packet.type) {
       case mqtt::Type::connack:
-        return on_connack(mqtt::decode_connack(packet));
+        return on_connack(mqtt::decode_connack(packet), mqtt::connack_session_present(packet));
       case mqtt::Type::suback:
         if (mqtt::decode_id(packet) != subscribe_id_) return;
         if (!mqtt::suback_granted(packet))
@@ -221,11 +270,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  void on_connack(int rc) {
+  void on_connack(int rc, bool session_present) {
     if (rc != 0)
       return drop("broker refused the connection (CONNACK code " + std::to_string(rc) + ")");
     session_up_ = true;
     backoff_ = kFirstBackoff;
+    if (log_changes_ && ever_connected_) {
+      log::info("mqtt ", client_id_, ": reconnected",
+                clean_session_ ? "" : (session_present ? " (session resumed)" : " (new session)"));
+    }
+    ever_connected_ = true;
     if (subscriptions_.empty()) {
       set_connected(true);
     } else {
@@ -242,10 +296,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_publish(const mqtt::Publish& p) {
-    if (handler) {
-      handler(Message{std::string(p.topic), std::string(p.payload), p.retain, {}});
+    Message message{std::string(p.topic), std::string(p.payload), p.retain, {}};
+    if (manual_ack_) {
+      message.ack = [] {};  // QoS 0: nothing to acknowledge
+      if (p.qos == 1) message.ack = make_ack(p.id);
     }
-    if (p.qos == 1 && !stopped_) write(mqtt::encode_puback(p.id));
+    if (handler) handler(message);
+    if (p.qos == 1 && !manual_ack_ && !stopped_) write(mqtt::encode_puback(p.id));
+  }
+
+  // A PUBACK for packet `id` of this connection, sent from the loop thread whenever it is called;
+  // after a reconnect the broker delivers the message again instead.
+  std::function<void()> make_ack(std::uint16_t id) {
+    return [weak = weak_from_this(), gen = generation_, id, once = std::make_shared<std::atomic<bool>>(false)] {
+      if (once->exchange(true)) return;
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->io_, [self, gen, id] {
+        if (gen == self->generation_ && self->session_up_ && !self->stopped_) {
+          self->write(mqtt::encode_puback(id));
+        }
+      });
+    };
   }
 
   void schedule_ping() {
@@ -255,6 +327,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto gen = generation_;
     ping_timer_.async_wait([self = shared_from_this(), gen, half](const error_code& ec) {
       if (ec || gen != self->generation_ || self->stopped_) return;
+      if (self->frozen_) return self->schedule_ping();  // a hung device sends nothing
       if (self->ping_outstanding_) return self->drop("no answer to a ping: broker gone");
       if (Clock::now() - self->last_sent_ >= half) {
         self->ping_outstanding_ = true;
@@ -270,23 +343,60 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.close(ignored);
   }
 
+  // Ends the connection without DISCONNECT, the way a crash or a pulled cable does: a reset, so
+  // the broker publishes the last will at once.
+  void abort_connection(const std::string& why) {
+    if (socket_.is_open()) {
+      error_code ignored;
+      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    }
+    drop(why);
+  }
+
+  void thaw() {
+    frozen_ = false;
+    if (read_parked_) {
+      read_parked_ = false;
+      read();
+    }
+    if (!queued_.empty() && !write_in_flight_) flush();
+  }
+
   void drop(const std::string& why) {
+    const bool was_up = session_up_;
     ++generation_;  // everything in flight for this connection is now stale
     close();
     ping_timer_.cancel();
     inbox_.clear();
     queued_.clear();
     write_in_flight_ = false;
+    read_parked_ = false;
     session_up_ = false;
     ping_outstanding_ = false;
+    on_flushed_ = nullptr;
     if (stopped_) {
-      if (on_flushed_) std::exchange(on_flushed_, nullptr)();
+      if (on_stopped_) std::exchange(on_stopped_, nullptr)();
       return;
     }
-    log::debug("mqtt ", client_id_, ": ", why, "; reconnecting in ", backoff_.count(), " ms");
     set_connected(false);
+    if (away_) {
+      if (log_changes_) log::info("mqtt ", client_id_, ": ", why, "; staying away until online");
+      return;
+    }
+    if (log_changes_ && was_up) {
+      // The broker closing a healthy connection is its way of saying another client took our
+      // client id (or that it is shutting down): worth a warning, never silence.
+      const bool closed_by_broker = why.find("End of file") != std::string::npos;
+      log::warn("mqtt ", client_id_, ": connection lost (", why, ")",
+                closed_by_broker ? ": the broker closed it (shutting down, or another client "
+                                   "connected with our client id)"
+                                 : "",
+                "; reconnecting in ", backoff_.count(), " ms");
+    } else {
+      log::debug("mqtt ", client_id_, ": ", why, "; reconnecting in ", backoff_.count(), " ms");
+    }
     retry_timer_.expires_after(backoff_);
-    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, kMaxBackoff);
+    backoff_ = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(backoff_ * 2, kFirstBackoff), kMaxBackoff);
     retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
       if (!ec) self->connect();
     });
@@ -305,11 +415,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string> queued_;             // waiting for the write in flight to finish
   std::map<std::uint16_t, Outgoing> inflight_;  // QoS 1 awaiting PUBACK
   std::vector<std::string> held_;               // QoS 0 published while disconnected
-  std::function<void()> on_flushed_;            // stop(): close once everything is written
+  std::function<void()> on_flushed_;            // once everything queued is written
+  std::function<void()> on_stopped_;            // stop()'s completion
   std::uint64_t generation_ = 0;
   std::uint16_t last_id_ = 0, subscribe_id_ = 0;
   bool session_up_ = false, ping_outstanding_ = false, stopped_ = false;
   bool write_in_flight_ = false;
+  const bool clean_session_, manual_ack_, log_changes_;
+  bool ever_connected_ = false;
+  bool away_ = false;        // offline or crashed on purpose: no reconnect until online
+  bool frozen_ = false;      // hung on purpose: no reads, no writes
+  bool read_parked_ = false;  // a read was due while frozen
   std::chrono::milliseconds backoff_ = kFirstBackoff;
   Clock::time_point last_sent_ = Clock::now();
   std::mutex mutex_;
@@ -317,11 +433,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> connected_{false};
 };
 
-class DeviceMqttBus final : public Bus {
+class AsioMqttBus final : public Bus {
  public:
-  DeviceMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
+  AsioMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
       : connection_(std::make_shared<Connection>(io, broker, options)) {}
-  ~DeviceMqttBus() override { stop(); }
+  ~AsioMqttBus() override { stop(); }
 
   void on_message(MessageHandler handler) override { connection_->handler = std::move(handler); }
   void on_connection_change(std::function<void(bool)> handler) override {
@@ -346,6 +462,10 @@ class DeviceMqttBus final : public Bus {
     return connection_->wait_connected(timeout);
   }
   bool connected() const override { return connection_->connected(); }
+  bool control(ConnectionControl fault) override {
+    run([fault](Connection& c) { c.control(fault); });
+    return true;
+  }
 
   void stop() override {
     if (stopping_.exchange(true)) return;
@@ -372,9 +492,9 @@ class DeviceMqttBus final : public Bus {
 
 }  // namespace
 
-std::unique_ptr<Bus> make_device_mqtt_bus(asio::io_context& io, tcp::endpoint broker,
-                                          const BusOptions& options) {
-  return std::make_unique<DeviceMqttBus>(io, broker, options);
+std::unique_ptr<Bus> make_asio_mqtt_bus(asio::io_context& io, tcp::endpoint broker,
+                                        const BusOptions& options) {
+  return std::make_unique<AsioMqttBus>(io, broker, options);
 }
 
-}  // namespace snet::agents
+}  // namespace snet::detail
