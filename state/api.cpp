@@ -96,6 +96,11 @@ http::Router make_api(const ApiContext& context) {
     if (problems.empty()) return json_response(200, {{"status", "ok"}});
     return json_response(503, {{"status", "unavailable"}, {"problems", problems}});
   });
+  router.route("GET", "/readyz", [ctx](const Request&) {
+    const std::vector<std::string> problems = ctx->unready();
+    if (problems.empty()) return json_response(200, {{"status", "ready"}});
+    return json_response(503, {{"status", "not ready"}, {"problems", problems}});
+  });
   router.route("GET", "/metrics", [ctx](const Request&) {
     return http::text_response(200, ctx->metrics_text(), "text/plain; version=0.0.4");
   });

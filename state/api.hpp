@@ -28,6 +28,7 @@ struct ApiContext {
   Bus& bus;                                            // publishes press triggers
   std::function<nlohmann::json()> health;              // GET /api/health
   std::function<std::vector<std::string>()> problems;  // GET /healthz: empty when healthy
+  std::function<std::vector<std::string>()> unready;   // GET /readyz: empty when ready
   std::function<std::string()> metrics_text;           // GET /metrics
   std::string dashboard_dir;
 };

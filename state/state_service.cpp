@@ -5,6 +5,7 @@
 #include "api.hpp"
 #include "ingest.hpp"
 #include "live_feed.hpp"
+#include "readiness.hpp"
 #include "service_health.hpp"
 #include "snet/bus.hpp"
 #include "snet/bus_loop.hpp"
@@ -71,6 +72,12 @@ struct StateService::Parts {
             *bus,
             [this] { return health_view(); },
             [this] { return problems(); },
+            [this] {
+              auto unready = problems();
+              for (auto& p : press_path_problems(services.services()))
+                unready.push_back(std::move(p));
+              return unready;
+            },
             [this] { return metrics_text(); },
             options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir} {
     try {

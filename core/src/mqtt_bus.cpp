@@ -196,8 +196,14 @@ class PublishListener final : public mqtt::iaction_listener {
 class MqttBus final : public Bus, private mqtt::iaction_listener {
  public:
   MqttBus(const BusOptions& options, const std::string& server_uri)
-      : client_(server_uri, options.client_id, make_create_options(options.max_buffered), nullptr) {
-    connect_options_.set_clean_session(true);
+      : client_id_(options.client_id),
+        client_(server_uri, options.client_id, make_create_options(options.max_buffered), nullptr) {
+    connect_options_.set_clean_session(!options.persistent_session);
+    log_changes_ = options.log_connection_changes;
+    if (options.manual_ack) {
+      throw std::invalid_argument(
+          "manual_ack needs a BusLoop bus: Paho acknowledges a message before handling it");
+    }
     connect_options_.set_keep_alive_interval(options.keepalive);
     connect_options_.set_connect_timeout(std::chrono::seconds(5));
     connect_options_.set_automatic_reconnect(std::chrono::milliseconds(100),
@@ -211,7 +217,12 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     client_.set_connected_handler([this](const std::string&) { on_connected(); });
     client_.set_connection_lost_handler([this](const std::string& cause) {
       connected_ = false;
-      log::debug("mqtt: connection lost (", cause, "), reconnecting");
+      if (log_changes_) {
+        log::warn("mqtt ", client_id_, ": connection lost (",
+                  cause.empty() ? "the broker closed it, or another client took our client id"
+                                : cause,
+                  "); reconnecting");
+      }
       notify_connection(false);
     });
     client_.set_message_callback([this](mqtt::const_message_ptr msg) {
@@ -332,6 +343,7 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
   }
 
   void on_connected() {
+    if (log_changes_ && ever_connected_.exchange(true)) log::info("mqtt ", client_id_, ": reconnected");
     std::vector<std::pair<std::string, int>> subs;
     {
       std::lock_guard lock(mutex_);
@@ -393,6 +405,9 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
   std::vector<std::pair<std::string, int>> subscriptions_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> ever_connected_{false};
+  bool log_changes_ = true;
+  std::string client_id_;
   mqtt::async_client client_;
 };
 

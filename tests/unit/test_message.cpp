@@ -64,3 +64,33 @@ TEST_CASE("state reports round-trip") {
 TEST_CASE("press ids are unique") {
   CHECK(new_press_id() != new_press_id());
 }
+
+TEST_CASE("a device control names an action and devices; anything else is refused by name") {
+  const DeviceControl c = parse_device_control(
+      R"({"action":"crash","devices":["a1","a2"],"id":"f1","ts":5,"duration_ms":2000})");
+  CHECK(c.action == "crash");
+  CHECK(c.devices == std::vector<std::string>{"a1", "a2"});
+  CHECK(c.duration_ms == 2000);
+  CHECK(parse_device_control(to_json(c)).id == "f1");
+  struct Case {
+    std::string payload, reason;
+  };
+  const Case cases[] = {
+      {R"({"action":"explode","devices":["a"]})", "unknown_action"},
+      {R"({"devices":["a"]})", "missing_field"},
+      {R"({"action":"offline","devices":[]})", "wrong_type"},
+      {R"({"action":"offline","devices":"a"})", "wrong_type"},
+      {R"({"action":"offline","devices":[7]})", "wrong_type"},
+      {R"({"action":"offline","devices":["a"],"duration_ms":-1})", "wrong_type"},
+      {"nope", "malformed_json"},
+  };
+  for (const auto& bad_case : cases) {
+    CAPTURE(bad_case.payload);
+    try {
+      parse_device_control(bad_case.payload);
+      FAIL("accepted");
+    } catch (const BadMessage& bad) {
+      CHECK(bad.reason == bad_case.reason);
+    }
+  }
+}

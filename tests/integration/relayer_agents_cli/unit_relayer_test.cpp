@@ -5,6 +5,7 @@
 #include "builtin_compute.hpp"
 #include "device_selection.hpp"
 #include "press_intake.hpp"
+#include "press_settlement.hpp"
 #include "snet/flags.hpp"
 #include "snet/recent_ids.hpp"
 #include "state_tracker.hpp"
@@ -128,4 +129,23 @@ TEST_CASE("an agent selects devices by id and kind, naming unknown ones") {
                        UsageError);
   CHECK_THROWS_WITH_AS(agents::select_devices(topo, "all", "lamps"), doctest::Contains("'lamps'"),
                        UsageError);
+}
+
+TEST_CASE("a press is acknowledged once everything it published is answered, duplicates with it") {
+  relayer::PressLedger ledger;
+  int acks = 0;
+  auto settlement = ledger.begin("p1", [&] { ++acks; });
+  settlement->expect();  // a command
+  settlement->expect();  // another
+  CHECK(ledger.join("p1", [&] { acks += 10; }));  // delivered again meanwhile
+  settlement->dispatched();
+  settlement->answered();
+  CHECK(acks == 0);
+  CHECK(ledger.in_progress() == 1);
+  settlement->answered();
+  CHECK(acks == 11);
+  CHECK(ledger.in_progress() == 0);
+  CHECK_FALSE(ledger.join("p1", [] {}));  // settled: a later duplicate is acknowledged at once
+  auto unanswered = ledger.begin("p2", {});
+  CHECK(ledger.in_progress() == 1);  // its compute never answered: never settled
 }

@@ -48,6 +48,7 @@ struct Fixture {
                        return nlohmann::json{{"services", nlohmann::json::object()}};
                      },
                      [] { return std::vector<std::string>{"message bus not connected"}; },
+                     [] { return std::vector<std::string>{"no relayer is online"}; },
                      [this] { return registry.prometheus(); },
                      source_path("dashboard")};
   http::Router router = make_api(context);

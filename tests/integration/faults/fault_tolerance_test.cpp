@@ -1,0 +1,132 @@
+// Faults are the normal case: under `snet up`, two relayers share a steady stream of presses
+// while parts are killed and devices fail, and afterwards every press id is applied exactly once
+// by each of its targets (their history in the state service), and every killed part was
+// restarted by the supervisor. Once on Mosquitto, once on RabbitMQ with the node itself killed.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "fault_stack.hpp"
+
+using namespace snet;
+using namespace snet::test;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kPresses = 2000;
+constexpr int kRate = 200;  // presses per second
+
+// Each target's press ids as its history in the state service has them, with their count.
+std::map<std::string, int> applied_press_ids(const UpStack& stack, const std::string& actuator) {
+  std::map<std::string, int> ids;
+  const auto res = http_request("GET", stack.http_port(),
+                                "/api/events?device=" + actuator + "&limit=1000");
+  if (res.status != 200) return ids;
+  const json body = json::parse(res.body, nullptr, false);
+  if (!body.contains("events")) return ids;
+  for (const auto& e : body["events"]) {
+    if (e.value("kind", "") != "state") continue;
+    const std::string id = e.value("press_id", "");
+    if (id.rfind("p-", 0) == 0) ++ids[id];
+  }
+  return ids;
+}
+
+// What each target must have applied: the ids pressed on the buttons that command it.
+using Expected = std::map<std::string, std::set<std::string>>;
+
+void check_exactly_once(const UpStack& stack, const Expected& expected) {
+  bool complete = eventually(
+      [&] {
+        for (const auto& [actuator, ids] : expected) {
+          if (applied_press_ids(stack, actuator).size() < ids.size()) return false;
+        }
+        return true;
+      },
+      90s);
+  for (const auto& [actuator, ids] : expected) {
+    const auto applied = applied_press_ids(stack, actuator);
+    int missing = 0, twice = 0, strangers = 0;
+    for (const auto& id : ids) {
+      const auto it = applied.find(id);
+      if (it == applied.end()) {
+        ++missing;
+      } else if (it->second > 1) {
+        ++twice;
+      }
+    }
+    for (const auto& [id, count] : applied) strangers += ids.count(id) == 0 ? 1 : 0;
+    MESSAGE(actuator, ": ", ids.size(), " expected, ", applied.size(), " applied, ", missing,
+            " missing, ", twice, " applied twice");
+    CHECK_MESSAGE(missing == 0, actuator, " lost ", missing, " presses");
+    CHECK_MESSAGE(twice == 0, actuator, " applied ", twice, " presses twice");
+    CHECK(strangers == 0);
+  }
+  if (!complete) MESSAGE("snet up's log:\n", stack.log_tail(60));
+}
+
+}  // namespace
+
+TEST_CASE("Mosquitto: 2 relayers, kill -9 of a relayer and of the state service, an actuator "
+          "offline and another crashed: every press applied exactly once") {
+  UpStack stack("topology/single.json", {"--relayers", "2"});
+  REQUIRE_MESSAGE(stack.wait_up(90s), stack.log_tail(40));
+  Presser presser(stack.mqtt_url(), "fault-test-presser");
+  REQUIRE(presser.wait_connected(10s));
+
+  Expected expected;
+  const pid_t relayer = stack.pid_of("relayer-1");
+  const pid_t state = stack.pid_of("state");
+  REQUIRE(relayer > 0);
+  REQUIRE(state > 0);
+  pace(kPresses, kRate, [&](int n) {
+    const int button = n % 3 + 1;
+    const std::string id = "p-" + std::to_string(n);
+    presser.press("snet/single/press/button-" + std::to_string(button), id);
+    expected["actuator-" + std::to_string(button)].insert(id);
+    if (n == 400) ::kill(relayer, SIGKILL);
+    if (n == 800) ::kill(state, SIGKILL);
+    if (n == 1000) presser.control("single", "offline", "actuator-2", 2000);
+    if (n == 1200) presser.control("single", "crash", "actuator-3", 1000);
+  });
+  REQUIRE_MESSAGE(presser.wait_acked(kPresses, 60s), presser.acked(), " of ", kPresses,
+                  " presses acknowledged by the broker");
+  check_exactly_once(stack, expected);
+  CHECK(eventually([&] { return stack.restarts_of("relayer-1") >= 1; }, 10s));
+  CHECK(eventually([&] { return stack.restarts_of("state") >= 1; }, 10s));
+  CHECK(stack.pid_of("relayer-1") != relayer);
+  CHECK(stack.pid_of("state") != state);
+}
+
+TEST_CASE("RabbitMQ: 2 relayers and kill -9 of the RabbitMQ node under a press stream: every "
+          "confirmed press applied exactly once") {
+  UpStack stack("topology/mixed.json", {"--relayers", "2"});
+  REQUIRE_MESSAGE(stack.wait_up(120s), stack.log_tail(40));
+  Presser presser(stack.amqp_url(), "fault-test-presser");
+  REQUIRE(presser.wait_connected(10s));
+
+  Expected expected;
+  const pid_t broker = stack.pid_of("broker");
+  REQUIRE(broker > 0);
+  pace(kPresses, kRate, [&](int n) {
+    const std::string id = "p-" + std::to_string(n);
+    if (n % 2 == 0) {
+      presser.press("snet/mixed/press/mqtt-switch", id);  // -> amqp-lamp and mqtt-lamp
+      expected["amqp-lamp"].insert(id);
+      expected["mqtt-lamp"].insert(id);
+    } else {
+      presser.press("snet/mixed/press/amqp-switch", id);  // -> mqtt-fan
+      expected["mqtt-fan"].insert(id);
+    }
+    if (n == 600) ::kill(broker, SIGKILL);
+  });
+  REQUIRE_MESSAGE(presser.wait_acked(kPresses, 120s), presser.acked(), " of ", kPresses,
+                  " presses confirmed by the broker");
+  check_exactly_once(stack, expected);
+  CHECK(eventually([&] { return stack.restarts_of("broker") >= 1; }, 10s));
+}
