@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "api.hpp"
+#include "control_api.hpp"
 #include "ingest.hpp"
 #include "live_feed.hpp"
 #include "service_health.hpp"
@@ -18,6 +19,7 @@
 #include "snet/topology.hpp"
 #include "sqlite_store.hpp"
 #include "state_metrics.hpp"
+#include "supervisor_client.hpp"
 #include "writer.hpp"
 
 namespace snet::state {
@@ -60,6 +62,8 @@ struct StateService::Parts {
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
         writer(*store, ingest, feed, services, metrics),
+        supervisor(options.supervisor_url),
+        control{topology, *store, feed, metrics, *bus, supervisor},
         api{topology,
             feed,
             *store,
@@ -68,7 +72,8 @@ struct StateService::Parts {
             [this] { return health_view(); },
             [this] { return problems(); },
             [this] { return metrics_text(); },
-            options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir} {
+            options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir,
+            &control} {
     try {
       start();
     } catch (...) {
@@ -110,6 +115,7 @@ struct StateService::Parts {
     if (stopped) return;
     stopped = true;
     if (server) server->stop();  // no more requests; WebSocket clients are told "going away"
+    supervisor.stop();           // no reply is given after the server stopped
     reporter.reset();            // publishes "offline" while the bus still runs
     bus->stop();                 // no more messages
     writer.stop();               // stores what was queued
@@ -154,6 +160,8 @@ struct StateService::Parts {
   LiveFeed feed;
   Ingest ingest;
   StateWriter writer;
+  SupervisorClient supervisor;
+  ControlContext control;
   ApiContext api;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<StatusReporter> reporter;
