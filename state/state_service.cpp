@@ -126,7 +126,9 @@ struct StateService::Parts {
     const std::string store_error = writer.problem();
     return {{"broker", {{"connected", bus->connected()}, {"url", options.broker_url}}},
             {"store", {{"ok", store_error.empty()}, {"error", store_error}}},
-            {"services", services.services()}};
+            {"services", services.services()},
+            {"supervisor", supervisor.configured() ? nlohmann::json{{"url", supervisor.url()}}
+                                                   : nlohmann::json()}};
   }
 
   std::vector<std::string> problems() {

@@ -39,6 +39,7 @@ TEST_CASE("GET /api/services: 503 without a supervisor, 502 naming a dead one") 
     CHECK(res.status == 503);
     CHECK(error_of(res).find("SNET_SUPERVISOR_URL unset") != std::string::npos);
     CHECK(alone.post("/api/services/relayer/kill").status == 503);
+    CHECK(alone.get_json("/api/health")["supervisor"].is_null());
   }
   const std::string dead = "http://127.0.0.1:" + std::to_string(free_port());
   StateStack stack(source_path("topology/single.json"), {"--supervisor-url", dead});
@@ -52,6 +53,7 @@ TEST_CASE("services are listed and controlled through the supervisor; every acti
   StateStack stack(source_path("topology/single.json"), {"--supervisor-url", supervisor.url()});
   WsClient ws(stack.http_port());
 
+  CHECK(stack.get_json("/api/health")["supervisor"]["url"] == supervisor.url());
   const auto listed = stack.get("/api/services");
   REQUIRE(listed.status == 200);
   CHECK(body_of(listed)["services"].size() == 5);
