@@ -56,6 +56,13 @@ void print_result(const CtlRequest& request, const nlohmann::json& body) {
       return;
     case CtlRequest::Shows::service: {
       const auto s = body.value("service", nlohmann::json::object());
+      if (body.contains("note")) {  // the state service itself: asked, not yet done
+        std::cout << text_of(s.value("name", nlohmann::json())) << ": "
+                  << text_of(body.value("action", nlohmann::json())) << " asked ("
+                  << text_of(body["note"]) << ")  "
+                  << text_of(body.value("fault_id", nlohmann::json())) << "\n";
+        return;
+      }
       std::cout << text_of(s.value("name", nlohmann::json())) << ": "
                 << text_of(s.value("state", nlohmann::json())) << " (pid "
                 << text_of(s.value("pid", nlohmann::json())) << ", restarts "

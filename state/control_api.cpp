@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,10 @@ using http::Reply;
 using http::Request;
 using http::Response;
 using nlohmann::json;
+
+// How long the answer to a kill/restart of this very service gets to reach the client before
+// the supervisor is asked (after that, this process may be gone).
+constexpr std::chrono::milliseconds kSelfControlDelay{200};
 
 constexpr const char* kNoSupervisor =
     "no supervisor: snet-state was not started by `snet up` (SNET_SUPERVISOR_URL unset)";
@@ -136,6 +141,22 @@ void control_service(const ControlContext& ctx, const Request& req, Reply reply)
     }
     // Recorded before it is carried out: a kill of this very service is still in the history.
     const EventRecord fault = record(*c, name, "service", verb, "via the supervisor");
+    if (name == "state") {
+      // This process is about to die: answer first, give the answer a moment to leave, then ask.
+      reply(json_response(202, {{"fault_id", fault.fault_id},
+                                {"service", {{"name", name}}},
+                                {"action", verb},
+                                {"note", "the state service is being " + verb +
+                                             "ed by the supervisor; it answers again once it "
+                                             "is back"}}));
+      std::this_thread::sleep_for(kSelfControlDelay);
+      const http::ClientReply done = c->supervisor.call("POST", "/services/state/" + verb);
+      if (done.status != 200) {
+        log::warn("the supervisor did not ", verb,
+                  " the state service: ", done.status == 0 ? done.error : done.body);
+      }
+      return;
+    }
     Response answer =
         relay(c->supervisor, c->supervisor.call("POST", "/services/" + name + "/" + verb));
     if (answer.status == 200) {

@@ -97,6 +97,10 @@ TEST_CASE("snet ctl controls services and devices through the state service") {
   CHECK(refused.output.find("cannot stop itself") != std::string::npos);
   CHECK(refused.output.find("HTTP 409") != std::string::npos);
 
+  const auto restart_state = run_ctl({"state", "restart", "--url", url});
+  CHECK_MESSAGE(restart_state.status == 0, restart_state.output);
+  CHECK(restart_state.output.find("state: restart asked") != std::string::npos);
+
   const auto offline = run_ctl({"device", "actuator-1", "offline", "--for", "1.5s", "--url", url});
   CHECK_MESSAGE(offline.status == 0, offline.output);
   CHECK(offline.output.find("back online after 1500 ms") != std::string::npos);
@@ -113,5 +117,5 @@ TEST_CASE("snet ctl controls services and devices through the state service") {
   const auto ghost = run_ctl({"device", "ghost", "crash", "--url", url});
   CHECK(ghost.status == 1);
   CHECK(ghost.output.find("unknown device 'ghost' (HTTP 404)") != std::string::npos);
-  CHECK(stack.get_json("/api/events?kind=fault")["events"].size() == 3);
+  CHECK(stack.get_json("/api/events?kind=fault")["events"].size() == 4);
 }
