@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
     "  compose [TOPOLOGY] write a docker compose override: one container per device\n"
     "  health [SERVICE]   exit 0 when services report online (container healthchecks)\n"
+    "  ctl ...            live control: services, device faults, storms (snet ctl --help)\n"
     "  actions deploy [DIR]  create or update actions/*.js on snet-whisk or a real OpenWhisk\n"
     "\n"
     "`snet COMMAND --help` lists a command's flags.\n";
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "up") == 0) return snet::cli::up_command(argc, argv, 2);
   if (std::strcmp(command, "compose") == 0) return snet::cli::compose_command(argc, argv, 2);
   if (std::strcmp(command, "health") == 0) return snet::cli::health_command(argc, argv, 2);
+  if (std::strcmp(command, "ctl") == 0) return snet::cli::ctl_command(argc, argv, 2);
   if (std::strcmp(command, "actions") == 0) {
     return snet::whisk::actions_command(argc, argv, 2, std::cout, std::cerr);
   }

@@ -17,8 +17,15 @@ using http::Response;
 // Every query parameter is checked: a typo is an error that names it, not a silent default.
 Response events(const ApiContext& ctx, const Request& req) {
   for (const auto& [key, value] : req.query) {
-    if (key != "device" && key != "limit") {
-      return error_response(400, "unknown query parameter '" + key + "' (use device, limit)");
+    if (key != "device" && key != "limit" && key != "kind") {
+      return error_response(400, "unknown query parameter '" + key + "' (use device, limit, kind)");
+    }
+  }
+  std::optional<EventKind> kind;
+  if (auto it = req.query.find("kind"); it != req.query.end()) {
+    kind = parse_event_kind(it->second);
+    if (!kind) {
+      return error_response(400, "kind: must be state, error or fault, got '" + it->second + "'");
     }
   }
   int limit = kDefaultEventLimit;
@@ -39,7 +46,7 @@ Response events(const ApiContext& ctx, const Request& req) {
     }
   }
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& e : ctx.store.events(device, limit)) items.push_back(event_view(e));
+  for (const auto& e : ctx.store.events(device, limit, kind)) items.push_back(event_view(e));
   return json_response(200, {{"events", std::move(items)}});
 }
 
@@ -88,6 +95,7 @@ http::Router make_api(const ApiContext& context) {
   router.route_async("POST", "/api/devices/{id}/press", [ctx](Request req, http::Reply reply) {
     press(*ctx, std::move(req), std::move(reply));
   });
+  if (ctx->control != nullptr) add_control_routes(router, *ctx->control);
   router.route("GET", "/api/events", [ctx](const Request& req) { return events(*ctx, req); });
   router.route("GET", "/api/health",
                [ctx](const Request&) { return json_response(200, ctx->health()); });

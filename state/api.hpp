@@ -1,7 +1,7 @@
 // The HTTP API of the state service (docs/api.md) as a Router: plain Request -> Response
 // handlers, so the whole API can be exercised without sockets (Router::handle). Only
-// POST /api/devices/{button}/press answers asynchronously (after the broker acknowledged the
-// trigger). Everything not under /api, /healthz, /metrics or /ws is a dashboard file.
+// POST /api/devices/{button}/press and the control routes (control_api.hpp) answer
+// asynchronously. Everything not under /api, /healthz, /metrics or /ws is a dashboard file.
 // Thread safety: the returned Router's handlers may run concurrently.
 #pragma once
 
@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control_api.hpp"
 #include "live_feed.hpp"
 #include "snet/bus.hpp"
 #include "snet/http_server.hpp"
@@ -31,6 +32,7 @@ struct ApiContext {
   std::function<std::vector<std::string>()> unready;   // GET /readyz: empty when ready
   std::function<std::string()> metrics_text;           // GET /metrics
   std::string dashboard_dir;
+  const ControlContext* control = nullptr;  // the control routes (control_api.hpp); none if null
 };
 
 inline constexpr int kDefaultEventLimit = 100;

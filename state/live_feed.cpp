@@ -46,6 +46,8 @@ void LiveFeed::apply(const std::vector<EventRecord>& stored) {
         DeviceState s = current_state_of(r);
         current_[r.device] = s;
         pending_states_[r.device] = std::move(s);
+      } else if (r.kind == EventKind::fault) {
+        pending_faults_.push_back(r);
       } else {
         pending_errors_.push_back(r);
       }
@@ -149,6 +151,12 @@ void LiveFeed::flush_locked() {
     }
     pending_errors_.clear();
     broadcast_locked({{"type", "errors"}, {"items", std::move(items)}, {"omitted", first}});
+  }
+  if (!pending_faults_.empty()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& fault : pending_faults_) items.push_back(event_view(fault));
+    pending_faults_.clear();
+    broadcast_locked({{"type", "faults"}, {"items", std::move(items)}});
   }
   if (health_dirty_) {
     health_dirty_ = false;

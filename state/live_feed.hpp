@@ -40,7 +40,7 @@ class LiveFeed {
 
   /// Seeds the current states (from the store, at start-up).
   void load(const std::vector<DeviceState>& states);
-  /// Records just committed to the store: new current states and press errors.
+  /// Records just committed to the store: new current states, press errors and faults.
   void apply(const std::vector<EventRecord>& stored);
   /// Something in the health object changed: send a "health" message with the next flush.
   void health_changed();
@@ -63,7 +63,8 @@ class LiveFeed {
   void flush_locked();
   nlohmann::json devices_locked() const;
   bool pending_locked() const {
-    return !pending_states_.empty() || !pending_errors_.empty() || health_dirty_;
+    return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
+           health_dirty_;
   }
   void broadcast_locked(const nlohmann::json& message);
 
@@ -78,6 +79,7 @@ class LiveFeed {
   std::map<std::string, DeviceState> current_;
   std::map<std::string, DeviceState> pending_states_;
   std::vector<EventRecord> pending_errors_;
+  std::vector<EventRecord> pending_faults_;  // control actions are rare: sent in full
   bool health_dirty_ = false;
   bool stopping_ = false;
   http::WebSocketHub hub_;

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
       .add("flush-ms", "SNET_STATE_FLUSH_MS", "40",
            "the live feed sends coalesced changes at most this often")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
-           "how often the status and metrics are published");
+           "how often the status and metrics are published")
+      .add("supervisor-url", "SNET_SUPERVISOR_URL", "",
+           "the supervisor of `snet up` (set by it), for /api/services; empty: none");
   state::StateOptions options;
   try {
     if (!flags.parse(argc, argv)) return 0;
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     options.flush_interval = std::chrono::milliseconds(flags.integer("flush-ms", 1, 10'000));
     options.status_interval =
         std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
+    options.supervisor_url = flags.str("supervisor-url");
   } catch (const std::exception& e) {
     std::cerr << "snet-state: " << e.what() << "\n";
     return 2;

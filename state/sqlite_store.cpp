@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS current_state (
 );
 CREATE TABLE IF NOT EXISTS events (
   seq        INTEGER PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error')),
+  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error', 'fault')),
   device     TEXT NOT NULL,
   is_on      INTEGER NOT NULL,
   press_id   TEXT NOT NULL,
@@ -33,16 +33,48 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_state_once ON events (device, press_id,
   WHERE kind = 'state';
 CREATE INDEX IF NOT EXISTS events_by_device ON events (device, seq);
 CREATE INDEX IF NOT EXISTS events_by_button ON events (button, seq);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
 )sql";
+
+// A database made before faults existed has a CHECK that refuses kind 'fault'. SQLite cannot
+// alter a CHECK, so the table is rebuilt once, in one transaction (its indexes are re-made by
+// kSchema afterwards).
+constexpr const char* kAllowFaults = R"sql(
+CREATE TABLE events_with_faults (
+  seq        INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error', 'fault')),
+  device     TEXT NOT NULL,
+  is_on      INTEGER NOT NULL,
+  press_id   TEXT NOT NULL,
+  button     TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  error      TEXT NOT NULL,
+  press_ts   INTEGER NOT NULL,
+  relay_ts   INTEGER NOT NULL,
+  applied_ts INTEGER NOT NULL,
+  error_ts   INTEGER NOT NULL,
+  stored_ts  INTEGER NOT NULL
+);
+INSERT INTO events_with_faults SELECT * FROM events;
+DROP TABLE events;
+ALTER TABLE events_with_faults RENAME TO events;
+)sql";
+
+bool events_refuse_faults(Db& db) {
+  Statement s(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+  return s.step() && s.text(0).find("'fault'") == std::string::npos;
+}
 
 constexpr const char* kEventColumns =
     "seq, kind, device, is_on, press_id, button, action, error, press_ts, relay_ts, applied_ts, "
     "error_ts, stored_ts";
 
+// A fault reuses the history's columns: device = target, press_id = fault id, button = target
+// kind, error = detail, error_ts = when it was asked for.
 EventRecord read_event(const Statement& s) {
   EventRecord e;
   e.seq = s.int64(0);
-  e.kind = s.text(1) == "error" ? EventKind::error : EventKind::state;
+  e.kind = parse_event_kind(s.text(1)).value_or(EventKind::state);
   e.device = s.text(2);
   e.on = s.int64(3) != 0;
   e.press_id = s.text(4);
@@ -54,10 +86,39 @@ EventRecord read_event(const Statement& s) {
   e.applied_ts = s.int64(10);
   e.error_ts = s.int64(11);
   e.stored_ts = s.int64(12);
+  if (e.kind == EventKind::fault) {
+    e.target_kind = std::move(e.button);
+    e.fault_id = std::move(e.press_id);
+    e.detail = std::move(e.error);
+    e.fault_ts = e.error_ts;
+    e.button.clear();
+    e.press_id.clear();
+    e.error.clear();
+    e.error_ts = 0;
+  }
   return e;
 }
 
 }  // namespace
+
+std::string_view to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::state:
+      return "state";
+    case EventKind::error:
+      return "error";
+    case EventKind::fault:
+      return "fault";
+  }
+  return "state";
+}
+
+std::optional<EventKind> parse_event_kind(std::string_view name) {
+  for (auto kind : {EventKind::state, EventKind::error, EventKind::fault}) {
+    if (to_string(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
 
 DeviceState current_state_of(const EventRecord& r) {
   return DeviceState{r.device,   r.on,       r.press_id,   r.button,
@@ -70,6 +131,11 @@ struct Schema {
     db.exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
         "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;");
+    if (events_refuse_faults(db)) {
+      Transaction tx(db);
+      db.exec(kAllowFaults);
+      tx.commit();
+    }
     db.exec(kSchema);
   }
 };
@@ -93,6 +159,16 @@ struct SqliteStore::Writer {
       "applied_ts = excluded.applied_ts, stored_ts = excluded.stored_ts"};
 };
 
+// Its own connection, so a fault is committed at once from an API thread without waiting for
+// (or racing) the writer thread's connection; SQLite's lock and busy wait serialise the two.
+struct SqliteStore::FaultWriter {
+  explicit FaultWriter(const std::string& path) : db(path, /*create=*/false) {}
+  Db db;
+  Statement insert_fault{db,
+                         std::string("INSERT INTO events (") + kEventColumns +
+                             ") VALUES (NULL, 'fault', ?1, 0, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, ?7)"};
+};
+
 struct SqliteStore::Reader {
   explicit Reader(const std::string& path) : db(path, /*create=*/false) {}
   Db db;
@@ -109,11 +185,22 @@ struct SqliteStore::Reader {
               kEventColumns +
               " FROM events WHERE button = ?1 AND device <> ?1 ORDER BY seq DESC LIMIT ?2) "
               "ORDER BY seq DESC LIMIT ?2"};
+  Statement newest_of_kind{db, std::string("SELECT ") + kEventColumns +
+                                   " FROM events WHERE kind = ?1 ORDER BY seq DESC LIMIT ?2"};
+  Statement newest_of_device_and_kind{
+      db, std::string("SELECT * FROM (SELECT ") + kEventColumns +
+              " FROM events WHERE device = ?1 AND kind = ?3 ORDER BY seq DESC LIMIT ?2) UNION ALL "
+              "SELECT * FROM (SELECT " +
+              kEventColumns +
+              " FROM events WHERE button = ?1 AND device <> ?1 AND kind = ?3 ORDER BY seq DESC "
+              "LIMIT ?2) ORDER BY seq DESC LIMIT ?2"};
   Statement ping{db, "SELECT count(*) FROM current_state"};
 };
 
 SqliteStore::SqliteStore(const std::string& path)
-    : writer_(std::make_unique<Writer>(path)), reader_(std::make_unique<Reader>(path)) {}
+    : writer_(std::make_unique<Writer>(path)),
+      fault_writer_(std::make_unique<FaultWriter>(path)),
+      reader_(std::make_unique<Reader>(path)) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -168,13 +255,32 @@ std::vector<DeviceState> SqliteStore::current_states() {
   return out;
 }
 
-std::vector<EventRecord> SqliteStore::events(const std::string& device, int limit) {
+EventRecord SqliteStore::record_fault(EventRecord fault) {
+  std::lock_guard lock(fault_mutex_);
+  FaultWriter& w = *fault_writer_;
+  fault.kind = EventKind::fault;
+  fault.stored_ts = now_us();
+  Statement& s = w.insert_fault;
+  s.bind(1, fault.device).bind(2, fault.fault_id).bind(3, fault.target_kind);
+  s.bind(4, fault.action).bind(5, fault.detail).bind(6, fault.fault_ts).bind(7, fault.stored_ts);
+  s.run();  // autocommit: one statement, one transaction
+  fault.seq = w.db.last_insert_rowid();
+  return fault;
+}
+
+std::vector<EventRecord> SqliteStore::events(const std::string& device, int limit,
+                                             std::optional<EventKind> kind) {
   std::lock_guard lock(read_mutex_);
-  Statement& s = device.empty() ? reader_->newest : reader_->newest_of_device;
-  if (device.empty()) {
+  Reader& r = *reader_;
+  Statement& s = device.empty() ? (kind ? r.newest_of_kind : r.newest)
+                                : (kind ? r.newest_of_device_and_kind : r.newest_of_device);
+  if (device.empty() && kind) {
+    s.bind(1, to_string(*kind)).bind(2, std::int64_t{limit});
+  } else if (device.empty()) {
     s.bind(1, std::int64_t{limit});
   } else {
     s.bind(1, device).bind(2, std::int64_t{limit});
+    if (kind) s.bind(3, to_string(*kind));
   }
   std::vector<EventRecord> out;
   try {

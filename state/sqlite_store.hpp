@@ -2,8 +2,8 @@
 // bound parameters only, schema created when missing. One connection writes, another reads.
 // synchronous=NORMAL: a committed batch survives a crash of this process (not of the machine).
 //
-// Thread safety: as Store. The writing connection is used by write() only; the reading
-// connection is guarded by a mutex.
+// Thread safety: as Store. The writing connection is used by write() only; record_fault() has
+// its own connection and the reading connection another, each guarded by a mutex.
 #pragma once
 
 #include <memory>
@@ -23,13 +23,18 @@ class SqliteStore final : public Store {
 
   void write(std::vector<EventRecord>& batch) override;
   std::vector<DeviceState> current_states() override;
-  std::vector<EventRecord> events(const std::string& device, int limit) override;
+  EventRecord record_fault(EventRecord fault) override;
+  std::vector<EventRecord> events(const std::string& device, int limit,
+                                  std::optional<EventKind> kind = std::nullopt) override;
   void check() override;
 
  private:
   struct Writer;
+  struct FaultWriter;
   struct Reader;
   std::unique_ptr<Writer> writer_;
+  std::mutex fault_mutex_;
+  std::unique_ptr<FaultWriter> fault_writer_;
   std::mutex read_mutex_;
   std::unique_ptr<Reader> reader_;
 };

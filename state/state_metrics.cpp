@@ -32,6 +32,27 @@ StateMetrics::StateMetrics(Metrics& r)
                              "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic"}) {
     rejected(reason);
   }
+  for (const char* action : {"stop", "start", "restart", "kill", "pause", "resume", "offline",
+                             "online", "crash", "freeze", "reconnect", "storm"}) {
+    faults(action);
+  }
+  for (const char* reason :
+       {"unknown_device", "unknown_service", "bad_verb", "bad_duration", "bad_query",
+        "malformed_json", "oversized", "bad_devices", "refused"}) {
+    control_rejected(reason);
+  }
+}
+
+Counter& StateMetrics::faults(const std::string& action) {
+  return registry.counter("snet_state_faults_total",
+                          "Control actions (faults) asked for over the API, by action",
+                          "action=\"" + action + "\"");
+}
+
+Counter& StateMetrics::control_rejected(const std::string& reason) {
+  return registry.counter("snet_state_control_rejected_total",
+                          "Control requests refused as bad input, by reason",
+                          "reason=\"" + reason + "\"");
 }
 
 Counter& StateMetrics::rejected(const std::string& reason) {

@@ -13,6 +13,10 @@ struct StateMetrics {
 
   /// snet_state_rejected_total{reason="..."}
   Counter& rejected(const std::string& reason);
+  /// snet_state_faults_total{action="..."}: control actions carried out (recorded and sent)
+  Counter& faults(const std::string& action);
+  /// snet_state_control_rejected_total{reason="..."}: control requests refused as bad input
+  Counter& control_rejected(const std::string& reason);
 
   Metrics& registry;
   Counter& states_received;   // state reports that arrived (valid or not)

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "api.hpp"
+#include "control_api.hpp"
 #include "ingest.hpp"
 #include "live_feed.hpp"
 #include "readiness.hpp"
@@ -18,6 +19,7 @@
 #include "snet/topology.hpp"
 #include "sqlite_store.hpp"
 #include "state_metrics.hpp"
+#include "supervisor_client.hpp"
 #include "writer.hpp"
 
 namespace snet::state {
@@ -65,6 +67,8 @@ struct StateService::Parts {
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
         writer(*store, ingest, feed, services, metrics),
+        supervisor(options.supervisor_url),
+        control{topology, *store, feed, metrics, *bus, supervisor},
         api{topology,
             feed,
             *store,
@@ -79,7 +83,8 @@ struct StateService::Parts {
               return unready;
             },
             [this] { return metrics_text(); },
-            options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir} {
+            options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir,
+            &control} {
     try {
       start();
     } catch (...) {
@@ -121,6 +126,7 @@ struct StateService::Parts {
     if (stopped) return;
     stopped = true;
     if (server) server->stop();  // no more requests; WebSocket clients are told "going away"
+    supervisor.stop();           // no reply is given after the server stopped
     reporter.reset();            // publishes "offline" while the bus still runs
     writer.stop();               // stores what was queued and acknowledges it
     bus->stop();                 // sends those acks, then disconnects
@@ -131,7 +137,9 @@ struct StateService::Parts {
     const std::string store_error = writer.problem();
     return {{"broker", {{"connected", bus->connected()}, {"url", options.broker_url}}},
             {"store", {{"ok", store_error.empty()}, {"error", store_error}}},
-            {"services", services.services()}};
+            {"services", services.services()},
+            {"supervisor", supervisor.configured() ? nlohmann::json{{"url", supervisor.url()}}
+                                                   : nlohmann::json()}};
   }
 
   std::vector<std::string> problems() {
@@ -166,6 +174,8 @@ struct StateService::Parts {
   LiveFeed feed;
   Ingest ingest;
   StateWriter writer;
+  SupervisorClient supervisor;
+  ControlContext control;
   ApiContext api;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<StatusReporter> reporter;

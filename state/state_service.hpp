@@ -22,6 +22,7 @@ struct StateOptions {
   int http_threads = 2;
   std::chrono::milliseconds flush_interval{40};
   std::chrono::milliseconds status_interval{2000};
+  std::string supervisor_url;  // `snet up`'s supervisor (SNET_SUPERVISOR_URL); "": none
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed

@@ -1,23 +1,34 @@
 // The Store seam of the state service: the current state of every actuator and an append-only
-// history of what happened (state reports and press errors), with every hop's timestamp so
-// latency can be queried. SqliteStore (sqlite_store.hpp) is the implementation.
+// history of what happened (state reports, press errors and control actions: faults), with
+// every hop's timestamp so latency can be queried. SqliteStore (sqlite_store.hpp) is the
+// implementation.
 //
-// Thread safety: write() is called by one thread (the writer); current_states(), events() and
-// check() may be called from any thread, concurrently with write().
+// Thread safety: write() is called by one thread (the writer); record_fault(),
+// current_states(), events() and check() may be called from any thread, concurrently with
+// write().
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "snet/clock.hpp"
 
 namespace snet::state {
 
-enum class EventKind { state, error };
+enum class EventKind { state, error, fault };
+
+std::string_view to_string(EventKind kind);
+/// nullopt for a name that is no kind.
+std::optional<EventKind> parse_event_kind(std::string_view name);
 
 /// One row of the history. For a state report, `device` is the actuator; for a press error,
-/// `device` is the button and `error`/`action`/`error_ts` are set.
+/// `device` is the button and `error`/`action`/`error_ts` are set; for a fault (a control
+/// action asked for over the API), `device` is the target (a device id, a service name, or
+/// "*" for a storm), `action` the verb, `target_kind` "device", "service" or "storm", and
+/// `fault_id`, `detail`, `fault_ts` are set.
 struct EventRecord {
   std::int64_t seq = 0;  // assigned by the store; stays 0 for a duplicate that was skipped
   EventKind kind = EventKind::state;
@@ -27,11 +38,15 @@ struct EventRecord {
   std::string button;
   std::string action;
   std::string error;
-  Micros press_ts = 0;    // the button was pressed
-  Micros relay_ts = 0;    // the relayer published the command
-  Micros applied_ts = 0;  // the actuator applied it
-  Micros error_ts = 0;    // the relayer decided the press failed
-  Micros stored_ts = 0;   // this service wrote it (set by the store)
+  Micros press_ts = 0;      // the button was pressed
+  Micros relay_ts = 0;      // the relayer published the command
+  Micros applied_ts = 0;    // the actuator applied it
+  Micros error_ts = 0;      // the relayer decided the press failed
+  Micros stored_ts = 0;     // this service wrote it (set by the store)
+  std::string target_kind;  // fault: device | service | storm
+  std::string fault_id;
+  std::string detail;
+  Micros fault_ts = 0;  // fault: when it was asked for
 };
 
 /// The current state of one actuator: its latest stored state report.
@@ -59,12 +74,19 @@ class Store {
   /// the batch was written.
   virtual void write(std::vector<EventRecord>& batch) = 0;
 
+  /// Appends one fault record at once, in its own transaction (not through the writer's
+  /// batches: a control action is recorded before it is carried out). Returns it with seq and
+  /// stored_ts set. Throws StoreError.
+  virtual EventRecord record_fault(EventRecord fault) = 0;
+
   /// Every device's current state, as of the last committed write.
   virtual std::vector<DeviceState> current_states() = 0;
 
   /// The newest `limit` history records, newest first; with a `device`, only the records of
-  /// that device and the state reports a press of that device (a button) caused.
-  virtual std::vector<EventRecord> events(const std::string& device, int limit) = 0;
+  /// that device and the state reports a press of that device (a button) caused; with a
+  /// `kind`, only records of that kind.
+  virtual std::vector<EventRecord> events(const std::string& device, int limit,
+                                          std::optional<EventKind> kind = std::nullopt) = 0;
 
   /// Throws StoreError when the store cannot be read.
   virtual void check() = 0;

@@ -24,8 +24,21 @@ nlohmann::json device_view(const Device& device, const DeviceState* state) {
 }
 
 nlohmann::json event_view(const EventRecord& e) {
+  if (e.kind == EventKind::fault) {
+    // "device" too, so the event log can show every kind by the same field.
+    return {{"seq", e.seq},
+            {"kind", "fault"},
+            {"target", e.device},
+            {"device", e.device},
+            {"target_kind", e.target_kind},
+            {"action", e.action},
+            {"fault_id", e.fault_id},
+            {"detail", e.detail},
+            {"ts", e.fault_ts},
+            {"stored_ts", e.stored_ts}};
+  }
   nlohmann::json v = {{"seq", e.seq},
-                      {"kind", e.kind == EventKind::state ? "state" : "error"},
+                      {"kind", to_string(e.kind)},
                       {"device", e.device},
                       {"press_id", e.press_id},
                       {"button", e.button},

@@ -19,7 +19,7 @@ export class DeviceGrid {
   #kind = "all";
   #filterDirty = true;
 
-  /** els: {viewport, search, kind, count}; actions: {press(id), inspect(id)} */
+  /** els: {viewport, search, kind, count}; actions: {press(id), inspect(id), faultMenu(id, anchor)} */
   constructor(els, store, presses, frame, actions) {
     this.els = els;
     this.store = store;
@@ -42,6 +42,12 @@ export class DeviceGrid {
     const activate = (event) => {
       const tile = event.target.closest(".tile");
       if (!tile || !tile._item) return;
+      const menu = event.target.closest(".tile-menu");
+      if (menu) {
+        event.stopPropagation();
+        actions.faultMenu(tile._item.id, menu);
+        return;
+      }
       if (tile._item.kind === "button") actions.press(tile._item.id);
       else actions.inspect(tile._item.id);
     };
@@ -103,12 +109,19 @@ export class DeviceGrid {
     el._sub = document.createElement("span");
     el._sub.className = "sub";
     text.append(el._name, el._sub);
-    el.append(lamp, text);
+    // The device's fault menu (offline, online, crash, freeze): control.js.
+    el._menu = document.createElement("button");
+    el._menu.type = "button";
+    el._menu.className = "tile-menu";
+    el._menu.textContent = "⋯";
+    el.append(lamp, text, el._menu);
     return el;
   }
 
   #updateTile(el, r) {
     el.dataset.deviceId = r.id;
+    el._menu.setAttribute("aria-label", `faults for ${r.id}`);
+    el._menu.title = `${r.id}: offline, online, crash, freeze`;
     el._name.textContent = r.id;
     if (r.kind === "button") {
       const press = this.presses.byButton.get(r.id);

@@ -35,6 +35,7 @@ export class EventLog {
   }
 
   #describe(e) {
+    if (e.fault) return `fault ${e.press_id}: ${e.fault.action} ${e.fault.target_kind} ${e.button}` + (e.fault.detail ? `\n${e.fault.detail}` : "");
     const lines = [`press ${e.press_id} from ${e.button}`, `targets: ${e.targets.join(", ")}`];
     if (e.action) lines.push(`action: ${e.action} (${e.backend})`);
     if (e.error) lines.push(`error: ${e.error}`);
@@ -112,6 +113,21 @@ export class EventLog {
   }
 
   #updateRow(el, e) {
+    if (e.fault) {
+      el.className = "log-row fault";
+      el.dataset.pressId = e.press_id;
+      el.dataset.button = e.button;
+      el.dataset.faultAction = e.fault.action;
+      el.dataset.storedTs = e.stored_ts || "";
+      el._time.textContent = formatClock(e.press_ts || e.stored_ts);
+      el._route.textContent = `⚡ ${e.fault.action} ${e.button}`;
+      el._result.textContent = "fault";
+      el._id.textContent = e.press_id;
+      el._action.textContent = e.fault.target_kind;
+      el._hops.textContent = e.fault.detail;
+      return;
+    }
+    delete el.dataset.faultAction;
     const done = e.results.size;
     const want = Math.max(e.targets.length, done);
     const state = e.error ? "error" : done >= want && want > 0 ? "applied" : "pending";

@@ -1,5 +1,6 @@
 // Latency over time: per-second percentiles (p50, p90, p99) of a chosen hop for the last two
 // minutes, with a histogram of the last 10 s on the same logarithmic axis, drawn on a canvas.
+// Faults (control actions) are dashed vertical markers.
 // Samples come from fresh state deltas (their press/relay/applied/stored stamps).
 import { formatCount, formatMicros, hop, nowMicros } from "./format.js";
 
@@ -93,6 +94,19 @@ export class LatencyStats {
 export class LatencyChart {
   #timer = 0;
   #size = { width: 0, height: 0 };
+  #faults = new Map();  // fault id -> {ts (µs), label}: vertical markers
+
+  /** A fault (control action) to mark on the time axis. */
+  addFault(f) {
+    if (!(f.ts > 0) || this.#faults.has(f.fault_id)) return;
+    this.#faults.set(f.fault_id, { ts: f.ts, label: `${f.action} ${f.target}` });
+    const oldest = (nowMicros() / 1e6 - WINDOW_S) * 1e6;
+    for (const [id, m] of this.#faults) if (m.ts < oldest) this.#faults.delete(id);
+    this.frame.request(this);
+  }
+
+  /** The markers drawn in the last render (for tests and the curious): [{x, label}]. */
+  markers = [];
 
   /** els: {canvas, metric (select), summary} */
   constructor(els, stats, frame) {
@@ -136,7 +150,7 @@ export class LatencyChart {
     ctx.clearRect(0, 0, width, height);
     if (!this.colors) {
       const css = getComputedStyle(canvas);
-      this.colors = Object.fromEntries(["--grid", "--muted", "--p50", "--p90", "--p99", "--hist"]
+      this.colors = Object.fromEntries(["--grid", "--muted", "--p50", "--p90", "--p99", "--hist", "--fault"]
         .map((name) => [name, css.getPropertyValue(name).trim()]));
     }
     const color = (name) => this.colors[name];
@@ -209,6 +223,27 @@ export class LatencyChart {
         ctx.fillRect(x(row[0]) - 1.5, y(row[index]) - 1.5, 3, 3);
       }
     };
+    // Faults: a dashed vertical line each, labelled at the top.
+    this.markers = [];
+    ctx.save();
+    ctx.setLineDash([3, 3]);
+    ctx.strokeStyle = color("--fault") || "#f87171";
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    for (const m of this.#faults.values()) {
+      const second = m.ts / 1e6;
+      if (second < now - WINDOW_S || second > now + 1) continue;
+      const px = Math.round(x(second)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, bottom);
+      ctx.stroke();
+      // Staggered, so faults close in time keep readable labels.
+      ctx.fillText(m.label, px + 3, top + (this.markers.length % 4) * 13);
+      this.markers.push({ x: px, label: m.label });
+    }
+    ctx.restore();
     line(3, color("--p99"), 1.5);
     line(2, color("--p90"), 1.5);
     line(1, color("--p50"), 2);

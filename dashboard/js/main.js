@@ -1,6 +1,7 @@
 // Serverlessnet dashboard: wires the model (store, press log, latency stats), the live
 // connection and the views together. Messages update the model at once; views render at most
 // once per animation frame (frame.js). Message formats: docs/api.md.
+import { ControlPanel } from "./control.js";
 import { DeviceGrid } from "./device_grid.js";
 import { EventLog } from "./event_log.js";
 import { FrameScheduler } from "./frame.js";
@@ -31,6 +32,7 @@ const actions = {
     views.log.setFilter(id, true);
     loadHistory(id);
   },
+  faultMenu: (id, anchor) => views.control.openMenu(id, anchor),
 };
 
 views.grid = new DeviceGrid(
@@ -50,6 +52,10 @@ views.health = new HealthView({
   rates: { presses: $("rate-presses"), applied: $("rate-applied"), errors: $("rate-errors"), rejected: $("rate-rejected") },
 }, store, frame);
 
+views.control = new ControlPanel(
+  { services: $("supervised"), status: $("control-status"), storm: $("storm"), kind: $("device-kind"), menu: $("device-menu") },
+  frame);
+
 $("device-search").addEventListener("input", () => views.wiring.rebuild());
 document.addEventListener("keydown", (event) => {
   if (event.key === "/" && !["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName)) {
@@ -67,6 +73,7 @@ async function loadHistory(device = "") {
     if (!res.ok) return;
     const body = await res.json();
     log.addHistory(body.events ?? []);
+    for (const e of body.events ?? []) if (e.kind === "fault") views.chart.addFault(e);
     views.log.invalidate();
   } catch {
     // Disconnected: the next snapshot loads it again.
@@ -87,6 +94,7 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     views.grid.refilter();
     views.wiring.rebuild();
     views.health.update(msg.health);
+    views.control.health(msg.health);
     views.log.invalidate();
     connection.dataset.connects = String(live.connects);
     loadHistory(log.filter);
@@ -114,8 +122,18 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     if (msg.omitted > 0) console.warn(`${msg.omitted} press errors not sent live; GET /api/events has them`);
     views.log.invalidate();
   },
+  faults(items) {
+    for (const fault of items) {
+      log.addFault(fault);
+      views.chart.addFault(fault);
+    }
+    views.log.invalidate();
+    views.control.changed();
+  },
   health(health) {
     views.health.update(health);
+    views.control.health(health);
+    views.control.changed();
   },
   status(state, text) {
     connection.dataset.state = state;
@@ -125,4 +143,4 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
 });
 
 // For people poking at the page from the console (and the bench): the live model.
-window.snet = { store, log, stats, presses, live };
+window.snet = { store, log, stats, presses, live, chart: views.chart, control: views.control };

@@ -1,5 +1,6 @@
 // The event log's model: one entry per press, merged from state deltas (one per target that
-// applied it), press errors and the history (GET /api/events). Kept oldest first, bounded; the
+// applied it), press errors and the history (GET /api/events), plus one per fault (control
+// action). Kept oldest first, bounded; the
 // view shows it newest first. No DOM here.
 
 const MAX_ENTRIES = 5000;
@@ -45,12 +46,25 @@ export class PressLog {
     this.#changed(entry);
   }
 
+  /** A fault record (a control action: feed or history); its entry is keyed by fault id. */
+  addFault(f) {
+    if (!f.fault_id || this.byId.has(f.fault_id)) return;
+    const entry = this.#entry(f.fault_id, f.target, f.ts || f.stored_ts);
+    entry.targets = [];
+    entry.fault = { action: f.action, target_kind: f.target_kind, detail: f.detail ?? "" };
+    entry.action = "";
+    entry.press_ts = f.ts;
+    entry.stored_ts = f.stored_ts;
+    this.#changed(entry);
+  }
+
   /** History records, newest first as GET /api/events gives them. */
   addHistory(events) {
     for (let i = events.length - 1; i >= 0; i--) {
       const e = events[i];
       if (e.kind === "error") this.addError(e);
       else if (e.kind === "state") this.addState(e);
+      else if (e.kind === "fault") this.addFault(e);
     }
   }
 

@@ -127,8 +127,10 @@ class Child {
 }
 
 export class Stack {
-  /** topology: a topology object (written to the temp folder) or a path. */
-  constructor(topology, { logLevel = "warn", label = "browser" } = {}) {
+  /** topology: a topology object (written to the temp folder) or a path; stateArgs: extra
+      flags for snet-state (e.g. --supervisor-url). */
+  constructor(topology, { logLevel = "warn", label = "browser", stateArgs = [] } = {}) {
+    this.stateArgs = stateArgs;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `snet-${label}-`));
     if (typeof topology === "string") {
       this.topologyFile = topology;
@@ -174,7 +176,7 @@ export class Stack {
     this.#spawn("state", [program("snet-state"), "--broker-url", this.brokerUrl, "--topology", this.topologyFile,
                           "--log-level", this.logLevel, "--http-port", String(this.httpPort),
                           "--data-dir", path.join(this.dir, "state"),
-                          "--dashboard-dir", path.join(SOURCE_DIR, "dashboard")]);
+                          "--dashboard-dir", path.join(SOURCE_DIR, "dashboard"), ...this.stateArgs]);
     await this.#waitFor("snet-state to answer GET /healthz", async () => {
       this.#checkAlive();
       const res = await fetch(`${this.url}healthz`);

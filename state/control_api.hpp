@@ -1,0 +1,57 @@
+// The control API of the state service (docs/api.md, "Control"): live faults for experiments.
+//   GET  /api/services                 the supervisor's view of the services (`snet up`)
+//   POST /api/services/{name}/{verb}   stop|start|restart|kill|pause|resume, via the supervisor
+//   POST /api/devices/{id}/{verb}      offline|online|crash|freeze|reconnect, a DeviceControl
+//   POST /api/faults/storm             one DeviceControl "reconnect" for a group of devices
+// Every action is recorded in the history as a `fault` event before it is carried out, pushed
+// on the live feed and counted (snet_state_faults_total{action}); bad input is answered with
+// an error naming what is wrong and counted (snet_state_control_rejected_total{reason}).
+// Thread safety: the routes' handlers may run concurrently; the context must outlive them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "live_feed.hpp"
+#include "snet/bus.hpp"
+#include "snet/http_server.hpp"
+#include "snet/topology.hpp"
+#include "state_metrics.hpp"
+#include "store.hpp"
+#include "supervisor_client.hpp"
+
+namespace snet::state {
+
+struct ControlContext {
+  const Topology& topology;
+  Store& store;
+  LiveFeed& feed;
+  StateMetrics& metrics;
+  Bus& bus;  // publishes DeviceControl messages
+  SupervisorClient& supervisor;
+};
+
+/// Adds the routes above. Register it after POST /api/devices/{id}/press (the first match wins).
+void add_control_routes(http::Router& router, const ControlContext& context);
+
+inline constexpr std::string_view kServiceVerbs[] = {"stop", "start", "restart",
+                                                     "kill", "pause", "resume"};
+inline constexpr std::size_t kMaxControlBody = 16 * 1024;
+inline constexpr std::int64_t kMaxFaultDurationMs = 86'400'000;
+
+/// Pure request policies, apart from I/O (unit-tested).
+struct DeviceSelection {
+  std::vector<std::string> devices;  // {"*"}: every device
+  std::string label;                 // for the history: "*", "kind:actuator", "3 devices"
+};
+/// The body of POST /api/faults/storm: {"devices": [ids]} | {"devices": "*"} |
+/// {"kind": "actuator"|"button"}; empty: every device. Throws std::invalid_argument naming
+/// what is wrong (unknown ids are named too).
+DeviceSelection parse_storm_selection(const Topology& topology, std::string_view body);
+/// A duration in milliseconds from text ("2000"); nullopt when not an integer in range.
+std::optional<std::int64_t> parse_duration_ms(std::string_view text);
+
+}  // namespace snet::state
