@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fault_stack.hpp"
+#include "up_stack.hpp"
 
 using namespace snet;
 using namespace snet::test;

@@ -1,4 +1,4 @@
-#include "fault_stack.hpp"
+#include "up_stack.hpp"
 
 #include <csignal>
 #include <deque>
@@ -105,7 +105,8 @@ Presser::Presser(const std::string& url, const std::string& client_id) {
 Presser::~Presser() { bus_->stop(); }
 
 void Presser::press(const std::string& topic, const std::string& id) {
-  bus_->publish(Message{topic, nlohmann::json{{"id", id}}.dump(), false, {}}, Qos::at_least_once,
+  bus_->publish(Message{topic, nlohmann::json{{"id", id}, {"ts", now_us()}}.dump(), false, {}},
+                Qos::at_least_once,
                 [this](bool ok, const std::string&) { (ok ? acked_ : failed_).fetch_add(1); });
 }
 

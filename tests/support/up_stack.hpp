@@ -1,4 +1,4 @@
-// What the fault tests drive: `snet up` as a child on free ports (UpStack), a presser with a
+// What fault tests and the fault bench drive: `snet up` as a child on free ports (UpStack), a presser with a
 // persistent session that counts what the broker acknowledged (Presser), and a paced loop.
 #pragma once
 
@@ -35,6 +35,8 @@ class UpStack {
   pid_t pid_of(const std::string& service) const;
   int restarts_of(const std::string& service) const;
   std::string log_tail(std::size_t lines) const;
+  /// snet up's --data-dir (the state service's database is state/state.db in it).
+  std::string data_dir() const { return data_.path() + "/data"; }
   ChildProcess& process() { return up_; }
 
  private:
@@ -50,7 +52,8 @@ class Presser {
   Presser(const std::string& url, const std::string& client_id);
   ~Presser();
   bool wait_connected(std::chrono::milliseconds timeout) { return bus_->wait_connected(timeout); }
-  /// Publishes {"id": id} at QoS 1 on `topic`; counted when the broker acknowledges it.
+  /// Publishes {"id": id, "ts": now} at QoS 1 on `topic`; counted when the broker acknowledges
+  /// it.
   void press(const std::string& topic, const std::string& id);
   /// Publishes a DeviceControl for one device straight to the broker (as the state API does).
   void control(const std::string& topology, const std::string& action, const std::string& device,
