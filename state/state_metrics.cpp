@@ -26,7 +26,9 @@ StateMetrics::StateMetrics(Metrics& r)
       ws_messages(
           r.counter("snet_state_ws_messages_total", "Messages broadcast to WebSocket clients")),
       presses_requested(
-          r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")) {
+          r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")),
+      connection_losses(r.counter("snet_state_connection_losses_total",
+                                  "Times the broker connection was lost (the bus reconnects)")) {
   // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
   for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
                              "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic"}) {

@@ -32,6 +32,7 @@ struct StateMetrics {
   Counter& ws_dropped;         // WebSocket clients dropped for reading too slowly
   Counter& ws_messages;        // messages broadcast on the live feed
   Counter& presses_requested;  // POST /api/devices/{button}/press accepted
+  Counter& connection_losses;  // broker connection lost (the bus reconnects)
 };
 
 }  // namespace snet::state

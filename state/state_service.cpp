@@ -97,7 +97,12 @@ struct StateService::Parts {
     feed.load(store->current_states());
     bus->on_message([this](const Message& m) { writer.enqueue(m); });
     bus->on_connection_change([this](bool connected) {
-      log::info(connected ? "connected to " : "lost the connection to ", options.broker_url);
+      if (connected) {
+        log::info("connected to ", options.broker_url);
+      } else {
+        metrics.connection_losses.add();
+        log::warn("lost the connection to ", options.broker_url, "; reconnecting");
+      }
       feed.health_changed();
     });
     for (auto kind : {topics::Kind::state, topics::Kind::event, topics::Kind::status}) {
