@@ -22,6 +22,8 @@
 
 namespace snet {
 
+class Metrics;
+
 enum class Qos { at_most_once = 0, at_least_once = 1 };
 
 struct Message {
@@ -136,6 +138,10 @@ struct BusOptions {
   /// when the handler returns. Not available on the Paho MQTT bus (Paho acknowledges a QoS 1
   /// message before the handler sees it): use a BusLoop's bus.
   bool manual_ack = false;
+  /// Optional, not owned, must outlive the bus: where the bus counts connection losses,
+  /// reconnects, consumer cancels and dropped messages (snet_bus_* counters). The AMQP bus
+  /// counts; other buses may ignore it.
+  Metrics* metrics = nullptr;
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.
