@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <deque>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -56,6 +57,11 @@ class Consumer {
       cv_.notify_all();
     });
   }
+  // The bus goes first: its handlers and connection events use the members below.
+  ~Consumer() { bus->stop(); }
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
   void start() {
     bus->start();
     REQUIRE(bus->wait_connected(10s));
@@ -292,12 +298,12 @@ TEST_CASE("manual acks deferred by ~1 ms from another thread do not stall the co
   BusOptions opt;
   opt.url = rmq.amqp_url();
   opt.manual_ack = true;
-  auto consumer = make_bus(opt);
   std::mutex mutex;
   std::condition_variable cv;
   std::deque<std::pair<Clock::time_point, Message>> to_ack;
   std::atomic<int> received{0}, acked{0};
   bool done = false;
+  auto consumer = make_bus(opt);  // after what its handler uses: goes first
   consumer->on_message([&](const Message& m) {
     ++received;
     std::lock_guard lock(mutex);
@@ -407,4 +413,71 @@ TEST_CASE("kill -9 of RabbitMQ loses no confirmed persistent message in durable 
       "confirmed 500 (300 before the kill, 200 during the outage); lost from the client's "
       "durable queue: ",
       lost(a), ", from the group queue: ", lost(b));
+}
+
+TEST_CASE(
+    "a deleted queue, a message sent straight into a queue, a failing handler and a full "
+    "buffer are logged and counted, and the bus carries on") {
+  auto& rmq = shared_rabbitmq();
+  const std::string t = unique("visible");
+  const std::string topic = "snet/" + t + "/cmd/lamp";
+  const std::string id = unique("visible-actuator");
+  Metrics metrics;
+  BusOptions opt;
+  opt.url = rmq.amqp_url();
+  opt.client_id = id;
+  opt.persistent_session = true;
+  opt.metrics = &metrics;
+  std::mutex mutex;
+  std::set<std::string> got;
+  auto bus = make_bus(opt);  // after what its handler uses: goes first
+  bus->on_message([&](const Message& m) {
+    if (m.payload == "poison") throw std::runtime_error("handler refuses this one");
+    std::lock_guard lock(mutex);
+    got.insert(m.payload);
+  });
+  bus->subscribe(topic, Qos::at_least_once);
+  bus->start();
+  REQUIRE(bus->wait_connected(10s));
+  const auto received = [&](const std::string& payload) {
+    std::lock_guard lock(mutex);
+    return got.count(payload) == 1;
+  };
+  const auto dropped = [&](const std::string& reason) {
+    return metric(metrics, "snet_bus_messages_dropped_total{reason=\"" + reason + "\"}");
+  };
+
+  {
+    RawAmqp raw(rmq.amqp_port());
+    raw.publish_to("", "snet-bus-" + id, "straight into the queue");
+    raw.publish("snet." + t + ".cmd.lamp", "poison");
+    raw.publish("snet." + t + ".cmd.lamp", "fine");
+  }
+  REQUIRE(eventually([&] { return received("fine"); }));
+  CHECK(dropped("not_a_topic") == 1);
+  CHECK(dropped("handler_failed") == 1);
+  CHECK_FALSE(received("straight into the queue"));
+
+  // The broker cancels our consumer when the queue goes: the bus declares it again and goes on.
+  const auto deleted = rmq.server().rabbitmqctl({"delete_queue", "-p", "snet", "snet-bus-" + id});
+  REQUIRE(deleted.exit_code == 0);
+  CHECK(eventually([&] { return metric(metrics, "snet_bus_consumer_cancelled_total") == 1; }));
+  CHECK(eventually([&] { return metric(metrics, "snet_bus_reconnects_total") == 1; }));
+  BusEvents pub_events;
+  auto publisher = started_publisher(rmq.amqp_url(), pub_events);
+  publisher->publish({topic, "after", false, {}}, Qos::at_least_once);
+  CHECK(eventually([&] { return received("after"); }));
+
+  // A bus that cannot take more (never started: nothing leaves) refuses and counts.
+  BusOptions small;
+  small.url = rmq.amqp_url();
+  small.max_buffered = 1;
+  small.metrics = &metrics;
+  BusEvents full_events;  // outlives the bus, which reports "kept" failed when it goes
+  auto full = make_bus(small);
+  full->publish({topic, "kept", false, {}}, Qos::at_least_once, full_events.on_done());
+  full->publish({topic, "refused", false, {}}, Qos::at_least_once, full_events.on_done());
+  CHECK(full_events.failed() == 1);
+  CHECK(dropped("buffer_full") == 1);
+  MESSAGE("counters: ", metrics.prometheus());
 }
