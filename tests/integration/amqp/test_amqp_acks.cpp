@@ -10,7 +10,7 @@
 
 using namespace snet::detail;
 
-TEST_CASE("acks in delivery order become one multiple ack; out of order ones single acks") {
+TEST_CASE("acks in delivery order become one multiple ack and out-of-order ones single acks") {
   DeliveryLedger ledger;
   for (std::uint64_t tag = 1; tag <= 6; ++tag) ledger.delivered(tag);
 
@@ -41,7 +41,8 @@ TEST_CASE("a rejected delivery leaves the ledger, so a later ack of it is ignore
   CHECK(plan.singles.empty());
 }
 
-TEST_CASE("ack functions of an earlier connection do nothing; those of a gone bus are harmless") {
+TEST_CASE(
+    "ack functions of an earlier connection do nothing and those of a gone bus are harmless") {
   std::atomic<int> wakes{0};
   auto inbox = std::make_shared<AckInbox>([&] { ++wakes; });
   const auto first = inbox->next_generation();

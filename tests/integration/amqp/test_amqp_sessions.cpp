@@ -207,7 +207,8 @@ TEST_CASE("manual ack: an unacknowledged message comes back after a reconnect, a
   MESSAGE("unacked delivered 3 times (2 connections, then a new bus), acked once");
 }
 
-TEST_CASE("shared subscription: each message goes to one member; a dead member's go to another") {
+TEST_CASE(
+    "shared subscription: each message goes to one member and a dead member's go to another") {
   auto& rmq = shared_rabbitmq();
   const std::string t = unique("shared");
   const std::string group = unique("relayers");
