@@ -18,8 +18,9 @@ void AckInbox::post(std::uint64_t generation, std::uint64_t tag) {
     was_empty = tags_.empty();
     tags_.push_back(tag);
   }
-  // The network thread drains the whole inbox after it wakes, so one wake per batch is enough.
-  if (was_empty && wake_) wake_();
+  // The network thread drains the whole inbox after it wakes, so one wake per batch is enough;
+  // an ack given on the network thread (in a handler or a PublishDone) is drained unprompted.
+  if (was_empty && wake_ && std::this_thread::get_id() != network_thread_.load()) wake_();
 }
 
 std::vector<std::uint64_t> AckInbox::take() {

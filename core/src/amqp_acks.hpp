@@ -7,19 +7,25 @@
 //   run below the oldest delivery still in hand, single acks above it). Pure: unit-tested.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace snet::detail {
 
 class AckInbox {
  public:
-  /// `wake` is called (from the acking thread) when the inbox turns non-empty.
+  /// `wake` is called (from the acking thread) when the inbox turns non-empty, unless that is
+  /// the network thread itself, which drains the inbox after every batch of frames anyway.
   explicit AckInbox(std::function<void()> wake) : wake_(std::move(wake)) {}
+
+  /// Network thread, first thing: names it (acks from it need no wake).
+  void set_network_thread(std::thread::id id) { network_thread_ = id; }
 
   /// Network thread: a new connection (or a lost one) begins; earlier tags are void from now on.
   /// Returns the new generation.
@@ -38,6 +44,7 @@ class AckInbox {
   std::uint64_t generation_ = 0;
   std::vector<std::uint64_t> tags_;
   std::function<void()> wake_;
+  std::atomic<std::thread::id> network_thread_{};
 };
 
 /// What to send for a batch of ready tags.

@@ -346,6 +346,7 @@ class AmqpBus final : public Bus {
 
   // --- network thread ----------------------------------------------------------------------
   void run() {
+    acks_->set_network_thread(std::this_thread::get_id());
     auto backoff = std::chrono::milliseconds(kMinBackoff);
     bool failure_reported = false;
     bool ever_connected = false;
@@ -446,7 +447,7 @@ class AmqpBus final : public Bus {
       for (const auto& group : new_groups) consumers_.emplace(conn_->consume(group), group);
       send_pending(stopping ? pending_.size() : kSendBatch);
       read_frames(kReadBatch);
-      ack_handled();
+      ack_handled();  // also what handlers and PublishDone acked during read_frames (no wake)
       conn_->release_buffers();
       if (stopping) {
         finish();

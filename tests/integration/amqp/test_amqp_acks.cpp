@@ -63,6 +63,12 @@ TEST_CASE(
   std::thread([&] { from_thread(); }).join();
   CHECK(inbox->take() == std::vector<std::uint64_t>{1});
 
+  inbox->set_network_thread(std::this_thread::get_id());  // it drains after each batch: no wake
+  const int before = wakes;
+  AckInbox::ack_function(inbox, second, 2)();
+  CHECK(wakes == before);
+  CHECK(inbox->take() == std::vector<std::uint64_t>{2});
+
   inbox.reset();  // the bus is gone
   from_thread();  // must not crash
 }

@@ -268,6 +268,17 @@ TEST_CASE(
         return queue_counts(rmq.server(), "snet-group-" + group) == std::pair{0, 0};
       },
       20s));
+
+  // A group joined while connected: its queue is declared, bound and consumed at once.
+  const std::string late_topic = "snet/" + t + "/late/button";
+  b.bus->subscribe_shared(unique("late"), late_topic, Qos::at_least_once);
+  int pings = 0;
+  CHECK(eventually([&] {  // until the binding exists (nothing to await): ping, look
+    publisher->publish({late_topic, "ping", false, {}}, Qos::at_least_once);
+    ++pings;
+    return b.received("ping") > 0;
+  }));
+  MESSAGE("a group joined while connected received after ", pings, " ping(s)");
 }
 
 TEST_CASE("persistent session: messages published while the consumer is away await it") {
