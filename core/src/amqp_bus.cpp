@@ -14,11 +14,13 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "amqp_acks.hpp"
 #include "amqp_connection.hpp"
 #include "amqp_endpoint.hpp"
 #include "amqp_error.hpp"
 #include "amqp_topics.hpp"
 #include "snet/log.hpp"
+#include "snet/metrics.hpp"
 
 namespace snet::detail {
 namespace {
@@ -29,6 +31,9 @@ using Clock = std::chrono::steady_clock;
 const std::string kExchange = "amq.topic";          // where RabbitMQ's MQTT plugin publishes, too
 constexpr std::size_t kMaxPayload = 1 << 20;        // = max_message_size in broker-config/rabbitmq
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;  // the header frame must fit a 128 KiB frame
+// Per consumer (own queue, each group queue): deliveries in hand before the broker waits for
+// acks. At thousands of messages/s acked ~1-10 ms late only tens are in flight; the rest is room
+// for handlers that ack after a slow round trip (a compute call), without stalling.
 constexpr std::uint16_t kPrefetch = 1000;
 constexpr int kSendBatch = 256;  // then read, so acks and deliveries keep flowing under load
 constexpr int kReadBatch = 256;
@@ -36,7 +41,11 @@ constexpr auto kConnectTimeout = 5s;
 constexpr auto kStopFlushTimeout = 2s;
 constexpr auto kMinBackoff = 100ms;
 constexpr auto kMaxBackoff = 2s;
+// Durable queues (the bus's own with a stable client id, and group queues) are deleted after a
+// day without a consumer: long enough to outlive any restart, short enough not to pile up.
 constexpr auto kDurableQueueExpiry = std::chrono::hours(24);
+const std::string kGroupQueuePrefix = "snet-group-";
+constexpr std::size_t kMaxGroupName = 200;  // + prefix within a 255-byte queue name
 
 // Wakes the network thread out of poll() when another thread queued work.
 class WakeSignal {
@@ -94,6 +103,45 @@ std::string_view type_name(ExchangeType type) {
   return type == ExchangeType::headers ? "headers" : "fanout";
 }
 
+std::optional<std::string> group_problem(const std::string& group) {
+  if (group.empty() || group.size() > kMaxGroupName) {
+    return "group name must be 1-" + std::to_string(kMaxGroupName) + " bytes";
+  }
+  // The same names as MQTT shared subscriptions ($share/<group>/...), so a group means one thing.
+  if (group.find_first_of("/+#") != std::string::npos) {
+    return "group name '" + group + "' must not contain '/', '+' or '#'";
+  }
+  return std::nullopt;
+}
+
+// The snet_bus_* counters (in the caller's registry, or in the bus's own when none is given).
+struct BusCounters {
+  explicit BusCounters(Metrics& metrics)
+      : connection_lost(metrics.counter("snet_bus_connection_lost_total",
+                                        "Broker connections lost (the bus reconnects)")),
+        reconnects(metrics.counter("snet_bus_reconnects_total",
+                                   "Connections to the broker made again after a loss")),
+        consumer_cancelled(metrics.counter(
+            "snet_bus_consumer_cancelled_total",
+            "Consumers the broker cancelled (queue deleted); the bus reconnects and re-consumes")),
+        handler_failed(dropped(metrics, "handler_failed")),
+        not_a_topic(dropped(metrics, "not_a_topic")),
+        buffer_full(dropped(metrics, "buffer_full")),
+        invalid(dropped(metrics, "invalid")) {}
+
+  static Counter& dropped(Metrics& metrics, const std::string& reason) {
+    return metrics.counter("snet_bus_messages_dropped_total",
+                           "Messages the bus dropped (received or to be published), by reason",
+                           "reason=\"" + reason + "\"");
+  }
+
+  Counter &connection_lost, &reconnects, &consumer_cancelled;
+  // Dropped: a delivery whose handler threw; a delivery not sent to a topic (published straight
+  // into a queue, or an empty routing key); a publish refused because the buffer is full; a
+  // publish refused as invalid (topic, size, headers) or after stop().
+  Counter &handler_failed, &not_a_topic, &buffer_full, &invalid;
+};
+
 struct Outgoing {
   Message message;
   Qos qos;
@@ -101,24 +149,36 @@ struct Outgoing {
   std::string exchange;  // empty: amq.topic
 };
 
-// One binding of our queue, re-made after every reconnect.
+// One binding of our queue (or of a group's queue), re-made after every reconnect.
 struct QueueBinding {
+  std::string queue;  // empty: the bus's own queue
   std::string exchange;
   std::string key;
   std::map<std::string, std::string> arguments;
   bool operator==(const QueueBinding&) const = default;
 };
 
+struct AmqpBusSettings {
+  AmqpEndpoint endpoint;
+  std::string client_id;
+  std::string durable_queue;  // empty: a temporary (exclusive) queue
+  int max_buffered = 1;
+  bool report_unroutable = false;
+  bool manual_ack = false;
+  Metrics* metrics = nullptr;
+};
+
 class AmqpBus final : public Bus {
  public:
-  AmqpBus(AmqpEndpoint endpoint, std::string client_id, std::string durable_queue, int max_buffered,
-          bool report_unroutable)
-      : endpoint_(std::move(endpoint)),
-        client_id_(std::move(client_id)),
-        durable_queue_(std::move(durable_queue)),
-        max_buffered_(static_cast<std::size_t>(std::max(1, max_buffered))),
-        report_unroutable_(report_unroutable),
-        where_(endpoint_.host + ":" + std::to_string(endpoint_.port)) {}
+  explicit AmqpBus(AmqpBusSettings settings)
+      : endpoint_(std::move(settings.endpoint)),
+        client_id_(std::move(settings.client_id)),
+        durable_queue_(std::move(settings.durable_queue)),
+        max_buffered_(static_cast<std::size_t>(std::max(1, settings.max_buffered))),
+        report_unroutable_(settings.report_unroutable),
+        manual_ack_(settings.manual_ack),
+        where_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
+        counters_(settings.metrics != nullptr ? *settings.metrics : own_metrics_) {}
 
   ~AmqpBus() override { stop(); }
 
@@ -127,18 +187,37 @@ class AmqpBus final : public Bus {
     connection_handler_ = std::move(handler);
   }
 
-  // AMQP has no per-subscription QoS: every delivery is acknowledged after its handler.
+  // AMQP has no per-subscription QoS: every delivery is acknowledged after its handler (or by
+  // Message::ack with manual_ack).
   void subscribe(const std::string& filter, Qos) override {
     if (auto problem = filter_problem(filter)) {
       log::error("amqp: not subscribing: ", *problem);
       return;
     }
-    add_binding(QueueBinding{kExchange, binding_key_for_filter(filter), {}});
+    add_binding(QueueBinding{{}, kExchange, binding_key_for_filter(filter), {}});
   }
 
-  // TODO(shared queue): one durable queue per group; until then every member gets every message.
-  void subscribe_shared(const std::string& /*group*/, const std::string& filter, Qos qos) override {
-    subscribe(filter, qos);
+  // Competing consumers: every member consumes the group's one durable queue, so the broker
+  // hands each message to one of them and gives what a vanished member had not acknowledged to
+  // another. All filters of a group bind that one queue.
+  void subscribe_shared(const std::string& group, const std::string& filter, Qos) override {
+    if (auto problem = filter_problem(filter)) {
+      log::error("amqp: not subscribing (shared, group '", group, "'): ", *problem);
+      return;
+    }
+    if (auto problem = group_problem(group)) {
+      log::error("amqp: not subscribing '", filter, "' (shared): ", *problem);
+      return;
+    }
+    const std::string queue = kGroupQueuePrefix + group;
+    {
+      std::lock_guard lock(mutex_);
+      if (std::find(groups_.begin(), groups_.end(), queue) == groups_.end()) {
+        groups_.push_back(queue);
+        unconsumed_groups_.push_back(queue);
+      }
+    }
+    add_binding(QueueBinding{queue, kExchange, binding_key_for_filter(filter), {}});
   }
 
   void bind(const std::string& filter, Qos, const Binding& binding) override {
@@ -151,7 +230,8 @@ class AmqpBus final : public Bus {
                  "': declare_exchange() it first");
       return;
     }
-    add_binding(QueueBinding{binding.exchange, binding_key_for_filter(filter), binding.arguments});
+    add_binding(
+        QueueBinding{{}, binding.exchange, binding_key_for_filter(filter), binding.arguments});
   }
 
   void declare_exchange(const Exchange& exchange) override {
@@ -204,7 +284,7 @@ class AmqpBus final : public Bus {
       stop_requested_ = true;
     }
     stopped_ = true;
-    wake_.notify();
+    wake_->notify();
     if (!thread_.joinable()) {
       if (!started_) fail_all("the bus was stopped before it started");
       return;
@@ -236,8 +316,11 @@ class AmqpBus final : public Bus {
   void enqueue(std::string exchange, Message message, Qos qos, PublishDone done) {
     std::optional<std::string> refusal = message_problem(message);
     if (!refusal && stopped_) refusal = "the bus is stopped";
-    if (!refusal && buffered_.load() >= max_buffered_) {
+    if (refusal) {
+      counters_.invalid.add();
+    } else if (buffered_.load() >= max_buffered_) {
       refusal = "buffer full (" + std::to_string(max_buffered_) + " messages not yet confirmed)";
+      counters_.buffer_full.add();
     }
     if (refusal) {
       log::warn("amqp: not publishing to '", message.topic.substr(0, 80), "': ", *refusal);
@@ -253,7 +336,7 @@ class AmqpBus final : public Bus {
   }
 
   void wake() {
-    if (!wake_pending_.exchange(true)) wake_.notify();
+    if (!wake_pending_.exchange(true)) wake_->notify();
   }
 
   bool stop_requested() {
@@ -263,13 +346,22 @@ class AmqpBus final : public Bus {
 
   // --- network thread ----------------------------------------------------------------------
   void run() {
+    acks_->set_network_thread(std::this_thread::get_id());
     auto backoff = std::chrono::milliseconds(kMinBackoff);
     bool failure_reported = false;
+    bool ever_connected = false;
     while (!stop_requested()) {
       try {
         connect();
         backoff = kMinBackoff;
         failure_reported = false;
+        if (ever_connected) {
+          counters_.reconnects.add();
+          log::info("amqp: reconnected to ", where_, " as ", client_id_, " (queue ", queue_, ")");
+        } else {
+          log::info("amqp: connected to ", where_, " as ", client_id_, " (queue ", queue_, ")");
+        }
+        ever_connected = true;
         set_connected(true);
         serve();
         return;
@@ -278,6 +370,7 @@ class AmqpBus final : public Bus {
         conn_.reset();  // a broken connection is freed without a polite close
         requeue_unconfirmed();
         if (was_connected) {
+          counters_.connection_lost.add();
           set_connected(false);
           log::warn("amqp: connection to ", where_, " lost: ", e.what(), "; reconnecting");
         } else if (!failure_reported) {
@@ -293,31 +386,41 @@ class AmqpBus final : public Bus {
   }
 
   void connect() {
+    // Delivery tags restart with every channel: acks still in flight for the old one are void.
+    generation_ = acks_->next_generation();
+    ledger_.clear();
+    handled_.clear();
+    consumers_.clear();
     conn_ = std::make_unique<AmqpConnection>(endpoint_, client_id_, kConnectTimeout);
     conn_->enable_publisher_confirms();
     conn_->set_prefetch(kPrefetch);
     queue_ = conn_->declare_queue(durable_queue_, kDurableQueueExpiry);
     std::vector<Exchange> exchanges;
     std::vector<QueueBinding> bindings;
+    std::vector<std::string> groups;
     {
       std::lock_guard lock(mutex_);
       exchanges = exchanges_;
       bindings = bindings_;
+      groups = groups_;
       undeclared_.clear();
       unbound_.clear();
+      unconsumed_groups_.clear();
     }
-    // Exchanges first: bindings and publishes may name them.
+    // Exchanges and queues first: bindings and publishes name them.
     for (const auto& exchange : exchanges) declare(exchange);
+    for (const auto& group : groups) conn_->declare_queue(group, kDurableQueueExpiry);
     for (const auto& binding : bindings) bind_queue(binding);
-    conn_->consume(queue_);
+    consumers_.emplace(conn_->consume(queue_), queue_);
+    for (const auto& group : groups) consumers_.emplace(conn_->consume(group), group);
     next_publish_tag_ = 1;
-    handled_up_to_ = acked_up_to_ = 0;
     const auto heartbeat = conn_->heartbeat();
     // Wake often enough that rabbitmq-c sends its heartbeat at most a quarter late.
     idle_wait_ms_ =
         heartbeat.count() > 0 ? std::max(100, static_cast<int>(heartbeat.count() * 1000 / 4)) : -1;
     log::debug("amqp: connected to ", where_, " vhost '", endpoint_.vhost, "' as ", client_id_,
-               ", queue ", queue_, ", heartbeat ", heartbeat.count(), " s");
+               ", queue ", queue_, ", ", groups.size(), " group queue(s), heartbeat ",
+               heartbeat.count(), " s");
   }
 
   void serve() {
@@ -325,6 +428,7 @@ class AmqpBus final : public Bus {
       bool stopping = false;
       std::vector<Exchange> new_exchanges;
       std::vector<QueueBinding> new_bindings;
+      std::vector<std::string> new_groups;
       {
         std::lock_guard lock(mutex_);
         stopping = stop_requested_;
@@ -335,12 +439,15 @@ class AmqpBus final : public Bus {
         }
         new_exchanges.swap(undeclared_);
         new_bindings.swap(unbound_);
+        new_groups.swap(unconsumed_groups_);
       }
       for (const auto& exchange : new_exchanges) declare(exchange);
+      for (const auto& group : new_groups) conn_->declare_queue(group, kDurableQueueExpiry);
       for (const auto& binding : new_bindings) bind_queue(binding);
+      for (const auto& group : new_groups) consumers_.emplace(conn_->consume(group), group);
       send_pending(stopping ? pending_.size() : kSendBatch);
       read_frames(kReadBatch);
-      ack_handled();
+      ack_handled();  // also what handlers and PublishDone acked during read_frames (no wake)
       conn_->release_buffers();
       if (stopping) {
         finish();
@@ -367,11 +474,11 @@ class AmqpBus final : public Bus {
   }
 
   void wait_for_io(int timeout_ms) {
-    pollfd fds[2] = {{conn_->socket_fd(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}};
+    pollfd fds[2] = {{conn_->socket_fd(), POLLIN, 0}, {wake_->fd(), POLLIN, 0}};
     if (::poll(fds, 2, timeout_ms) < 0 && errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "poll");
     }
-    if ((fds[1].revents & POLLIN) != 0) wake_.clear();
+    if ((fds[1].revents & POLLIN) != 0) wake_->clear();
   }
 
   // Back-off between connection attempts; a stop request cuts it short.
@@ -381,8 +488,8 @@ class AmqpBus final : public Bus {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return;
-      pollfd fd{wake_.fd(), POLLIN, 0};
-      if (::poll(&fd, 1, static_cast<int>(left.count())) > 0) wake_.clear();
+      pollfd fd{wake_->fd(), POLLIN, 0};
+      if (::poll(&fd, 1, static_cast<int>(left.count())) > 0) wake_->clear();
     }
   }
 
@@ -392,7 +499,8 @@ class AmqpBus final : public Bus {
   }
 
   void bind_queue(const QueueBinding& binding) {
-    conn_->bind(queue_, binding.exchange, binding.key, binding.arguments);
+    conn_->bind(binding.queue.empty() ? queue_ : binding.queue, binding.exchange, binding.key,
+                binding.arguments);
   }
 
   void send_pending(std::size_t limit) {
@@ -435,9 +543,17 @@ class AmqpBus final : public Bus {
       case AMQP_BASIC_RETURN_METHOD:
         returned(*static_cast<const amqp_basic_return_t*>(method.decoded));
         break;
-      case AMQP_BASIC_CANCEL_METHOD:
+      case AMQP_BASIC_CANCEL_METHOD: {
+        // Our queue was deleted (or its node went away): start afresh, which declares it again.
+        const auto* cancel = static_cast<const amqp_basic_cancel_t*>(method.decoded);
+        const auto consumer = consumers_.find(as_string(cancel->consumer_tag));
+        const std::string queue = consumer != consumers_.end() ? consumer->second : "?";
+        counters_.consumer_cancelled.add();
+        log::warn("amqp: the broker cancelled our consumer of queue ", queue,
+                  " (deleted?); reconnecting to declare it again");
         throw AmqpError(AmqpError::Origin::channel_closed, 0,
-                        "the broker cancelled our consumer (queue " + queue_ + " deleted?)");
+                        "the broker cancelled our consumer (queue " + queue + " deleted?)");
+      }
       case AMQP_CHANNEL_CLOSE_METHOD:
       case AMQP_CONNECTION_CLOSE_METHOD:
         conn_->acknowledge_close(method);
@@ -457,21 +573,41 @@ class AmqpBus final : public Bus {
 
   void deliver(const amqp_basic_deliver_t& delivery) {
     const std::uint64_t tag = delivery.delivery_tag;
-    Message message;
-    message.topic = topic_for_routing_key(as_string(delivery.routing_key));
+    const std::string exchange = as_string(delivery.exchange);
+    const std::string routing_key = as_string(delivery.routing_key);
     AmqpContent content = conn_->read_content();
+    if (exchange.empty() || routing_key.empty()) {
+      // Published straight into a queue (the default exchange: the routing key is the queue's
+      // name) or with no routing key: no topic says what it is, so no handler can use it.
+      counters_.not_a_topic.add();
+      log::warn(
+          "amqp: dropped a message ",
+          exchange.empty() ? "published straight into queue '" : "with an empty routing key on '",
+          exchange.empty() ? routing_key : exchange,
+          "': only messages sent to a topic (routing key on amq.topic or a bound exchange) "
+          "are handled");
+      conn_->reject(tag);
+      return;
+    }
+    Message message;
+    message.topic = topic_for_routing_key(routing_key);
     message.payload = std::move(content.body);
     message.headers = std::move(content.headers);
+    ledger_.delivered(tag);
+    const bool handler_acks = manual_ack_ && handler_;
+    if (handler_acks) message.ack = AckInbox::ack_function(acks_, generation_, tag);
     try {
       if (handler_) handler_(message);
-      handled_up_to_ = tag;  // acknowledged in batches (multiple) by ack_handled()
+      if (!handler_acks) handled_.push_back(tag);  // acknowledged in batches by ack_handled()
+      return;
     } catch (const std::exception& e) {
       log::error("amqp: handler failed on '", message.topic, "': ", e.what(), "; message dropped");
-      conn_->reject(tag);
     } catch (...) {
       log::error("amqp: handler failed on '", message.topic, "'; message dropped");
-      conn_->reject(tag);
     }
+    counters_.handler_failed.add();
+    ledger_.forget(tag);  // an ack the handler may have given before throwing is void
+    conn_->reject(tag);
   }
 
   // A mandatory publish no queue took. Its basic.ack follows; confirm() then reports it failed.
@@ -488,10 +624,18 @@ class AmqpBus final : public Bus {
     }
   }
 
+  // Sends the acks of handled deliveries (automatic) and of Message::ack calls (manual_ack).
   void ack_handled() {
-    if (handled_up_to_ <= acked_up_to_) return;
-    conn_->ack(handled_up_to_, true);
-    acked_up_to_ = handled_up_to_;
+    std::vector<std::uint64_t> ready;
+    ready.swap(handled_);
+    if (manual_ack_) {
+      auto posted = acks_->take();
+      ready.insert(ready.end(), posted.begin(), posted.end());
+    }
+    if (ready.empty()) return;
+    const AckPlan plan = ledger_.plan(std::move(ready));
+    if (plan.multiple_up_to != 0) conn_->ack(plan.multiple_up_to, true);
+    for (const auto tag : plan.singles) conn_->ack(tag, false);
   }
 
   void confirm(std::uint64_t tag, bool multiple, const std::string& error) {
@@ -568,7 +712,10 @@ class AmqpBus final : public Bus {
   const std::string client_id_, durable_queue_;
   const std::size_t max_buffered_;
   const bool report_unroutable_;
+  const bool manual_ack_;
   const std::string where_;
+  Metrics own_metrics_;  // counted here when the caller gave no registry
+  BusCounters counters_;
   MessageHandler handler_;
   std::function<void(bool)> connection_handler_;
 
@@ -578,6 +725,8 @@ class AmqpBus final : public Bus {
   std::vector<Exchange> undeclared_;    // added since the network thread last looked
   std::vector<QueueBinding> bindings_;  // every binding, re-made after each reconnect
   std::vector<QueueBinding> unbound_;   // added since the network thread last looked
+  std::vector<std::string> groups_;     // every group queue, declared and consumed after each
+  std::vector<std::string> unconsumed_groups_;  // reconnect / added since the thread last looked
   bool stop_requested_ = false;
   std::condition_variable cv_;
   std::atomic<bool> connected_{false};
@@ -585,7 +734,12 @@ class AmqpBus final : public Bus {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> wake_pending_{false};
   std::atomic<std::size_t> buffered_{0};  // queued + in flight, bounded by max_buffered_
-  WakeSignal wake_;
+  // Shared with the ack functions handed out in Message::ack, which may outlive the bus.
+  std::shared_ptr<WakeSignal> wake_ = std::make_shared<WakeSignal>();
+  std::shared_ptr<AckInbox> acks_ =
+      std::make_shared<AckInbox>([wake = std::weak_ptr<WakeSignal>(wake_)] {
+        if (auto alive = wake.lock()) alive->notify();
+      });
 
   // Network thread only (and stop() after joining it).
   std::unique_ptr<AmqpConnection> conn_;
@@ -594,7 +748,10 @@ class AmqpBus final : public Bus {
   std::map<std::uint64_t, Outgoing> unconfirmed_;  // publish sequence number -> message
   std::map<std::uint64_t, std::string> returned_;  // unconfirmed but returned: why
   std::uint64_t next_publish_tag_ = 1;
-  std::uint64_t handled_up_to_ = 0, acked_up_to_ = 0;  // delivery tags
+  std::uint64_t generation_ = 0;        // of the connection: see AckInbox
+  DeliveryLedger ledger_;               // deliveries not yet acknowledged
+  std::vector<std::uint64_t> handled_;  // automatic acks: handlers returned, not yet acked
+  std::map<std::string, std::string> consumers_;  // consumer tag -> queue
   int idle_wait_ms_ = -1;
   std::thread thread_;
 };
@@ -602,11 +759,21 @@ class AmqpBus final : public Bus {
 }  // namespace
 
 std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client_id) {
-  AmqpEndpoint endpoint = parse_amqp_url(options.url, options.keepalive);
+  AmqpBusSettings settings;
+  settings.endpoint = parse_amqp_url(options.url, options.keepalive);
   if (options.will) log::debug("amqp: a last will is an MQTT feature; ignored over AMQP");
-  std::string durable_queue = stable_client_id ? "snet-bus-" + options.client_id : std::string();
-  return std::make_unique<AmqpBus>(std::move(endpoint), options.client_id, std::move(durable_queue),
-                                   options.max_buffered, options.report_unroutable);
+  if (options.persistent_session && !stable_client_id) {
+    log::warn("amqp: a persistent session needs a client id of your choosing (none given): ",
+              options.client_id, " gets a temporary queue");
+  }
+  // A stable client id always had a durable queue; persistent_session asks for exactly that.
+  settings.durable_queue = stable_client_id ? "snet-bus-" + options.client_id : std::string();
+  settings.client_id = options.client_id;
+  settings.max_buffered = options.max_buffered;
+  settings.report_unroutable = options.report_unroutable;
+  settings.manual_ack = options.manual_ack;
+  settings.metrics = options.metrics;
+  return std::make_unique<AmqpBus>(std::move(settings));
 }
 
 }  // namespace snet::detail

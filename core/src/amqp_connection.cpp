@@ -214,10 +214,11 @@ void AmqpConnection::bind_exchange(const std::string& destination, const std::st
   check(amqp_get_rpc_reply(state_), "exchange.bind " + source + " -> " + destination);
 }
 
-void AmqpConnection::consume(const std::string& queue) {
-  amqp_basic_consume(state_, kChannel, as_bytes(queue), amqp_empty_bytes, 0, 0, 0,
-                     amqp_empty_table);
+std::string AmqpConnection::consume(const std::string& queue) {
+  const auto* ok = amqp_basic_consume(state_, kChannel, as_bytes(queue), amqp_empty_bytes, 0, 0, 0,
+                                      amqp_empty_table);
   check(amqp_get_rpc_reply(state_), "basic.consume '" + queue + "'");
+  return as_string(ok->consumer_tag);
 }
 
 void AmqpConnection::publish(const std::string& exchange, const std::string& routing_key,

@@ -51,8 +51,9 @@ class AmqpConnection {
 
   void enable_publisher_confirms();
   void set_prefetch(std::uint16_t count);
-  /// Empty `durable_name`: a server-named, exclusive, auto-delete queue; otherwise that durable
-  /// queue, kept by the broker while we are away and deleted after `expires` without a consumer.
+  /// Empty `durable_name`: a server-named, exclusive, auto-delete queue; otherwise that durable,
+  /// shareable queue (not exclusive, not auto-deleted), kept by the broker while nobody consumes
+  /// it and deleted after `expires` without a consumer.
   /// Returns the queue's name.
   std::string declare_queue(const std::string& durable_name, std::chrono::milliseconds expires);
   /// A durable, not auto-deleted exchange of `type` ("fanout", "headers"); idempotent.
@@ -63,7 +64,8 @@ class AmqpConnection {
   /// Exchange-to-exchange: whatever reaches `source` is also routed by `destination`.
   void bind_exchange(const std::string& destination, const std::string& source,
                      const std::string& key);
-  void consume(const std::string& queue);
+  /// Starts a consumer on `queue` and returns its consumer tag (one channel may carry several).
+  std::string consume(const std::string& queue);
   /// Writes one message (headers as AMQP longstr values). `mandatory`: the broker returns it
   /// (basic.return, carrying `message_id`) when no queue takes it. Throws on a socket error.
   void publish(const std::string& exchange, const std::string& routing_key, const std::string& body,

@@ -22,6 +22,8 @@
 
 namespace snet {
 
+class Metrics;
+
 enum class Qos { at_most_once = 0, at_least_once = 1 };
 
 struct Message {
@@ -139,6 +141,10 @@ struct BusOptions {
   /// Log every connection loss (warn) and reconnect (info). The agents turn it off for their
   /// thousands of devices and log a summary instead.
   bool log_connection_changes = true;
+  /// Optional, not owned, must outlive the bus: where the bus counts connection losses,
+  /// reconnects, consumer cancels and dropped messages (snet_bus_* counters). The AMQP bus
+  /// counts; the MQTT buses ignore it (their services count losses themselves).
+  Metrics* metrics = nullptr;
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.

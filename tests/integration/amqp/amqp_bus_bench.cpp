@@ -4,12 +4,17 @@
 //   latency:    publish one message (QoS 1 unless --qos 0), wait until the subscriber has it,
 //   repeat (p50/p99) throughput: publish a burst of messages; time until every PublishDone fired
 //               (publisher confirms) and until the subscriber received all
+//   --ack-delay-us N: the subscriber uses manual_ack and acknowledges each message N us after it
+//               arrived, from another thread (as a relayer acks once its commands are confirmed)
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "snet/broker_launcher.hpp"
 #include "snet/bus.hpp"
@@ -66,22 +71,75 @@ class Arrivals {
   std::vector<std::int64_t> samples_;
 };
 
-std::unique_ptr<snet::Bus> bus_for(const std::string& url, const std::string& client_id) {
+// Calls each message's ack a fixed delay after it arrived, on a thread of its own.
+class DelayedAcker {
+ public:
+  explicit DelayedAcker(std::chrono::microseconds delay)
+      : delay_(delay), thread_([this] { loop(); }) {}
+  ~DelayedAcker() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void add(const snet::Message& m) {
+    {
+      std::lock_guard lock(mutex_);
+      due_.emplace_back(std::chrono::steady_clock::now() + delay_, m.ack);
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!done_) {
+      if (due_.empty()) {
+        cv_.wait(lock);
+      } else if (std::chrono::steady_clock::now() < due_.front().first) {
+        cv_.wait_until(lock, due_.front().first);
+      } else {
+        const auto ack = std::move(due_.front().second);
+        due_.pop_front();
+        lock.unlock();
+        if (ack) ack();
+        lock.lock();
+      }
+    }
+  }
+  const std::chrono::microseconds delay_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> due_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+std::unique_ptr<snet::Bus> bus_for(const std::string& url, const std::string& client_id,
+                                   bool manual_ack = false) {
   snet::BusOptions opt;
   opt.url = url;
   opt.client_id = client_id;
+  opt.manual_ack = manual_ack;
   auto bus = snet::make_bus(opt);
   return bus;
 }
 
-void run(const std::string& url, long messages, long burst, bool durable, snet::Qos qos) {
+void run(const std::string& url, long messages, long burst, bool durable, snet::Qos qos,
+         long ack_delay_us) {
   const std::string topic = "snet/bench/cmd/" + snet::new_press_id().substr(0, 8);
-  auto sub = bus_for(url, durable ? "bench-sub-" + snet::new_press_id().substr(0, 8) : "");
-  auto pub = bus_for(url, "");
+  std::optional<DelayedAcker> acker;
+  if (ack_delay_us >= 0) acker.emplace(std::chrono::microseconds(ack_delay_us));
   Arrivals arrivals;
   std::atomic<bool> timing{true};
+  auto sub = bus_for(url, durable ? "bench-sub-" + snet::new_press_id().substr(0, 8) : "",
+                     acker.has_value());
+  auto pub = bus_for(url, "");
   sub->on_message([&](const snet::Message& m) {
     arrivals.add(timing ? snet::now_us() - std::stoll(m.payload) : -1);
+    if (acker) acker->add(m);
   });
   sub->subscribe(topic, snet::Qos::at_least_once);
   sub->start();
@@ -150,6 +208,8 @@ int main(int argc, char** argv) {
       .add("qos", "", "1", "0 | 1 (on AMQP: 1 = persistent messages)")
       .add("amqp-options", "", "",
            "query added to the started node's AMQP URL, e.g. persistent=false")
+      .add("ack-delay-us", "", "-1",
+           "subscriber acks manually this long after each arrival (-1: automatic acks)")
       .add_switch("durable", "", "subscriber with a stable client id (durable queue on AMQP)");
   try {
     if (!flags.parse(argc, argv)) return 0;
@@ -176,11 +236,16 @@ int main(int argc, char** argv) {
         url += "?" + flags.str("amqp-options");
       }
     }
-    std::printf("%s bus on %s, %s subscriber\n", url.rfind("amqp", 0) == 0 ? "AMQP" : "MQTT",
-                mosquitto ? "mosquitto" : "RabbitMQ", flags.on("durable") ? "durable" : "clean");
+    const long ack_delay_us = flags.integer("ack-delay-us", -1, 10'000'000);
+    std::printf("%s bus on %s, %s subscriber, %s\n", url.rfind("amqp", 0) == 0 ? "AMQP" : "MQTT",
+                mosquitto ? "mosquitto" : "RabbitMQ", flags.on("durable") ? "durable" : "clean",
+                ack_delay_us < 0
+                    ? "automatic acks"
+                    : ("manual acks " + std::to_string(ack_delay_us) + " us late").c_str());
     run(url, flags.integer("messages", 1, 10'000'000), flags.integer("burst", 1, 10'000'000),
         flags.on("durable"),
-        flags.integer("qos", 0, 1) == 1 ? snet::Qos::at_least_once : snet::Qos::at_most_once);
+        flags.integer("qos", 0, 1) == 1 ? snet::Qos::at_least_once : snet::Qos::at_most_once,
+        ack_delay_us);
     return 0;
   } catch (const snet::UsageError& e) {
     std::fprintf(stderr, "%s\n%s", e.what(), flags.help().c_str());

@@ -107,8 +107,13 @@ class RawAmqp {
   }
   void publish(const std::string& routing_key, const std::string& body,
                const amqp_basic_properties_t* props = nullptr) {
+    publish_to("amq.topic", routing_key, body, props);
+  }
+  /// `exchange` "" is the default exchange: the routing key names the queue it goes straight to.
+  void publish_to(const std::string& exchange, const std::string& routing_key,
+                  const std::string& body, const amqp_basic_properties_t* props = nullptr) {
     const amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
-    REQUIRE(amqp_basic_publish(conn_, 1, amqp_cstring_bytes("amq.topic"),
+    REQUIRE(amqp_basic_publish(conn_, 1, amqp_cstring_bytes(exchange.c_str()),
                                amqp_cstring_bytes(routing_key.c_str()), 0, 0, props,
                                bytes) == AMQP_STATUS_OK);
   }

@@ -33,6 +33,10 @@ struct Device {
     bus->subscribe(filter, Qos::at_least_once);
     bus->start();
   }
+  // The bus goes first: its handlers and connection events use the members below.
+  ~Device() { bus->stop(); }
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
   bool has_all(const std::vector<std::string>& wanted) {
     std::lock_guard lock(mutex);
     for (const auto& w : wanted) {
@@ -121,12 +125,12 @@ TEST_CASE("malformed, odd and poisonous messages do not break the AMQP bus") {
   const std::string key = "snet." + t + ".cmd.";
   BusOptions opt;
   opt.url = rmq.amqp_url();
-  auto bus = make_bus(opt);
   BusEvents events;
-  events.watch(*bus);
   std::mutex mutex;
   std::map<std::string, Message> got;  // by topic
   std::atomic<int> poison_calls{0};
+  auto bus = make_bus(opt);  // after what its handlers use: goes first
+  events.watch(*bus);
   bus->on_message([&](const Message& m) {
     if (m.payload == "poison") {
       ++poison_calls;
@@ -200,7 +204,8 @@ TEST_CASE("malformed, odd and poisonous messages do not break the AMQP bus") {
   CHECK(bus->connected());
 }
 
-TEST_CASE("refused logins keep the bus retrying without connecting, and stop reports what was queued") {
+TEST_CASE(
+    "refused logins keep the bus retrying without connecting, and stop reports what was queued") {
   auto& rmq = shared_rabbitmq();
   const std::string at = "@127.0.0.1:" + std::to_string(rmq.amqp_port());
   for (const std::string& url :
