@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   // have not acknowledged while we are away: a relayer's death loses no press.
   bus_options.persistent_session = true;
   bus_options.manual_ack = true;
+  bus_options.metrics = &metrics;  // the bus's own counters (AMQP) in our status
   if (options.share_group == "none") {
     options.share_group.clear();
   } else {

@@ -41,8 +41,9 @@ std::unique_ptr<SqliteStore> open_store(const std::string& data_dir) {
 }
 
 std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o,
-                                    const Topology& topology) {
+                                    const Topology& topology, Metrics& registry) {
   BusOptions bus;
+  bus.metrics = &registry;  // the bus's own counters (AMQP) in GET /metrics
   bus.url = o.broker_url;
   bus.client_id = o.client_id.empty() ? "snet-" + topology.name + "-state" : o.client_id;
   bus.will = status_will(topology.name, "state");
@@ -62,7 +63,7 @@ struct StateService::Parts {
         topology(load_topology(options.topology_path)),
         metrics(registry),
         store(open_store(options.data_dir)),
-        bus(make_state_bus(loop, options, topology)),
+        bus(make_state_bus(loop, options, topology, registry)),
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
