@@ -48,6 +48,12 @@ std::vector<std::string> StatusWatch::not_online(const std::vector<std::string>&
   return out;
 }
 
+bool StatusWatch::online_since(const std::string& service, Micros since) {
+  std::lock_guard lock(mutex_);
+  auto it = latest_.find(service);
+  return it != latest_.end() && it->second.online && it->second.ts >= since;
+}
+
 bool http_ok(const std::string& host, int port, const std::string& path,
              std::chrono::milliseconds timeout) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);

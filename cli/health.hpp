@@ -23,6 +23,9 @@ class StatusWatch {
   ~StatusWatch();
   /// The services of `wanted` not (yet) online, each with why ("no status yet", "offline").
   std::vector<std::string> not_online(const std::vector<std::string>& wanted);
+  /// Whether `service` reported online in a status published at or after `since` (a restarted
+  /// process is ready once it says so itself).
+  bool online_since(const std::string& service, Micros since);
 
  private:
   Micros since_;

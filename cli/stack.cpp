@@ -48,16 +48,14 @@ LocalBroker::LocalBroker(const Options& options) {
     rabbit.amqp_port = options.amqp_port;
     rabbit.mqtt_port = options.mqtt_port;
     rabbit.data_dir = options.data_dir + "/rabbitmq";
-    log_path_ = rabbit.data_dir + "/rabbitmq.log";
     forget_stale_queues(rabbit.data_dir, options.routing_fingerprint);
-    rabbitmq_.emplace(rabbit);
+    rabbitmq_ = RabbitMqServer::prepare(rabbit);
   } else {
     MosquittoOptions mosquitto;
     mosquitto.port = options.mqtt_port;
     mosquitto.bind_address = options.bind;
     mosquitto.data_dir = options.data_dir + "/mosquitto";
-    log_path_ = mosquitto.data_dir + "/mosquitto.log";
-    mosquitto_.emplace(mosquitto);
+    mosquitto_ = MosquittoServer::prepare(mosquitto);
   }
 }
 
@@ -69,42 +67,42 @@ std::string LocalBroker::mqtt_url() const {
   return rabbitmq_ ? rabbitmq_->mqtt_url() : mosquitto_->url();
 }
 
-bool LocalBroker::running() {
-  return rabbitmq_ ? rabbitmq_->process().running() : mosquitto_->process().running();
+void LocalBroker::start() {
+  if (rabbitmq_) {
+    rabbitmq_->start();
+  } else {
+    mosquitto_->start();
+  }
 }
 
-void LocalBroker::stop() {
-  if (rabbitmq_) rabbitmq_->stop();
-  if (mosquitto_) mosquitto_->stop();
+ChildProcess& LocalBroker::process() {
+  return rabbitmq_ ? rabbitmq_->process() : mosquitto_->process();
 }
 
-void Stack::start(const std::string& name, std::vector<std::string> argv) {
+bool LocalBroker::ready(Micros /*started*/) {
+  return rabbitmq_ ? rabbitmq_->ready() : mosquitto_->accepting();
+}
+
+std::string LocalBroker::log_path() const {
+  return rabbitmq_ ? rabbitmq_->log_path() : mosquitto_->log_path();
+}
+
+ServiceProgram::ServiceProgram(std::vector<std::string> argv, std::string log_path,
+                               std::function<bool(Micros started)> ready,
+                               std::map<std::string, std::string> env)
+    : argv_(std::move(argv)),
+      log_path_(std::move(log_path)),
+      ready_(std::move(ready)),
+      env_(std::move(env)) {}
+
+void ServiceProgram::start() {
   ChildProcess::Options options;
-  options.stdout_path = log_path(name);
+  options.env = env_;
+  options.stdout_path = log_path_;
   options.stderr_path = "=stdout";
   options.new_process_group = true;  // a terminal's Ctrl-C reaches snet up, which stops them
-  children_.emplace_back(name, ChildProcess(std::move(argv), options));
-}
-
-std::optional<std::string> Stack::find_dead() {
-  for (auto& [name, child] : children_) {
-    if (!child.running()) {
-      const auto status = child.exit_status();
-      return name + (status ? " " + describe_exit(*status) : " is not running");
-    }
-  }
-  return std::nullopt;
-}
-
-void Stack::stop_all(std::chrono::milliseconds grace) {
-  // One at a time: producers are gone before their consumers stop, so nothing is cut mid-way.
-  for (auto it = children_.rbegin(); it != children_.rend(); ++it) it->second.stop(grace);
-}
-
-std::vector<pid_t> Stack::pids() const {
-  std::vector<pid_t> out;
-  for (const auto& [name, child] : children_) out.push_back(child.pid());
-  return out;
+  options.die_with_owner = true;     // however snet up ends
+  process_ = ChildProcess(argv_, options);
 }
 
 std::string describe_exit(int wait_status) {

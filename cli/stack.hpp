@@ -1,24 +1,28 @@
-// The processes `snet up` runs: the broker the topology names (LocalBroker), and the services as
-// child processes started in order and stopped in reverse order (the agents before the relayer
-// before the state service), each logging to <log_dir>/<name>.log.
-// Thread safety: one thread.
+// The programs `snet up` supervises (supervisor.hpp): the broker the topology names
+// (LocalBroker: mosquitto or RabbitMQ, with its data and persistence under the data dir) and the
+// services (ServiceProgram: snet-state, snet-relayer, ... each logging to <log_dir>/<name>.log).
+// Each is started again with the same command line, ports and data whenever the supervisor
+// restarts it.
+// Thread safety: one thread (the supervisor's owner).
 #pragma once
 
-#include <optional>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "snet/broker_launcher.hpp"
 #include "snet/process.hpp"
 #include "snet/rabbitmq_launcher.hpp"
 #include "snet/topology.hpp"
+#include "supervisor.hpp"
 
 namespace snet::cli {
 
 /// Mosquitto, or RabbitMQ (AMQP plus its MQTT plugin) for "broker": "rabbitmq" topologies;
-/// listening on `bind`, persisting under `data_dir`, stopped with the object.
-class LocalBroker {
+/// listening on `bind`, persisting under `data_dir`. Ready when it accepts connections.
+class LocalBroker : public Runnable {
  public:
   struct Options {
     BrokerKind kind = BrokerKind::mosquitto;
@@ -31,42 +35,42 @@ class LocalBroker {
     /// bindings of the old routing would misroute commands.
     std::string routing_fingerprint;
   };
-  /// Starts it and waits until it accepts connections; throws std::runtime_error saying why not.
+  /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.
   explicit LocalBroker(const Options& options);
-  const char* name() const { return rabbitmq_ ? "rabbitmq" : "mosquitto"; }
+  const char* program() const { return rabbitmq_ ? "rabbitmq" : "mosquitto"; }
   /// What the services connect to: mqtt:// for mosquitto, amqp:// for RabbitMQ.
   std::string url() const;
   /// The MQTT listener (RabbitMQ: the plugin), for MQTT devices and mosquitto_pub.
   std::string mqtt_url() const;
-  std::string log_path() const { return log_path_; }
-  bool running();
-  void stop();
+
+  void start() override;
+  ChildProcess& process() override;
+  bool ready(Micros started) override;
+  std::string log_path() const override;
 
  private:
-  std::optional<MosquittoServer> mosquitto_;
-  std::optional<RabbitMqServer> rabbitmq_;
-  std::string log_path_;
+  std::unique_ptr<MosquittoServer> mosquitto_;
+  std::unique_ptr<RabbitMqServer> rabbitmq_;
 };
 
-class Stack {
+/// One of our services: `argv` with `env` added, output appended to `log_path`; ready when
+/// `ready(started)` says so.
+class ServiceProgram : public Runnable {
  public:
-  explicit Stack(std::string log_dir) : log_dir_(std::move(log_dir)) {}
-  ~Stack() { stop_all(); }
-  Stack(const Stack&) = delete;
-  Stack& operator=(const Stack&) = delete;
-
-  /// Starts `argv` as the service `name`; throws std::system_error when it cannot be started.
-  void start(const std::string& name, std::vector<std::string> argv);
-  /// "<name> exited with status N" for the first child that is no longer running.
-  std::optional<std::string> find_dead();
-  /// Stops every child, last started first; each gets `grace` to exit before SIGKILL.
-  void stop_all(std::chrono::milliseconds grace = std::chrono::seconds(10));
-  std::string log_path(const std::string& name) const { return log_dir_ + "/" + name + ".log"; }
-  std::vector<pid_t> pids() const;
+  ServiceProgram(std::vector<std::string> argv, std::string log_path,
+                 std::function<bool(Micros started)> ready,
+                 std::map<std::string, std::string> env = {});
+  void start() override;
+  ChildProcess& process() override { return process_; }
+  bool ready(Micros started) override { return ready_(started); }
+  std::string log_path() const override { return log_path_; }
 
  private:
-  std::string log_dir_;
-  std::vector<std::pair<std::string, ChildProcess>> children_;
+  std::vector<std::string> argv_;
+  std::string log_path_;
+  std::function<bool(Micros)> ready_;
+  std::map<std::string, std::string> env_;
+  ChildProcess process_;
 };
 
 /// "exited with status 1", "killed by signal 9".

@@ -1,31 +1,44 @@
-// snet up [TOPOLOGY]: the whole emulation in one command. Starts the broker the topology names,
-// mosquitto or RabbitMQ (unless --broker-url names a running one), then snet-state, snet-relayer
-// and snet-agent; waits until each is healthy; prints the dashboard URL; on Ctrl-C or SIGTERM
-// stops them all, last started first, the broker last.
+// snet up [TOPOLOGY]: the whole emulation in one command, supervised. Starts the broker the
+// topology names (mosquitto or RabbitMQ, unless --broker-url names a running one), then the
+// relayer(s), snet-whisk, snet-state and snet-agent, each once the one before is ready, so a
+// press published after "Serverlessnet is up" always finds a subscriber. From then on a service
+// that exits is restarted per --restart; a control endpoint on loopback shows and changes them
+// (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
+// kills what is left).
+#include <sys/stat.h>
+#include <unistd.h>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "control_api.hpp"
 #include "health.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
+#include "snet/status.hpp"
 #include "snet/topology.hpp"
 #include "stack.hpp"
+#include "supervisor.hpp"
 #include "topology_path.hpp"
 
 namespace snet::cli {
 namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
 
 Flags up_flags() {
   Flags flags("snet up [TOPOLOGY]",
-              "Starts the broker, state service, relayer and agents; Ctrl-C stops them all.");
+              "Starts the broker, relayer(s), compute, state service and agents, restarts any "
+              "that exits (--restart), and stops them all on Ctrl-C.");
   flags.add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file or name")
       .add("broker-url", "SNET_BROKER_URL", "",
            "use this running broker (mqtt:// or, for RabbitMQ, amqp://) instead of starting one")
@@ -40,30 +53,32 @@ Flags up_flags() {
       .add("whisk-port", "SNET_WHISK_PORT", "3233",
            "port of snet-whisk, the bundled OpenWhisk-compatible compute (loopback only)")
       .add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address of the dashboard and REST API")
+      .add("control-port", "SNET_CONTROL_PORT", "0",
+           "port of the supervisor's control endpoint on 127.0.0.1 (0: a free one); its URL is "
+           "printed and written to <data-dir>/run.json")
+      .add("relayers", "SNET_RELAYERS", "",
+           "how many relayers share the press load, 1-16 (default: the topology's \"relayers\", "
+           "else 1)")
+      .add("restart", "SNET_RESTART", "on-failure",
+           "restart a service that exits: on-failure (non-zero exit or signal), always, or no")
       .add("data-dir", "SNET_DATA_DIR", "data", "broker persistence, database and logs")
       .add("start-timeout-s", "SNET_START_TIMEOUT", "30", "how long the services get to come up")
+      .add("stop-timeout-s", "SNET_STOP_TIMEOUT", "5",
+           "how long services get to stop on their own before they are killed")
       .add("log-level", "SNET_LOG_LEVEL", "info", "log level passed to the services");
   return flags;
 }
 
 struct Settings {
-  std::string topology_path, broker_url, mqtt_url, http_bind, data_dir;
-  int mqtt_port = 0, amqp_port = 0, http_port = 0, whisk_port = 0;
-  milliseconds start_timeout{};
+  std::string topology_path, broker_url, mqtt_url, http_bind, data_dir, log_dir;
+  int mqtt_port = 0, amqp_port = 0, http_port = 0, whisk_port = 0, control_port = 0;
+  int relayers = 1;
+  RestartMode restart = RestartMode::on_failure;
+  milliseconds start_timeout{}, stop_timeout{};
 };
 
 std::string loopback_if_any(const std::string& bind) {
   return bind == "0.0.0.0" || bind == "::" ? "127.0.0.1" : bind;
-}
-
-// What is still not healthy; empty when everything is.
-std::vector<std::string> not_healthy(StatusWatch& watch, const Settings& s) {
-  auto missing = watch.not_online({"relayer", "agent", "whisk"});
-  if (!http_ok(loopback_if_any(s.http_bind), s.http_port, "/healthz", milliseconds(500))) {
-    missing.push_back("state (GET /healthz on port " + std::to_string(s.http_port) +
-                      " does not answer 200)");
-  }
-  return missing;
 }
 
 // actions/ of an installed tree, else of the source tree.
@@ -79,44 +94,144 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+std::vector<std::string> relayer_names(int count) {
+  if (count == 1) return {"relayer"};
+  std::vector<std::string> names;
+  for (int i = 1; i <= count; ++i) names.push_back("relayer-" + std::to_string(i));
+  return names;
+}
+
+// <data-dir>/run.json: how tools find this stack (the control endpoint above all).
+void write_run_file(const std::string& path, const nlohmann::json& run) {
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary) << run.dump(2) << "\n";
+  ::chmod(temporary.c_str(), 0644);
+  fs::rename(temporary, path);
+}
+
+Settings read_settings(const Flags& flags, const Topology& topology) {
+  Settings s;
+  s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
+  s.amqp_port = static_cast<int>(flags.integer("amqp-port", 1, 65535));
+  s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
+  s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
+  s.control_port = static_cast<int>(flags.integer("control-port", 0, 65535));
+  s.relayers = flags.str("relayers").empty()
+                   ? topology.relayers
+                   : static_cast<int>(flags.integer("relayers", 1, Topology::kMaxRelayers));
+  try {
+    s.restart = parse_restart_mode(flags.str("restart"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--restart: ") + e.what());
+  }
+  s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
+  s.stop_timeout = std::chrono::seconds(flags.integer("stop-timeout-s", 1, 600));
+  s.http_bind = flags.str("http-bind");
+  s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
+  s.log_dir = s.data_dir + "/logs";
+  return s;
+}
+
 }  // namespace
 
 int up_command(int argc, const char* const* argv, int first) {
   ShutdownSignal shutdown;  // before any thread, so every thread leaves the signals to us
   Flags flags = up_flags();
   Settings s;
+  Topology topology;
   try {
     if (!flags.parse(argc, argv, first)) return 0;
     if (flags.positional().size() > 1) throw UsageError("give at most one topology");
-    s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
-    s.amqp_port = static_cast<int>(flags.integer("amqp-port", 1, 65535));
-    s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
-    s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
-    s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
     log::set_level(log::parse_level(flags.str("log-level")));
+    const std::string topology_arg =
+        flags.positional().empty() ? flags.str("topology") : flags.positional()[0];
+    const std::string topology_path = resolve_topology_path(topology_arg);
+    try {
+      topology = load_topology(topology_path);
+    } catch (const TopologyError& e) {
+      std::cerr << "snet up: " << e.what() << "\n";
+      return 1;
+    }
+    s = read_settings(flags, topology);
+    s.topology_path = topology_path;
   } catch (const std::exception& e) {
     std::cerr << "snet up: " << e.what() << "\n";
     return 2;
   }
   log::set_component("up");
-  const std::string topology_arg =
-      flags.positional().empty() ? flags.str("topology") : flags.positional()[0];
-  s.topology_path = resolve_topology_path(topology_arg);
-  Topology topology;
+  fs::create_directories(s.log_dir);
+  raise_open_file_limit();  // children (mosquitto, the agent) inherit it
+  const std::string run_path = s.data_dir + "/run.json";
+  fs::remove(run_path);  // a stale one of a run that was killed
+
+  Metrics metrics;
+  Supervisor::Options supervision;
+  supervision.restart = s.restart;
+  supervision.stop_grace = s.stop_timeout;
+  Supervisor supervisor(supervision, metrics, std::cout);
+  supervisor.set_fail_fast(true);  // until everything is up: a broken set-up fails at once
+
+  ControlApi control(supervisor, s.control_port);
   try {
-    topology = load_topology(s.topology_path);
-  } catch (const TopologyError& e) {
-    std::cerr << "snet up: " << e.what() << "\n";
+    control.start();
+  } catch (const std::exception& e) {
+    std::cerr << "snet up: cannot serve the control endpoint: " << e.what() << "\n";
     return 1;
   }
-  s.http_bind = flags.str("http-bind");
-  s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
-  const std::string log_dir = s.data_dir + "/logs";
-  fs::create_directories(log_dir);
-  raise_open_file_limit();  // children (mosquitto, the agent) inherit it
 
-  const Micros since = now_us();
-  std::optional<LocalBroker> broker;
+  // Stops whatever runs, and says why start-up failed (with the log of a service that died).
+  auto give_up = [&](const std::string& why, const std::string& log_of) {
+    std::cerr << "snet up: " << why << "\n";
+    if (!log_of.empty()) {
+      const std::string log = supervisor.log_path(log_of);
+      std::cerr << "End of " << log << ":\n" << tail_of_file(log, 15);
+    }
+    supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
+    control.stop();
+    return 1;
+  };
+  const auto deadline = Clock::now() + s.start_timeout;
+  // Runs the supervisor until `wanted` are all running. 0: they are; else the exit code.
+  auto await = [&](const std::vector<std::string>& wanted,
+                   const std::function<std::vector<std::string>()>& extra_problems) -> int {
+    while (true) {
+      if (shutdown.wait_for(milliseconds(20)) != 0) {
+        std::cout << "stopping (start-up interrupted)" << std::endl;
+        supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
+        control.stop();
+        return 130;
+      }
+      supervisor.tick();
+      if (auto failure = supervisor.startup_failure()) {
+        return give_up(*failure + " while starting; stopping everything",
+                       failure->substr(0, failure->find(' ')));
+      }
+      std::vector<std::string> missing;
+      for (const auto& name : wanted) {
+        const auto view = supervisor.view(name);
+        if (view && view->state != ServiceState::running) missing.push_back(name);
+      }
+      if (missing.empty() && extra_problems) missing = extra_problems();
+      if (missing.empty()) return 0;
+      if (Clock::now() >= deadline) {
+        return give_up("not ready after " + std::to_string(s.start_timeout.count() / 1000) +
+                           " s: " + join(missing) + "; logs in " + s.log_dir,
+                       "");
+      }
+    }
+  };
+  auto start_all = [&](const std::vector<std::string>& names) -> int {
+    for (const auto& name : names) {
+      try {
+        supervisor.start(name);
+      } catch (const std::exception& e) {
+        return give_up(e.what() + std::string(" (looked in ") + self_dir() + ")", "");
+      }
+    }
+    return 0;
+  };
+
+  // 1. The broker.
   if (flags.given("broker-url")) {
     s.broker_url = flags.str("broker-url");
     s.mqtt_url = flags.str("mqtt-url");
@@ -127,12 +242,12 @@ int up_command(int argc, const char* const* argv, int first) {
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
-    options.routing_fingerprint = topology.to_json().dump();  // names, routes, exchanges
-    if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
-    }
+    auto routing = topology.to_json();
+    routing.erase("relayers");  // how many relayers share the load does not change the routing
+    options.routing_fingerprint = routing.dump();
+    std::unique_ptr<LocalBroker> broker;
     try {
-      broker.emplace(options);
+      broker = std::make_unique<LocalBroker>(options);
     } catch (const std::exception& e) {
       std::cerr << "snet up: cannot start " << to_string(topology.broker) << ": " << e.what()
                 << "\n";
@@ -140,90 +255,116 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     s.broker_url = broker->url();
     s.mqtt_url = broker->mqtt_url();
+    supervisor.add("broker", "broker", std::move(broker));
     if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
-                << s.mqtt_port << "\n";
+      std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
+    }
+    if (const int rc = start_all({"broker"}); rc != 0) return rc;
+    if (const int rc = await({"broker"}, nullptr); rc != 0) return rc;
+    if (topology.broker == BrokerKind::rabbitmq) {
+      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port
+                << ", MQTT " << s.mqtt_port << "\n";
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
     }
   }
 
+  // 2. The services, each ready once it reports online after it started.
+  StatusWatch watch(s.broker_url, topology.name, now_us());
+  auto online = [&watch](const std::string& name) {
+    return [&watch, name](Micros started) { return watch.online_since(name, started); };
+  };
   const std::string bin = self_dir();
   const std::vector<std::string> common = {"--broker-url",  s.broker_url,  "--topology",
                                            s.topology_path, "--log-level", flags.str("log-level")};
-  std::vector<std::string> agent_args;
-  if (!s.mqtt_url.empty()) agent_args = {"--mqtt-url", s.mqtt_url};
-  Stack stack(log_dir);
-  try {
-    auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
-      head.insert(head.end(), common.begin(), common.end());
-      head.insert(head.end(), tail.begin(), tail.end());
-      return head;
-    };
-    stack.start("state", with({bin + "/snet-state"},
-                              {"--http-port", std::to_string(s.http_port), "--http-bind",
-                               s.http_bind, "--data-dir", s.data_dir + "/state"}));
-    // The bundled compute, with actions/*.js deployed, so "openwhisk" buttons work out of the box.
-    const std::string whisk_url = "http://127.0.0.1:" + std::to_string(s.whisk_port);
-    stack.start("whisk", with({bin + "/snet-whisk"}, {"--http-port", std::to_string(s.whisk_port),
-                                                      "--actions-dir", actions_dir()}));
-    stack.start("relayer", with({bin + "/snet-relayer"}, {"--openwhisk-apihost", whisk_url}));
-    stack.start("agent", with({bin + "/snet-agent"}, agent_args));
-  } catch (const std::system_error& e) {
-    std::cerr << "snet up: " << e.what() << " (looked in " << bin << ")\n";
-    return 1;
+  auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
+    head.insert(head.end(), common.begin(), common.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  auto add = [&](const std::string& name, const std::string& kind,
+                 std::vector<std::string> command, std::map<std::string, std::string> env = {}) {
+    supervisor.add(name, kind,
+                   std::make_unique<ServiceProgram>(std::move(command),
+                                                    s.log_dir + "/" + name + ".log", online(name),
+                                                    std::move(env)));
+  };
+  const std::string whisk_url = "http://127.0.0.1:" + std::to_string(s.whisk_port);
+  const auto relayers = relayer_names(s.relayers);
+  for (const auto& name : relayers) {
+    std::vector<std::string> tail = {"--openwhisk-apihost", whisk_url};
+    if (s.relayers > 1) tail.insert(tail.end(), {"--name", name});
+    add(name, "relayer", with({bin + "/snet-relayer"}, tail));
   }
-
-  // The two ways out after start-up: a signal (exit 0) or a dead service (exit 1).
-  auto dead_service = [&]() -> std::optional<std::string> {
-    if (broker && !broker->running()) return std::string(broker->name()) + " stopped";
-    return stack.find_dead();
-  };
-  auto report_death = [&](const std::string& what) {
-    const std::string name = what.substr(0, what.find(' '));
-    const std::string log =
-        broker && name == broker->name() ? broker->log_path() : stack.log_path(name);
-    std::cerr << "snet up: " << what << " unexpectedly; stopping everything. End of " << log
-              << ":\n"
-              << tail_of_file(log, 15);
-  };
+  // The bundled compute, with actions/*.js deployed, so "openwhisk" buttons work out of the box.
+  add("whisk", "whisk",
+      with({bin + "/snet-whisk"},
+           {"--http-port", std::to_string(s.whisk_port), "--actions-dir", actions_dir()}));
+  add("state", "state",
+      with({bin + "/snet-state"}, {"--http-port", std::to_string(s.http_port), "--http-bind",
+                                   s.http_bind, "--data-dir", s.data_dir + "/state"}),
+      {{"SNET_SUPERVISOR_URL", control.url()}});
+  std::vector<std::string> agent_tail;
+  if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
+  add("agent", "agent", with({bin + "/snet-agent"}, agent_tail));
 
   std::cout << "starting topology '" << topology.name << "' (" << topology.devices.size()
-            << " devices), logs in " << log_dir << "\n";
-  {
-    StatusWatch watch(s.broker_url, topology.name, since);
-    const auto deadline = std::chrono::steady_clock::now() + s.start_timeout;
-    while (true) {
-      if (shutdown.wait_for(milliseconds(100)) != 0) return 0;  // Stack stops the children
-      if (auto dead = dead_service()) {
-        report_death(*dead);
-        return 1;
-      }
-      const auto missing = not_healthy(watch, s);
-      if (missing.empty()) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        std::cerr << "snet up: not healthy after " << s.start_timeout.count() / 1000
-                  << " s: " << join(missing) << "; logs in " << log_dir << "\n";
-        return 1;
-      }
-    }
-  }
-  std::cout << "Serverlessnet is up: dashboard http://" << loopback_if_any(s.http_bind) << ":"
-            << s.http_port << "/  broker " << s.broker_url << "  (Ctrl-C stops)" << std::endl;
+            << " devices, " << relayers.size() << (relayers.size() == 1 ? " relayer" : " relayers")
+            << "), logs in " << s.log_dir << std::endl;
+  // Relayers first and ready (subscribed) before anything can press.
+  if (const int rc = start_all(relayers); rc != 0) return rc;
+  if (const int rc = await(relayers, nullptr); rc != 0) return rc;
+  const std::vector<std::string> rest = {"whisk", "state", "agent"};
+  if (const int rc = start_all(rest); rc != 0) return rc;
+  const std::string http_host = loopback_if_any(s.http_bind);
+  const int rc = await(rest, [&]() -> std::vector<std::string> {
+    if (http_ok(http_host, s.http_port, "/healthz", milliseconds(300))) return {};
+    return {"state (GET /healthz on port " + std::to_string(s.http_port) +
+            " does not answer 200)"};
+  });
+  if (rc != 0) return rc;
+  supervisor.set_fail_fast(false);
 
-  while (true) {
-    if (const int sig = shutdown.wait_for(milliseconds(200)); sig != 0) {
-      std::cout << "stopping (signal " << sig << ")" << std::endl;
-      stack.stop_all();
-      if (broker) broker->stop();
-      std::cout << "stopped" << std::endl;
-      return 0;
-    }
-    if (auto dead = dead_service()) {
-      report_death(*dead);
-      return 1;
-    }
-  }
+  // The supervisor's own status (restart counters for the dashboard's health strip).
+  BusOptions bus_options;
+  bus_options.url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  bus_options.client_id = "snet-" + topology.name + "-supervisor";
+  bus_options.will = status_will(topology.name, "supervisor");
+  std::unique_ptr<Bus> status_bus = make_bus(bus_options);
+  status_bus->start();
+  auto reporter = std::make_unique<StatusReporter>(*status_bus, topology.name, "supervisor", metrics);
+
+  const std::string http_url = "http://" + http_host + ":" + std::to_string(s.http_port);
+  write_run_file(run_path, {{"supervisor_url", control.url()},
+                            {"http_url", http_url},
+                            {"broker_url", s.broker_url},
+                            {"topology", s.topology_path},
+                            {"topology_name", topology.name},
+                            {"pid", static_cast<long>(::getpid())}});
+  std::cout << "control endpoint " << control.url() << " (GET /services)" << std::endl;
+  std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker " << s.broker_url
+            << "  (Ctrl-C stops)" << std::endl;
+
+  int sig = 0;
+  while ((sig = shutdown.wait_for(milliseconds(20))) == 0) supervisor.tick();
+
+  std::cout << "stopping (signal " << sig << "; again to force)" << std::endl;
+  const auto stop_started = Clock::now();
+  // Our own status goes "offline" while the broker still runs, alongside the services' stop
+  // (a bus takes up to a second to disconnect).
+  std::thread status_stop([&] {
+    reporter.reset();
+    status_bus->stop();
+  });
+  supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
+                      [&] { status_stop.join(); });
+  if (status_stop.joinable()) status_stop.join();
+  control.stop();
+  fs::remove(run_path);
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - stop_started);
+  std::cout << "stopped in " << std::fixed << std::setprecision(2)
+            << static_cast<double>(took.count()) / 1000.0 << " s" << std::endl;
+  return 0;
 }
 
 }  // namespace snet::cli

@@ -1,6 +1,5 @@
 #include "worker.hpp"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <csignal>
@@ -44,10 +43,9 @@ void Worker::start(const WorkerLaunch& launch, ReadyHandler on_ready, ExitHandle
     throw std::system_error(errno, std::generic_category(), "socketpair for a worker");
   }
   Fd ours{fds[0]}, theirs{fds[1]};
-  // Only the child's end survives exec. Workers are spawned from one thread, so no other
-  // child can inherit it meanwhile.
-  ::fcntl(theirs.fd, F_SETFD, 0);
+  // Only the child's end survives exec (ChildProcess closes every other descriptor in it).
   ChildProcess::Options options;
+  options.inherit_fds = {theirs.fd};
   options.env["SNET_WHISK_FD"] = std::to_string(theirs.fd);
   process_ = ChildProcess({launch.node, launch.script}, options);
   socket_.assign(stream_protocol(), ours.fd);

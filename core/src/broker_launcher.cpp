@@ -47,7 +47,11 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 MosquittoServer::MosquittoServer(MosquittoOptions options, std::chrono::milliseconds timeout)
-    : options_(std::move(options)) {
+    : MosquittoServer(std::move(options), Prepared{}) {
+  launch(timeout);
+}
+
+MosquittoServer::MosquittoServer(MosquittoOptions options, Prepared) : options_(std::move(options)) {
   if (options_.config_template.empty()) {
     options_.config_template = broker_config_dir() + "/mosquitto.conf";
   }
@@ -56,14 +60,24 @@ MosquittoServer::MosquittoServer(MosquittoOptions options, std::chrono::millisec
   config_path_ = options_.data_dir + "/mosquitto.conf";
   log_path_ = options_.data_dir + "/mosquitto.log";
   std::ofstream(config_path_) << render_config(options_, log_path_);
-  launch(timeout);
+}
+
+std::unique_ptr<MosquittoServer> MosquittoServer::prepare(MosquittoOptions options) {
+  return std::unique_ptr<MosquittoServer>(new MosquittoServer(std::move(options), Prepared{}));
+}
+
+void MosquittoServer::start() {
+  process_ = ChildProcess({options_.executable, "-c", config_path_},
+                          ChildProcess::Options{{}, log_path_, "=stdout", true});
+}
+
+bool MosquittoServer::accepting() const {
+  return wait_for_port(client_host(), options_.port, std::chrono::milliseconds(0));
 }
 
 void MosquittoServer::launch(std::chrono::milliseconds timeout) {
-  process_ = ChildProcess({options_.executable, "-c", config_path_},
-                          ChildProcess::Options{{}, log_path_, "=stdout", true});
-  const std::string host = options_.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.bind_address;
-  if (!wait_for_port(host, options_.port, timeout)) {
+  start();
+  if (!wait_for_port(client_host(), options_.port, timeout)) {
     process_.stop();
     throw std::runtime_error("mosquitto did not accept connections on port " +
                              std::to_string(options_.port) + "; its log:\n" + read_file(log_path_));
@@ -75,9 +89,12 @@ void MosquittoServer::restart(std::chrono::milliseconds timeout) {
   launch(timeout);
 }
 
+std::string MosquittoServer::client_host() const {
+  return options_.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.bind_address;
+}
+
 std::string MosquittoServer::url() const {
-  const std::string host = options_.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.bind_address;
-  return "mqtt://" + host + ":" + std::to_string(options_.port);
+  return "mqtt://" + client_host() + ":" + std::to_string(options_.port);
 }
 
 std::string broker_config_dir() {

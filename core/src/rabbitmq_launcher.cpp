@@ -88,7 +88,16 @@ std::string client_host(const std::string& bind_address) {
 }  // namespace
 
 RabbitMqServer::RabbitMqServer(RabbitMqOptions options, std::chrono::milliseconds timeout)
-    : options_(std::move(options)) {
+    : RabbitMqServer(std::move(options), Prepared{}) {
+  const auto started = std::chrono::steady_clock::now();
+  start_epmd();
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  launch_node(timeout - spent);
+  start_duration_ += spent;
+}
+
+RabbitMqServer::RabbitMqServer(RabbitMqOptions options, Prepared) : options_(std::move(options)) {
   if (options_.data_dir.empty()) throw std::invalid_argument("RabbitMqServer: data_dir is empty");
   if (options_.config_dir.empty()) options_.config_dir = broker_config_dir() + "/rabbitmq";
   fs::create_directories(options_.data_dir);
@@ -110,22 +119,43 @@ RabbitMqServer::RabbitMqServer(RabbitMqOptions options, std::chrono::millisecond
   std::ofstream(data / "rabbitmq-env.conf")
       << "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n";
   log_path_ = (data / "rabbitmq.log").string();
+}
 
-  // Our own epmd, in the foreground: a node would otherwise daemonize one that outlives it and
-  // that no one reaps.
-  const auto started = std::chrono::steady_clock::now();
+std::unique_ptr<RabbitMqServer> RabbitMqServer::prepare(RabbitMqOptions options) {
+  return std::unique_ptr<RabbitMqServer>(new RabbitMqServer(std::move(options), Prepared{}));
+}
+
+// Our own epmd, in the foreground: a node would otherwise daemonize one that outlives it and
+// that no one reaps.
+void RabbitMqServer::start_epmd() {
+  if (epmd_.running()) return;
+  const std::string log = options_.data_dir + "/epmd.log";
   epmd_ = ChildProcess({"epmd", "-port", std::to_string(options_.epmd_port), "-address",
                         client_host(options_.bind_address)},
-                       ChildProcess::Options{{}, (data / "epmd.log").string(), "=stdout", true});
+                       ChildProcess::Options{{}, log, "=stdout", true});
   if (!wait_for_port(client_host(options_.bind_address), options_.epmd_port, 5s)) {
     epmd_.stop();
     throw std::runtime_error("epmd did not listen on port " + std::to_string(options_.epmd_port) +
-                             ": " + read_file((data / "epmd.log").string()));
+                             ": " + read_file(log));
   }
-  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  launch_node(timeout - spent);
-  start_duration_ += spent;
+}
+
+void RabbitMqServer::start() {
+  start_epmd();
+  log_offset_ = file_size_or_zero(log_path_);
+  booted_ = false;
+  node_ = ChildProcess({options_.server_executable},
+                       ChildProcess::Options{environment(), log_path_, "=stdout", true});
+}
+
+bool RabbitMqServer::ready() {
+  if (!booted_) {
+    booted_ = read_file(log_path_, log_offset_).find(kBootedMarker) != std::string::npos;
+    if (!booted_) return false;
+  }
+  const std::string host = client_host(options_.bind_address);
+  return wait_for_port(host, options_.amqp_port, 0ms) &&
+         wait_for_port(host, options_.mqtt_port, 0ms);
 }
 
 RabbitMqServer::~RabbitMqServer() {
@@ -142,10 +172,11 @@ std::map<std::string, std::string> RabbitMqServer::environment() const {
       {"RABBITMQ_DIST_PORT", std::to_string(options_.dist_port)},
       {"ERL_EPMD_PORT", std::to_string(options_.epmd_port)},
       // Our epmd is already up; node and rabbitmqctl talk Erlang distribution on loopback only
-      // (the scripts split these unquoted, so the tuple must not contain spaces).
+      // (the scripts split these unquoted, so the tuple must not contain spaces). -noinput and
+      // "+B i" (no break handler on SIGINT) are what the script adds in its wrapper mode.
       {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
-       "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"},
-      {"RABBITMQ_CTL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}"},
+       "-noinput +B i -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"},
+      {"RABBITMQ_CTL_ERL_ARGS", "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"},
       {"RABBITMQ_MNESIA_BASE", data + "/mnesia"},
       {"RABBITMQ_LOG_BASE", data + "/log"},
       {"RABBITMQ_LOGS", "-"},
@@ -154,8 +185,11 @@ std::map<std::string, std::string> RabbitMqServer::environment() const {
       {"RABBITMQ_ENABLED_PLUGINS_FILE", data + "/enabled_plugins"},
       {"RABBITMQ_CONF_ENV_FILE", data + "/rabbitmq-env.conf"},
       {"RABBITMQ_PID_FILE", data + "/rabbitmq.pid"},
-      // Both empty: the script stays in the foreground, traps SIGTERM and stops the VM cleanly.
-      {"RABBITMQ_ALLOW_INPUT", ""},
+      // Set: the script execs the VM instead of running it as its own child behind a shell
+      // that traps SIGTERM. So the process we own IS the VM: it stops cleanly on SIGTERM (OTP
+      // and RabbitMQ handle it), and when we die its death signal reaches it (a SIGKILLed
+      // wrapper would leave the VM running). The VM gets -noinput above all the same.
+      {"RABBITMQ_ALLOW_INPUT", "1"},
       {"NOTIFY_SOCKET", ""},
   };
 }
@@ -163,30 +197,21 @@ std::map<std::string, std::string> RabbitMqServer::environment() const {
 void RabbitMqServer::launch_node(std::chrono::milliseconds timeout) {
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout;
-  const auto log_offset = file_size_or_zero(log_path_);
-  node_ = ChildProcess({options_.server_executable},
-                       ChildProcess::Options{environment(), log_path_, "=stdout", true});
+  start();
   const auto fail = [&](const std::string& why) {
     stop_node(5s);
     throw std::runtime_error("RabbitMQ node " + options_.node_name + " " + why + "; its log:\n" +
-                             tail(read_file(log_path_, log_offset)));
+                             tail(read_file(log_path_, log_offset_)));
   };
   // Booted means every plugin and listener is up and definitions are loaded; the log says so.
-  while (read_file(log_path_, log_offset).find(kBootedMarker) == std::string::npos) {
+  while (!ready()) {
     if (!node_.running()) fail("exited while starting");
     if (std::chrono::steady_clock::now() >= deadline) {
-      fail("did not boot within " + std::to_string(timeout.count()) + " ms");
+      fail(booted_ ? "does not accept AMQP and MQTT connections"
+                   : "did not boot within " + std::to_string(timeout.count()) + " ms");
     }
     std::this_thread::sleep_for(50ms);  // polling a log file: no event exists to await
   }
-  const std::string host = client_host(options_.bind_address);
-  const auto left = [&] {
-    return std::max(std::chrono::milliseconds(100),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
-  };
-  if (!wait_for_port(host, options_.amqp_port, left())) fail("does not accept AMQP connections");
-  if (!wait_for_port(host, options_.mqtt_port, left())) fail("does not accept MQTT connections");
   start_duration_ = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   log::debug("rabbitmq: node ", options_.node_name, " ready in ", start_duration_.count(), " ms");
@@ -194,8 +219,8 @@ void RabbitMqServer::launch_node(std::chrono::milliseconds timeout) {
 
 void RabbitMqServer::stop_node(std::chrono::milliseconds grace) {
   if (node_.running()) {
-    // The whole group: the script and the Erlang VM it started. The VM shuts down cleanly on
-    // SIGTERM; its helper processes (erl_child_setup, inet_gethost) exit with it.
+    // The whole group: the Erlang VM and its helpers. The VM shuts down cleanly on SIGTERM;
+    // its helper processes (erl_child_setup, inet_gethost) exit with it.
     ::kill(-node_.pid(), SIGTERM);
     if (!node_.wait_for(grace)) {
       log::warn("rabbitmq: node ", options_.node_name, " ignored SIGTERM for ", grace.count(),

@@ -263,6 +263,21 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
   }
 }
 
+// "relayers": 3
+void read_relayers(Reader& in, const json& value, Topology& topo) {
+  const std::string range = "1 to " + std::to_string(Topology::kMaxRelayers);
+  if (!value.is_number_integer()) {
+    in.error("relayers", "must be a whole number from " + range + ", not " + value.dump());
+    return;
+  }
+  const auto count = value.get<long long>();
+  if (count < 1 || count > Topology::kMaxRelayers) {
+    in.error("relayers", "must be from " + range + ", not " + std::to_string(count));
+    return;
+  }
+  topo.relayers = static_cast<int>(count);
+}
+
 }  // namespace
 
 std::string_view to_string(DeviceKind v) {
@@ -423,6 +438,7 @@ nlohmann::json Topology::to_json() const {
               {"devices", std::move(devs)}};
   if (!topic_key.empty()) out["topic_key"] = topic_key;
   if (!groups.empty()) out["groups"] = groups;
+  if (relayers != 1) out["relayers"] = relayers;
   return out;
 }
 
@@ -460,7 +476,7 @@ Topology parse_topology(const nlohmann::json& doc) {
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
                   {"name", "description", "broker", "routing", "compute", "topic_key", "groups",
-                   "devices", "pairs", "comment"});
+                   "devices", "pairs", "relayers", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -472,6 +488,7 @@ Topology parse_topology(const nlohmann::json& doc) {
   if (auto it = doc.find("groups"); it != doc.end()) read_groups(in, *it, topo);
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
+  if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
   if (!in.errors.empty()) throw TopologyError(std::move(in.errors));
   topo.reindex();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "snet/process.hpp"
@@ -23,15 +24,28 @@ class MosquittoServer {
   /// the broker's own log when it does not within `timeout`.
   explicit MosquittoServer(MosquittoOptions options,
                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Writes its config but starts nothing: start() and accepting() drive it (for a supervisor
+  /// that restarts it on the same port and persistence file).
+  static std::unique_ptr<MosquittoServer> prepare(MosquittoOptions options);
+
   int port() const { return options_.port; }
   std::string url() const;
+  const std::string& log_path() const { return log_path_; }
   ChildProcess& process() { return process_; }
+  /// Starts a mosquitto process without waiting (the previous one must have exited); throws
+  /// std::system_error when it cannot be started.
+  void start();
+  /// Whether it accepts connections now (one attempt).
+  bool accepting() const;
   /// Stops and starts it again on the same port (for broker-restart tests).
   void restart(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void stop() { process_.stop(); }
 
  private:
+  struct Prepared {};
+  MosquittoServer(MosquittoOptions options, Prepared);
   void launch(std::chrono::milliseconds timeout);
+  std::string client_host() const;
   MosquittoOptions options_;
   std::string config_path_, log_path_;
   ChildProcess process_;

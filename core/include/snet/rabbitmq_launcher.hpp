@@ -2,12 +2,17 @@
 // tests: configuration from broker-config/rabbitmq/, every port on loopback and free to choose,
 // a node name of its own and its own epmd, so several nodes run side by side on one machine
 // without touching a system-wide RabbitMQ. Everything the node writes goes under `data_dir`.
+// Nothing outlives the owner process: epmd is our child in the foreground (not a daemon the node
+// would start), the node is the Erlang VM exec'd in place of the start script, and both die
+// with the owner (ChildProcess::Options::die_with_owner).
 //
 // Thread safety: one thread at a time per RabbitMqServer.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,9 @@ class RabbitMqServer {
   /// `timeout` (a fresh node needs 5-15 s: the MQTT plugin waits for cluster peers first).
   explicit RabbitMqServer(RabbitMqOptions options,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  /// Writes the node's files but starts nothing: start() and ready() drive it (for a
+  /// supervisor that restarts the node on the same ports and database).
+  static std::unique_ptr<RabbitMqServer> prepare(RabbitMqOptions options);
   ~RabbitMqServer();
   RabbitMqServer(const RabbitMqServer&) = delete;
   RabbitMqServer& operator=(const RabbitMqServer&) = delete;
@@ -56,9 +64,18 @@ class RabbitMqServer {
   std::string mqtt_url() const;
   /// How long the last (re)start took until the node was ready.
   std::chrono::milliseconds start_duration() const { return start_duration_; }
-  /// The node's process (the rabbitmq-server script; the Erlang VM is in its process group).
+  /// The node's process: the Erlang VM itself (rabbitmq-server, erl and erlexec exec it), so
+  /// signals reach it directly and it dies with its owner. Its helpers (erl_child_setup,
+  /// inet_gethost) exit when it does.
   ChildProcess& process() { return node_; }
   ChildProcess& epmd() { return epmd_; }
+  const std::string& log_path() const { return log_path_; }
+
+  /// Starts epmd (unless it runs) and a node process without waiting (the previous node must
+  /// have exited); throws std::runtime_error when either cannot be started.
+  void start();
+  /// Whether the node started last has booted and accepts AMQP and MQTT connections.
+  bool ready();
 
   /// Stops the node gracefully and starts it again on the same ports and database (durable
   /// queues and persistent messages survive; for broker-restart tests).
@@ -78,6 +95,9 @@ class RabbitMqServer {
   std::string log() const;
 
  private:
+  struct Prepared {};
+  RabbitMqServer(RabbitMqOptions options, Prepared);
+  void start_epmd();
   void launch_node(std::chrono::milliseconds timeout);
   void stop_node(std::chrono::milliseconds grace);
   std::map<std::string, std::string> environment() const;
@@ -86,6 +106,8 @@ class RabbitMqServer {
   std::string log_path_;
   std::chrono::milliseconds start_duration_{0};
   int ctl_runs_ = 0;
+  std::uintmax_t log_offset_ = 0;  // where the log of the node started last begins
+  bool booted_ = false;            // that node logged its boot
   ChildProcess epmd_;
   ChildProcess node_;
 };

@@ -93,6 +93,10 @@ class Topology {
   std::vector<std::string> topic_key;
   /// Fanout routing: group name -> member actuators.
   std::map<std::string, std::vector<std::string>> groups;
+  /// How many relayers `snet up` runs, sharing the press load (1..kMaxRelayers; `--relayers`
+  /// overrides it).
+  int relayers = 1;
+  static constexpr int kMaxRelayers = 16;
   std::vector<Device> devices;  // in file order; generated pairs follow explicit devices
 
   /// Nullptr when there is no such device.
