@@ -38,7 +38,7 @@ namespace {
 
 struct Fault {
   std::string name;
-  std::function<void(UpStack&, Presser&)> inject;
+  std::function<void(UpStack&, Presser&, std::vector<std::jthread>&)> inject;  // may leave work
   std::set<std::string> affected;  // targets whose presses it delays; empty: all
 };
 
@@ -147,16 +147,27 @@ Plan rabbitmq_plan() {
 std::vector<Fault> faults_for(const std::string& topology, const std::string& offline_device,
                               const std::string& crash_device) {
   return {
-      {"kill -9 relayer-1", [](UpStack& s, Presser&) { kill_service(s, "relayer-1"); }, {}},
-      {"kill -9 state", [](UpStack& s, Presser&) { kill_service(s, "state"); }, {}},
-      {"kill -9 agent", [](UpStack& s, Presser&) { kill_service(s, "agent"); }, {}},
+      {"kill -9 relayer-1", [](UpStack& s, Presser&, auto&) { kill_service(s, "relayer-1"); }, {}},
+      {"kill -9 state", [](UpStack& s, Presser&, auto&) { kill_service(s, "state"); }, {}},
+      {"kill -9 agent", [](UpStack& s, Presser&, auto&) { kill_service(s, "agent"); }, {}},
       {"offline " + offline_device + " 2 s",
-       [=](UpStack&, Presser& p) { p.control(topology, "offline", offline_device, 2000); },
+       [=](UpStack&, Presser& p, auto&) { p.control(topology, "offline", offline_device, 2000); },
        {offline_device}},
       {"crash " + crash_device + " 2 s",
-       [=](UpStack&, Presser& p) { p.control(topology, "crash", crash_device, 2000); },
+       [=](UpStack&, Presser& p, auto&) { p.control(topology, "crash", crash_device, 2000); },
        {crash_device}},
-      {"kill -9 broker", [](UpStack& s, Presser&) { kill_service(s, "broker"); }, {}},
+      {"kill -9 broker", [](UpStack& s, Presser&, auto&) { kill_service(s, "broker"); }, {}},
+      // What the broker held for a device that is away when it dies: Mosquitto saves it only
+      // every autosave_interval; RabbitMQ's durable queue keeps it.
+      {"kill -9 broker, " + offline_device + " away",
+       [=](UpStack& s, Presser& p, std::vector<std::jthread>& background) {
+         p.control(topology, "offline", offline_device, 4000);
+         background.emplace_back([&s] {
+           std::this_thread::sleep_for(1500ms);  // commands queue for the device meanwhile
+           kill_service(s, "broker");
+         });
+       },
+       {}},
   };
 }
 
@@ -192,6 +203,7 @@ void run(const std::string& broker, int rate, int window_s) {
 
   std::vector<Press> presses;
   std::vector<Window> windows;
+  std::vector<std::jthread> background;  // faults that unfold over time
   const int per_window = rate * window_s;
   const int total = per_window * static_cast<int>(plan.faults.size() + 1);
   windows.push_back(Window{nullptr, now_us(), 0, duplicates_seen(stack), 0});
@@ -200,7 +212,7 @@ void run(const std::string& broker, int rate, int window_s) {
       const std::size_t index = static_cast<std::size_t>(n / per_window) - 1;
       windows.back().duplicates_after = duplicates_seen(stack);
       Window w{&plan.faults[index], now_us(), n, 0, 0};
-      plan.faults[index].inject(stack, presser);
+      plan.faults[index].inject(stack, presser, background);
       w.duplicates_before = windows.back().duplicates_after;
       windows.push_back(w);
       std::printf("  %s at press %d\n", plan.faults[index].name.c_str(), n);
