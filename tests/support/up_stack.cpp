@@ -98,7 +98,7 @@ Presser::Presser(const std::string& url, const std::string& client_id) {
   options.url = url;
   options.client_id = client_id;
   options.persistent_session = true;
-  bus_ = make_bus(options);
+  bus_ = loop_.make_bus(options);
   bus_->start();
 }
 

@@ -11,6 +11,7 @@
 
 #include "harness.hpp"
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/process.hpp"
 
 namespace snet::test {
@@ -62,6 +63,7 @@ class Presser {
   bool wait_acked(int count, std::chrono::milliseconds timeout);
 
  private:
+  BusLoop loop_;  // MQTT on the project's own client; AMQP through make_bus()
   std::unique_ptr<Bus> bus_;
   std::atomic<int> acked_{0}, failed_{0};
 };
