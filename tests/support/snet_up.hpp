@@ -2,11 +2,11 @@
 // plus /proc helpers to find the processes of a stack (children, descendants, command lines).
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +32,7 @@ class SnetUp {
  public:
   struct Options {
     std::string topology = "topology/single.json";  // relative to the source tree
-    std::string topology_name = "single";            // its "name" (the topics' second level)
+    std::string topology_name = "single";           // its "name" (the topics' second level)
     std::vector<std::string> extra_args;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
   };

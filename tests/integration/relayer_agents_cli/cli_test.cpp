@@ -131,8 +131,8 @@ TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no pro
   const auto children = children_of(up.pid());
   std::set<std::string> names;
   for (const auto& [pid, name] : children) names.insert(name);
-  CHECK(names ==
-        std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state", "snet-whisk"});
+  CHECK(names == std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state",
+                                       "snet-whisk"});
   // snet-whisk's warm Node.js workers are grandchildren: they must go too.
   const auto descendants = descendants_of(up.pid());
 
@@ -167,10 +167,11 @@ TEST_CASE("snet up fails at once when a service cannot start, naming it and show
   Mosquitto occupant;
   TempDir data("snet-up");
   const std::string log_path = data.path() + "/snet-up.out";
-  ChildProcess up({built_program("snet"), "up", "single", "--mqtt-port", std::to_string(free_port()),
-                   "--http-port", std::to_string(occupant.port()), "--whisk-port",
-                   std::to_string(free_port()), "--data-dir", data.path() + "/data"},
-                  ChildProcess::Options{{}, log_path, "=stdout", true});
+  ChildProcess up(
+      {built_program("snet"), "up", "single", "--mqtt-port", std::to_string(free_port()),
+       "--http-port", std::to_string(occupant.port()), "--whisk-port", std::to_string(free_port()),
+       "--data-dir", data.path() + "/data"},
+      ChildProcess::Options{{}, log_path, "=stdout", true});
   REQUIRE(up.wait_for(30s));
   CHECK(WIFEXITED(*up.exit_status()));
   CHECK(WEXITSTATUS(*up.exit_status()) == 1);

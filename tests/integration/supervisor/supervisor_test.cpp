@@ -92,11 +92,12 @@ TEST_CASE("a relayer killed with -9 is restarted, counted, and presses are appli
 
   // A press published now (the restarted relayer reported ready) is applied at once.
   const std::string id = "after-relayer-kill";
-  REQUIRE(mosquitto_pub(up.mqtt_port(), "snet/single/press/button-1", R"({"id":")" + id + R"("})") ==
-          0);
+  REQUIRE(mosquitto_pub(up.mqtt_port(), "snet/single/press/button-1",
+                        R"({"id":")" + id + R"("})") == 0);
   CHECK_MESSAGE(eventually(
                     [&] {
-                      const auto got = http_request("GET", up.http_port(), "/api/devices/actuator-1");
+                      const auto got =
+                          http_request("GET", up.http_port(), "/api/devices/actuator-1");
                       return got.body.find(id) != std::string::npos;
                     },
                     10s),
@@ -137,13 +138,14 @@ TEST_CASE("the control endpoint: services, pause/resume/stop/start/restart/kill,
   std::vector<std::string> names;
   for (const auto& item : up.services()) {
     names.push_back(item.value("name", ""));
-    for (const char* field : {"name", "kind", "pid", "state", "restarts", "last_exit", "since_us"}) {
+    for (const char* field :
+         {"name", "kind", "pid", "state", "restarts", "last_exit", "since_us"}) {
       CHECK_MESSAGE(item.contains(field), "missing ", field, " in ", item.dump());
     }
     CHECK(item["state"] == "running");
   }
-  CHECK(names == std::vector<std::string>{"broker", "relayer-1", "relayer-2", "whisk", "state",
-                                          "agent"});
+  CHECK(names ==
+        std::vector<std::string>{"broker", "relayer-1", "relayer-2", "whisk", "state", "agent"});
   CHECK(up.service("relayer-2")["kind"] == "relayer");
 
   // pause / resume: SIGSTOP and SIGCONT.
@@ -227,7 +229,8 @@ TEST_CASE("the control endpoint: services, pause/resume/stop/start/restart/kill,
   CHECK(run["pid"] == up.pid());
   CHECK((std::filesystem::status(up.data_dir() + "/run.json").permissions() &
          std::filesystem::perms::all) == static_cast<std::filesystem::perms>(0644));
-  const std::string environ = read_text("/proc/" + std::to_string(pid_of(up, "state")) + "/environ");
+  const std::string environ =
+      read_text("/proc/" + std::to_string(pid_of(up, "state")) + "/environ");
   CHECK(environ.find("SNET_SUPERVISOR_URL=" + control_url) != std::string::npos);
 
   // The supervisor publishes its status with the restart counters.
@@ -261,10 +264,22 @@ TEST_CASE("--restart no: a killed service stays stopped and snet up carries on")
   // Started again by hand, it works.
   REQUIRE(up.control("relayer", "start").status == 200);
   CHECK(up.wait_service("relayer", [](const json& item) { return item["state"] == "running"; }));
+
+  // A second SIGTERM (Ctrl-C) while stopping kills what is left at once.
+  const auto descendants = descendants_of(up.pid());
+  up.process().signal(SIGTERM);
+  REQUIRE(eventually([&] { return up.output().find("stopping: waiting for") != std::string::npos; },
+                     5s));
+  up.process().signal(SIGTERM);
+  REQUIRE(up.process().wait_for(5s));
+  CHECK_MESSAGE(up.output().find("forced: killing") != std::string::npos, up.output());
+  CHECK(WIFEXITED(*up.process().exit_status()));
+  for (const auto& [pid, name] : descendants) CHECK_MESSAGE(!alive(pid), name, " is alive");
 }
 
-TEST_CASE("RabbitMQ under snet up: killed, it comes back with its queues; kill -9 of snet up "
-          "leaves no Erlang process") {
+TEST_CASE(
+    "RabbitMQ under snet up: killed, it comes back with its queues; kill -9 of snet up "
+    "leaves no Erlang process") {
   SnetUp::Options options;
   options.topology = "topology/mixed.json";
   options.topology_name = "mixed";
@@ -278,12 +293,12 @@ TEST_CASE("RabbitMQ under snet up: killed, it comes back with its queues; kill -
 
   ::kill(node, SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
-  REQUIRE_MESSAGE(up.wait_service("broker",
-                                  [&](const json& item) {
-                                    return running_with_new_pid(item, node) &&
-                                           item.value("restarts", 0) == 1;
-                                  },
-                                  60s),
+  REQUIRE_MESSAGE(up.wait_service(
+                      "broker",
+                      [&](const json& item) {
+                        return running_with_new_pid(item, node) && item.value("restarts", 0) == 1;
+                      },
+                      60s),
                   up.output());
   MESSAGE("RabbitMQ ready again ",
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -291,9 +306,9 @@ TEST_CASE("RabbitMQ under snet up: killed, it comes back with its queues; kill -
               .count(),
           " ms after kill -9");
   // The AMQP lamp's durable queue survived: a press from an MQTT button reaches it.
-  CHECK_MESSAGE(!up.press_until_applied("mqtt-switch", "amqp-lamp", "after-rabbit-kill", 30s)
-                     .empty(),
-                up.output());
+  CHECK_MESSAGE(
+      !up.press_until_applied("mqtt-switch", "amqp-lamp", "after-rabbit-kill", 30s).empty(),
+      up.output());
 
   auto stack = descendants_of(up.pid());
   for (const auto& entry : processes_mentioning(up.data_dir())) stack.insert(entry);
