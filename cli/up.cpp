@@ -207,7 +207,7 @@ int up_command(int argc, const char* const* argv, int first) {
         std::cout << "stopping (start-up interrupted)" << std::endl;
         supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
         control.stop();
-        return 130;
+        return 0;  // asked to stop: not a failure
       }
       supervisor.tick();
       if (auto failure = supervisor.startup_failure()) {
