@@ -37,7 +37,7 @@ TEST_CASE("on-failure restarts after a failure or a signal, not after a clean ex
   CHECK_FALSE(policy.on_exit(true, kBrief).restart);
 }
 
-TEST_CASE("always restarts after any exit; no never does") {
+TEST_CASE("always restarts after any exit, no never does") {
   RestartPolicy always(RestartMode::always);
   CHECK(always.on_exit(true, kBrief).restart);
   CHECK(always.on_exit(false, kBrief).restart);
@@ -53,7 +53,7 @@ TEST_CASE("the delay starts at 0.1 s and doubles up to 5 s") {
   CHECK(delays == std::vector<long>{100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000});
 }
 
-TEST_CASE("a run of 30 s or more forgets earlier failures; a shorter one does not") {
+TEST_CASE("a run of 30 s or more forgets earlier failures, a shorter one does not") {
   RestartPolicy policy(RestartMode::on_failure);
   for (int i = 0; i < 4; ++i) policy.on_exit(false, kBrief);  // next would be 1.6 s
   CHECK(policy.on_exit(false, 29s).delay == 1600ms);
@@ -61,7 +61,7 @@ TEST_CASE("a run of 30 s or more forgets earlier failures; a shorter one does no
   CHECK(policy.on_exit(false, kBrief).delay == 200ms);
 }
 
-TEST_CASE("a start by hand resets the back-off; a clean exit under on-failure leaves it") {
+TEST_CASE("a start by hand resets the back-off, a clean exit under on-failure leaves it") {
   RestartPolicy policy(RestartMode::on_failure);
   for (int i = 0; i < 3; ++i) policy.on_exit(false, kBrief);
   CHECK_FALSE(policy.on_exit(true, kBrief).restart);

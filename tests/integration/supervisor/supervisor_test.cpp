@@ -278,7 +278,7 @@ TEST_CASE("--restart no: a killed service stays stopped and snet up carries on")
 }
 
 TEST_CASE(
-    "RabbitMQ under snet up: killed, it comes back with its queues; kill -9 of snet up "
+    "RabbitMQ under snet up: killed, it comes back with its queues, and kill -9 of snet up "
     "leaves no Erlang process") {
   SnetUp::Options options;
   options.topology = "topology/mixed.json";
