@@ -27,12 +27,16 @@ ControlApi::ControlApi(Supervisor& supervisor, int port) {
   server_ = std::make_unique<http::Server>(options, control_routes(supervisor));
 }
 
-void ControlApi::start() { server_->start(); }
+void ControlApi::start() {
+  server_->start();
+}
 
 std::string ControlApi::url() const {
   return "http://127.0.0.1:" + std::to_string(server_->port());
 }
 
-void ControlApi::stop() { server_->stop(std::chrono::milliseconds(200)); }
+void ControlApi::stop() {
+  server_->stop(std::chrono::milliseconds(200));
+}
 
 }  // namespace snet::cli

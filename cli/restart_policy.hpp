@@ -21,8 +21,8 @@ RestartMode parse_restart_mode(std::string_view text);
 std::string_view to_string(RestartMode mode);
 
 struct Backoff {
-  std::chrono::milliseconds first{100};   // delay before the first restart
-  std::chrono::milliseconds max{5000};    // doubling stops here
+  std::chrono::milliseconds first{100};       // delay before the first restart
+  std::chrono::milliseconds max{5000};        // doubling stops here
   std::chrono::milliseconds healthy{30'000};  // a run this long forgets earlier failures
 };
 

@@ -105,9 +105,9 @@ void Supervisor::add(std::string name, std::string kind, std::unique_ptr<Runnabl
   auto service = std::make_unique<Service>(std::move(name), std::move(kind), std::move(runnable),
                                            RestartPolicy(options_.restart, options_.backoff));
   const std::string label = "service=\"" + service->name + "\"";
-  service->restarts_total = &metrics_.counter(
-      "snet_supervisor_restarts_total",
-      "Restarts of a service by snet up after it exited on its own", label);
+  service->restarts_total =
+      &metrics_.counter("snet_supervisor_restarts_total",
+                        "Restarts of a service by snet up after it exited on its own", label);
   service->up = &metrics_.counter("snet_supervisor_service_up",
                                   "1 while the service runs and is ready, else 0", label, "gauge");
   services_.push_back(std::move(service));
@@ -207,13 +207,17 @@ void Supervisor::on_exit(Service& service) {
   answer_waiting(service);
 }
 
-void Supervisor::tick() {
+void Supervisor::drain_requests() {
   std::deque<Request> requests;
   {
     std::lock_guard lock(requests_mutex_);
     requests.swap(requests_);
   }
   for (auto& request : requests) carry_out(request);
+}
+
+void Supervisor::tick() {
+  drain_requests();
 
   const auto now = Clock::now();
   for (auto& owned : services_) {
@@ -249,9 +253,8 @@ void Supervisor::tick() {
       if (service.runnable->ready(service.started_us)) {
         service.ready = true;
         set_state(service, ServiceState::running);
-        log::at(fail_fast_ ? log::Level::debug : log::Level::info, service.name,
-                " is ready (pid ", service.runnable->process().pid(), ", ",
-                since(service.started_at).count(), " ms)");
+        log::at(fail_fast_ ? log::Level::debug : log::Level::info, service.name, " is ready (pid ",
+                service.runnable->process().pid(), ", ", since(service.started_at).count(), " ms)");
       }
     }
   }
@@ -272,8 +275,8 @@ void Supervisor::carry_out(Request& request) {
   }
   Service* found = find(request.name);
   if (found == nullptr) {
-    request.reply(http::error_response(404, "unknown service '" + request.name +
-                                                "' (services: " + join(names()) + ")"));
+    request.reply(http::error_response(
+        404, "unknown service '" + request.name + "' (services: " + join(names()) + ")"));
     return;
   }
   Service& service = *found;
@@ -287,8 +290,7 @@ void Supervisor::carry_out(Request& request) {
   const bool known = verb == "stop" || verb == "start" || verb == "restart" || verb == "kill" ||
                      verb == "pause" || verb == "resume";
   if (!known) {
-    request.reply(
-        http::error_response(400, "unknown verb '" + verb + "' (verbs: " + kVerbs + ")"));
+    request.reply(http::error_response(400, "unknown verb '" + verb + "' (verbs: " + kVerbs + ")"));
     return;
   }
   if (stopping_all_) return conflict("snet up is stopping");
@@ -346,14 +348,7 @@ std::chrono::milliseconds Supervisor::stop_all(
     const std::function<void()>& before_broker) {
   const auto started = Clock::now();
   stopping_all_ = true;
-  {
-    std::deque<Request> requests;
-    {
-      std::lock_guard lock(requests_mutex_);
-      requests.swap(requests_);
-    }
-    for (auto& request : requests) carry_out(request);  // verbs: 409, reads: answered
-  }
+  drain_requests();  // from now on verbs are refused (409), reads still answered
   for (auto& service : services_) {
     if (service->state == ServiceState::backoff) set_state(*service, ServiceState::stopped);
   }
@@ -390,6 +385,7 @@ std::chrono::milliseconds Supervisor::stop_all(
     auto next_report = Clock::now() + milliseconds(500);
     bool killed = forced;
     while (!(waiting = still_running()).empty()) {
+      drain_requests();
       if (wait_for_force(milliseconds(10)) && !forced) {
         forced = killed = true;
         out_ << "forced: killing " << join(waiting) << std::endl;

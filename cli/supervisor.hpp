@@ -118,6 +118,7 @@ class Supervisor {
   void set_state(Service& service, ServiceState state);
   void on_exit(Service& service);
   void request_stop(Service& service, bool start_again);
+  void drain_requests();
   void carry_out(Request& request);
   void answer_waiting(Service& service);
   ServiceView view_of(const Service& service) const;

@@ -105,8 +105,10 @@ std::vector<std::string> relayer_names(int count) {
 void write_run_file(const std::string& path, const nlohmann::json& run) {
   const std::string temporary = path + ".tmp";
   std::ofstream(temporary) << run.dump(2) << "\n";
-  ::chmod(temporary.c_str(), 0644);
-  fs::rename(temporary, path);
+  ::chmod(temporary.c_str(), 0644);  // whatever the umask: tools of other users may read it
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) log::warn("cannot write ", path, ": ", error.message());
 }
 
 Settings read_settings(const Flags& flags, const Topology& topology) {
@@ -159,10 +161,16 @@ int up_command(int argc, const char* const* argv, int first) {
     return 2;
   }
   log::set_component("up");
-  fs::create_directories(s.log_dir);
+  try {
+    fs::create_directories(s.log_dir);
+  } catch (const fs::filesystem_error& e) {
+    std::cerr << "snet up: cannot create " << s.log_dir << ": " << e.code().message() << "\n";
+    return 1;
+  }
   raise_open_file_limit();  // children (mosquitto, the agent) inherit it
   const std::string run_path = s.data_dir + "/run.json";
-  fs::remove(run_path);  // a stale one of a run that was killed
+  std::error_code ignored;
+  fs::remove(run_path, ignored);  // a stale one of a run that was killed
 
   Metrics metrics;
   Supervisor::Options supervision;
@@ -199,7 +207,7 @@ int up_command(int argc, const char* const* argv, int first) {
         std::cout << "stopping (start-up interrupted)" << std::endl;
         supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
         control.stop();
-        return 130;
+        return 0;  // asked to stop: not a failure
       }
       supervisor.tick();
       if (auto failure = supervisor.startup_failure()) {
@@ -209,7 +217,9 @@ int up_command(int argc, const char* const* argv, int first) {
       std::vector<std::string> missing;
       for (const auto& name : wanted) {
         const auto view = supervisor.view(name);
-        if (view && view->state != ServiceState::running) missing.push_back(name);
+        if (view && view->state != ServiceState::running) {
+          missing.push_back(name + " (" + std::string(to_string(view->state)) + ")");
+        }
       }
       if (missing.empty() && extra_problems) missing = extra_problems();
       if (missing.empty()) return 0;
@@ -262,15 +272,21 @@ int up_command(int argc, const char* const* argv, int first) {
     if (const int rc = start_all({"broker"}); rc != 0) return rc;
     if (const int rc = await({"broker"}, nullptr); rc != 0) return rc;
     if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port
-                << ", MQTT " << s.mqtt_port << "\n";
+      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
+                << s.mqtt_port << "\n";
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
     }
   }
 
   // 2. The services, each ready once it reports online after it started.
-  StatusWatch watch(s.broker_url, topology.name, now_us());
+  std::unique_ptr<StatusWatch> status_watch;
+  try {
+    status_watch = std::make_unique<StatusWatch>(s.broker_url, topology.name, now_us());
+  } catch (const std::exception& e) {
+    return give_up("cannot watch the services' status on " + s.broker_url + ": " + e.what(), "");
+  }
+  StatusWatch& watch = *status_watch;
   auto online = [&watch](const std::string& name) {
     return [&watch, name](Micros started) { return watch.online_since(name, started); };
   };
@@ -282,12 +298,12 @@ int up_command(int argc, const char* const* argv, int first) {
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
   };
-  auto add = [&](const std::string& name, const std::string& kind,
-                 std::vector<std::string> command, std::map<std::string, std::string> env = {}) {
-    supervisor.add(name, kind,
-                   std::make_unique<ServiceProgram>(std::move(command),
-                                                    s.log_dir + "/" + name + ".log", online(name),
-                                                    std::move(env)));
+  auto add = [&](const std::string& name, const std::string& kind, std::vector<std::string> command,
+                 std::map<std::string, std::string> env = {}) {
+    supervisor.add(
+        name, kind,
+        std::make_unique<ServiceProgram>(std::move(command), s.log_dir + "/" + name + ".log",
+                                         online(name), std::move(env)));
   };
   const std::string whisk_url = "http://127.0.0.1:" + std::to_string(s.whisk_port);
   const auto relayers = relayer_names(s.relayers);
@@ -319,8 +335,7 @@ int up_command(int argc, const char* const* argv, int first) {
   const std::string http_host = loopback_if_any(s.http_bind);
   const int rc = await(rest, [&]() -> std::vector<std::string> {
     if (http_ok(http_host, s.http_port, "/healthz", milliseconds(300))) return {};
-    return {"state (GET /healthz on port " + std::to_string(s.http_port) +
-            " does not answer 200)"};
+    return {"state (GET /healthz on port " + std::to_string(s.http_port) + " does not answer 200)"};
   });
   if (rc != 0) return rc;
   supervisor.set_fail_fast(false);
@@ -330,9 +345,15 @@ int up_command(int argc, const char* const* argv, int first) {
   bus_options.url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
   bus_options.client_id = "snet-" + topology.name + "-supervisor";
   bus_options.will = status_will(topology.name, "supervisor");
-  std::unique_ptr<Bus> status_bus = make_bus(bus_options);
-  status_bus->start();
-  auto reporter = std::make_unique<StatusReporter>(*status_bus, topology.name, "supervisor", metrics);
+  std::unique_ptr<Bus> status_bus;
+  std::unique_ptr<StatusReporter> reporter;
+  try {
+    status_bus = make_bus(bus_options);
+    status_bus->start();
+    reporter = std::make_unique<StatusReporter>(*status_bus, topology.name, "supervisor", metrics);
+  } catch (const std::exception& e) {
+    log::warn("the supervisor's status is not published: ", e.what());
+  }
 
   const std::string http_url = "http://" + http_host + ":" + std::to_string(s.http_port);
   write_run_file(run_path, {{"supervisor_url", control.url()},
@@ -354,13 +375,13 @@ int up_command(int argc, const char* const* argv, int first) {
   // (a bus takes up to a second to disconnect).
   std::thread status_stop([&] {
     reporter.reset();
-    status_bus->stop();
+    if (status_bus) status_bus->stop();
   });
   supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
                       [&] { status_stop.join(); });
   if (status_stop.joinable()) status_stop.join();
   control.stop();
-  fs::remove(run_path);
+  fs::remove(run_path, ignored);
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - stop_started);
   std::cout << "stopped in " << std::fixed << std::setprecision(2)
             << static_cast<double>(took.count()) / 1000.0 << " s" << std::endl;

@@ -51,7 +51,8 @@ MosquittoServer::MosquittoServer(MosquittoOptions options, std::chrono::millisec
   launch(timeout);
 }
 
-MosquittoServer::MosquittoServer(MosquittoOptions options, Prepared) : options_(std::move(options)) {
+MosquittoServer::MosquittoServer(MosquittoOptions options, Prepared)
+    : options_(std::move(options)) {
   if (options_.config_template.empty()) {
     options_.config_template = broker_config_dir() + "/mosquitto.conf";
   }

@@ -1,22 +1,22 @@
 #include "snet/process.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <mutex>
-#include <pthread.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 
 extern char** environ;
@@ -207,7 +207,8 @@ class Forker {
   std::thread thread_;
 };
 
-std::string describe_failure(int stage, const std::string& program, const ChildProcess::Options& o) {
+std::string describe_failure(int stage, const std::string& program,
+                             const ChildProcess::Options& o) {
   switch (stage) {
     case kStdout:
       return "cannot start " + program + ": cannot open its output file " + o.stdout_path;
@@ -234,7 +235,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty command line");
   name_ = argv[0];
   const std::string path = resolve_program(argv[0]);
-  if (path.empty()) throw std::system_error(ENOENT, std::generic_category(), "cannot start " + name_);
+  if (path.empty())
+    throw std::system_error(ENOENT, std::generic_category(), "cannot start " + name_);
 
   auto env = merged_environment(options.env);
   auto c_env = c_strings(env);
@@ -296,9 +298,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)),
-      name_(std::move(other.name_)),
-      status_(other.status_) {}
+    : pid_(std::exchange(other.pid_, -1)), name_(std::move(other.name_)), status_(other.status_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -310,7 +310,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   return *this;
 }
 
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+  stop();
+}
 
 bool ChildProcess::running() {
   if (pid_ <= 0 || status_) return false;

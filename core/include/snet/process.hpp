@@ -17,11 +17,11 @@
 // started, signalled and stopped from different threads concurrently.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace snet {
@@ -30,9 +30,9 @@ class ChildProcess {
  public:
   struct Options {
     std::map<std::string, std::string> env;  // added to (or replacing in) the parent's environment
-    std::string stdout_path;  // empty: inherit; otherwise appended to this file
-    std::string stderr_path;  // empty: inherit; "=stdout" to share stdout's file
-    bool new_process_group = true;  // so a terminal's Ctrl-C reaches only the launcher
+    std::string stdout_path;                 // empty: inherit; otherwise appended to this file
+    std::string stderr_path;                 // empty: inherit; "=stdout" to share stdout's file
+    bool new_process_group = true;           // so a terminal's Ctrl-C reaches only the launcher
     /// SIGKILL the child when this process ends, however it ends (PR_SET_PDEATHSIG).
     bool die_with_owner = true;
     /// Descriptors the child keeps under the same numbers (e.g. one end of a socketpair); every

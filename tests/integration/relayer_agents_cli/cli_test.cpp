@@ -10,6 +10,7 @@
 
 #include "press_path_fixture.hpp"
 #include "snet/net.hpp"
+#include "snet_up.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -42,38 +43,6 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
   const std::string path = dir.path() + "/" + name;
   std::ofstream(path) << text;
   return path;
-}
-
-bool alive(pid_t pid) {
-  // A zombie still has /proc/<pid>; only a reaped process is truly gone.
-  return std::filesystem::exists("/proc/" + std::to_string(pid));
-}
-
-// Direct children of `parent`, from /proc/<pid>/stat (field 4 is the parent pid).
-std::map<pid_t, std::string> children_of(pid_t parent) {
-  std::map<pid_t, std::string> out;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out[std::stoi(name)] = line.substr(open + 1, close - open - 1);
-  }
-  return out;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -153,76 +122,63 @@ TEST_CASE("snet press triggers the button, or publishes the press itself with --
 TEST_CASE("snet up starts everything, and on SIGTERM stops it all leaving no process behind") {
   REQUIRE_MESSAGE(std::filesystem::exists(built_program("snet-state")),
                   "snet-state is not built: build it to run this test");
-  TempDir data("snet-up");
-  const int mqtt_port = free_port();
-  const int http_port = free_port();
-  const std::string log_path = data.path() + "/snet-up.out";
-  ChildProcess up({built_program("snet"), "up", source_path("topology/single.json"), "--mqtt-port",
-                   std::to_string(mqtt_port), "--http-port", std::to_string(http_port),
-                   "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
-                  ChildProcess::Options{{}, log_path, "=stdout", true});
-  REQUIRE_MESSAGE(
-      eventually(
-          [&] { return read_text(log_path).find("Serverlessnet is up") != std::string::npos; },
-          60s),
-      read_text(log_path));
-  CHECK(read_text(log_path).find("http://127.0.0.1:" + std::to_string(http_port) + "/") !=
+  SnetUp up;
+  CHECK(up.output().find("http://127.0.0.1:" + std::to_string(up.http_port()) + "/") !=
         std::string::npos);
+  const std::string run_file = up.data_dir() + "/run.json";
+  CHECK(std::filesystem::exists(run_file));
 
   const auto children = children_of(up.pid());
   std::set<std::string> names;
   for (const auto& [pid, name] : children) names.insert(name);
-  CHECK(names ==
-        std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state", "snet-whisk"});
+  CHECK(names == std::set<std::string>{"mosquitto", "snet-agent", "snet-relayer", "snet-state",
+                                       "snet-whisk"});
   // snet-whisk's warm Node.js workers are grandchildren: they must go too.
-  auto descendants = children;
-  for (const auto& [pid, name] : children) {
-    if (name == "snet-whisk") {
-      for (const auto& worker : children_of(pid)) descendants.insert(worker);
-    }
-  }
+  const auto descendants = descendants_of(up.pid());
 
   // The stack works: a press by hand reaches an actuator, and the state service answers.
-  Recorder recorder("mqtt://127.0.0.1:" + std::to_string(mqtt_port), {"snet/single/state/+"});
-  REQUIRE(mosquitto_pub(mqtt_port, "snet/single/press/button-1", R"({"id":"up-1"})") == 0);
+  Recorder recorder("mqtt://127.0.0.1:" + std::to_string(up.mqtt_port()), {"snet/single/state/+"});
+  REQUIRE(mosquitto_pub(up.mqtt_port(), "snet/single/press/button-1", R"({"id":"up-1"})") == 0);
   CHECK(recorder.wait_for("snet/single/state/actuator-1", "up-1"));
-  CHECK(http_request("GET", http_port, "/healthz").status == 200);
+  CHECK(http_request("GET", up.http_port(), "/healthz").status == 200);
 
-  up.signal(SIGTERM);
-  REQUIRE(up.wait_for(30s));
-  REQUIRE(up.exit_status());
-  CHECK(WIFEXITED(*up.exit_status()));
-  CHECK(WEXITSTATUS(*up.exit_status()) == 0);
+  const auto signalled = std::chrono::steady_clock::now();
+  up.process().signal(SIGTERM);
+  REQUIRE(up.process().wait_for(10s));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - signalled);
+  const std::string output = up.output();
+  const auto measured = output.find("stopped in");
+  MESSAGE("snet up stopped everything ", took.count(), " ms after SIGTERM (it says: ",
+          output.substr(measured, output.find('\n', measured) - measured), ")");
+  REQUIRE(up.process().exit_status());
+  CHECK(WIFEXITED(*up.process().exit_status()));
+  CHECK(WEXITSTATUS(*up.process().exit_status()) == 0);
   for (const auto& [pid, name] : descendants) {
     CHECK_MESSAGE(!alive(pid), name, " is still alive");
   }
   CHECK(children_of(up.pid()).empty());
+  CHECK(up.output().find("stopping: waiting for") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(run_file));  // removed on a clean exit
 }
 
-TEST_CASE("snet up names a service that dies, stops the rest and exits 1") {
-  REQUIRE_MESSAGE(std::filesystem::exists(built_program("snet-state")),
-                  "snet-state is not built: build it to run this test");
+TEST_CASE("snet up fails at once when a service cannot start, naming it and showing its log") {
+  // Someone else listens on the dashboard's port: snet-state cannot, and exits.
+  Mosquitto occupant;
   TempDir data("snet-up");
   const std::string log_path = data.path() + "/snet-up.out";
   ChildProcess up(
       {built_program("snet"), "up", "single", "--mqtt-port", std::to_string(free_port()),
-       "--http-port", std::to_string(free_port()), "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data"},
+       "--http-port", std::to_string(occupant.port()), "--whisk-port", std::to_string(free_port()),
+       "--data-dir", data.path() + "/data"},
       ChildProcess::Options{{}, log_path, "=stdout", true});
-  REQUIRE_MESSAGE(
-      eventually(
-          [&] { return read_text(log_path).find("Serverlessnet is up") != std::string::npos; },
-          60s),
-      read_text(log_path));
-  const auto children = children_of(up.pid());
-  pid_t relayer = 0;
-  for (const auto& [pid, name] : children) {
-    if (name == "snet-relayer") relayer = pid;
-  }
-  REQUIRE(relayer > 0);
-  ::kill(relayer, SIGKILL);
   REQUIRE(up.wait_for(30s));
   CHECK(WIFEXITED(*up.exit_status()));
   CHECK(WEXITSTATUS(*up.exit_status()) == 1);
-  CHECK(read_text(log_path).find("relayer killed by signal 9") != std::string::npos);
-  for (const auto& [pid, name] : children) CHECK_MESSAGE(!alive(pid), name, " is still alive");
+  const std::string output = read_text(log_path);
+  CHECK_MESSAGE(output.find("snet up: state exited with status") != std::string::npos, output);
+  CHECK_MESSAGE(output.find("while starting; stopping everything") != std::string::npos, output);
+  CHECK_MESSAGE(output.find("End of " + data.path() + "/data/logs/state.log") != std::string::npos,
+                output);
+  CHECK(children_of(up.pid()).empty());
 }

@@ -1,0 +1,76 @@
+// `snet up` as a person runs it, for tests: free ports, its own data dir, its output in a file;
+// plus /proc helpers to find the processes of a stack (children, descendants, command lines).
+#pragma once
+
+#include <sys/types.h>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+
+namespace snet::test {
+
+/// Direct children of `parent` (pid -> command name), from /proc/<pid>/stat.
+std::map<pid_t, std::string> children_of(pid_t parent);
+/// Children, grandchildren... of `root`.
+std::map<pid_t, std::string> descendants_of(pid_t root);
+/// Live processes (not zombies) whose command line contains `text`, e.g. a data dir.
+std::map<pid_t, std::string> processes_mentioning(const std::string& text);
+/// Whether `pid` exists and is not a zombie (a killed process whose parent has not reaped it,
+/// e.g. an orphan under an init that does not reap, is gone for our purposes).
+bool alive(pid_t pid);
+/// The state letter of /proc/<pid>/stat ('R', 'S', 'T' stopped...), or 0 when gone.
+char process_state(pid_t pid);
+std::string read_text(const std::string& path);
+
+class SnetUp {
+ public:
+  struct Options {
+    std::string topology = "topology/single.json";  // relative to the source tree
+    std::string topology_name = "single";           // its "name" (the topics' second level)
+    std::vector<std::string> extra_args;
+    std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
+  };
+  /// Starts `snet up` and waits until it says it is up; throws std::runtime_error with its
+  /// output when it does not.
+  explicit SnetUp(Options options);
+  SnetUp() : SnetUp(Options{}) {}
+  /// SIGTERM, bounded wait (the ChildProcess stops it).
+  ~SnetUp() = default;
+
+  ChildProcess& process() { return process_; }
+  pid_t pid() const { return process_.pid(); }
+  int mqtt_port() const { return mqtt_port_; }
+  int http_port() const { return http_port_; }
+  int control_port() const { return control_port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string output() const { return read_text(output_path_); }
+
+  /// GET /services of the control endpoint: the "services" array.
+  nlohmann::json services();
+  /// One entry of it (null when absent).
+  nlohmann::json service(const std::string& name);
+  /// POST /services/<name>/<verb>.
+  HttpResult control(const std::string& name, const std::string& verb);
+  /// Waits until `pred(service(name))` holds, at most `timeout`.
+  bool wait_service(const std::string& name, const std::function<bool(const nlohmann::json&)>& pred,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Publishes presses of `button` with fresh ids (one per second) until `actuator`'s state in
+  /// the REST API carries one of them; returns that id, or "" after `timeout`.
+  std::string press_until_applied(const std::string& button, const std::string& actuator,
+                                  const std::string& id_prefix,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  TempDir dir_{"snet-up"};
+  std::string topology_name_, data_dir_, output_path_;
+  int mqtt_port_ = 0, http_port_ = 0, control_port_ = 0;
+  ChildProcess process_;
+};
+
+}  // namespace snet::test
