@@ -26,7 +26,9 @@ struct AgentOptions {
   std::string mqtt_url;            // protocol "mqtt" devices; empty: see device_urls()
   std::size_t connect_batch = 64;  // below mosquitto's listen backlog (100): no SYN retries
   std::chrono::milliseconds batch_timeout{10'000};  // per batch; late devices keep retrying
-  std::size_t dedupe_capacity = 256;                // press ids remembered per actuator
+  // Press ids remembered per actuator (memory grows only as commands arrive). Wide, because a
+  // broker that dies may deliver again thousands of commands whose acks it had not saved.
+  std::size_t dedupe_capacity = 10'000;
 };
 
 class Agent {

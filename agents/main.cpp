@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
       .add("kinds", "SNET_KINDS", "all", "all, buttons or actuators")
       .add("name", "SNET_AGENT_NAME", "agent", "service name for the status topic")
+      .add("dedupe-window", "SNET_DEDUPE_WINDOW", "10000",
+           "press ids each actuator remembers, to apply a redelivered command once")
       .add("connect-batch", "SNET_CONNECT_BATCH", "64",
            "devices connecting at once (mosquitto's listen backlog is 100)")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
     options.broker_url = flags.str("broker-url");
     options.mqtt_url = flags.str("mqtt-url");
     options.connect_batch = static_cast<std::size_t>(flags.integer("connect-batch", 1, 100'000));
+    options.dedupe_capacity =
+        static_cast<std::size_t>(flags.integer("dedupe-window", 1, 10'000'000));
     status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
   } catch (const std::exception& e) {
     std::cerr << "snet-agent: " << e.what() << "\n";

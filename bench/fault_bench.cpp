@@ -28,7 +28,8 @@
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "stats.hpp"
-#include "up_stack.hpp"
+#include "presser.hpp"
+#include "snet_up.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -38,7 +39,7 @@ namespace {
 
 struct Fault {
   std::string name;
-  std::function<void(UpStack&, Presser&, std::vector<std::jthread>&)> inject;  // may leave work
+  std::function<void(SnetUp&, Presser&, std::vector<std::jthread>&)> inject;  // may leave work
   std::set<std::string> affected;  // targets whose presses it delays; empty: all
 };
 
@@ -85,7 +86,7 @@ History read_history(const std::string& db_path) {
 }
 
 // Sum of the duplicate counters every service reports (relayed by GET /metrics).
-long long duplicates_seen(const UpStack& stack) {
+long long duplicates_seen(SnetUp& stack) {
   const auto res = http_request("GET", stack.http_port(), "/metrics");
   long long total = 0;
   std::istringstream lines(res.body);
@@ -100,7 +101,7 @@ long long duplicates_seen(const UpStack& stack) {
   return total;
 }
 
-void kill_service(UpStack& stack, const std::string& name) {
+void kill_service(SnetUp& stack, const std::string& name) {
   const pid_t pid = stack.pid_of(name);
   if (pid > 0) ::kill(pid, SIGKILL);
 }
@@ -147,20 +148,20 @@ Plan rabbitmq_plan() {
 std::vector<Fault> faults_for(const std::string& topology, const std::string& offline_device,
                               const std::string& crash_device) {
   return {
-      {"kill -9 relayer-1", [](UpStack& s, Presser&, auto&) { kill_service(s, "relayer-1"); }, {}},
-      {"kill -9 state", [](UpStack& s, Presser&, auto&) { kill_service(s, "state"); }, {}},
-      {"kill -9 agent", [](UpStack& s, Presser&, auto&) { kill_service(s, "agent"); }, {}},
+      {"kill -9 relayer-1", [](SnetUp& s, Presser&, auto&) { kill_service(s, "relayer-1"); }, {}},
+      {"kill -9 state", [](SnetUp& s, Presser&, auto&) { kill_service(s, "state"); }, {}},
+      {"kill -9 agent", [](SnetUp& s, Presser&, auto&) { kill_service(s, "agent"); }, {}},
       {"offline " + offline_device + " 2 s",
-       [=](UpStack&, Presser& p, auto&) { p.control(topology, "offline", offline_device, 2000); },
+       [=](SnetUp&, Presser& p, auto&) { p.control(topology, "offline", offline_device, 2000); },
        {offline_device}},
       {"crash " + crash_device + " 2 s",
-       [=](UpStack&, Presser& p, auto&) { p.control(topology, "crash", crash_device, 2000); },
+       [=](SnetUp&, Presser& p, auto&) { p.control(topology, "crash", crash_device, 2000); },
        {crash_device}},
-      {"kill -9 broker", [](UpStack& s, Presser&, auto&) { kill_service(s, "broker"); }, {}},
+      {"kill -9 broker", [](SnetUp& s, Presser&, auto&) { kill_service(s, "broker"); }, {}},
       // What the broker held for a device that is away when it dies: Mosquitto saves it only
       // every autosave_interval; RabbitMQ's durable queue keeps it.
       {"kill -9 broker, " + offline_device + " away",
-       [=](UpStack& s, Presser& p, std::vector<std::jthread>& background) {
+       [=](SnetUp& s, Presser& p, std::vector<std::jthread>& background) {
          p.control(topology, "offline", offline_device, 4000);
          background.emplace_back([&s] {
            std::this_thread::sleep_for(1500ms);  // commands queue for the device meanwhile
@@ -191,11 +192,10 @@ void run(const std::string& broker, int rate, int window_s) {
   std::printf("\n%s: snet up %s --relayers 2, %d presses/s, a fault every %d s\n",
               broker.c_str(), plan.topology.c_str(), rate, window_s);
   std::fflush(stdout);
-  UpStack stack(plan.topology, {"--relayers", "2"});
-  if (!stack.wait_up(150s) ||
-      !eventually([&] { return http_request("GET", stack.http_port(), "/readyz").status == 200; },
+  SnetUp stack({plan.topology, topology_name, {"--relayers", "2"}, 150s});  // throws if not up
+  if (!eventually([&] { return http_request("GET", stack.http_port(), "/readyz").status == 200; },
                   60s)) {
-    std::printf("  snet up did not come up:\n%s\n", stack.log_tail(30).c_str());
+    std::printf("  not ready (GET /readyz):\n%s\n", stack.output().c_str());
     return;
   }
   Presser presser(plan.amqp ? stack.amqp_url() : stack.mqtt_url(), "fault-bench-presser");

@@ -11,6 +11,7 @@ sigset_t shutdown_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);  // the terminal went away: stop as cleanly as on Ctrl-C
   return set;
 }
 }  // namespace

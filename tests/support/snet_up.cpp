@@ -96,6 +96,7 @@ SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
   data_dir_ = dir_.path() + "/data";
   output_path_ = dir_.path() + "/snet-up.out";
   mqtt_port_ = free_port();
+  amqp_port_ = free_port();
   http_port_ = free_port();
   control_port_ = free_port();
   std::vector<std::string> argv = {built_program("snet"),
@@ -104,7 +105,7 @@ SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
                                    "--mqtt-port",
                                    std::to_string(mqtt_port_),
                                    "--amqp-port",
-                                   std::to_string(free_port()),
+                                   std::to_string(amqp_port_),
                                    "--http-port",
                                    std::to_string(http_port_),
                                    "--whisk-port",

@@ -46,6 +46,12 @@ class SnetUp {
   ChildProcess& process() { return process_; }
   pid_t pid() const { return process_.pid(); }
   int mqtt_port() const { return mqtt_port_; }
+  int amqp_port() const { return amqp_port_; }
+  std::string mqtt_url() const { return "mqtt://127.0.0.1:" + std::to_string(mqtt_port_); }
+  /// RabbitMQ topologies: the node's AMQP URL (credentials of broker-config/rabbitmq/).
+  std::string amqp_url() const {
+    return "amqp://snet:snet@127.0.0.1:" + std::to_string(amqp_port_) + "/snet";
+  }
   int http_port() const { return http_port_; }
   int control_port() const { return control_port_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -55,6 +61,9 @@ class SnetUp {
   nlohmann::json services();
   /// One entry of it (null when absent).
   nlohmann::json service(const std::string& name);
+  /// Its pid (0 when unknown) and restarts (-1 when unknown).
+  pid_t pid_of(const std::string& name) { return service(name).value("pid", 0); }
+  int restarts_of(const std::string& name) { return service(name).value("restarts", -1); }
   /// POST /services/<name>/<verb>.
   HttpResult control(const std::string& name, const std::string& verb);
   /// Waits until `pred(service(name))` holds, at most `timeout`.
@@ -69,7 +78,7 @@ class SnetUp {
  private:
   TempDir dir_{"snet-up"};
   std::string topology_name_, data_dir_, output_path_;
-  int mqtt_port_ = 0, http_port_ = 0, control_port_ = 0;
+  int mqtt_port_ = 0, amqp_port_ = 0, http_port_ = 0, control_port_ = 0;
   ChildProcess process_;
 };
 

@@ -10,7 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "up_stack.hpp"
+#include "presser.hpp"
+#include "snet_up.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -22,7 +23,7 @@ constexpr int kPresses = 2000;
 constexpr int kRate = 200;  // presses per second
 
 // Each target's press ids as its history in the state service has them, with their count.
-std::map<std::string, int> applied_press_ids(const UpStack& stack, const std::string& actuator) {
+std::map<std::string, int> applied_press_ids(SnetUp& stack, const std::string& actuator) {
   std::map<std::string, int> ids;
   const auto res = http_request("GET", stack.http_port(),
                                 "/api/events?device=" + actuator + "&limit=1000");
@@ -40,7 +41,7 @@ std::map<std::string, int> applied_press_ids(const UpStack& stack, const std::st
 // What each target must have applied: the ids pressed on the buttons that command it.
 using Expected = std::map<std::string, std::set<std::string>>;
 
-void check_exactly_once(const UpStack& stack, const Expected& expected) {
+void check_exactly_once(SnetUp& stack, const Expected& expected) {
   bool complete = eventually(
       [&] {
         for (const auto& [actuator, ids] : expected) {
@@ -67,15 +68,14 @@ void check_exactly_once(const UpStack& stack, const Expected& expected) {
     CHECK_MESSAGE(twice == 0, actuator, " applied ", twice, " presses twice");
     CHECK(strangers == 0);
   }
-  if (!complete) MESSAGE("snet up's log:\n", stack.log_tail(60));
+  if (!complete) MESSAGE("snet up's output:\n", stack.output());
 }
 
 }  // namespace
 
 TEST_CASE("Mosquitto: 2 relayers, kill -9 of a relayer and of the state service, an actuator "
           "offline and another crashed: every press applied exactly once") {
-  UpStack stack("topology/single.json", {"--relayers", "2"});
-  REQUIRE_MESSAGE(stack.wait_up(90s), stack.log_tail(40));
+  SnetUp stack({"topology/single.json", "single", {"--relayers", "2"}, 90s});
   Presser presser(stack.mqtt_url(), "fault-test-presser");
   REQUIRE(presser.wait_connected(10s));
 
@@ -115,8 +115,7 @@ TEST_CASE("Mosquitto: 2 relayers, kill -9 of a relayer and of the state service,
 
 TEST_CASE("RabbitMQ: 2 relayers and kill -9 of the RabbitMQ node under a press stream: every "
           "confirmed press applied exactly once") {
-  UpStack stack("topology/mixed.json", {"--relayers", "2"});
-  REQUIRE_MESSAGE(stack.wait_up(120s), stack.log_tail(40));
+  SnetUp stack({"topology/mixed.json", "mixed", {"--relayers", "2"}, 120s});
   Presser presser(stack.amqp_url(), "fault-test-presser");
   REQUIRE(presser.wait_connected(10s));
 
