@@ -66,13 +66,14 @@ std::size_t Agent::apply(const DeviceControl& control) {
   const bool temporary = fault == ConnectionControl::offline || fault == ConnectionControl::crash ||
                          fault == ConnectionControl::freeze;
   if (temporary && control.duration_ms > 0) {
-    network_.after(std::chrono::milliseconds(control.duration_ms), [guard = guard_, targets,
-                                                                    id = control.id] {
-      std::lock_guard lock(guard->mutex);
-      if (!guard->alive) return;  // the agent is going away
-      for (EmulatedDevice* device : targets) device->control(ConnectionControl::online);
-      log::info("fault ", id, " over: ", targets.size(), " device(s) back online");
-    });
+    network_.after(std::chrono::milliseconds(control.duration_ms),
+                   [guard = guard_, targets, id = control.id] {
+                     std::lock_guard lock(guard->mutex);
+                     if (!guard->alive) return;  // the agent is going away
+                     for (EmulatedDevice* device : targets)
+                       device->control(ConnectionControl::online);
+                     log::info("fault ", id, " over: ", targets.size(), " device(s) back online");
+                   });
   }
   return targets.size();
 }

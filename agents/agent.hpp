@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "agent_metrics.hpp"
-#include "snet/bus_loop.hpp"
 #include "emulated_device.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/message.hpp"
 #include "snet/topology.hpp"
 

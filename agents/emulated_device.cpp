@@ -12,16 +12,17 @@ EmulatedDevice::EmulatedDevice(const DeviceContext& context, std::string id)
   options.client_id = "snet-" + topology_ + "-" + id_;
   options.persistent_session = true;
   options.log_connection_changes = context.log_connections;
-  options.will = Message{topics::make(topology_, topics::Kind::presence, id_),
-                         R"({"online":false})", true, {}};
+  options.will = Message{
+      topics::make(topology_, topics::Kind::presence, id_), R"({"online":false})", true, {}};
   bus_ = context.network.make_bus(options);
   bus_->on_connection_change([this](bool up) {
     metrics_.connected.add(up ? 1 : -1);
     if (!up) metrics_.losses.add();
     if (up) {
-      bus_->publish(Message{topics::make(topology_, topics::Kind::presence, id_),
-                            R"({"online":true})", true, {}},
-                    Qos::at_least_once);
+      bus_->publish(
+          Message{
+              topics::make(topology_, topics::Kind::presence, id_), R"({"online":true})", true, {}},
+          Qos::at_least_once);
       on_connected();
     }
   });

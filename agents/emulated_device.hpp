@@ -12,8 +12,8 @@
 #include <string>
 
 #include "agent_metrics.hpp"
-#include "snet/bus_loop.hpp"
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 
 namespace snet::agents {
 

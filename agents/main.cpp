@@ -91,8 +91,7 @@ int main(int argc, char** argv) {
       agent.apply(parse_device_control(message.payload));
     } catch (const BadMessage& bad) {
       agent_metrics.rejected(bad.reason).add();
-      log::warn("rejected control message on ", message.topic, ": ", bad.reason, ": ",
-                bad.what());
+      log::warn("rejected control message on ", message.topic, ": ", bad.reason, ": ", bad.what());
     }
   });
   status_bus->subscribe(topics::control_topic(topology.name), Qos::at_least_once);

@@ -24,12 +24,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "presser.hpp"
 #include "snet/clock.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
-#include "stats.hpp"
-#include "presser.hpp"
 #include "snet_up.hpp"
+#include "stats.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -189,8 +189,8 @@ void run(const std::string& broker, int rate, int window_s) {
   const std::string topology_name = broker == "rabbitmq" ? "mixed" : "single";
   plan.faults = broker == "rabbitmq" ? faults_for(topology_name, "mqtt-lamp", "mqtt-fan")
                                      : faults_for(topology_name, "actuator-2", "actuator-3");
-  std::printf("\n%s: snet up %s --relayers 2, %d presses/s, a fault every %d s\n",
-              broker.c_str(), plan.topology.c_str(), rate, window_s);
+  std::printf("\n%s: snet up %s --relayers 2, %d presses/s, a fault every %d s\n", broker.c_str(),
+              plan.topology.c_str(), rate, window_s);
   std::fflush(stdout);
   SnetUp stack({plan.topology, topology_name, {"--relayers", "2"}, 150s});  // throws if not up
   if (!eventually([&] { return http_request("GET", stack.http_port(), "/readyz").status == 200; },

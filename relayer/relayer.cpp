@@ -106,8 +106,8 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   }
   presses_.add();
   const Device& device = *accepted.button;
-  PressContext press{device.id,          device.compute.action, accepted.press.id,
-                     accepted.press.ts,  &device,               std::move(settlement)};
+  PressContext press{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
+                     &device,   std::move(settlement)};
   Compute* compute = backends_.find(device.compute.backend);
   if (compute == nullptr) {
     fail(press, "compute backend '" + device.compute.backend + "' is not available");
@@ -185,8 +185,7 @@ void Relayer::fail(const PressContext& press, const std::string& error) {
                        to_json(event),
                        false,
                        {}},
-               Qos::at_least_once,
-               [settlement = press.settlement](bool, const std::string&) {
+               Qos::at_least_once, [settlement = press.settlement](bool, const std::string&) {
                  settlement->answered();
                });
 }

@@ -26,12 +26,12 @@
 #include <string>
 
 #include "compute_backends.hpp"
+#include "press_settlement.hpp"
 #include "snet/bus.hpp"
 #include "snet/message.hpp"
 #include "snet/metrics.hpp"
 #include "snet/recent_ids.hpp"
 #include "snet/topology.hpp"
-#include "press_settlement.hpp"
 #include "state_tracker.hpp"
 
 namespace snet::relayer {

@@ -40,8 +40,8 @@ std::unique_ptr<SqliteStore> open_store(const std::string& data_dir) {
   return std::make_unique<SqliteStore>((fs::path(data_dir) / "state.db").string());
 }
 
-std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o,
-                                    const Topology& topology, Metrics& registry) {
+std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o, const Topology& topology,
+                                    Metrics& registry) {
   BusOptions bus;
   bus.metrics = &registry;  // the bus's own counters (AMQP) in GET /metrics
   bus.url = o.broker_url;

@@ -308,7 +308,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A PUBACK for packet `id` of this connection, sent from the loop thread whenever it is called;
   // after a reconnect the broker delivers the message again instead.
   std::function<void()> make_ack(std::uint16_t id) {
-    return [weak = weak_from_this(), gen = generation_, id, once = std::make_shared<std::atomic<bool>>(false)] {
+    return [weak = weak_from_this(), gen = generation_, id,
+            once = std::make_shared<std::atomic<bool>>(false)] {
       if (once->exchange(true)) return;
       auto self = weak.lock();
       if (!self) return;
@@ -396,7 +397,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       log::debug("mqtt ", client_id_, ": ", why, "; reconnecting in ", backoff_.count(), " ms");
     }
     retry_timer_.expires_after(backoff_);
-    backoff_ = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(backoff_ * 2, kFirstBackoff), kMaxBackoff);
+    backoff_ = std::min<std::chrono::milliseconds>(
+        std::max<std::chrono::milliseconds>(backoff_ * 2, kFirstBackoff), kMaxBackoff);
     retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
       if (!ec) self->connect();
     });
@@ -423,8 +425,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool write_in_flight_ = false;
   const bool clean_session_, manual_ack_, log_changes_;
   bool ever_connected_ = false;
-  bool away_ = false;        // offline or crashed on purpose: no reconnect until online
-  bool frozen_ = false;      // hung on purpose: no reads, no writes
+  bool away_ = false;         // offline or crashed on purpose: no reconnect until online
+  bool frozen_ = false;       // hung on purpose: no reads, no writes
   bool read_parked_ = false;  // a read was due while frozen
   std::chrono::milliseconds backoff_ = kFirstBackoff;
   Clock::time_point last_sent_ = Clock::now();

@@ -4,8 +4,8 @@
 #include <random>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace snet {
 namespace {
@@ -54,7 +54,8 @@ Micros get_micros(const json& doc, const char* key) {
 
 bool get_bool(const json& doc, const char* key) {
   auto it = doc.find(key);
-  if (it == doc.end()) throw BadMessage("missing_field", std::string("field '") + key + "' is missing");
+  if (it == doc.end())
+    throw BadMessage("missing_field", std::string("field '") + key + "' is missing");
   if (!it->is_boolean()) {
     throw BadMessage("wrong_type", std::string("field '") + key + "' must be true or false");
   }

@@ -218,10 +218,10 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     client_.set_connection_lost_handler([this](const std::string& cause) {
       connected_ = false;
       if (log_changes_) {
-        log::warn("mqtt ", client_id_, ": connection lost (",
-                  cause.empty() ? "the broker closed it, or another client took our client id"
-                                : cause,
-                  "); reconnecting");
+        log::warn(
+            "mqtt ", client_id_, ": connection lost (",
+            cause.empty() ? "the broker closed it, or another client took our client id" : cause,
+            "); reconnecting");
       }
       notify_connection(false);
     });
@@ -343,7 +343,8 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
   }
 
   void on_connected() {
-    if (log_changes_ && ever_connected_.exchange(true)) log::info("mqtt ", client_id_, ": reconnected");
+    if (log_changes_ && ever_connected_.exchange(true))
+      log::info("mqtt ", client_id_, ": reconnected");
     std::vector<std::pair<std::string, int>> subs;
     {
       std::lock_guard lock(mutex_);

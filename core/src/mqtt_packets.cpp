@@ -41,7 +41,7 @@ std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s
                            const std::optional<Will>& will, bool clean_session) {
   std::string body;
   put_str(body, "MQTT");
-  body.push_back(4);                                               // protocol level 3.1.1
+  body.push_back(4);  // protocol level 3.1.1
   std::uint8_t flags = clean_session ? 0x02 : 0x00;
   if (will) flags |= 0x04 | (1 << 3) | (will->retain ? 0x20 : 0);  // will at QoS 1
   body.push_back(static_cast<char>(flags));

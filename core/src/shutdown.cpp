@@ -1,8 +1,8 @@
 #include "snet/shutdown.hpp"
 
+#include <pthread.h>
 #include <csignal>
 #include <ctime>
-#include <pthread.h>
 
 namespace snet {
 namespace {

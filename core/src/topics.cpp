@@ -4,14 +4,22 @@ namespace snet::topics {
 
 std::string_view name(Kind kind) {
   switch (kind) {
-    case Kind::press: return "press";
-    case Kind::trigger: return "trigger";
-    case Kind::cmd: return "cmd";
-    case Kind::state: return "state";
-    case Kind::status: return "status";
-    case Kind::event: return "event";
-    case Kind::control: return "control";
-    case Kind::presence: return "presence";
+    case Kind::press:
+      return "press";
+    case Kind::trigger:
+      return "trigger";
+    case Kind::cmd:
+      return "cmd";
+    case Kind::state:
+      return "state";
+    case Kind::status:
+      return "status";
+    case Kind::event:
+      return "event";
+    case Kind::control:
+      return "control";
+    case Kind::presence:
+      return "presence";
   }
   return "?";
 }
@@ -24,7 +32,9 @@ std::string make(std::string_view topology, Kind kind, std::string_view device) 
   return topic;
 }
 
-std::string all(std::string_view topology, Kind kind) { return make(topology, kind, "+"); }
+std::string all(std::string_view topology, Kind kind) {
+  return make(topology, kind, "+");
+}
 
 std::string control_topic(std::string_view topology) {
   return make(topology, Kind::control, "devices");

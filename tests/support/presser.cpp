@@ -18,7 +18,9 @@ Presser::Presser(const std::string& url, const std::string& client_id) {
   bus_->start();
 }
 
-Presser::~Presser() { bus_->stop(); }
+Presser::~Presser() {
+  bus_->stop();
+}
 
 void Presser::press(const std::string& topic, const std::string& id) {
   bus_->publish(Message{topic, nlohmann::json{{"id", id}, {"ts", now_us()}}.dump(), false, {}},

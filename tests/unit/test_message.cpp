@@ -47,8 +47,8 @@ TEST_CASE("commands carry the desired state and the press id") {
   CHECK(back.press_id == "p-1");
   CHECK(back.button == "button-1");
   CHECK(back.relay_ts == 20);
-  CHECK_THROWS_AS(parse_command(R"({"press_id":"x"})"), BadMessage);        // no state
-  CHECK_THROWS_AS(parse_command(R"({"on":true})"), BadMessage);             // no press id
+  CHECK_THROWS_AS(parse_command(R"({"press_id":"x"})"), BadMessage);             // no state
+  CHECK_THROWS_AS(parse_command(R"({"on":true})"), BadMessage);                  // no press id
   CHECK_THROWS_AS(parse_command(R"({"on":"yes","press_id":"x"})"), BadMessage);  // a blind value
 }
 

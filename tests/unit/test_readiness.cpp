@@ -2,11 +2,13 @@
 
 #include "readiness.hpp"
 
-using snet::state::press_path_problems;
 using nlohmann::json;
+using snet::state::press_path_problems;
 
 namespace {
-json service(bool online, bool stale = false) { return {{"online", online}, {"stale", stale}}; }
+json service(bool online, bool stale = false) {
+  return {{"online", online}, {"stale", stale}};
+}
 }  // namespace
 
 TEST_CASE("the press path is ready with a relayer and every agent online") {

@@ -85,8 +85,7 @@ class Bus {
   /// bus that subscribed with the same group and filter, in any process). MQTT: the shared
   /// subscription $share/<group>/<filter> (Mosquitto 2; RabbitMQ 3.10's MQTT plugin has none);
   /// AMQP: one durable queue per group, bound like subscribe() and consumed by every member.
-  virtual void subscribe_shared(const std::string& group, const std::string& filter,
-                                Qos qos) = 0;
+  virtual void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) = 0;
   /// Queues a message; never blocks on the network. Messages published while disconnected are
   /// buffered and sent after reconnecting.
   virtual void publish(Message message, Qos qos, PublishDone done = {}) = 0;

@@ -21,7 +21,8 @@ inline constexpr std::size_t kMaxPayloadBytes = 4096;
 struct BadMessage : std::runtime_error {
   BadMessage(std::string reason_code, const std::string& text)
       : std::runtime_error(text), reason(std::move(reason_code)) {}
-  std::string reason;  // oversized | malformed_json | wrong_type | missing_field | unknown_device ...
+  std::string
+      reason;  // oversized | malformed_json | wrong_type | missing_field | unknown_device ...
 };
 
 /// A button press. Both fields are optional on the wire: an empty payload is a valid press.
@@ -82,8 +83,8 @@ struct DeviceControl {
 };
 
 /// The actions DeviceControl accepts.
-inline constexpr std::string_view kDeviceControlActions[] = {"online", "offline", "crash",
-                                                             "freeze", "reconnect"};
+inline constexpr std::string_view kDeviceControlActions[] = {"online", "offline", "crash", "freeze",
+                                                             "reconnect"};
 
 Press parse_press(std::string_view payload);
 std::string to_json(const Press& press);

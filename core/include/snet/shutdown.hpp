@@ -1,6 +1,6 @@
-// Clean shutdown on SIGINT/SIGTERM/SIGHUP for a service's main(). Construct it first thing in main(),
-// before any thread exists: it blocks the signals so every later thread inherits the mask, and
-// wait() receives them synchronously (sigwait) instead of in an async signal handler.
+// Clean shutdown on SIGINT/SIGTERM/SIGHUP for a service's main(). Construct it first thing in
+// main(), before any thread exists: it blocks the signals so every later thread inherits the mask,
+// and wait() receives them synchronously (sigwait) instead of in an async signal handler.
 #pragma once
 
 #include <chrono>

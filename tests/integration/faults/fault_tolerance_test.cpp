@@ -25,8 +25,8 @@ constexpr int kRate = 200;  // presses per second
 // Each target's press ids as its history in the state service has them, with their count.
 std::map<std::string, int> applied_press_ids(SnetUp& stack, const std::string& actuator) {
   std::map<std::string, int> ids;
-  const auto res = http_request("GET", stack.http_port(),
-                                "/api/events?device=" + actuator + "&limit=1000");
+  const auto res =
+      http_request("GET", stack.http_port(), "/api/events?device=" + actuator + "&limit=1000");
   if (res.status != 200) return ids;
   const json body = json::parse(res.body, nullptr, false);
   if (!body.contains("events")) return ids;
@@ -73,8 +73,9 @@ void check_exactly_once(SnetUp& stack, const Expected& expected) {
 
 }  // namespace
 
-TEST_CASE("Mosquitto: 2 relayers, kill -9 of a relayer and of the state service, an actuator "
-          "offline and another crashed: every press applied exactly once") {
+TEST_CASE(
+    "Mosquitto: 2 relayers, kill -9 of a relayer and of the state service, an actuator "
+    "offline and another crashed: every press applied exactly once") {
   SnetUp stack({"topology/single.json", "single", {"--relayers", "2"}, 90s});
   Presser presser(stack.mqtt_url(), "fault-test-presser");
   REQUIRE(presser.wait_connected(10s));
@@ -113,8 +114,9 @@ TEST_CASE("Mosquitto: 2 relayers, kill -9 of a relayer and of the state service,
   CHECK(stack.pid_of("state") != state);
 }
 
-TEST_CASE("RabbitMQ: 2 relayers and kill -9 of the RabbitMQ node under a press stream: every "
-          "confirmed press applied exactly once") {
+TEST_CASE(
+    "RabbitMQ: 2 relayers and kill -9 of the RabbitMQ node under a press stream: every "
+    "confirmed press applied exactly once") {
   SnetUp stack({"topology/mixed.json", "mixed", {"--relayers", "2"}, 120s});
   Presser presser(stack.amqp_url(), "fault-test-presser");
   REQUIRE(presser.wait_connected(10s));

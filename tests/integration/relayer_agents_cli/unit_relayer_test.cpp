@@ -135,8 +135,8 @@ TEST_CASE("a press is acknowledged once everything it published is answered, dup
   relayer::PressLedger ledger;
   int acks = 0;
   auto settlement = ledger.begin("p1", [&] { ++acks; });
-  settlement->expect();  // a command
-  settlement->expect();  // another
+  settlement->expect();                           // a command
+  settlement->expect();                           // another
   CHECK(ledger.join("p1", [&] { acks += 10; }));  // delivered again meanwhile
   settlement->dispatched();
   settlement->answered();
