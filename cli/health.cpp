@@ -10,6 +10,7 @@ StatusWatch::StatusWatch(const std::string& broker_url, const std::string& topol
     : since_(since) {
   BusOptions options;
   options.url = broker_url;
+  options.log_connection_changes = false;  // the supervisor reports the broker's deaths itself
   bus_ = make_bus(options);
   bus_->on_message([this](const Message& message) {
     const auto topic = topics::parse(message.topic);

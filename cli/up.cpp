@@ -345,6 +345,7 @@ int up_command(int argc, const char* const* argv, int first) {
   bus_options.url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
   bus_options.client_id = "snet-" + topology.name + "-supervisor";
   bus_options.will = status_will(topology.name, "supervisor");
+  bus_options.log_connection_changes = false;  // the supervisor reports the broker's deaths itself
   std::unique_ptr<Bus> status_bus;
   std::unique_ptr<StatusReporter> reporter;
   try {

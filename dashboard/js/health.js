@@ -34,6 +34,27 @@ function serviceState(s) {
   return s.stale ? "stale" : "ok";
 }
 
+/** The instances of a role (`relayer`, `relayer-2`, `agent-x`...), which share one chip. */
+function instancesOf(services, role) {
+  const pattern = new RegExp(`^${role}([-_].*)?$`);
+  return Object.entries(services).filter(([name]) => pattern.test(name)).map(([, s]) => s);
+}
+
+/** A metric summed over several services; null when none reports it. */
+function sumOver(list, name) {
+  return list.reduce((total, s) => {
+    const v = metricSum(s, name);
+    return v === null ? total : (total ?? 0) + v;
+  }, null);
+}
+
+/** One state for a group of instances: down if any is down, else stale if any is. */
+function groupState(list) {
+  if (list.length === 0) return "unknown";
+  const states = list.map(serviceState);
+  return states.includes("down") ? "down" : states.includes("stale") ? "stale" : "ok";
+}
+
 export class HealthView {
   #health = null;
   #connected = false;
@@ -71,26 +92,29 @@ export class HealthView {
     chip("state", !this.#connected ? "down" : stateOk ? (self?.stale ? "stale" : "ok") : "down",
          !this.#connected ? "disconnected" : h?.store?.ok === false ? "store error" : "SQLite ok",
          h?.store?.error || "state service: SQLite store, REST, WebSocket");
-    const relayer = services.relayer;
-    chip("relayer", live ? serviceState(relayer) : "unknown",
-         relayer ? `${formatCount(metricSum(relayer, "snet_relayer_in_flight"))} in flight` : "",
-         relayer ? this.#seen(relayer) : "no status yet");
+    // Several relayers (snet up --relayers N) share the presses: one chip for all of them.
+    const relayers = instancesOf(services, "relayer");
+    const relayersState = live ? groupState(relayers) : "unknown";
+    chip(relayers.length > 1 ? "relayers" : "relayer", relayersState,
+         relayers.length ? `${formatCount(sumOver(relayers, "snet_relayer_in_flight"))} in flight` +
+                           (relayers.length > 1 ? ` in ${relayers.length}` : "") : "",
+         relayers.length === 1 ? this.#seen(relayers[0]) : relayers.length ? `${relayers.length} relayers` : "no status yet");
     const backends = this.#backends();
     for (const backend of backends) {
       const name = backends.size > 1 ? `compute ${backend}` : "compute";
       if (backend === "builtin") {
-        chip(name, live ? serviceState(relayer) : "unknown", "builtin, in the relayer",
+        chip(name, relayersState, "builtin, in the relayer",
              "builtin actions run inside snet-relayer");
       } else {
         const whisk = services.whisk;
-        const inFlight = metricSum(relayer, "snet_openwhisk_in_flight");
-        chip(name, live ? (whisk ? serviceState(whisk) : relayer ? "ok" : "unknown") : "unknown",
+        const inFlight = sumOver(relayers, "snet_openwhisk_in_flight");
+        chip(name, live ? (whisk ? serviceState(whisk) : relayers.length ? "ok" : "unknown") : "unknown",
              `${backend}${inFlight !== null ? `, ${formatCount(inFlight)} in flight` : ""}`,
              whisk ? `snet-whisk: ${this.#seen(whisk)}` : `${backend}: an external service (no status of its own)`);
       }
     }
     // One agent hosts many devices; compose can run several (SNET_AGENT_NAME agent-<x>): one chip.
-    const agents = Object.entries(services).filter(([name]) => /^agent([-_].*)?$/.test(name)).map(([, s]) => s);
+    const agents = instancesOf(services, "agent");
     const sum = (name) => agents.reduce((total, a) => total + (metricSum(a, name) ?? 0), 0);
     const states = agents.map(serviceState);
     const agentsState = !live || agents.length === 0 ? "unknown"
@@ -103,14 +127,14 @@ export class HealthView {
     const shown = new Set(["state", "relayer"]);
     if (this.#backends().has("openwhisk")) shown.add("whisk");
     for (const [name, s] of Object.entries(services)) {
-      if (!shown.has(name) && !/^agent([-_].*)?$/.test(name)) chip(name, serviceState(s), "", this.#seen(s));
+      if (!shown.has(name) && !/^(agent|relayer)([-_].*)?$/.test(name)) chip(name, serviceState(s), "", this.#seen(s));
     }
     this.#renderChips(chips);
 
     const counters = {
-      presses: metricSum(relayer, "snet_relayer_presses_total"),
+      presses: sumOver(relayers, "snet_relayer_presses_total"),
       applied: agents.length ? sum("snet_agent_commands_applied_total") : null,
-      errors: metricSum(relayer, "snet_relayer_press_errors_total"),
+      errors: sumOver(relayers, "snet_relayer_press_errors_total"),
       rejected: null,
     };
     const rejected = rejectedSeries(services);
