@@ -1,9 +1,30 @@
 #include "sqlite_store.hpp"
 
+#include <string>
+
 namespace snet::state {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// The history's columns, shared by the schema and the one-time rebuild below.
+constexpr const char* kEventsTable = R"sql((
+  seq        INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error', 'fault')),
+  device     TEXT NOT NULL,
+  is_on      INTEGER NOT NULL,
+  press_id   TEXT NOT NULL,
+  button     TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  error      TEXT NOT NULL,
+  press_ts   INTEGER NOT NULL,
+  relay_ts   INTEGER NOT NULL,
+  applied_ts INTEGER NOT NULL,
+  error_ts   INTEGER NOT NULL,
+  stored_ts  INTEGER NOT NULL
+)
+)sql";
+
+std::string schema() {
+  return std::string(R"sql(
 CREATE TABLE IF NOT EXISTS current_state (
   device     TEXT PRIMARY KEY,
   is_on      INTEGER NOT NULL,
@@ -14,51 +35,27 @@ CREATE TABLE IF NOT EXISTS current_state (
   applied_ts INTEGER NOT NULL,
   stored_ts  INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS events (
-  seq        INTEGER PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error', 'fault')),
-  device     TEXT NOT NULL,
-  is_on      INTEGER NOT NULL,
-  press_id   TEXT NOT NULL,
-  button     TEXT NOT NULL,
-  action     TEXT NOT NULL,
-  error      TEXT NOT NULL,
-  press_ts   INTEGER NOT NULL,
-  relay_ts   INTEGER NOT NULL,
-  applied_ts INTEGER NOT NULL,
-  error_ts   INTEGER NOT NULL,
-  stored_ts  INTEGER NOT NULL
-);
+CREATE TABLE IF NOT EXISTS events )sql") +
+         kEventsTable +
+         R"sql(;
 CREATE UNIQUE INDEX IF NOT EXISTS events_state_once ON events (device, press_id, applied_ts)
   WHERE kind = 'state';
 CREATE INDEX IF NOT EXISTS events_by_device ON events (device, seq);
 CREATE INDEX IF NOT EXISTS events_by_button ON events (button, seq);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
 )sql";
+}
 
 // A database made before faults existed has a CHECK that refuses kind 'fault'. SQLite cannot
 // alter a CHECK, so the table is rebuilt once, in one transaction (its indexes are re-made by
-// kSchema afterwards).
-constexpr const char* kAllowFaults = R"sql(
-CREATE TABLE events_with_faults (
-  seq        INTEGER PRIMARY KEY,
-  kind       TEXT NOT NULL CHECK (kind IN ('state', 'error', 'fault')),
-  device     TEXT NOT NULL,
-  is_on      INTEGER NOT NULL,
-  press_id   TEXT NOT NULL,
-  button     TEXT NOT NULL,
-  action     TEXT NOT NULL,
-  error      TEXT NOT NULL,
-  press_ts   INTEGER NOT NULL,
-  relay_ts   INTEGER NOT NULL,
-  applied_ts INTEGER NOT NULL,
-  error_ts   INTEGER NOT NULL,
-  stored_ts  INTEGER NOT NULL
-);
+// schema() afterwards).
+std::string allow_faults() {
+  return std::string("CREATE TABLE events_with_faults ") + kEventsTable + R"sql(;
 INSERT INTO events_with_faults SELECT * FROM events;
 DROP TABLE events;
 ALTER TABLE events_with_faults RENAME TO events;
 )sql";
+}
 
 bool events_refuse_faults(Db& db) {
   Statement s(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'");
@@ -133,10 +130,10 @@ struct Schema {
         "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;");
     if (events_refuse_faults(db)) {
       Transaction tx(db);
-      db.exec(kAllowFaults);
+      db.exec(allow_faults());
       tx.commit();
     }
-    db.exec(kSchema);
+    db.exec(schema());
   }
 };
 

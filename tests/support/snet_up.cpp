@@ -1,5 +1,7 @@
 #include "snet_up.hpp"
 
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -90,6 +92,20 @@ std::string read_text(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+SnetRun run_snet(std::vector<std::string> args, std::chrono::milliseconds timeout,
+                 std::map<std::string, std::string> env) {
+  TempDir dir("snet-cli");
+  const std::string out = dir.path() + "/out.txt";
+  args.insert(args.begin(), built_program("snet"));
+  ChildProcess child(args, ChildProcess::Options{std::move(env), out, "=stdout", true});
+  SnetRun run;
+  if (child.wait_for(timeout) && child.exit_status() && WIFEXITED(*child.exit_status())) {
+    run.status = WEXITSTATUS(*child.exit_status());
+  }
+  run.output = read_text(out);
+  return run;
 }
 
 SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {

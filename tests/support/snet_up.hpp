@@ -28,6 +28,17 @@ bool alive(pid_t pid);
 char process_state(pid_t pid);
 std::string read_text(const std::string& path);
 
+/// A finished `snet` command: its exit status (-1: did not exit in time) and its output.
+struct SnetRun {
+  int status = -1;
+  std::string output;
+};
+/// Runs `snet args...` to completion (bounded), stdout and stderr captured together, with `env`
+/// added to the environment.
+SnetRun run_snet(std::vector<std::string> args,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                 std::map<std::string, std::string> env = {});
+
 class SnetUp {
  public:
   struct Options {

@@ -17,28 +17,6 @@ using namespace snet::test;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-// Runs `snet args...` to completion (bounded), with stdout and stderr captured together.
-Run run_snet(std::vector<std::string> args, std::chrono::milliseconds timeout = 20s) {
-  TempDir dir("snet-cli");
-  const std::string out = dir.path() + "/out.txt";
-  args.insert(args.begin(), built_program("snet"));
-  ChildProcess child(args, ChildProcess::Options{{}, out, "=stdout", true});
-  Run run;
-  if (child.wait_for(timeout) && child.exit_status() && WIFEXITED(*child.exit_status())) {
-    run.status = WEXITSTATUS(*child.exit_status());
-  }
-  std::ifstream in(out);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.output = text.str();
-  return run;
-}
-
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir.path() + "/" + name;
   std::ofstream(path) << text;

@@ -10,6 +10,7 @@
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/topics.hpp"
+#include "snet_up.hpp"
 #include "state_stack.hpp"
 
 using namespace snet;
@@ -17,27 +18,11 @@ using namespace snet::test;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-// Runs `snet ctl args...` to completion (bounded), stdout and stderr together. SNET_URL is
-// cleared so only the flags and run.json decide where the state service is.
-Run run_ctl(std::vector<std::string> args) {
-  TempDir dir("snet-ctl");
-  const std::string out = dir.path() + "/out.txt";
-  args.insert(args.begin(), {built_program("snet"), "ctl"});
-  ChildProcess child(args, ChildProcess::Options{{{"SNET_URL", ""}}, out, "=stdout", true});
-  Run run;
-  if (child.wait_for(20s) && child.exit_status() && WIFEXITED(*child.exit_status())) {
-    run.status = WEXITSTATUS(*child.exit_status());
-  }
-  std::ifstream in(out);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.output = text.str();
-  return run;
+// Runs `snet ctl args...`. SNET_URL is cleared so only the flags and run.json decide where the
+// state service is.
+SnetRun run_ctl(std::vector<std::string> args) {
+  args.insert(args.begin(), "ctl");
+  return run_snet(std::move(args), 20s, {{"SNET_URL", ""}});
 }
 
 }  // namespace
