@@ -262,6 +262,7 @@ void run(const std::string& broker, int rate, int window_s) {
     const int first = windows[w].first_press;
     const int end = w + 1 < windows.size() ? windows[w + 1].first_press : total;
     int lost = 0, twice = 0;
+    std::map<std::string, int> lost_by_target;
     double first_ms = -1, steady_ms = -1;
     int run_ok = 0;
     const Fault* fault = windows[w].fault;
@@ -272,6 +273,7 @@ void run(const std::string& broker, int rate, int window_s) {
         auto it = history.find({p.id, t});
         if (it == history.end()) {
           ++lost;
+          ++lost_by_target[t];
           if (affected) run_ok = 0;
           continue;
         }
@@ -297,6 +299,9 @@ void run(const std::string& broker, int rate, int window_s) {
     all_twice += twice;
     print_row(fault ? fault->name : "(no fault: warm-up)", end - first, lost, twice,
               windows[w].duplicates_after - windows[w].duplicates_before, first_ms, steady_ms);
+    for (const auto& [target, count] : lost_by_target) {
+      std::printf("      lost for %s: %d\n", target.c_str(), count);
+    }
   }
   std::printf("  total: %d presses, %zu press x target pairs, %d lost, %d applied twice\n", total,
               expected_pairs, all_lost, all_twice);
