@@ -2,15 +2,19 @@
 // and namespace stands in for it. snet up starts no snet-whisk of its own, the relayers use that
 // one (the key in their environment, never on a command line) and presses are applied through
 // it; actions a topology names but the OpenWhisk lacks fail the start-up, named.
-// (snet-whisk serves plain HTTP only, so this is tested over HTTP, not TLS.)
+// snet-whisk serves plain HTTP only: for TLS with a self-signed certificate, socat terminates TLS
+// in front of it (a certificate made by openssl for the test).
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
 #include "actions_command.hpp"
 #include "curl_util.hpp"
+#include "snet/net.hpp"
+#include "snet/process.hpp"
 #include "snet_up.hpp"
 #include "whisk_fixture.hpp"
 
@@ -73,7 +77,72 @@ bool stack_runs(pid_t up, const std::string& program) {
   return false;
 }
 
+// socat terminating TLS (a fresh self-signed certificate) in front of `backend_port`.
+class TlsProxy {
+ public:
+  explicit TlsProxy(int backend_port) : port_(free_port()) {
+    const std::string cert = dir_.path() + "/cert.pem", key = dir_.path() + "/key.pem";
+    ChildProcess openssl({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                          "-subj", "/CN=localhost", "-keyout", key, "-out", cert},
+                         ChildProcess::Options{{}, dir_.path() + "/openssl.log", "=stdout", true});
+    REQUIRE(openssl.wait_for(60s));
+    REQUIRE(*openssl.exit_status() == 0);
+    proxy_ =
+        ChildProcess({"socat",
+                      "OPENSSL-LISTEN:" + std::to_string(port_) +
+                          ",bind=127.0.0.1,reuseaddr,fork,verify=0,cert=" + cert + ",key=" + key,
+                      "TCP:127.0.0.1:" + std::to_string(backend_port)},
+                     ChildProcess::Options{{}, dir_.path() + "/socat.log", "=stdout", true});
+    REQUIRE(eventually(
+        [&] { return whisk::http_call("GET", url() + "/ping", "", "", 2s, true).status == 200; },
+        15s));
+  }
+  // socat forks a process per connection, in its process group: stop them all.
+  ~TlsProxy() {
+    if (proxy_.pid() > 0 && proxy_.running()) ::kill(-proxy_.pid(), SIGTERM);
+    proxy_.stop();
+  }
+  TlsProxy(const TlsProxy&) = delete;
+  TlsProxy& operator=(const TlsProxy&) = delete;
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TempDir dir_{"tls-proxy"};
+  int port_;
+  ChildProcess proxy_;
+};
+
 }  // namespace
+
+TEST_CASE("snet up --openwhisk-insecure: an OpenWhisk over TLS with a self-signed certificate") {
+  ExternalOpenWhisk openwhisk;
+  TlsProxy tls(openwhisk.server.port());
+  // Verified TLS refuses the certificate: so does snet up, naming the URL, before anything runs.
+  CHECK(whisk::http_call("GET", tls.url() + "/ping", "", "", 5s).status == 0);
+  SnetUp::Options options;
+  options.topology = openwhisk.topology;
+  options.topology_name = "extow";
+  options.extra_args = {"--openwhisk-apihost", tls.url(), "--openwhisk-namespace", kNamespace};
+  options.env = {{"OPENWHISK_AUTH", kKey}, {"WSK_CONFIG_FILE", openwhisk.no_wskprops}};
+  {
+    auto refused = options;
+    refused.wait_until_up = false;
+    refused.extra_args.insert(refused.extra_args.end(), {"--actions-dir", source_path("actions")});
+    SnetUp up(refused);
+    REQUIRE(up.process().wait_for(60s));
+    INFO(up.output());
+    CHECK(WEXITSTATUS(*up.process().exit_status()) == 1);
+    CHECK(up.output().find("PUT " + tls.url() + "/api/v1/namespaces/extns/actions/") !=
+          std::string::npos);
+  }
+  options.extra_args.insert(options.extra_args.end(),
+                            {"--openwhisk-insecure", "--actions-dir", source_path("actions")});
+  SnetUp up(options);
+  INFO(up.output());
+  CHECK(up.service("whisk").is_null());
+  CHECK_FALSE(up.press_until_applied("hall", "lamp-1", "tls").empty());
+  CHECK(openwhisk.activations_of("flip_switch") >= 1);
+}
 
 TEST_CASE("snet up --openwhisk-*: presses run on that OpenWhisk, and no snet-whisk is started") {
   ExternalOpenWhisk openwhisk;
