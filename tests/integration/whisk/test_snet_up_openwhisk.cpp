@@ -233,3 +233,23 @@ TEST_CASE("snet up fails at start, naming every action the OpenWhisk lacks") {
     CHECK(up.output().find("the bundled snet-whisk: flip_switch, scene") != std::string::npos);
   }
 }
+
+TEST_CASE("the demo topology's presses cross the bundled snet-whisk (flip_switch activations)") {
+  TempDir none("no-wskprops");
+  SnetUp::Options options;  // topology/single.json
+  options.env = {{"WSK_CONFIG_FILE", none.path() + "/absent"}};
+  SnetUp up(options);
+  INFO(up.output());
+  CHECK(up.output().find("has the topology's actions: flip_switch") != std::string::npos);
+  const auto run = nlohmann::json::parse(read_text(up.data_dir() + "/run.json"), nullptr, false);
+  const std::string apihost = run.value("openwhisk_apihost", "");
+  REQUIRE(apihost.rfind("http://127.0.0.1:", 0) == 0);
+  CHECK(up.service("whisk")["state"] == "running");
+  CHECK_FALSE(up.press_until_applied("button-1", "actuator-1", "demo").empty());
+  const auto listed =
+      whisk::http_call("GET", apihost + "/api/v1/namespaces/_/activations?name=flip_switch",
+                       WhiskServer::auth(), "", 10s);
+  const auto activations = nlohmann::json::parse(listed.body, nullptr, false);
+  CHECK(activations.is_array());
+  CHECK(activations.size() >= 1);
+}
