@@ -122,7 +122,7 @@ struct Plan {
 
 Plan mosquitto_plan() {
   Plan plan;
-  plan.topology = "topology/single.json";
+  plan.topology = "tests/topology/single-builtin.json";  // the press path itself: builtin
   plan.topic = [](int n) { return "snet/single/press/button-" + std::to_string(n % 3 + 1); };
   plan.press = [](int n) {
     return Press{"b-" + std::to_string(n), {"actuator-" + std::to_string(n % 3 + 1)}, 0};

@@ -1,10 +1,11 @@
 // snet up [TOPOLOGY]: the whole emulation in one command, supervised. Starts the broker the
 // topology names (mosquitto or RabbitMQ, unless --broker-url names a running one), then the
-// relayer(s), snet-whisk, snet-state and snet-agent, each once the one before is ready, so a
-// press published after "Serverlessnet is up" always finds a subscriber. From then on a service
-// that exits is restarted per --restart; a control endpoint on loopback shows and changes them
-// (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
-// kills what is left).
+// relayer(s) and snet-whisk (unless an external OpenWhisk is given: openwhisk_setup.hpp), checks
+// that the actions the topology names exist, then snet-state and snet-agent, each once the one
+// before is ready, so a press published after "Serverlessnet is up" always finds a subscriber. From
+// then on a service that exits is restarted per --restart; a control endpoint on loopback shows and
+// changes them (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a
+// second one kills what is left).
 #include <sys/stat.h>
 #include <unistd.h>
 #include <filesystem>
@@ -16,9 +17,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "action_check.hpp"
 #include "commands.hpp"
 #include "control_api.hpp"
+#include "deploy.hpp"
 #include "health.hpp"
+#include "openwhisk_setup.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
@@ -52,6 +56,20 @@ Flags up_flags() {
       .add("http-port", "SNET_HTTP_PORT", "8080", "port of the dashboard and REST API")
       .add("whisk-port", "SNET_WHISK_PORT", "3233",
            "port of snet-whisk, the bundled OpenWhisk-compatible compute (loopback only)")
+      .add("openwhisk-apihost", "OPENWHISK_APIHOST", "",
+           "use this OpenWhisk (URL) instead of starting snet-whisk (default: APIHOST of "
+           "$WSK_CONFIG_FILE or ~/.wskprops, else the bundled snet-whisk)")
+      .add("openwhisk-auth", "OPENWHISK_AUTH", "",
+           "its key uuid:key (default: AUTH of the wsk properties, else snet-whisk's "
+           "development key); passed to the relayers in their environment, never their "
+           "command line")
+      .add("openwhisk-namespace", "OPENWHISK_NAMESPACE", "",
+           "its namespace (default: NAMESPACE of the wsk properties, else _)")
+      .add_switch("openwhisk-insecure", "OPENWHISK_INSECURE",
+                  "accept its self-signed TLS certificate (as wsk -i)")
+      .add("actions-dir", "SNET_ACTIONS_DIR", "",
+           "deploy every *.js of this directory as an action (default: the bundled actions/ "
+           "to the bundled snet-whisk; nothing to an external OpenWhisk)")
       .add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address of the dashboard and REST API")
       .add("control-port", "SNET_CONTROL_PORT", "0",
            "port of the supervisor's control endpoint on 127.0.0.1 (0: a free one); its URL is "
@@ -75,6 +93,9 @@ struct Settings {
   int relayers = 1;
   RestartMode restart = RestartMode::on_failure;
   milliseconds start_timeout{}, stop_timeout{};
+  OpenWhiskChoice openwhisk;
+  bool openwhisk_insecure = false;
+  std::string actions_dir;  // "": none given
 };
 
 std::string loopback_if_any(const std::string& bind) {
@@ -82,7 +103,7 @@ std::string loopback_if_any(const std::string& bind) {
 }
 
 // actions/ of an installed tree, else of the source tree.
-std::string actions_dir() {
+std::string bundled_actions_dir() {
   const fs::path installed = fs::path(self_dir()) / "../share/serverlessnet/actions";
   if (fs::is_directory(installed)) return fs::canonical(installed).string();
   return SNET_SOURCE_DIR "/actions";
@@ -131,6 +152,15 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   s.http_bind = flags.str("http-bind");
   s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
   s.log_dir = s.data_dir + "/logs";
+  s.openwhisk = choose_openwhisk({flags.str("openwhisk-apihost"), flags.str("openwhisk-auth"),
+                                  flags.str("openwhisk-namespace")},
+                                 whisk::openwhisk_config_from_env(),
+                                 whisk::read_wskprops(whisk::default_wskprops_path()),
+                                 "http://127.0.0.1:" + std::to_string(s.whisk_port));
+  s.openwhisk_insecure = flags.on("openwhisk-insecure");
+  if (flags.given("actions-dir")) {
+    s.actions_dir = fs::absolute(flags.str("actions-dir")).lexically_normal().string();
+  }
   return s;
 }
 
@@ -305,17 +335,24 @@ int up_command(int argc, const char* const* argv, int first) {
         std::make_unique<ServiceProgram>(std::move(command), s.log_dir + "/" + name + ".log",
                                          online(name), std::move(env)));
   };
-  const std::string whisk_url = "http://127.0.0.1:" + std::to_string(s.whisk_port);
+  // The relayers get the OpenWhisk in use explicitly, not from their environment or wskprops;
+  // its key by environment variable, so that `ps` does not show it.
+  const whisk::OpenWhiskConfig& openwhisk = s.openwhisk.server;
   const auto relayers = relayer_names(s.relayers);
   for (const auto& name : relayers) {
-    std::vector<std::string> tail = {"--openwhisk-apihost", whisk_url};
+    std::vector<std::string> tail = {"--openwhisk-apihost", openwhisk.apihost,
+                                     "--openwhisk-namespace", openwhisk.ns};
+    if (s.openwhisk_insecure) tail.push_back("--openwhisk-insecure");
     if (s.relayers > 1) tail.insert(tail.end(), {"--name", name});
-    add(name, "relayer", with({bin + "/snet-relayer"}, tail));
+    add(name, "relayer", with({bin + "/snet-relayer"}, tail), {{"OPENWHISK_AUTH", openwhisk.auth}});
   }
   // The bundled compute, with actions/*.js deployed, so "openwhisk" buttons work out of the box.
-  add("whisk", "whisk",
-      with({bin + "/snet-whisk"},
-           {"--http-port", std::to_string(s.whisk_port), "--actions-dir", actions_dir()}));
+  if (!s.openwhisk.external) {
+    add("whisk", "whisk",
+        with({bin + "/snet-whisk"},
+             {"--http-port", std::to_string(s.whisk_port), "--actions-dir",
+              s.actions_dir.empty() ? bundled_actions_dir() : s.actions_dir}));
+  }
   add("state", "state",
       with({bin + "/snet-state"}, {"--http-port", std::to_string(s.http_port), "--http-bind",
                                    s.http_bind, "--data-dir", s.data_dir + "/state"}),
@@ -327,10 +364,50 @@ int up_command(int argc, const char* const* argv, int first) {
   std::cout << "starting topology '" << topology.name << "' (" << topology.devices.size()
             << " devices, " << relayers.size() << (relayers.size() == 1 ? " relayer" : " relayers")
             << "), logs in " << s.log_dir << std::endl;
-  // Relayers first and ready (subscribed) before anything can press.
-  if (const int rc = start_all(relayers); rc != 0) return rc;
-  if (const int rc = await(relayers, nullptr); rc != 0) return rc;
-  const std::vector<std::string> rest = {"whisk", "state", "agent"};
+  // An external OpenWhisk gets the user's actions, if any, before anything starts.
+  if (s.openwhisk.external && !s.actions_dir.empty()) {
+    std::vector<whisk::DeployResult> deployed;
+    try {
+      deployed = whisk::deploy_actions(s.actions_dir, openwhisk.apihost, openwhisk.auth,
+                                       openwhisk.ns, s.openwhisk_insecure);
+    } catch (const std::exception& e) {
+      return give_up(std::string("--actions-dir: ") + e.what(), "");
+    }
+    std::vector<std::string> failed;
+    for (const auto& r : deployed) {
+      if (r.ok) {
+        std::cout << "deployed action " << r.name << " to " << openwhisk.apihost << "\n";
+      } else {
+        failed.push_back(r.file + " (" + r.error + ")");
+      }
+    }
+    if (!failed.empty()) return give_up("cannot deploy " + join(failed), "");
+  }
+  // Relayers (and the bundled snet-whisk) first and ready (subscribed) before anything can press.
+  std::vector<std::string> first_up = relayers;
+  if (!s.openwhisk.external) first_up.push_back("whisk");
+  if (const int rc = start_all(first_up); rc != 0) return rc;
+  if (const int rc = await(first_up, nullptr); rc != 0) return rc;
+  // Every action a button names must exist, or its first press would fail with 404.
+  if (const auto actions = openwhisk_actions(topology); !actions.empty()) {
+    const std::string where = openwhisk.apihost + " (namespace " + openwhisk.ns + ")" +
+                              (s.openwhisk.external ? "" : ", the bundled snet-whisk");
+    std::vector<std::string> missing;
+    try {
+      missing = whisk::missing_actions(openwhisk, actions, s.openwhisk_insecure);
+    } catch (const std::exception& e) {
+      return give_up(std::string("cannot check the topology's OpenWhisk actions: ") + e.what(), "");
+    }
+    if (!missing.empty()) {
+      return give_up("the topology's buttons run OpenWhisk actions that do not exist on " + where +
+                         ": " + join(missing) +
+                         " (deploy them: snet up --actions-dir DIR, or snet actions deploy DIR)",
+                     "");
+    }
+    std::cout << "OpenWhisk " << where << " has the topology's actions: " << join(actions)
+              << std::endl;
+  }
+  const std::vector<std::string> rest = {"state", "agent"};
   if (const int rc = start_all(rest); rc != 0) return rc;
   const std::string http_host = loopback_if_any(s.http_bind);
   const int rc = await(rest, [&]() -> std::vector<std::string> {
@@ -362,6 +439,7 @@ int up_command(int argc, const char* const* argv, int first) {
                             {"broker_url", s.broker_url},
                             {"topology", s.topology_path},
                             {"topology_name", topology.name},
+                            {"openwhisk_apihost", openwhisk.apihost},
                             {"pid", static_cast<long>(::getpid())}});
   std::cout << "control endpoint " << control.url() << " (GET /services)" << std::endl;
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker " << s.broker_url

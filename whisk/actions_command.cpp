@@ -1,6 +1,8 @@
 #include "actions_command.hpp"
 
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "deploy.hpp"
 #include "openwhisk_config.hpp"
@@ -11,24 +13,40 @@ namespace snet::whisk {
 int actions_command(int argc, const char* const* argv, int first, std::ostream& out,
                     std::ostream& err) {
   Flags flags("snet actions deploy [DIR]",
-              "Creates or updates one OpenWhisk action per DIR/*.js (default DIR: actions).");
+              "Creates or updates one OpenWhisk action per DIR/*.js (default DIR: actions), as "
+              "`wsk action update NAME FILE` would.");
   flags
       .add("apihost", "OPENWHISK_APIHOST", "",
-           "OpenWhisk API host (default: APIHOST of ~/.wskprops, else snet-whisk on "
-           "http://127.0.0.1:3233)")
+           "OpenWhisk API host (default: APIHOST of ~/.wskprops or $WSK_CONFIG_FILE, else "
+           "snet-whisk on http://127.0.0.1:3233)")
       .add("auth", "OPENWHISK_AUTH", "",
-           "key uuid:key (default: AUTH of ~/.wskprops, else "
-           "snet-whisk's development key)")
+           "key uuid:key (default: AUTH of ~/.wskprops, else snet-whisk's development key)")
       .add("namespace", "OPENWHISK_NAMESPACE", "",
-           "namespace (default: NAMESPACE of ~/.wskprops, "
-           "else _)");
+           "namespace (default: NAMESPACE of ~/.wskprops, else _)")
+      .add_switch("insecure", "OPENWHISK_INSECURE",
+                  "-i: accept a self-signed TLS certificate (as wsk -i)");
+  // The subcommand first; -i is wsk's spelling of --insecure (Flags knows long names only).
+  std::vector<std::string> args = {"snet", "actions"};
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    args.push_back(arg == "-i" ? "--insecure" : arg);
+  }
+  std::vector<const char*> args_c;
+  for (const auto& arg : args) args_c.push_back(arg.c_str());
+  const int count = static_cast<int>(args_c.size());
   std::string dir = "actions";
   OpenWhiskConfig config;
   try {
-    if (!flags.parse(argc, argv, first + 1)) return 0;
-    const std::string sub = first < argc ? argv[first] : "";
+    for (const auto& arg : args) {
+      if (arg == "--help" || arg == "-h") {
+        out << flags.help();
+        return 0;
+      }
+    }
+    const std::string sub = count > 2 ? args[2] : "";
+    if (!flags.parse(count, args_c.data(), 3)) return 0;
     if (sub != "deploy") {
-      throw UsageError(sub.empty() ? "give a subcommand: snet actions deploy [DIR]"
+      throw UsageError(sub.empty() ? "give a subcommand: snet actions deploy [DIR] (see --help)"
                                    : "unknown subcommand '" + sub + "' (use: deploy)");
     }
     if (flags.positional().size() > 1) throw UsageError("give at most one directory");
@@ -41,7 +59,7 @@ int actions_command(int argc, const char* const* argv, int first, std::ostream& 
   }
   std::vector<DeployResult> results;
   try {
-    results = deploy_actions(dir, config.apihost, config.auth, config.ns);
+    results = deploy_actions(dir, config.apihost, config.auth, config.ns, flags.on("insecure"));
   } catch (const std::exception& e) {
     err << "snet actions deploy: " << e.what() << "\n";
     return 1;

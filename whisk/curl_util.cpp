@@ -96,14 +96,15 @@ void configure_request(CURL* easy, const std::string& auth, std::string& body, c
 }
 
 HttpReply http_call(const std::string& method, const std::string& url, const std::string& auth,
-                    const std::string& body, std::chrono::milliseconds timeout) {
+                    const std::string& body, std::chrono::milliseconds timeout, bool insecure_tls) {
   ensure_curl_initialized();
   CurlEasy easy(curl_easy_init());
   if (!easy) return {0, "", "curl_easy_init failed", {}};
   HttpReply reply;
   CurlList headers = json_headers();
   configure_request(easy.get(), auth, reply.body, headers.get(), timeout,
-                    std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(5)), false);
+                    std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(5)),
+                    insecure_tls);
   curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, &append_header);

@@ -60,6 +60,7 @@ struct HttpReply {
 };
 HttpReply http_call(const std::string& method, const std::string& url, const std::string& auth,
                     const std::string& body,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                    bool insecure_tls = false);
 
 }  // namespace snet::whisk

@@ -71,7 +71,8 @@ std::vector<ActionFile> read_action_files(const std::string& dir) {
 }
 
 std::vector<DeployResult> deploy_actions(const std::string& dir, const std::string& apihost,
-                                         const std::string& auth, const std::string& ns) {
+                                         const std::string& auth, const std::string& ns,
+                                         bool insecure_tls) {
   std::vector<DeployResult> results;
   for (const auto& file : read_action_files(dir)) {
     DeployResult result;
@@ -85,10 +86,11 @@ std::vector<DeployResult> deploy_actions(const std::string& dir, const std::stri
     try {
       const std::string body = action_put_body(file.code).dump();
       const std::string url = entity_url(apihost, ns, "actions", result.name) + "?overwrite=true";
-      const HttpReply reply = http_call("PUT", url, auth, body);
+      const HttpReply reply =
+          http_call("PUT", url, auth, body, std::chrono::seconds(30), insecure_tls);
       result.status = reply.status;
       result.ok = reply.status == 200;
-      if (!result.ok) result.error = error_of(reply);
+      if (!result.ok) result.error = "PUT " + url + ": " + error_of(reply);
     } catch (const std::invalid_argument& e) {
       result.error = result.file + ": " + e.what();
     }

@@ -38,8 +38,10 @@ struct ActionFile {
 std::vector<ActionFile> read_action_files(const std::string& dir);
 
 /// Deploys every *.js file of `dir` (sorted by name). Throws std::runtime_error when `dir`
-/// is not a readable directory; a file that fails is reported in its result, the others go on.
+/// is not a readable directory; a file that fails is reported in its result (its error names
+/// the URL), the others go on. `insecure_tls` accepts self-signed certificates (wsk -i).
 std::vector<DeployResult> deploy_actions(const std::string& dir, const std::string& apihost,
-                                         const std::string& auth, const std::string& ns = "_");
+                                         const std::string& auth, const std::string& ns = "_",
+                                         bool insecure_tls = false);
 
 }  // namespace snet::whisk

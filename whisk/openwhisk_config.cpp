@@ -43,26 +43,35 @@ OpenWhiskConfig read_wskprops(const std::string& path) {
   return out;
 }
 
-OpenWhiskConfig resolve_openwhisk_config(OpenWhiskConfig given, const std::string& wskprops_path) {
-  auto fill = [](std::string& field, const std::string& value) {
-    if (field.empty()) field = value;
-  };
+OpenWhiskConfig openwhisk_config_from_env() {
   auto env = [](const char* name) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");
   };
-  fill(given.apihost, env("OPENWHISK_APIHOST"));
-  fill(given.auth, env("OPENWHISK_AUTH"));
-  fill(given.ns, env("OPENWHISK_NAMESPACE"));
-  const OpenWhiskConfig props = read_wskprops(wskprops_path);
-  fill(given.apihost, props.apihost);
-  fill(given.auth, props.auth);
-  fill(given.ns, props.ns);
-  fill(given.apihost, kDefaultApiHost);
-  fill(given.auth, kDevAuth);
-  fill(given.ns, "_");
-  given.apihost = normalize_apihost(given.apihost);
+  return {env("OPENWHISK_APIHOST"), env("OPENWHISK_AUTH"), env("OPENWHISK_NAMESPACE")};
+}
+
+OpenWhiskConfig merge_openwhisk_config(OpenWhiskConfig given, const OpenWhiskConfig& env,
+                                       const OpenWhiskConfig& wskprops,
+                                       const OpenWhiskConfig& defaults) {
+  for (const OpenWhiskConfig* layer : {&env, &wskprops, &defaults}) {
+    if (given.apihost.empty()) given.apihost = layer->apihost;
+    if (given.auth.empty()) given.auth = layer->auth;
+    if (given.ns.empty()) given.ns = layer->ns;
+  }
   return given;
+}
+
+OpenWhiskConfig bundled_openwhisk_defaults() {
+  return {kDefaultApiHost, kDevAuth, "_"};
+}
+
+OpenWhiskConfig resolve_openwhisk_config(OpenWhiskConfig given, const std::string& wskprops_path) {
+  OpenWhiskConfig out =
+      merge_openwhisk_config(std::move(given), openwhisk_config_from_env(),
+                             read_wskprops(wskprops_path), bundled_openwhisk_defaults());
+  out.apihost = normalize_apihost(out.apihost);
+  return out;
 }
 
 }  // namespace snet::whisk

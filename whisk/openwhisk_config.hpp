@@ -23,6 +23,18 @@ std::string default_wskprops_path();
 /// A missing file yields an empty config; an unreadable one throws std::runtime_error.
 OpenWhiskConfig read_wskprops(const std::string& path);
 
+/// OPENWHISK_APIHOST, OPENWHISK_AUTH and OPENWHISK_NAMESPACE of the environment (empty when unset).
+OpenWhiskConfig openwhisk_config_from_env();
+
+/// The pure precedence rule (as wsk applies it): each field from the first layer that sets it,
+/// `given` (flags), then `env`, then `wskprops`, then `defaults`. No normalization.
+OpenWhiskConfig merge_openwhisk_config(OpenWhiskConfig given, const OpenWhiskConfig& env,
+                                       const OpenWhiskConfig& wskprops,
+                                       const OpenWhiskConfig& defaults);
+
+/// snet-whisk's defaults: http://127.0.0.1:3233, its development key, namespace "_".
+OpenWhiskConfig bundled_openwhisk_defaults();
+
 /// Fills every empty field of `given` from, in order: the environment (OPENWHISK_APIHOST,
 /// OPENWHISK_AUTH, OPENWHISK_NAMESPACE), the wskprops file, then the defaults (snet-whisk on
 /// http://127.0.0.1:3233 with its development key, namespace "_"). Pass flag values in `given`.

@@ -66,7 +66,7 @@ before(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   supervisor = new FakeSupervisor();
   await supervisor.start();
-  stack = new Stack(path.join(SOURCE_DIR, "topology/single.json"),
+  stack = new Stack(path.join(SOURCE_DIR, "tests/topology/single-builtin.json"),
                     { label: "browser-control", stateArgs: ["--supervisor-url", supervisor.url] });
   await stack.start({ deviceCount: 6 });
   browser = await launchBrowser();

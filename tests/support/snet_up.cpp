@@ -131,7 +131,8 @@ SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
                                    "--data-dir",
                                    data_dir_};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
-  process_ = ChildProcess(argv, ChildProcess::Options{{}, output_path_, "=stdout", true});
+  process_ = ChildProcess(argv, ChildProcess::Options{options.env, output_path_, "=stdout", true});
+  if (!options.wait_until_up) return;
   const bool up = eventually(
       [&] {
         return !process_.running() || output().find("Serverlessnet is up") != std::string::npos;

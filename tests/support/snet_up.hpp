@@ -46,6 +46,9 @@ class SnetUp {
     std::string topology_name = "single";           // its "name" (the topics' second level)
     std::vector<std::string> extra_args;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
+    std::map<std::string, std::string> env = {};  // added to the test's environment
+    /// false: only start it (for tests of start-up failures: process().wait_for(), output()).
+    bool wait_until_up = true;
   };
   /// Starts `snet up` and waits until it says it is up; throws std::runtime_error with its
   /// output when it does not.

@@ -76,7 +76,7 @@ void check_exactly_once(SnetUp& stack, const Expected& expected) {
 TEST_CASE(
     "Mosquitto: 2 relayers, kill -9 of a relayer and of the state service, an actuator "
     "offline and another crashed: every press applied exactly once") {
-  SnetUp stack({"topology/single.json", "single", {"--relayers", "2"}, 90s});
+  SnetUp stack({"tests/topology/single-builtin.json", "single", {"--relayers", "2"}, 90s});
   Presser presser(stack.mqtt_url(), "fault-test-presser");
   REQUIRE(presser.wait_connected(10s));
 

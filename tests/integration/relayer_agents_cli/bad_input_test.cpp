@@ -27,7 +27,7 @@ std::string rejected(const std::string& service, const std::string& reason) {
 
 TEST_CASE(
     "malformed, oversized, wrong-type and unknown-device presses are counted; valid ones flow") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   const std::string huge = R"({"id":")" + std::string(5000, 'x') + R"("})";
   struct Bad {
@@ -77,7 +77,7 @@ TEST_CASE(
 }
 
 TEST_CASE("an actuator rejects and counts bad commands, and applies the good ones after them") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   path.publish(path.topic("cmd", "actuator-1"), "{");
   path.publish(path.topic("cmd", "actuator-1"), R"({"on":"yes","press_id":"c1"})");
@@ -100,7 +100,7 @@ TEST_CASE("an actuator rejects and counts bad commands, and applies the good one
 }
 
 TEST_CASE("a retained press is not replayed when the relayer starts") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.recorder.bus().publish(
       Message{path.topic("press", "button-1"), R"({"id":"stale"})", true, {}}, Qos::at_least_once);
   REQUIRE(path.recorder.wait_for(path.topic("press", "button-1"), "stale"));

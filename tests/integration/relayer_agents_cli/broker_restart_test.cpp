@@ -8,7 +8,7 @@ using namespace snet;
 using namespace snet::test;
 
 TEST_CASE("an agent survives a broker restart and applies presses after it") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   path.publish(path.topic("press", "button-1"), R"({"id":"before"})");
   REQUIRE_MESSAGE(path.wait_state("actuator-1", "before"), path.logs());
@@ -37,7 +37,7 @@ TEST_CASE("an agent survives a broker restart and applies presses after it") {
 }
 
 TEST_CASE("an actuator restores its state from its retained report when the agent restarts") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   path.publish(path.topic("press", "button-2"), R"({"id":"lit"})");
   REQUIRE_MESSAGE(path.wait_state("actuator-2", "lit"), path.logs());

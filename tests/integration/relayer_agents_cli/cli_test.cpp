@@ -72,7 +72,7 @@ TEST_CASE("snet reports usage errors with exit code 2") {
 }
 
 TEST_CASE("snet press triggers the button, or publishes the press itself with --direct") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   auto pressed = run_snet(
       {"press", "button-1", "--topology", path.topology_path, "--broker-url", path.broker.url()});

@@ -38,7 +38,7 @@ std::optional<StateReport> next_state(PressPath& path, const std::string& actuat
 }  // namespace
 
 TEST_CASE("mosquitto_pub presses with -n and with '{}' each flip the target's retained state") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   const auto initial = retained_state(path, "actuator-1");
   REQUIRE(initial);  // the actuator published its initial report
@@ -71,7 +71,7 @@ TEST_CASE("mosquitto_pub presses with -n and with '{}' each flip the target's re
 }
 
 TEST_CASE("a trigger makes the emulated button press, with the id it was given") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   path.publish(path.topic("trigger", "button-2"), R"({"id":"trigger-1"})");
   auto press = path.recorder.wait_for(path.topic("press", "button-2"), "trigger-1");
@@ -90,7 +90,7 @@ TEST_CASE("a trigger makes the emulated button press, with the id it was given")
 }
 
 TEST_CASE("1->N and N->1 wiring: one button switches three lamps, two buttons share one") {
-  PressPath path("topology/wiring.json", "wiring");
+  PressPath path("tests/topology/wiring-builtin.json", "wiring");
   path.start_all();
   path.publish(path.topic("press", "hall-button"), R"({"id":"hall-1"})");
   for (const char* lamp : {"lamp-1", "lamp-2", "lamp-3"}) {
@@ -113,7 +113,7 @@ TEST_CASE("1->N and N->1 wiring: one button switches three lamps, two buttons sh
 }
 
 TEST_CASE("two quick presses flip twice, and the same press id twice is applied once") {
-  PressPath path("topology/single.json", "single");
+  PressPath path("tests/topology/single-builtin.json", "single");
   path.start_all();
   // Back to back, without waiting in between: the relayer must not read a stale state.
   path.publish(path.topic("press", "button-1"), R"({"id":"quick-1"})");

@@ -14,7 +14,7 @@ namespace snet::test {
 
 class StateStack {
  public:
-  explicit StateStack(std::string topology = source_path("topology/single.json"),
+  explicit StateStack(std::string topology = source_path("tests/topology/single-builtin.json"),
                       std::vector<std::string> extra_args = {});
   ~StateStack();
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "actions_command.hpp"
+#include "snet/net.hpp"
 #include "whisk_fixture.hpp"
 
 using namespace snet;
@@ -161,4 +162,19 @@ TEST_CASE("snet actions deploy: a line per file, and the exit status tells the o
   CHECK(err.find("not found") != std::string::npos);
   CHECK(run({"undeploy"}, out, err) == 2);
   CHECK(err.find("unknown subcommand 'undeploy'") != std::string::npos);
+
+  // --help (also before the subcommand) lists -i; a failure names the URL it tried.
+  CHECK(run({"--help"}, out, err) == 0);
+  CHECK(out.find("--insecure") != std::string::npos);
+  CHECK(run({"deploy", "--help"}, out, err) == 0);
+  CHECK(out.find("--apihost") != std::string::npos);
+  const int closed = free_port();
+  CHECK(run({"deploy", source_path("actions"), "-i", "--apihost",
+             "http://127.0.0.1:" + std::to_string(closed), "--auth", auth},
+            out, err) == 1);
+  CHECK(err.find("PUT http://127.0.0.1:" + std::to_string(closed) +
+                 "/api/v1/namespaces/_/actions/flip_switch") != std::string::npos);
+  CHECK(run({"deploy", source_path("actions"), "--apihost", host, "--auth", "wrong:key"}, out,
+            err) == 1);
+  CHECK(err.find("PUT " + host + "/api/v1/namespaces/_/actions/") != std::string::npos);
 }

@@ -1,0 +1,35 @@
+#include "openwhisk_setup.hpp"
+
+#include <set>
+
+#include "curl_util.hpp"
+
+namespace snet::cli {
+
+OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
+                                 const whisk::OpenWhiskConfig& env,
+                                 const whisk::OpenWhiskConfig& wskprops,
+                                 const std::string& bundled_url) {
+  OpenWhiskChoice choice;
+  const auto given = whisk::merge_openwhisk_config(flags, env, wskprops, {});
+  choice.external = !given.apihost.empty();
+  if (choice.external) {
+    choice.server =
+        whisk::merge_openwhisk_config(given, {}, {}, whisk::bundled_openwhisk_defaults());
+  } else {
+    choice.server = whisk::bundled_openwhisk_defaults();
+    choice.server.apihost = bundled_url;
+  }
+  choice.server.apihost = whisk::normalize_apihost(choice.server.apihost);
+  return choice;
+}
+
+std::vector<std::string> openwhisk_actions(const Topology& topology) {
+  std::set<std::string> actions;
+  for (const Device* button : topology.buttons()) {
+    if (button->compute.backend == "openwhisk") actions.insert(button->compute.action);
+  }
+  return {actions.begin(), actions.end()};
+}
+
+}  // namespace snet::cli
