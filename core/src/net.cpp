@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stdexcept>
 #include <sys/socket.h>
+#include <unistd.h>
+#include <cstdint>
+#include <fstream>
+#include <random>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 
 namespace snet {
 namespace {
@@ -27,9 +30,42 @@ class Socket {
   int fd_;
 };
 
+// Whether 127.0.0.1:`port` can be bound right now.
+bool bindable(int port) {
+  Socket sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  return ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+// The first port of the kernel's ephemeral range (outgoing connections' local ports).
+int ephemeral_low() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
+}
+
 }  // namespace
 
 int free_port() {
+  // A port from the ephemeral range may be taken by any process's next outgoing connection
+  // between now and when the caller binds it (seen: a restarted RabbitMQ node found its
+  // distribution port used so). Below that range only a listener can take it.
+  constexpr int kLowest = 10000;
+  const int below = ephemeral_low();
+  if (below - kLowest >= 1000) {
+    std::random_device seed;
+    std::mt19937 pick(seed());
+    std::uniform_int_distribution<int> port(kLowest, below - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const int candidate = port(pick);
+      if (bindable(candidate)) return candidate;
+    }
+  }
   Socket sock(::socket(AF_INET, SOCK_STREAM, 0));
   if (sock.get() < 0) throw std::system_error(errno, std::generic_category(), "socket");
   sockaddr_in addr{};
