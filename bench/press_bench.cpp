@@ -1,7 +1,8 @@
 // snet-bench: measures the press path against a real broker and real services, and prints
 // numbers and ratios (never pass/fail). Sections:
 //   (a) raw broker baseline: one hop publisher -> broker -> subscriber, QoS 0 and QoS 1
-//   (b) press -> actuator state latency through relayer (builtin compute) and agent
+//   (b) press -> actuator state latency through relayer and agent, with the builtin compute and
+//       with the OpenWhisk action flip_switch on a bundled snet-whisk (--compute)
 //   (c) sustained presses/s at QoS 1, and how many were lost
 //   (d) N devices in one agent: time until all are connected, RSS per device
 // By default it starts its own mosquitto on a free port (or uses --broker-url); with
@@ -47,6 +48,8 @@ struct Context {
   std::string device_protocol;       // empty: the broker's own
   std::string bin_dir;
   fs::path work_dir;
+  std::string compute = "builtin";  // or "openwhisk": flip_switch on snet-whisk at whisk_url
+  std::string whisk_url;
 };
 
 void print_latency(const std::string& label, const Summary& s) {
@@ -129,6 +132,9 @@ Summary raw_hop(const Context& ctx, snet::Qos qos, int count, double* rate) {
 fs::path write_pairs_topology(const Context& ctx, const std::string& name, int pairs) {
   const fs::path path = ctx.work_dir / (name + ".json");
   nlohmann::json doc = {{"name", name}, {"broker", ctx.broker}, {"pairs", {{"count", pairs}}}};
+  if (ctx.compute == "openwhisk") {
+    doc["compute"] = {{"backend", "openwhisk"}, {"action", "flip_switch"}};
+  }
   if (!ctx.device_protocol.empty()) doc["pairs"]["protocol"] = ctx.device_protocol;
   std::ofstream(path) << doc.dump(2);
   return path;
@@ -175,8 +181,11 @@ struct PressPath {
 PressPath start_press_path(const Context& ctx, const std::string& name, int pairs) {
   const std::string topo = write_pairs_topology(ctx, name, pairs).string();
   PressPath path;
-  path.relayer = start_service(
-      ctx, "snet-relayer", {"--broker-url", ctx.broker_url, "--topology", topo}, name + "-relayer");
+  std::vector<std::string> relayer_args = {"--broker-url", ctx.broker_url, "--topology", topo};
+  if (ctx.compute == "openwhisk") {
+    relayer_args.insert(relayer_args.end(), {"--openwhisk-apihost", ctx.whisk_url});
+  }
+  path.relayer = start_service(ctx, "snet-relayer", relayer_args, name + "-relayer");
   path.agent = start_service(
       ctx, "snet-agent",
       {"--broker-url", ctx.broker_url, "--mqtt-url", ctx.mqtt_url, "--topology", topo},
@@ -192,7 +201,7 @@ PressPath start_press_path(const Context& ctx, const std::string& name, int pair
 
 // (b) one press at a time; the time from publishing the press to seeing the actuator's state.
 Summary press_latency(const Context& ctx, int count) {
-  const std::string name = "benchlat";
+  const std::string name = "benchlat-" + ctx.compute;
   PressPath path = start_press_path(ctx, name, 1);
   auto bus = connect(ctx.broker_url, "bench-presser");
   Waiter waiter;
@@ -229,7 +238,7 @@ Summary press_latency(const Context& ctx, int count) {
 
 // (c) presses as fast as the window allows, spread over many buttons; count what was applied.
 void press_throughput(const Context& ctx, int presses, int pairs, long window) {
-  const std::string name = "benchrate";
+  const std::string name = "benchrate-" + ctx.compute;
   PressPath path = start_press_path(ctx, name, pairs);
   auto bus = connect(ctx.broker_url, "bench-blaster");
   std::atomic<long> applied{0};
@@ -318,6 +327,9 @@ int main(int argc, char** argv) {
       .add("amqp-options", "", "",
            "query appended to the AMQP URL, e.g. persistent=false (transient QoS 1 messages)")
       .add("sections", "", "abcd", "which sections to run (a, b, c, d)")
+      .add("compute", "", "both",
+           "compute of (b) and (c): builtin, openwhisk (flip_switch on a bundled snet-whisk) or "
+           "both")
       .add("hops", "", "5000", "messages timed one by one in (a)")
       .add("presses", "", "10000", "presses timed one by one in (b)")
       .add("rate-presses", "", "50000", "presses sent in (c)")
@@ -371,6 +383,28 @@ int main(int argc, char** argv) {
           (ctx.broker_url.find('?') == std::string::npos ? "?" : "&") + flags.str("amqp-options");
     }
     const std::string sections = flags.str("sections");
+    const std::string compute = flags.str("compute");
+    std::vector<std::string> computes;
+    if (compute == "builtin" || compute == "both") computes.push_back("builtin");
+    if (compute == "openwhisk" || compute == "both") computes.push_back("openwhisk");
+    if (computes.empty()) {
+      throw snet::UsageError("--compute: '" + compute + "' is not builtin, openwhisk or both");
+    }
+    snet::ChildProcess whisk;
+    const bool press_sections =
+        sections.find('b') != std::string::npos || sections.find('c') != std::string::npos;
+    if (press_sections && computes.back() == "openwhisk") {
+      const int port = snet::free_port();
+      ctx.whisk_url = "http://127.0.0.1:" + std::to_string(port);
+      whisk = start_service(ctx, "snet-whisk",
+                            {"--http-port", std::to_string(port), "--actions-dir",
+                             SNET_SOURCE_DIR "/actions", "--log-level", "warn"},
+                            "whisk");
+      if (!snet::wait_for_port("127.0.0.1", port, 30s)) {
+        throw std::runtime_error("snet-whisk did not come up (log in " + ctx.work_dir.string() +
+                                 ")");
+      }
+    }
     std::string devices;
     if (ctx.broker == "rabbitmq") {
       devices = ctx.device_protocol == "mqtt" ? ", devices on the MQTT plugin " + ctx.mqtt_url
@@ -388,21 +422,33 @@ int main(int argc, char** argv) {
       print_latency("QoS 1", qos1);
       std::printf("  rate: QoS 0 %.0f msg/s, QoS 1 %.0f msg/s\n", rate0, rate1);
     }
-    if (sections.find('b') != std::string::npos) {
-      std::printf("(b) press -> actuator state, builtin flip_switch (3 broker hops)\n");
-      const Summary s =
-          press_latency(ctx, static_cast<int>(flags.integer("presses", 10, 1'000'000)));
-      print_latency("press -> state", s);
-      if (qos1.count > 0) {
-        std::printf("  ratio to one raw QoS 1 hop: p50 %.2fx, p99 %.2fx (target p50 <= 4x)\n",
-                    s.p50_us / qos1.p50_us, s.p99_us / qos1.p99_us);
+    std::map<std::string, Summary> latency;
+    for (const auto& c : computes) {
+      ctx.compute = c;
+      const std::string how =
+          c == "builtin" ? "builtin flip_switch" : "OpenWhisk action flip_switch on snet-whisk";
+      if (sections.find('b') != std::string::npos) {
+        std::printf("(b) press -> actuator state, %s (3 broker hops)\n", how.c_str());
+        const Summary s =
+            press_latency(ctx, static_cast<int>(flags.integer("presses", 10, 1'000'000)));
+        latency[c] = s;
+        print_latency("press -> state", s);
+        if (qos1.count > 0) {
+          std::printf("  ratio to one raw QoS 1 hop: p50 %.2fx, p99 %.2fx (target p50 <= 4x)\n",
+                      s.p50_us / qos1.p50_us, s.p99_us / qos1.p99_us);
+        }
+      }
+      if (sections.find('c') != std::string::npos) {
+        std::printf("(c) sustained presses at QoS 1, %s\n", how.c_str());
+        press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
+                         static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
+                         flags.integer("rate-window", 1, 1'000'000));
       }
     }
-    if (sections.find('c') != std::string::npos) {
-      std::printf("(c) sustained presses at QoS 1\n");
-      press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
-                       static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
-                       flags.integer("rate-window", 1, 1'000'000));
+    if (latency.size() == 2) {
+      std::printf("  OpenWhisk over builtin, press -> state: p50 +%.1f us (%.2fx)\n",
+                  latency["openwhisk"].p50_us - latency["builtin"].p50_us,
+                  latency["openwhisk"].p50_us / latency["builtin"].p50_us);
     }
     if (sections.find('d') != std::string::npos) {
       std::printf("(d) devices in one agent\n");
