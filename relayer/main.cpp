@@ -67,6 +67,16 @@ int main(int argc, char** argv) {
               << flags.str("broker-url") << "'\n";
     return 2;
   }
+  if (options.share_group != "none" && flags.str("broker-url").rfind("amqp://", 0) != 0 &&
+      topology.broker == BrokerKind::rabbitmq) {
+    // RabbitMQ 3.10's MQTT plugin has no shared subscriptions: $share/... would match nothing
+    // and the relayer would never see a press.
+    std::cerr << "snet-relayer: RabbitMQ's MQTT plugin has no shared subscriptions: give the "
+                 "AMQP URL (--broker-url amqp://user:pass@host:5672/vhost), or --share-group "
+                 "none to take every press over '"
+              << flags.str("broker-url") << "'\n";
+    return 2;
+  }
 
   BusOptions bus_options;
   bus_options.url = flags.str("broker-url");

@@ -148,6 +148,10 @@ TEST_CASE("services refuse a broker URL that cannot carry the topology's routing
   CHECK(run("snet-relayer", "fanout.json")
             .find("fanout routing on RabbitMQ publishes to exchanges: give the AMQP URL") !=
         std::string::npos);
+  // RabbitMQ's MQTT plugin has no $share: the relayer would never see a press.
+  CHECK(run("snet-relayer", "mixed.json")
+            .find("RabbitMQ's MQTT plugin has no shared subscriptions: give the AMQP URL") !=
+        std::string::npos);
   CHECK(run("snet-agent", "headers.json")
             .find("device 'north-lamps' speaks amqp, but --broker-url 'mqtt://127.0.0.1:1' is "
                   "not an amqp:// URL") != std::string::npos);
