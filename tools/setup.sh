@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev nlohmann-json3-dev libsqlite3-dev
   doctest-dev libboost1.81-dev libcurl4-openssl-dev
-  mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2
+  mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2 iptables
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -40,6 +40,22 @@ std::string control_topic(std::string_view topology) {
   return make(topology, Kind::control, "devices");
 }
 
+std::string link_control_topic(std::string_view topology, std::string_view link) {
+  return make(topology, Kind::control, "links") + "/" + std::string(link);
+}
+
+std::string link_control_filter(std::string_view topology) {
+  return link_control_topic(topology, "+");
+}
+
+std::string link_report_topic(std::string_view topology, std::string_view reporter) {
+  return make(topology, Kind::status, "links") + "/" + std::string(reporter);
+}
+
+std::string link_report_filter(std::string_view topology) {
+  return link_report_topic(topology, "+");
+}
+
 std::optional<Parsed> parse(std::string_view topic) {
   // snet / topology / kind / device, with no further levels.
   std::string_view parts[4];

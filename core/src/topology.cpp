@@ -170,9 +170,9 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     Device dev;
     dev.id = in.string(item, where, "id", "", true);
     if (!dev.id.empty()) where += " '" + dev.id + "'";
-    in.check_fields(
-        item, where,
-        {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs", "compute"});
+    in.check_fields(item, where,
+                    {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
+                     "compute", "site", "link"});
     (void)in.string(item, where, "kind", "", true);  // reports a missing kind
     dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
     const Protocol native = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
@@ -198,6 +198,10 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (auto it = item.find("compute"); it != item.end()) {
       dev.compute = in.compute(*it, where, topo.compute);
     }
+    dev.site = in.string(item, where, "site", "");
+    if (auto it = item.find("link"); it != item.end()) {
+      dev.link = parse_link_spec(*it, where + ".link", in.errors);
+    }
     topo.devices.push_back(std::move(dev));
   }
 }
@@ -218,12 +222,13 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1}
 void read_pairs(Reader& in, const json& spec, Topology& topo) {
   long count = 0, start = 1;
-  std::string button_prefix = "button-", actuator_prefix = "actuator-";
+  std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
   if (spec.is_number_integer()) {
     count = spec.get<long>();
   } else if (spec.is_object()) {
-    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start", "protocol"});
+    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start", "protocol", "site"});
+    site = in.string(spec, "pairs", "site", "");
     protocol = in.choice(spec, "pairs", "protocol", protocol, kProtocols);
     auto c = spec.find("count");
     if (c == spec.end() || !c->is_number_integer()) {
@@ -252,7 +257,9 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
     actuator.id = actuator_prefix + std::to_string(n);
     actuator.kind = DeviceKind::actuator;
     actuator.protocol = protocol;
+    actuator.site = site;
     Device button;
+    button.site = site;
     button.protocol = actuator.protocol;
     button.id = button_prefix + std::to_string(n);
     button.kind = DeviceKind::button;
@@ -260,6 +267,34 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
     button.compute = topo.compute;
     topo.devices.push_back(std::move(button));
     topo.devices.push_back(std::move(actuator));
+  }
+}
+
+// "sites": [{"id": "building-a", "parent": "campus", "link": {"latency_ms": 5}}, ...]
+void read_sites(Reader& in, const json& list, Topology& topo) {
+  if (!list.is_array()) {
+    in.error("sites",
+             "must be an array of sites like {\"id\": \"building-a\", \"link\": "
+             "{\"latency_ms\": 20}}");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& item = list[i];
+    std::string where = "sites[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      in.error(where, "must be an object with 'id'");
+      continue;
+    }
+    Site site;
+    site.id = in.string(item, where, "id", "", true);
+    if (!site.id.empty()) where += " '" + site.id + "'";
+    in.check_fields(item, where, {"id", "parent", "description", "link"});
+    site.parent = in.string(item, where, "parent", "");
+    site.description = in.string(item, where, "description", "");
+    if (auto it = item.find("link"); it != item.end()) {
+      site.link = parse_link_spec(*it, where + ".link", in.errors);
+    }
+    topo.sites.push_back(std::move(site));
   }
 }
 
@@ -375,6 +410,8 @@ std::vector<std::string> Topology::sources_of(std::string_view actuator) const {
 void Topology::reindex() {
   index_.clear();
   for (std::size_t i = 0; i < devices.size(); ++i) index_.emplace(devices[i].id, i);
+  site_index_.clear();
+  for (std::size_t i = 0; i < sites.size(); ++i) site_index_.emplace(sites[i].id, i);
   detail::resolve_routes(*this);
 }
 
@@ -414,6 +451,8 @@ nlohmann::json Topology::to_json() const {
   for (const auto& d : devices) {
     json item = {{"id", d.id}, {"kind", to_string(d.kind)}, {"protocol", to_string(d.protocol)}};
     if (!d.attrs.empty()) item["attrs"] = d.attrs;
+    if (!d.site.empty()) item["site"] = d.site;
+    if (d.link) item["link"] = d.link->to_json();
     if (d.kind == DeviceKind::button) {
       item["targets"] = d.targets;
       json routes = json::array();
@@ -439,6 +478,19 @@ nlohmann::json Topology::to_json() const {
   if (!topic_key.empty()) out["topic_key"] = topic_key;
   if (!groups.empty()) out["groups"] = groups;
   if (relayers != 1) out["relayers"] = relayers;
+  if (!sites.empty()) {
+    json list = json::array();
+    for (const auto& site : sites) {
+      json item = {{"id", site.id}, {"link", site.link.to_json()}};
+      if (!site.parent.empty()) item["parent"] = site.parent;
+      if (!site.description.empty()) item["description"] = site.description;
+      json members = json::array();
+      for (const Device* d : devices_in(site.id)) members.push_back(d->id);
+      item["devices"] = std::move(members);
+      list.push_back(std::move(item));
+    }
+    out["sites"] = std::move(list);
+  }
   return out;
 }
 
@@ -467,6 +519,7 @@ std::vector<std::string> validate(const Topology& topo) {
     }
   }
   detail::validate_routes(topo, by_id, errors);
+  detail::validate_sites(topo, by_id, errors);
   return errors;
 }
 
@@ -476,7 +529,7 @@ Topology parse_topology(const nlohmann::json& doc) {
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
                   {"name", "description", "broker", "routing", "compute", "topic_key", "groups",
-                   "devices", "pairs", "relayers", "comment"});
+                   "devices", "pairs", "relayers", "sites", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -486,6 +539,7 @@ Topology parse_topology(const nlohmann::json& doc) {
   }
   topo.topic_key = in.strings(doc, "topic_key", "topic_key", "attr name");
   if (auto it = doc.find("groups"); it != doc.end()) read_groups(in, *it, topo);
+  if (auto it = doc.find("sites"); it != doc.end()) read_sites(in, *it, topo);
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
   if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);

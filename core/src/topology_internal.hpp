@@ -22,6 +22,10 @@ namespace detail {
 void validate_routes(const Topology& topo, const std::map<std::string, const Device*>& by_id,
                      std::vector<std::string>& errors);
 
+/// Appends every problem with sites (ids, parents, cycles, depth) and devices' sites.
+void validate_sites(const Topology& topo, const std::map<std::string, const Device*>& by_id,
+                    std::vector<std::string>& errors);
+
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.
 void resolve_routes(Topology& topo);

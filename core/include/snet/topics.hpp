@@ -25,6 +25,14 @@ std::string make(std::string_view topology, Kind kind, std::string_view device);
 std::string all(std::string_view topology, Kind kind);
 /// snet/<topology>/control/devices: where DeviceControl messages go (every agent listens).
 std::string control_topic(std::string_view topology);
+/// snet/<topology>/control/links/<link>: a link's LinkUpdate (retained; snet/link.hpp).
+std::string link_control_topic(std::string_view topology, std::string_view link);
+/// snet/<topology>/control/links/+
+std::string link_control_filter(std::string_view topology);
+/// snet/<topology>/status/links/<reporter>: an engine's LinkReport (retained).
+std::string link_report_topic(std::string_view topology, std::string_view reporter);
+/// snet/<topology>/status/links/+
+std::string link_report_filter(std::string_view topology);
 
 struct Parsed {
   std::string topology;

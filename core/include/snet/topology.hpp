@@ -7,12 +7,15 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "snet/link.hpp"
 
 namespace snet {
 
@@ -73,6 +76,18 @@ struct Device {
   // Resolved by the loader (buttons): the routes, and every actuator they reach (no repeats).
   std::vector<Route> routes;
   std::vector<std::string> targets;
+  // The emulated network: the site the device sits in (empty: on the core) and its last hop.
+  std::string site;
+  std::optional<LinkSpec> link;
+};
+
+/// A named group of devices (a building, a floor, a field gateway) joined to its parent (another
+/// site, or the core: broker and services) by an uplink.
+struct Site {
+  std::string id;
+  std::string parent;  // empty: the core
+  std::string description;
+  LinkSpec link;  // the uplink
 };
 
 /// Thrown by load/parse with every validation error, one per line in what().
@@ -98,6 +113,8 @@ class Topology {
   int relayers = 1;
   static constexpr int kMaxRelayers = 16;
   std::vector<Device> devices;  // in file order; generated pairs follow explicit devices
+  std::vector<Site> sites;      // in file order
+  static constexpr int kMaxSiteDepth = 8;
 
   /// Nullptr when there is no such device.
   const Device* find(std::string_view id) const;
@@ -111,6 +128,21 @@ class Topology {
   /// Buttons whose presses reach `actuator`.
   std::vector<std::string> sources_of(std::string_view actuator) const;
 
+  /// Nullptr when there is no such site.
+  const Site* find_site(std::string_view id) const;
+  /// Whether the network is emulated: the topology has sites or a device with a "link". Then
+  /// every device and site is a link (ideal unless the file says otherwise) that can be changed
+  /// at run time; otherwise devices talk to the core directly.
+  bool emulates_network() const;
+  /// The links a device's traffic crosses, from the device outwards: the device's own id, its
+  /// site, that site's parent... (empty when the network is not emulated).
+  std::vector<std::string> link_path(const Device& device) const;
+  /// Every link and its properties as written in the file: each site's uplink, then each
+  /// device's last hop (empty when the network is not emulated).
+  std::map<std::string, LinkSpec> links() const;
+  /// Devices of `site` itself (not of its child sites), in topology order.
+  std::vector<const Device*> devices_in(std::string_view site) const;
+
   /// JSON for GET /api/topology: name, broker, routing, compute, topic_key, groups, devices;
   /// each button with its routes (kind, members, where its command is published) and targets.
   nlohmann::json to_json() const;
@@ -121,6 +153,7 @@ class Topology {
 
  private:
   std::map<std::string, std::size_t, std::less<>> index_;
+  std::map<std::string, std::size_t, std::less<>> site_index_;
 };
 
 /// Parses and validates; throws TopologyError listing every problem.
