@@ -166,6 +166,7 @@ struct AmqpBusSettings {
   bool report_unroutable = false;
   bool manual_ack = false;
   Metrics* metrics = nullptr;
+  std::string netns;  // the network thread enters it (BusOptions::placement)
 };
 
 class AmqpBus final : public Bus {
@@ -178,6 +179,7 @@ class AmqpBus final : public Bus {
         report_unroutable_(settings.report_unroutable),
         manual_ack_(settings.manual_ack),
         where_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
+        netns_(std::move(settings.netns)),
         counters_(settings.metrics != nullptr ? *settings.metrics : own_metrics_) {}
 
   ~AmqpBus() override { stop(); }
@@ -347,6 +349,14 @@ class AmqpBus final : public Bus {
   // --- network thread ----------------------------------------------------------------------
   void run() {
     acks_->set_network_thread(std::this_thread::get_id());
+    if (!netns_.empty()) {
+      try {
+        enter_network_namespace(netns_);  // every connection of this thread is made there
+      } catch (const std::system_error& e) {
+        log::error("amqp ", client_id_, ": ", e.what(), "; not connecting");
+        return;
+      }
+    }
     auto backoff = std::chrono::milliseconds(kMinBackoff);
     bool failure_reported = false;
     bool ever_connected = false;
@@ -714,6 +724,7 @@ class AmqpBus final : public Bus {
   const bool report_unroutable_;
   const bool manual_ack_;
   const std::string where_;
+  const std::string netns_;
   Metrics own_metrics_;  // counted here when the caller gave no registry
   BusCounters counters_;
   MessageHandler handler_;
@@ -773,6 +784,7 @@ std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client
   settings.report_unroutable = options.report_unroutable;
   settings.manual_ack = options.manual_ack;
   settings.metrics = options.metrics;
+  settings.netns = options.placement.netns;
   return std::make_unique<AmqpBus>(std::move(settings));
 }
 

@@ -47,7 +47,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))),
         clean_session_(!options.persistent_session),
         manual_ack_(options.manual_ack),
-        log_changes_(options.log_connection_changes) {
+        log_changes_(options.log_connection_changes),
+        placement_(options.placement) {
     if (options.will)
       will_ = mqtt::Will{options.will->topic, options.will->payload, options.will->retained};
   }
@@ -84,6 +85,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void connect() {
     if (stopped_ || away_) return;
     const auto gen = ++generation_;
+    if (!placement_.empty()) {
+      close();
+      try {
+        socket_.assign(broker_.protocol(),
+                       open_placed_socket(placement_, broker_.address().is_v6()));
+      } catch (const std::system_error& e) {
+        return drop(std::string("placed socket: ") + e.what());
+      }
+    }
     socket_.async_connect(broker_, [self = shared_from_this(), gen](const error_code& ec) {
       if (gen != self->generation_ || self->stopped_) return;
       if (ec) return self->drop("connect: " + ec.message());
@@ -424,6 +434,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool session_up_ = false, ping_outstanding_ = false, stopped_ = false;
   bool write_in_flight_ = false;
   const bool clean_session_, manual_ack_, log_changes_;
+  const SocketPlacement placement_;
   bool ever_connected_ = false;
   bool away_ = false;         // offline or crashed on purpose: no reconnect until online
   bool frozen_ = false;       // hung on purpose: no reads, no writes

@@ -20,6 +20,8 @@
 #include <string>
 #include <utility>
 
+#include "snet/socket_placement.hpp"
+
 namespace snet {
 
 class Metrics;
@@ -144,6 +146,11 @@ struct BusOptions {
   /// reconnects, consumer cancels and dropped messages (snet_bus_* counters). The AMQP bus
   /// counts; the MQTT buses ignore it (their services count losses themselves).
   Metrics* metrics = nullptr;
+  /// The emulated network's kernel engine: the connection's socket is made in this network
+  /// namespace, bound to this source address (an emulated device's own). The BusLoop's MQTT
+  /// client binds both; the AMQP bus's thread enters the namespace (rabbitmq-c makes its own
+  /// socket, so the source is the namespace's route's). Paho's MQTT bus ignores it.
+  SocketPlacement placement;
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.
