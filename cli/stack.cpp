@@ -45,6 +45,7 @@ LocalBroker::LocalBroker(const Options& options) {
   if (options.kind == BrokerKind::rabbitmq) {
     RabbitMqOptions rabbit;
     rabbit.bind_address = options.bind;
+    rabbit.extra_bind_addresses = options.extra_binds;
     rabbit.amqp_port = options.amqp_port;
     rabbit.mqtt_port = options.mqtt_port;
     rabbit.data_dir = options.data_dir + "/rabbitmq";
@@ -54,6 +55,7 @@ LocalBroker::LocalBroker(const Options& options) {
     MosquittoOptions mosquitto;
     mosquitto.port = options.mqtt_port;
     mosquitto.bind_address = options.bind;
+    mosquitto.extra_bind_addresses = options.extra_binds;
     mosquitto.data_dir = options.data_dir + "/mosquitto";
     mosquitto_ = MosquittoServer::prepare(mosquitto);
   }

@@ -27,6 +27,7 @@ class LocalBroker : public Runnable {
   struct Options {
     BrokerKind kind = BrokerKind::mosquitto;
     std::string bind = "127.0.0.1";
+    std::vector<std::string> extra_binds;  // more addresses, same ports (the emulated core)
     int mqtt_port = 1883;  // mosquitto, or RabbitMQ's MQTT plugin
     int amqp_port = 5672;  // RabbitMQ only
     std::string data_dir;

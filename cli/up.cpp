@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "control_api.hpp"
 #include "deploy.hpp"
+#include "emulated_network.hpp"
 #include "health.hpp"
 #include "openwhisk_setup.hpp"
 #include "snet/flags.hpp"
@@ -83,6 +84,16 @@ Flags up_flags() {
       .add("start-timeout-s", "SNET_START_TIMEOUT", "30", "how long the services get to come up")
       .add("stop-timeout-s", "SNET_STOP_TIMEOUT", "5",
            "how long services get to stop on their own before they are killed")
+      .add("links", "SNET_LINKS", "auto",
+           "engine of the emulated network (topologies with sites or links): kernel (network "
+           "namespaces, a veth pair per site, each device its own address; tc tbf/htb for "
+           "rate, iptables for loss and cuts; needs root or CAP_NET_ADMIN), process (the "
+           "agents' in-process shaper; works anywhere), auto (kernel where it can, the process "
+           "engine for what this kernel lacks, e.g. latency and jitter without sch_netem), off "
+           "(no emulation)")
+      .add("links-subnet", "SNET_LINKS_SUBNET", "",
+           "with the kernel engine: the IPv4 range of the sites' addresses (default: the first "
+           "/16 of 10.213.0.0-10.250.255.255 no route of this machine uses)")
       .add("log-level", "SNET_LOG_LEVEL", "info", "log level passed to the services");
   return flags;
 }
@@ -96,6 +107,8 @@ struct Settings {
   OpenWhiskChoice openwhisk;
   bool openwhisk_insecure = false;
   std::string actions_dir;  // "": none given
+  kernel::LinksMode links = kernel::LinksMode::automatic;
+  std::string links_subnet;  // "": a free one
 };
 
 std::string loopback_if_any(const std::string& bind) {
@@ -158,6 +171,12 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
                                  whisk::read_wskprops(whisk::default_wskprops_path()),
                                  "http://127.0.0.1:" + std::to_string(s.whisk_port));
   s.openwhisk_insecure = flags.on("openwhisk-insecure");
+  try {
+    s.links = kernel::parse_links_mode(flags.str("links"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--links: ") + e.what());
+  }
+  s.links_subnet = flags.str("links-subnet");
   if (flags.given("actions-dir")) {
     s.actions_dir = fs::absolute(flags.str("actions-dir")).lexically_normal().string();
   }
@@ -201,6 +220,16 @@ int up_command(int argc, const char* const* argv, int first) {
   const std::string run_path = s.data_dir + "/run.json";
   std::error_code ignored;
   fs::remove(run_path, ignored);  // a stale one of a run that was killed
+
+  // The emulated network first: the broker must listen on its core bridge, and it is torn down
+  // after everything else has stopped (declared before the supervisor).
+  std::unique_ptr<EmulatedNetwork> network;
+  try {
+    network = std::make_unique<EmulatedNetwork>(topology, s.links, s.links_subnet, s.data_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "snet up: links: " << e.what() << "\n";
+    return 1;
+  }
 
   Metrics metrics;
   Supervisor::Options supervision;
@@ -279,6 +308,7 @@ int up_command(int argc, const char* const* argv, int first) {
     LocalBroker::Options options;
     options.kind = topology.broker;
     options.bind = flags.str("mqtt-bind");
+    if (network->kernel()) options.extra_binds = {network->core_address()};
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
@@ -301,6 +331,9 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     if (const int rc = start_all({"broker"}); rc != 0) return rc;
     if (const int rc = await({"broker"}, nullptr); rc != 0) return rc;
+    if (network->kernel()) {
+      std::cout << "the emulated sites reach the broker at " << network->core_address() << "\n";
+    }
     if (topology.broker == BrokerKind::rabbitmq) {
       std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
                 << s.mqtt_port << "\n";
@@ -359,6 +392,21 @@ int up_command(int argc, const char* const* argv, int first) {
       {{"SNET_SUPERVISOR_URL", control.url()}});
   std::vector<std::string> agent_tail;
   if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
+  for (auto& arg : network->agent_args()) agent_tail.push_back(std::move(arg));
+  if (network->kernel()) {
+    if (flags.given("broker-url")) {
+      log::warn("links: the emulated sites reach only a broker listening on ",
+                network->core_address(), " (--broker-url names one of yours)");
+    }
+    BusOptions links_bus;
+    links_bus.url = s.broker_url;
+    links_bus.client_id = "snet-" + topology.name + "-links-kernel";
+    try {
+      network->start_applier(links_bus, topology.name);
+    } catch (const std::exception& e) {
+      return give_up(std::string("links: cannot follow the link updates: ") + e.what(), "");
+    }
+  }
   add("agent", "agent", with({bin + "/snet-agent"}, agent_tail));
 
   std::cout << "starting topology '" << topology.name << "' (" << topology.devices.size()

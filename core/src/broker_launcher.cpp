@@ -29,8 +29,11 @@ std::string render_config(const MosquittoOptions& opt, const std::string& log_pa
     if (!replaced) out << line << '\n';
   }
   out << "\n# Added by the launcher\n"
-      << "listener " << opt.port << ' ' << opt.bind_address << '\n'
-      << "persistence_location " << opt.data_dir << "/\n"
+      << "listener " << opt.port << ' ' << opt.bind_address << '\n';
+  for (const auto& address : opt.extra_bind_addresses) {
+    out << "listener " << opt.port << ' ' << address << '\n';
+  }
+  out      << "persistence_location " << opt.data_dir << "/\n"
       << "log_dest file " << log_path << '\n';
   // As root, mosquitto drops to user 'mosquitto', who cannot write our data folder.
   if (::geteuid() == 0) out << "user root\n";

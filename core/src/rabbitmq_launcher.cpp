@@ -76,8 +76,14 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
   }
   out << "\n# Added by the launcher\n"
       << "listeners.tcp.default = " << opt.bind_address << ':' << opt.amqp_port << '\n'
-      << "mqtt.listeners.tcp.default = " << opt.bind_address << ':' << opt.mqtt_port << '\n'
-      << "load_definitions = " << definitions_path << '\n';
+      << "mqtt.listeners.tcp.default = " << opt.bind_address << ':' << opt.mqtt_port << '\n';
+  int listener = 2;
+  for (const auto& address : opt.extra_bind_addresses) {
+    out << "listeners.tcp." << listener << " = " << address << ':' << opt.amqp_port << '\n'
+        << "mqtt.listeners.tcp." << listener << " = " << address << ':' << opt.mqtt_port << '\n';
+    ++listener;
+  }
+  out      << "load_definitions = " << definitions_path << '\n';
   return out.str();
 }
 

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -17,6 +18,8 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 namespace snet {
 namespace {
@@ -158,6 +161,36 @@ void enter_network_namespace(const std::string& netns) {
   const int error = errno;
   ::close(fd);
   if (rc != 0) fail(error, "cannot enter network namespace " + netns);
+}
+
+DevicePlacements read_device_placements(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read device placements " + path);
+  try {
+    const auto doc = nlohmann::json::parse(in);
+    DevicePlacements placements;
+    placements.broker_host = doc.at("broker_host").get<std::string>();
+    for (const auto& [id, entry] : doc.at("devices").items()) {
+      placements.devices[id] = {entry.at("netns").get<std::string>(),
+                                entry.at("address").get<std::string>()};
+    }
+    return placements;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("device placements " + path + ": " + e.what());
+  }
+}
+
+void write_device_placements(const std::string& path, const DevicePlacements& placements) {
+  nlohmann::json doc = {{"broker_host", placements.broker_host},
+                        {"devices", nlohmann::json::object()}};
+  for (const auto& [id, placement] : placements.devices) {
+    doc["devices"][id] = {{"netns", placement.netns}, {"address", placement.source_address}};
+  }
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary) << doc.dump(1) << "\n";
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot write device placements " + path);
+  }
 }
 
 }  // namespace snet

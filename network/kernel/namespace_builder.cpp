@@ -1,8 +1,14 @@
 #include "namespace_builder.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +28,47 @@ void run_or_throw(const std::vector<std::string>& argv, const std::string& scrip
   if (!result.ok()) throw std::runtime_error(describe(argv, result));
 }
 
+constexpr const char* kInstanceDir = "/run/snet/links";
+
 }  // namespace
+
+InstanceLock::InstanceLock() {
+  std::error_code error;
+  fs::create_directories(kInstanceDir, error);
+  fd_ = ::open((std::string(kInstanceDir) + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+}
+
+InstanceLock::~InstanceLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
+}
+
+void claim_instance(const std::string& hash) {
+  std::error_code error;
+  fs::create_directories(kInstanceDir, error);
+  std::ofstream(std::string(kInstanceDir) + "/" + hash + ".pid") << ::getpid() << "\n";
+}
+
+void release_instance(const std::string& hash) {
+  std::error_code error;
+  fs::remove(std::string(kInstanceDir) + "/" + hash + ".pid", error);
+}
+
+std::vector<std::string> remove_dead_instances() {
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(kInstanceDir, error)) {
+    if (entry.path().extension() != ".pid") continue;
+    pid_t pid = 0;
+    std::ifstream(entry.path()) >> pid;
+    if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) continue;  // still running
+    const std::string hash = entry.path().stem().string();
+    teardown_namespaces("snet-" + hash + "-", "sn" + hash + "-");
+    fs::remove(entry.path(), error);
+    removed.push_back(hash);
+  }
+  return removed;
+}
 
 std::string root_script(const AddressPlan& plan) {
   std::ostringstream out;
@@ -136,8 +182,14 @@ std::vector<std::string> teardown_namespaces(const std::string& netns_prefix,
   // socket of an agent that still runs): delete the root ends and the bridge explicitly.
   for (const auto& link : links_with_prefix(link_prefix)) script += "link del " + link + "\n";
   if (!script.empty()) run_script({"ip", "-force", "-batch"}, script);
-  std::vector<std::string> left = namespaces_with_prefix(netns_prefix);
-  for (const auto& link : links_with_prefix(link_prefix)) left.push_back(link);
+  // The kernel removes a deleted namespace's devices asynchronously: give it a moment.
+  std::vector<std::string> left;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    left = namespaces_with_prefix(netns_prefix);
+    for (const auto& link : links_with_prefix(link_prefix)) left.push_back(link);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return left;
 }
 

@@ -30,6 +30,24 @@ std::vector<std::string> teardown_namespaces(const std::string& netns_prefix,
 std::vector<std::string> namespaces_with_prefix(const std::string& netns_prefix);
 std::vector<std::string> links_with_prefix(const std::string& link_prefix);
 
+/// Which stack owns which namespaces: /run/snet/links/<hash>.pid holds the owner's pid. A stack
+/// that was SIGKILLed leaves its namespaces; the next `snet up` (any) removes those whose owner
+/// is gone. InstanceLock serializes planning and building across concurrent `snet up`s (flock).
+class InstanceLock {
+ public:
+  InstanceLock();
+  ~InstanceLock();
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+void claim_instance(const std::string& hash);
+void release_instance(const std::string& hash);
+/// Tears down every instance whose owner process is gone; returns their hashes.
+std::vector<std::string> remove_dead_instances();
+
 /// Subnets of the root namespace's routes that overlap `pool` (someone else uses it).
 std::vector<std::string> routes_overlapping(const Ipv4Net& pool);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "snet/process.hpp"
 
@@ -13,6 +14,8 @@ namespace snet {
 struct MosquittoOptions {
   std::string config_template;  // broker-config/mosquitto.conf (listener lines are replaced)
   std::string bind_address = "127.0.0.1";
+  /// More addresses it listens on, same port (e.g. the emulated network's core bridge).
+  std::vector<std::string> extra_bind_addresses;
   int port = 1883;
   std::string data_dir;  // config, persistence and log go here
   std::string executable = "mosquitto";

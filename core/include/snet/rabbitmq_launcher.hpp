@@ -25,6 +25,8 @@ struct RabbitMqOptions {
   /// enabled_plugins and definitions.json. Empty: broker_config_dir() + "/rabbitmq".
   std::string config_dir;
   std::string bind_address = "127.0.0.1";
+  /// More addresses its AMQP and MQTT listeners use, same ports (the emulated core bridge).
+  std::vector<std::string> extra_bind_addresses;
   int amqp_port = 5672;
   int mqtt_port = 1883;
   int dist_port = 0;  // Erlang distribution (rabbitmqctl talks to it; loopback); 0: a free port

@@ -7,6 +7,7 @@
 // Thread safety: open_placed_socket() and enter_network_namespace() from any thread.
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace snet {
@@ -22,6 +23,20 @@ struct SocketPlacement {
 /// `placement.source_address`; the caller owns the descriptor. `ipv6` chooses the family.
 /// Throws std::system_error saying which namespace or address failed.
 int open_placed_socket(const SocketPlacement& placement, bool ipv6 = false);
+
+/// Where each device of an agent makes its sockets: written by `snet up`'s kernel link engine
+/// (a JSON file: {"broker_host": "10.213.0.1", "devices": {"<id>": {"netns": ..., "address":
+/// ...}}}) and read by snet-agent (--link-placement). Devices connect to the broker at
+/// `broker_host` (the core bridge's address) instead of the URL's host, since loopback is not
+/// theirs.
+struct DevicePlacements {
+  std::string broker_host;
+  std::map<std::string, SocketPlacement> devices;
+};
+/// Throws std::runtime_error naming the file and what is wrong.
+DevicePlacements read_device_placements(const std::string& path);
+/// Throws std::runtime_error when the file cannot be written.
+void write_device_placements(const std::string& path, const DevicePlacements& placements);
 
 /// Moves the calling thread into the network namespace `netns` (a file as above) for good:
 /// every socket it makes from then on lives there. Throws std::system_error.
