@@ -23,6 +23,8 @@ using tcp = asio::ip::tcp;
 
 constexpr std::size_t kReadBytes = 16 << 10;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+// After one side's close has been passed on, how long the other may take to close too.
+constexpr auto kLinger = std::chrono::seconds(10);
 
 // A piece of one direction's byte stream (at most one segment), and when it leaves the path.
 struct Segment {
@@ -76,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         path_(std::move(path)),
         client_(std::move(client)),
         upstream_(relay.io),
+        linger_(relay.io),
         pipes_{Pipe(relay.io, Direction::up), Pipe(relay.io, Direction::down)} {}
 
   const LinkShaper::Path& links() const { return path_->links; }
@@ -111,6 +114,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     error_code ignored;
     client_.close(ignored);
     upstream_.close(ignored);
+    linger_.cancel();
     for (Pipe& p : pipes_) p.timer.cancel();
     relay_.shaper.connection_closed(links());
     relay_.connections.erase(shared_from_this());
@@ -127,7 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::array<char, kReadBytes> buffer{};
     std::string writing;  // bytes being written
     bool paused = false;  // stopped reading: too much held
-    bool ended = false;   // its source closed: close the connection once drained
+    bool ended = false;   // its source closed: pass the close on once drained
+    bool done = false;    // the close is passed on, or the sink is dead: nothing more to send
   };
 
   Pipe& pipe(Direction d) { return pipes_[static_cast<std::size_t>(d)]; }
@@ -175,9 +180,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (!self->upstream_started_ && !self->relay_.shaper.up(self->links())) {
           return self->close();  // gave up before reaching the broker
         }
+        if (p.done) return self->close_when_quiet();
         return self->pump(p);
       }
-      self->take(p, n);
+      if (!p.done) self->take(p, n);  // else nobody is left to receive it
       self->read(p);
     });
   }
@@ -205,7 +211,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Writes what is due; waits for the next release otherwise.
   void pump(Pipe& p) {
-    if (closed_ || !p.writing.empty() || !sink_ready(p) || !relay_.shaper.up(links())) return;
+    if (closed_ || p.done || !p.writing.empty() || !sink_ready(p) || !relay_.shaper.up(links()))
+      return;
     const TimePoint now = Clock::now();
     while (!p.queue.empty() && p.queue.front().planned && p.queue.front().release <= now) {
       p.writing += p.queue.front().bytes;
@@ -216,8 +223,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       asio::async_write(sink(p), asio::buffer(p.writing),
                         [self = shared_from_this(), &p](const error_code& ec, std::size_t) {
                           if (self->closed_) return;
-                          if (ec) return self->close();
                           p.writing.clear();
+                          if (ec) return self->sink_dead(p);
                           if (p.paused) {
                             p.paused = false;
                             self->read(p);
@@ -234,12 +241,44 @@ class Connection : public std::enable_shared_from_this<Connection> {
       });
       return;
     }
-    if (p.ended) close();
+    if (p.ended && !p.done) pass_close(p);
+  }
+
+  // Everything before the source's close is delivered: close the sink's sending side, as the
+  // source did (the other direction goes on until its own close).
+  void pass_close(Pipe& p) {
+    error_code ignored;
+    sink(p).shutdown(tcp::socket::shutdown_send, ignored);
+    finished(p);
+  }
+
+  // Closes once both directions are finished and both sockets have said so (closing with unread
+  // bytes would reset the connection, and the broker could lose what it has not read yet).
+  void close_when_quiet() {
+    const auto quiet = [](const Pipe& p) { return p.done && p.ended; };
+    if (quiet(pipes_[0]) && quiet(pipes_[1])) close();
+  }
+
+  void sink_dead(Pipe& p) {
+    p.queue.clear();
+    p.held_bytes = 0;
+    finished(p);
+  }
+
+  void finished(Pipe& p) {
+    p.done = true;
+    close_when_quiet();
+    if (closed_) return;
+    linger_.expires_after(kLinger);
+    linger_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec) self->close();
+    });
   }
 
   ShapingRelay::Impl& relay_;
   std::shared_ptr<const PathInfo> path_;
   tcp::socket client_, upstream_;
+  asio::steady_timer linger_;
   std::array<Pipe, 2> pipes_;  // by Direction
   bool upstream_started_ = false, upstream_connected_ = false, closed_ = false;
 };

@@ -34,7 +34,7 @@ std::chrono::microseconds delay(LinkShaper& shaper, const std::vector<std::strin
 
 }  // namespace
 
-TEST_CASE("an ideal link releases a segment at once and counts it") {
+TEST_CASE("link shaper: an ideal link releases a segment at once and counts it") {
   LinkShaper shaper({{"d1", LinkSpec{}}});
   CHECK(delay(shaper, {"d1"}) == 0us);
   CHECK(delay(shaper, {"d1"}, Direction::down, 300) == 0us);
@@ -45,7 +45,7 @@ TEST_CASE("an ideal link releases a segment at once and counts it") {
   CHECK(counters.packets[1] == 1);
 }
 
-TEST_CASE("latency without jitter is exact, per crossing and direction") {
+TEST_CASE("link shaper: latency without jitter is exact per crossing and direction") {
   LinkShaper shaper({{"d1", spec_of(50)}});
   for (int i = 0; i < 5; ++i) {
     CHECK(delay(shaper, {"d1"}, Direction::up) == 50ms);
@@ -53,7 +53,7 @@ TEST_CASE("latency without jitter is exact, per crossing and direction") {
   }
 }
 
-TEST_CASE("jitter stays within bounds, varies, and repeats with the same seed") {
+TEST_CASE("link shaper: jitter stays within bounds and repeats with the same seed") {
   auto samples = [](std::optional<std::uint64_t> seed, const std::string& id) {
     LinkSpec spec = spec_of(20, 5);
     spec.seed = seed;
@@ -77,12 +77,12 @@ TEST_CASE("jitter stays within bounds, varies, and repeats with the same seed") 
   CHECK(samples(std::nullopt, "d1") != samples(std::nullopt, "d2"));
 }
 
-TEST_CASE("jitter larger than latency never makes a negative delay") {
+TEST_CASE("link shaper: jitter larger than latency never makes a negative delay") {
   LinkShaper shaper({{"d1", spec_of(1, 10)}});
   for (int i = 0; i < 200; ++i) CHECK(delay(shaper, {"d1"}) >= 0us);
 }
 
-TEST_CASE("order within a connection direction is kept despite jitter") {
+TEST_CASE("link shaper: order within a connection direction is kept despite jitter") {
   LinkShaper shaper({{"d1", spec_of(20, 15)}});
   const auto path = shaper.path({"d1"});
   TimePoint previous{};
@@ -94,7 +94,7 @@ TEST_CASE("order within a connection direction is kept despite jitter") {
   }
 }
 
-TEST_CASE("rate: N bytes take N*8/rate, shared by every connection of the link") {
+TEST_CASE("link shaper: N bytes take N*8/rate on a link shared by every connection") {
   LinkShaper shaper({{"d1", spec_of({}, {}, {}, 256)}});  // 256 kbit/s = 32 bytes per ms
   const auto path = shaper.path({"d1"});
   TimePoint at = t0;
@@ -107,7 +107,9 @@ TEST_CASE("rate: N bytes take N*8/rate, shared by every connection of the link")
   CHECK(delay(shaper, {"d1"}, Direction::up, 32, t0 + 10s) == 1ms);
 }
 
-TEST_CASE("loss delays a segment by an RTO of at least 200 ms, doubling when lost again") {
+TEST_CASE(
+    "link shaper: loss delays a segment by an RTO of at least 200 ms that doubles when lost "
+    "again") {
   LinkSpec always = spec_of(10, {}, 100);
   LinkShaper shaper({{"lossy", always}, {"sure", spec_of(10, {}, 0)}});
   // 100 %: lost 15 times, 200 ms doubling: 200 * (2^15 - 1) ms capped at 120 s each.
@@ -137,7 +139,7 @@ TEST_CASE("loss delays a segment by an RTO of at least 200 ms, doubling when los
   CHECK(sometimes.counters(0).lost >= static_cast<std::uint64_t>(delayed));
 }
 
-TEST_CASE("the RTO follows a slow path's round trip") {
+TEST_CASE("link shaper: the RTO follows a slow path's round trip") {
   LinkSpec lossy = spec_of(300, {}, 50);
   lossy.seed = 1;
   LinkShaper shaper({{"d1", lossy}});
@@ -152,7 +154,7 @@ TEST_CASE("the RTO follows a slow path's round trip") {
   CHECK(delays_ms.count(500) == 0);
 }
 
-TEST_CASE("a cut path is not up; a restore is") {
+TEST_CASE("link shaper: a cut path is not up until restored") {
   LinkSpec cut;
   cut.up = false;
   LinkShaper shaper({{"d1", LinkSpec{}}, {"site", cut}});
@@ -162,7 +164,7 @@ TEST_CASE("a cut path is not up; a restore is") {
   CHECK(shaper.up(shaper.path({"d1", "site"})));
 }
 
-TEST_CASE("a chain adds its delays and shares each link's rate") {
+TEST_CASE("link shaper: a chain adds its delays and shares each link's rate") {
   LinkShaper shaper({{"d1", spec_of(5)},
                      {"d2", spec_of(7)},
                      {"floor", spec_of(10)},
@@ -182,7 +184,7 @@ TEST_CASE("a chain adds its delays and shares each link's rate") {
   CHECK(shaper.counters(*shaper.find("floor")).packets[0] == 3);
 }
 
-TEST_CASE("connections are counted on every link of the path") {
+TEST_CASE("link shaper: connections are counted on every link of the path") {
   LinkShaper shaper({{"d1", LinkSpec{}}, {"site", LinkSpec{}}});
   const auto path = shaper.path({"d1", "site"});
   shaper.connection_opened(path);
