@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kReadBytes = 16 << 10;
+constexpr std::size_t kReadBytes = 64 << 10;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 // After one side's close has been passed on, how long the other may take to close too.
 constexpr auto kLinger = std::chrono::seconds(10);
@@ -54,7 +54,8 @@ struct ShapingRelay::Impl {
   LinkShaper shaper;  // relay thread only, as everything below
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::unordered_set<std::shared_ptr<Connection>> connections;
-  std::thread thread;  // last: starts once the rest exists
+  std::array<char, kReadBytes> read_buffer{};  // every read, one at a time
+  std::thread thread;                          // last: starts once the rest exists
 
   void accept(tcp::acceptor& acceptor, std::shared_ptr<const PathInfo> path);
   void path_changed(LinkShaper::LinkIndex link);
@@ -87,6 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     relay_.shaper.connection_opened(links());
     error_code ignored;
     client_.set_option(tcp::no_delay(true), ignored);
+    client_.non_blocking(true, ignored);
     read(pipe(Direction::up));
     if (relay_.shaper.up(links())) connect_upstream();
   }
@@ -128,7 +130,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::size_t held_bytes = 0;
     TimePoint last_release{};
     asio::steady_timer timer;
-    std::array<char, kReadBytes> buffer{};
     std::string writing;  // bytes being written
     bool paused = false;  // stopped reading: too much held
     bool ended = false;   // its source closed: pass the close on once drained
@@ -160,6 +161,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       error_code ignored;
       self->upstream_.set_option(tcp::no_delay(true), ignored);
+      self->upstream_.non_blocking(true, ignored);
       self->upstream_connected_ = true;
       self->read(self->pipe(Direction::down));
       self->pump(self->pipe(Direction::up));
@@ -172,9 +174,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       p.paused = true;
       return;
     }
-    source(p).async_read_some(asio::buffer(p.buffer), [self = shared_from_this(), &p](
-                                                          const error_code& ec, std::size_t n) {
+    // Wait until readable, then read into the relay's one buffer: no buffer per connection.
+    source(p).async_wait(tcp::socket::wait_read, [self = shared_from_this(), &p](error_code ec) {
       if (self->closed_) return;
+      std::size_t n = 0;
+      if (!ec) n = self->source(p).read_some(asio::buffer(self->relay_.read_buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return self->read(p);
       if (ec) {
         p.ended = true;  // EOF or reset: pass it on after what is held
         if (!self->upstream_started_ && !self->relay_.shaper.up(self->links())) {
@@ -191,7 +196,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void take(Pipe& p, std::size_t n) {
     for (std::size_t at = 0; at < n; at += kSegmentBytes) {
       const std::size_t size = std::min(kSegmentBytes, n - at);
-      p.queue.push_back(Segment{std::string(p.buffer.data() + at, size)});
+      p.queue.push_back(Segment{std::string(relay_.read_buffer.data() + at, size)});
       p.held_bytes += size;
     }
     if (relay_.shaper.up(links())) plan(p, Clock::now());
