@@ -22,7 +22,14 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
     const auto own = options_.device_urls.find(device->id);
     const std::string& url =
         own != options_.device_urls.end() ? own->second : urls.of(device->protocol);
-    const DeviceContext context{network_, url, topology.name, metrics_, log_connections};
+    const auto placed = options_.device_placements.find(device->id);
+    const DeviceContext context{
+        network_,
+        url,
+        topology.name,
+        metrics_,
+        log_connections,
+        placed != options_.device_placements.end() ? placed->second : SocketPlacement{}};
     if (device->kind == DeviceKind::button) {
       devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
     } else {

@@ -33,6 +33,8 @@ struct AgentOptions {
   // Device id -> the URL it connects to instead of its protocol's (the emulated network's relay
   // listener, see device_links.hpp).
   std::map<std::string, std::string> device_urls;
+  // Device id -> where its socket is made (the kernel link engine; snet/socket_placement.hpp).
+  std::map<std::string, SocketPlacement> device_placements;
 };
 
 class Agent {

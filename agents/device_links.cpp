@@ -72,6 +72,25 @@ std::string with_host_port(const std::string& url, const std::string& host, int 
   return out + host + ":" + std::to_string(port) + parts.path;
 }
 
+std::string with_host(const std::string& url, const std::string& host) {
+  return with_host_port(url, host, parse_url(url, url.rfind("amqp://", 0) == 0 ? 5672 : 1883).port);
+}
+
+network::UpstreamSocketFactory placed_upstream_sockets(DevicePlacements placements) {
+  return [placements = std::move(placements)](
+             boost::asio::io_context& io, const std::string& device, const tcp::endpoint& broker) {
+    tcp::socket socket(io);
+    const auto placed = placements.devices.find(device);
+    if (placed == placements.devices.end()) {
+      socket.open(broker.protocol());
+    } else {
+      socket.assign(broker.protocol(),
+                    open_placed_socket(placed->second, broker.address().is_v6()));
+    }
+    return socket;
+  };
+}
+
 DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Device*>& devices,
                          const DeviceUrls& urls, std::vector<std::string> properties,
                          network::RelayOptions relay_options)

@@ -17,6 +17,7 @@
 #include "shaping_relay.hpp"
 #include "snet/bus.hpp"
 #include "snet/link.hpp"
+#include "snet/socket_placement.hpp"
 #include "snet/topology.hpp"
 
 namespace snet::agents {
@@ -30,6 +31,13 @@ std::vector<std::string> parse_link_properties(std::string_view list);
 
 /// Only the fields of `spec` listed in `properties` (and its seed): what this engine applies.
 LinkSpec restrict_to(const LinkSpec& spec, const std::vector<std::string>& properties);
+
+/// `url` with its host replaced (scheme, credentials, port and path kept).
+std::string with_host(const std::string& url, const std::string& host);
+
+/// The kernel link engine's placements for the process engine's relay: each device's upstream
+/// socket is made in its site's namespace from its own address (others: a plain socket).
+network::UpstreamSocketFactory placed_upstream_sockets(DevicePlacements placements);
 
 /// `url` with its host and port replaced (scheme, credentials and path kept).
 std::string with_host_port(const std::string& url, const std::string& host, int port);

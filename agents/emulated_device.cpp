@@ -12,6 +12,7 @@ EmulatedDevice::EmulatedDevice(const DeviceContext& context, std::string id)
   options.client_id = "snet-" + topology_ + "-" + id_;
   options.persistent_session = true;
   options.log_connection_changes = context.log_connections;
+  options.placement = context.placement;
   options.will = Message{
       topics::make(topology_, topics::Kind::presence, id_), R"({"online":false})", true, {}};
   bus_ = context.network.make_bus(options);

@@ -22,7 +22,8 @@ struct DeviceContext {
   std::string broker_url;
   std::string topology;  // the topology's name (part of every topic)
   AgentMetrics& metrics;
-  bool log_connections = true;  // each loss and reconnect (off for large agents: too many)
+  bool log_connections = true;     // each loss and reconnect (off for large agents: too many)
+  SocketPlacement placement = {};  // the kernel link engine's: the device's namespace and address
 };
 
 class EmulatedDevice {

@@ -1,5 +1,6 @@
 // snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp).
 #include <iostream>
+#include <optional>
 
 #include "agent.hpp"
 #include "device_links.hpp"
@@ -35,10 +36,15 @@ int main(int argc, char** argv) {
            "how often the status, metrics and link report are published")
       .add("link-properties", "SNET_LINK_PROPERTIES", std::string(agents::kAllLinkProperties),
            "link properties this agent's process engine applies when the topology emulates the "
-           "network (devices then connect through a loopback relay); empty: none");
+           "network (devices then connect through a loopback relay); empty: none")
+      .add("link-placement", "SNET_LINK_PLACEMENT", "",
+           "the kernel link engine's device placements (a file snet up writes): each device's "
+           "socket is made in its site's network namespace, from its own address, and reaches "
+           "the broker at the core bridge's address");
   agents::AgentOptions options;
   std::chrono::milliseconds status_interval{};
   std::vector<std::string> link_properties;
+  std::optional<DevicePlacements> placements;
   try {
     if (!flags.parse(argc, argv)) return 0;
     log::set_level(log::parse_level(flags.str("log-level")));
@@ -49,6 +55,9 @@ int main(int argc, char** argv) {
         static_cast<std::size_t>(flags.integer("dedupe-window", 1, 10'000'000));
     status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
     link_properties = agents::parse_link_properties(flags.str("link-properties"));
+    if (!flags.str("link-placement").empty()) {
+      placements = read_device_placements(flags.str("link-placement"));
+    }
   } catch (const std::exception& e) {
     std::cerr << "snet-agent: " << e.what() << "\n";
     return 2;
@@ -74,10 +83,23 @@ int main(int argc, char** argv) {
   std::unique_ptr<Bus> status_bus;
   std::unique_ptr<agents::DeviceLinks> links;
   try {
-    const auto urls = agents::device_urls(options.broker_url, options.mqtt_url, devices);
+    auto urls = agents::device_urls(options.broker_url, options.mqtt_url, devices);
+    network::RelayOptions relay_options;
+    if (placements) {  // devices live in the sites' namespaces: loopback is not theirs
+      if (!urls.mqtt.empty()) urls.mqtt = agents::with_host(urls.mqtt, placements->broker_host);
+      if (!urls.amqp.empty()) urls.amqp = agents::with_host(urls.amqp, placements->broker_host);
+      relay_options.upstream_socket = agents::placed_upstream_sockets(*placements);
+    }
     // The emulated network's relay, if any: its listeners take descriptors too (see below).
-    links = std::make_unique<agents::DeviceLinks>(topology, devices, urls, link_properties);
+    links = std::make_unique<agents::DeviceLinks>(topology, devices, urls, link_properties,
+                                                  std::move(relay_options));
     options.device_urls = links->device_urls();
+    if (placements && !links->active()) {  // no relay: each device's own socket is placed
+      for (const Device* device : devices) {
+        options.device_urls[device->id] = urls.of(device->protocol);
+      }
+      options.device_placements = placements->devices;
+    }
     status_bus = make_bus(bus_options);
   } catch (const UsageError& e) {
     std::cerr << "snet-agent: " << e.what() << "\n";

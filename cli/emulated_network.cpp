@@ -60,8 +60,9 @@ EmulatedNetwork::EmulatedNetwork(const Topology& topology, kernel::LinksMode mod
       throw std::runtime_error(std::string("--links-subnet: ") + e.what());
     }
     if (const auto used = kernel::routes_overlapping(pool); !used.empty()) {
-      throw std::runtime_error("--links-subnet " + pool.str() + " overlaps routes of this machine (" +
-                               used.front() + "): choose another");
+      throw std::runtime_error("--links-subnet " + pool.str() +
+                               " overlaps routes of this machine (" + used.front() +
+                               "): choose another");
     }
   }
   try {
@@ -117,8 +118,8 @@ std::vector<std::string> EmulatedNetwork::agent_args() const {
 
 void EmulatedNetwork::start_applier(const BusOptions& options, const std::string& topology_name) {
   if (!shaper_) return;
-  applier_ = std::make_unique<kernel::KernelLinkApplier>(*shaper_, engines_.notes, topology_name,
-                                                         options);
+  applier_ =
+      std::make_unique<kernel::KernelLinkApplier>(*shaper_, engines_.notes, topology_name, options);
   applier_->start();
 }
 

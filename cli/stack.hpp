@@ -28,8 +28,8 @@ class LocalBroker : public Runnable {
     BrokerKind kind = BrokerKind::mosquitto;
     std::string bind = "127.0.0.1";
     std::vector<std::string> extra_binds;  // more addresses, same ports (the emulated core)
-    int mqtt_port = 1883;  // mosquitto, or RabbitMQ's MQTT plugin
-    int amqp_port = 5672;  // RabbitMQ only
+    int mqtt_port = 1883;                  // mosquitto, or RabbitMQ's MQTT plugin
+    int amqp_port = 5672;                  // RabbitMQ only
     std::string data_dir;
     /// RabbitMQ: text that changes whenever the topology's routing does. When it differs from
     /// the last run's in this data_dir the node starts with no queues: the durable queues'

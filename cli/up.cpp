@@ -401,6 +401,7 @@ int up_command(int argc, const char* const* argv, int first) {
     BusOptions links_bus;
     links_bus.url = s.broker_url;
     links_bus.client_id = "snet-" + topology.name + "-links-kernel";
+    links_bus.log_connection_changes = false;  // the supervisor reports the broker's deaths
     try {
       network->start_applier(links_bus, topology.name);
     } catch (const std::exception& e) {

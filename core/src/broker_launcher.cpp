@@ -33,7 +33,7 @@ std::string render_config(const MosquittoOptions& opt, const std::string& log_pa
   for (const auto& address : opt.extra_bind_addresses) {
     out << "listener " << opt.port << ' ' << address << '\n';
   }
-  out      << "persistence_location " << opt.data_dir << "/\n"
+  out << "persistence_location " << opt.data_dir << "/\n"
       << "log_dest file " << log_path << '\n';
   // As root, mosquitto drops to user 'mosquitto', who cannot write our data folder.
   if (::geteuid() == 0) out << "user root\n";

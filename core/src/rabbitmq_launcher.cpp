@@ -83,7 +83,7 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
         << "mqtt.listeners.tcp." << listener << " = " << address << ':' << opt.mqtt_port << '\n';
     ++listener;
   }
-  out      << "load_definitions = " << definitions_path << '\n';
+  out << "load_definitions = " << definitions_path << '\n';
   return out.str();
 }
 

@@ -24,8 +24,11 @@ constexpr const char* kTopology = "links";
 
 struct LinksStack {
   LinksStack()
-      : up(SnetUp::Options{
-            "tests/topology/links.json", kTopology, {}, 60s, {{"SNET_STATUS_INTERVAL_MS", "200"}}}),
+      : up(SnetUp::Options{"tests/topology/links.json",
+                           kTopology,
+                           {"--links", "process"},
+                           60s,
+                           {{"SNET_STATUS_INTERVAL_MS", "200"}}}),
         recorder(up.mqtt_url(), {topics::all(kTopology, topics::Kind::state),
                                  topics::make(kTopology, topics::Kind::status, "agent"),
                                  topics::link_report_filter(kTopology)}),
