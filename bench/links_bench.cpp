@@ -5,9 +5,13 @@
 // and the ratios to no emulation. Numbers, never pass/fail.
 //   none:    the same devices without sites or links (every device straight to the broker)
 //   process: the agent's relay (network/shaping_relay), the default when links are emulated
-//   kernel:  not here yet; see run_engine() for where it goes
+//   kernel:  the kernel engine (network/kernel): the site is a network namespace, each device
+//            has its own address there and the agent carries no property (--link-properties
+//            ""); its set-up time and one counter read (what snet up does every 2 s) are
+//            printed apart: the shaping itself costs kernel time, not the agent's.
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +24,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "address_plan.hpp"
+#include "kernel_shaper.hpp"
+#include "namespace_builder.hpp"
 #include "process_stats.hpp"
 #include "snet/broker_launcher.hpp"
 #include "snet/bus_loop.hpp"
@@ -29,7 +36,9 @@
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/process.hpp"
+#include "snet/socket_placement.hpp"
 #include "snet/topics.hpp"
+#include "snet/topology.hpp"
 #include "stats.hpp"
 
 namespace fs = std::filesystem;
@@ -39,8 +48,23 @@ using snet::bench::rss_kb;
 
 namespace {
 
+// The kernel engine's namespaces for the "kernel" run, built before the broker starts (it must
+// listen on the core bridge) and removed when the bench ends.
+struct KernelSetup {
+  snet::kernel::AddressPlan plan;
+  std::unique_ptr<snet::kernel::KernelShaper> shaper;
+  std::string placement_path;
+  double build_s = 0, apply_s = 0, report_s = 0;
+  ~KernelSetup() {
+    if (!plan.netns_prefix.empty()) {
+      snet::kernel::teardown_namespaces(plan.netns_prefix, plan.link_prefix);
+    }
+  }
+};
+
 struct Context {
   std::string broker_url;
+  KernelSetup* kernel = nullptr;
   std::string bin_dir;
   fs::path work_dir;
   int pairs = 500;
@@ -145,15 +169,48 @@ class Observer {
   std::vector<std::int64_t> samples_;
 };
 
+double seconds_since(std::chrono::steady_clock::time_point began) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+}
+
+// Builds the kernel engine for the "kernel" run's topology: namespaces, the (ideal) links'
+// rules, the agent's placement file.
+void set_up_kernel(const Context& ctx, KernelSetup& setup) {
+  const std::string name = "linksbench-kernel";
+  const snet::Topology topology = snet::load_topology(write_topology(ctx, name, true).string());
+  snet::kernel::Ipv4Net pool;
+  for (int second = 213; second <= 250; ++second) {
+    pool = snet::kernel::parse_ipv4_net("10." + std::to_string(second) + ".0.0/16");
+    if (snet::kernel::routes_overlapping(pool).empty()) break;
+  }
+  setup.plan = snet::kernel::plan_addresses(topology, ctx.work_dir.string(), pool);
+  auto began = std::chrono::steady_clock::now();
+  snet::kernel::build_namespaces(setup.plan);
+  setup.build_s = seconds_since(began);
+  setup.shaper = std::make_unique<snet::kernel::KernelShaper>(
+      setup.plan, std::vector<std::string>{"loss_pct", "rate_kbit", "up"});
+  began = std::chrono::steady_clock::now();
+  for (const auto& error : setup.shaper->apply_all(topology.links())) {
+    throw std::runtime_error("kernel engine: " + error);
+  }
+  setup.apply_s = seconds_since(began);
+  snet::DevicePlacements placements;
+  placements.broker_host = setup.plan.core_address.str();
+  for (const auto& [id, device] : setup.plan.devices) {
+    placements.devices[id] = {snet::kernel::AddressPlan::netns_path(
+                                  setup.plan.sites[static_cast<std::size_t>(device.site)].netns),
+                              device.address.str()};
+  }
+  setup.placement_path = (ctx.work_dir / "placement.json").string();
+  snet::write_device_placements(setup.placement_path, placements);
+}
+
 Result run_engine(const Context& ctx, const std::string& engine) {
-  // --engine kernel goes here: write the same emulated topology, start the agent with
-  // --link-properties "" and the kernel engine set up for it (namespaces, tc), then measure as
-  // below (the kernel's own cost is in the kernel, not in the agent: report it apart).
-  if (engine != "none" && engine != "process") {
-    throw snet::UsageError("--engine: '" + engine + "' is not none or process (kernel: not yet)");
+  if (engine != "none" && engine != "process" && engine != "kernel") {
+    throw snet::UsageError("--engine: '" + engine + "' is not none, process or kernel");
   }
   const std::string name = "linksbench-" + engine;
-  const std::string topology = write_topology(ctx, name, engine == "process").string();
+  const std::string topology = write_topology(ctx, name, engine != "none").string();
   Observer observer(ctx.broker_url, name);
   const std::vector<std::string> common = {
       "--broker-url", ctx.broker_url, "--topology",           topology,
@@ -161,8 +218,13 @@ Result run_engine(const Context& ctx, const std::string& engine) {
   auto relayer = start_service(ctx, "snet-relayer", common, name + "-relayer");
   Result result;
   result.engine = engine;
+  std::vector<std::string> agent_args = common;
+  if (engine == "kernel") {
+    agent_args.insert(agent_args.end(),
+                      {"--link-properties", "", "--link-placement", ctx.kernel->placement_path});
+  }
   const auto began = std::chrono::steady_clock::now();
-  auto agent = start_service(ctx, "snet-agent", common, name + "-agent");
+  auto agent = start_service(ctx, "snet-agent", agent_args, name + "-agent");
   const int devices = 2 * ctx.pairs;
   if (!observer.wait_metric("agent", "snet_agent_devices_connected", devices, 120s) ||
       !observer.wait_metric("relayer", "snet_relayer_presses_total", 0, 30s)) {
@@ -197,6 +259,16 @@ Result run_engine(const Context& ctx, const std::string& engine) {
   result.cpu_load_s = cpu_seconds(agent.pid()) - before_load;
   result.rss_kb = rss_kb(agent.pid());
   result.latency = snet::bench::summarize(observer.samples());
+  if (engine == "kernel") {
+    const auto read_began = std::chrono::steady_clock::now();
+    const auto traffic = ctx.kernel->shaper->traffic();
+    ctx.kernel->report_s = seconds_since(read_began);
+    std::printf(
+        "  kernel engine: %zu namespaces built in %.2f s, links applied in %.2f s, one "
+        "counter read of %zu links %.3f s (snet up: every 2 s)\n",
+        ctx.kernel->plan.sites.size(), ctx.kernel->build_s, ctx.kernel->apply_s, traffic.size(),
+        ctx.kernel->report_s);
+  }
   return result;
 }
 
@@ -221,7 +293,8 @@ int main(int argc, char** argv) {
   flags.add("devices", "", "1000", "devices in the agent (half buttons, half actuators)")
       .add("presses", "", "1000", "presses in the load window")
       .add("rate", "", "200", "presses per second in the load window")
-      .add("engine", "", "all", "all, none or process (kernel: not yet)")
+      .add("engine", "", "all",
+           "all, none, process or kernel (as root with network namespaces; all includes it then)")
       .add("log-level", "SNET_LOG_LEVEL", "warn", "debug, info, warn or error");
   try {
     if (!flags.parse(argc, argv)) return 0;
@@ -234,14 +307,21 @@ int main(int argc, char** argv) {
     ctx.bin_dir = snet::self_dir();
     ctx.work_dir = fs::temp_directory_path() / ("snet-links-bench-" + std::to_string(::getpid()));
     fs::create_directories(ctx.work_dir);
+    const std::string engine = flags.str("engine");
+    std::vector<std::string> engines =
+        engine == "all" ? std::vector<std::string>{"none", "process"} : std::vector{engine};
+    if (engine == "all" && ::geteuid() == 0) engines.push_back("kernel");
+    KernelSetup kernel;
     snet::MosquittoOptions mo;
+    if (std::find(engines.begin(), engines.end(), "kernel") != engines.end()) {
+      set_up_kernel(ctx, kernel);
+      ctx.kernel = &kernel;
+      mo.extra_bind_addresses = {kernel.plan.core_address.str()};
+    }
     mo.port = snet::free_port();
     mo.data_dir = (ctx.work_dir / "mosquitto").string();
     snet::MosquittoServer broker(mo);
     ctx.broker_url = broker.url();
-    const std::string engine = flags.str("engine");
-    std::vector<std::string> engines =
-        engine == "all" ? std::vector<std::string>{"none", "process"} : std::vector{engine};
     std::printf(
         "snet-links-bench: %d devices in one agent, links at 0 ms, %d presses at %d/s, "
         "%u cores\n",
@@ -251,14 +331,16 @@ int main(int argc, char** argv) {
       results[e] = run_engine(ctx, e);
       print(results[e], ctx);
     }
-    if (results.count("none") && results.count("process")) {
-      const Result& a = results["process"];
+    for (const std::string emulated : {"process", "kernel"}) {
+      if (!results.count("none") || !results.count(emulated)) continue;
+      const Result& a = results[emulated];
       const Result& b = results["none"];
       std::printf(
-          "  process/none: connect %.2fx, CPU connect %.2fx, idle %.2fx, load %.2fx, "
+          "  %s/none: connect %.2fx, CPU connect %.2fx, idle %.2fx, load %.2fx, "
           "RSS %.2fx (+%.1f KB per device), added press->state p50 %+.1f us, p99 %+.1f us\n",
-          ratio(a.connect_s, b.connect_s), ratio(a.cpu_connect_s, b.cpu_connect_s),
-          ratio(a.cpu_idle_s, b.cpu_idle_s), ratio(a.cpu_load_s, b.cpu_load_s),
+          emulated.c_str(), ratio(a.connect_s, b.connect_s),
+          ratio(a.cpu_connect_s, b.cpu_connect_s), ratio(a.cpu_idle_s, b.cpu_idle_s),
+          ratio(a.cpu_load_s, b.cpu_load_s),
           ratio(static_cast<double>(a.rss_kb), static_cast<double>(b.rss_kb)),
           static_cast<double>(a.rss_kb - b.rss_kb) / (2.0 * ctx.pairs),
           a.latency.p50_us - b.latency.p50_us, a.latency.p99_us - b.latency.p99_us);

@@ -180,7 +180,7 @@ std::size_t transfer(int writer, int reader, std::size_t bytes, std::chrono::mil
 }  // namespace
 
 TEST_CASE(
-    "kernel engine: namespaces are built, devices connect from their own addresses, and "
+    "kernel engine: namespaces are built and devices connect from their own addresses and "
     "nothing is left after teardown") {
   std::string prefix_ns, prefix_links;
   {
@@ -209,7 +209,7 @@ TEST_CASE(
   CHECK(teardown_namespaces(prefix_ns, prefix_links).empty());  // idempotent
 }
 
-TEST_CASE("kernel engine: a site's rate limit caps throughput within 15 %, both ways") {
+TEST_CASE("kernel engine: a site's rate limit caps throughput within 15 % both ways") {
   Built built("rate");
   const AddressPlan& plan = built.plan;
   KernelShaper shaper(plan, {"loss_pct", "rate_kbit", "up"});
@@ -285,7 +285,7 @@ TEST_CASE("kernel engine: loss drops packets (counted) and TCP still delivers ev
   MESSAGE("dropped on the campus uplink: ", traffic.at("campus").dropped);
 }
 
-TEST_CASE("kernel engine: a cut stalls a connection until the link is back, losing nothing") {
+TEST_CASE("kernel engine: a cut stalls a connection until the link is back and loses nothing") {
   Built built("cut");
   const AddressPlan& plan = built.plan;
   KernelShaper shaper(plan, {"loss_pct", "rate_kbit", "up"});

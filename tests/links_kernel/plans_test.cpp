@@ -68,7 +68,7 @@ TEST_CASE("engine plan: without root, auto is all process and kernel is an error
                        std::runtime_error);
 }
 
-TEST_CASE("engine plan: process, off, missing qdiscs and mode names") {
+TEST_CASE("engine plan: process and off and missing qdiscs and mode names") {
   CHECK(plan_engines(LinksMode::process, this_machine()).process.size() == 5);
   CHECK_FALSE(plan_engines(LinksMode::process, this_machine()).namespaces);
   const EnginePlan off = plan_engines(LinksMode::off, this_machine());
@@ -86,7 +86,7 @@ TEST_CASE("engine plan: process, off, missing qdiscs and mode names") {
                        std::invalid_argument);
 }
 
-TEST_CASE("address plan: namespaces, subnets, uplinks and device addresses") {
+TEST_CASE("address plan: namespaces and subnets and uplinks and device addresses") {
   const Topology topology = parse_topology_text(kCampus);
   const AddressPlan plan =
       plan_addresses(topology, "campus|/data", parse_ipv4_net("10.213.0.0/16"));
@@ -146,7 +146,7 @@ TEST_CASE("address plan: namespaces, subnets, uplinks and device addresses") {
   CHECK(plan_addresses(topology, "campus|/data", plan.pool).hash == plan.hash);
 }
 
-TEST_CASE("address plan: routes go through the parents; a small pool is refused") {
+TEST_CASE("address plan: routes go through the parents and a small pool is refused") {
   const Topology topology = parse_topology_text(kCampus);
   const AddressPlan plan = plan_addresses(topology, "k", parse_ipv4_net("10.213.0.0/16"));
   const auto routes = plan_routes(plan);
@@ -173,7 +173,7 @@ TEST_CASE("address plan: routes go through the parents; a small pool is refused"
   CHECK(large.devices.size() == 1000);
 }
 
-TEST_CASE("scripts: namespaces, tc and iptables") {
+TEST_CASE("scripts: namespaces and tc and iptables") {
   const Topology topology = parse_topology_text(kCampus);
   const AddressPlan plan = plan_addresses(topology, "k", parse_ipv4_net("10.213.0.0/16"));
   const std::string root = root_script(plan);

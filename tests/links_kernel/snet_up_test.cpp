@@ -133,7 +133,7 @@ std::set<std::string> peers_of(int port) {
 
 TEST_CASE(
     "snet up --links kernel: each device reaches the broker from its own address in its "
-    "site's namespace; SIGTERM removes every namespace") {
+    "site's namespace and SIGTERM removes every namespace") {
   std::string prefix;
   {
     KernelStack stack("kernel");
@@ -177,8 +177,8 @@ TEST_CASE("snet up --links kernel: a SIGKILLed run's namespaces are removed by t
 }
 
 TEST_CASE(
-    "snet up --links kernel: a cut site delays presses until restore, none lost; loss on "
-    "a site costs retransmissions, every press still arrives") {
+    "snet up --links kernel: a cut site delays presses until restore with none lost and "
+    "loss on a site costs retransmissions but every press arrives") {
   KernelStack stack("kernel");
   stack.set_link("field", cut(false));  // a1's site: its veth goes down
   // The field is the topology's third site: its outer veth end is sn<hash>-3.
@@ -202,7 +202,17 @@ TEST_CASE(
   LinkSpec lossy;
   lossy.loss_pct = 25;
   stack.set_link("field", lossy);
-  // Once the kernel engine reports the field's drops, a lossy link is in place.
+  // Applied once the field's namespace (the third site: <prefix>3) has the loss rules.
+  auto lossy_rules = [&] {
+    return kernel::run_tool({"ip", "netns", "exec", stack.placement.netns_prefix + "3",
+                             "iptables-save", "-t", "mangle"})
+               .output.find("loss-up:") != std::string::npos;
+  };
+  const auto loss_deadline = std::chrono::steady_clock::now() + 5s;
+  while (!lossy_rules() && std::chrono::steady_clock::now() < loss_deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(lossy_rules());
   for (int i = 0; i < 20; ++i) stack.trigger("b1", "loss-" + std::to_string(i));
   CHECK(stack.wait_states("a1", "loss-", 20, 30s));
   CHECK(stack.wait_report([](const LinkReport& r) {
@@ -211,7 +221,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "snet up --links auto: latency falls back to the process engine; a 50 ms device link "
+    "snet up --links auto: latency falls back to the process engine and a 50 ms device link "
     "still adds 50 ms per crossing") {
   KernelStack stack("auto");
   // b2 -> a2: the command crosses a2's link down and the state crosses it up: 2 x 50 ms.
