@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report.hpp"
+#include "report_files.hpp"
 
 using namespace snet;
 using namespace snet::experiment;
@@ -92,4 +93,27 @@ TEST_CASE("a fault that never recovers fails its recovery expectation") {
   CHECK_FALSE(r.faults[0].recovery_ms.has_value());
   CHECK(r.failed_expectations ==
         std::vector<std::string>{"recovery_ms: 'kill broker' never recovered"});
+}
+
+TEST_CASE("the report's files: one CSV row per press and target, a page with both plots") {
+  Scenario s;
+  s.name = "files";
+  s.topology = "single";
+  const auto all = presses();
+  const Report r = compute_report(s, all, {{"cut <site>", kT0 + 4 * kSecond, kT0 + 6 * kSecond}},
+                                  kT0, kT0 + 10 * kSecond);
+  const std::string table = presses_csv(r, all);
+  CHECK(table.rfind("press_id,button,target,planned_s,sent_s,acked,applied_s,latency_ms,reports,"
+                    "outcome\n",
+                    0) == 0);
+  CHECK(table.find("p0,b,l,0.000000,0.000000,true,0.002000,2.000,1,applied\n") !=
+        std::string::npos);
+  CHECK(table.find("p50,b,l,5.000000,5.000000,true,,,0,lost\n") != std::string::npos);
+  CHECK(table.find(",duplicated\n") != std::string::npos);
+  CHECK(table.find("late,,l,") != std::string::npos);  // never sent
+  const std::string page = report_html(r, s, all);
+  CHECK(page.find("<svg id=\"latency\"") != std::string::npos);
+  CHECK(page.find("<svg id=\"throughput\"") != std::string::npos);
+  CHECK(page.find("<title>cut &lt;site&gt;</title>") != std::string::npos);  // escaped
+  CHECK(page.find("<script") == std::string::npos);  // self-contained, nothing to run
 }
