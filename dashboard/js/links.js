@@ -15,9 +15,11 @@ export function linkLabel(spec) {
   return parts.length ? parts.join(" · ") : "ideal";
 }
 
+/** "256 kbit/s", "1.5 Mbit/s", "1024 kbit/s" (a larger unit only where it stays exact). */
 export function rateLabel(kbit) {
-  if (kbit >= 1_000_000) return `${num(kbit / 1_000_000)} Gbit/s`;
-  if (kbit >= 1000) return `${num(kbit / 1000)} Mbit/s`;
+  const exact = (v) => Number.isInteger(Math.round(v * 1e6) / 1e4);  // at most two decimals
+  if (kbit >= 1_000_000 && exact(kbit / 1_000_000)) return `${num(kbit / 1_000_000)} Gbit/s`;
+  if (kbit >= 1000 && exact(kbit / 1000)) return `${num(kbit / 1000)} Mbit/s`;
   return `${num(kbit)} kbit/s`;
 }
 

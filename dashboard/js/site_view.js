@@ -149,11 +149,12 @@ export class SiteView {
     box.replaceChildren(core, ...notes);
   }
 
-  // The picked link's numbers, unless someone is typing in the form.
+  // The picked link's numbers and state, unless someone is typing in the form.
   #refreshForm() {
     const link = this.model.links.get(this.#selected);
     const form = this.els.form;
-    if (!link || form.contains(document.activeElement)) return;
+    const typing = document.activeElement?.tagName === "INPUT" && form.contains(document.activeElement);
+    if (!link || typing) return;
     form.elements.link.value = link.id;
     for (const field of FIELDS) form.elements[field].value = link.spec?.[field] ?? "";
     form.querySelector("[data-toggle]").textContent = isUp(link.spec) ? "cut" : "restore";
