@@ -17,7 +17,8 @@ import { TopologyView } from "./topology_view.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_LIMIT = 500;
-const LINKS_REFETCH_MS = 300;  // link faults come in bursts: one GET /api/links per burst
+const LINKS_REFETCH_MS = 300;
+const MAX_LINK_CHOICES = 2000;  // link faults come in bursts: one GET /api/links per burst
 
 const frame = new FrameScheduler();
 const store = new DeviceStore();
@@ -71,7 +72,9 @@ function refetchLinks(delay = 0) {
   linksRefetch = setTimeout(async () => {
     linksRefetch = 0;
     if (await network.fetch()) {
-      $("link-ids").replaceChildren(...network.order.map((id) => Object.assign(document.createElement("option"), { value: id })));
+      // The form's choices: every link up to a size a browser's datalist handles well.
+      const ids = network.order.slice(0, MAX_LINK_CHOICES);
+      $("link-ids").replaceChildren(...ids.map((id) => Object.assign(document.createElement("option"), { value: id })));
       views.sites.invalidate();
     }
   }, delay);
