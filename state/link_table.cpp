@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "live_feed.hpp"
+#include "snet/clock.hpp"
 #include "snet/log.hpp"
 #include "snet/message.hpp"
 #include "snet/topics.hpp"
@@ -102,7 +103,8 @@ LinkTable::LinkTable(const Topology& topology, StateMetrics& metrics, LiveFeed* 
       control_prefix_(topics::link_control_topic(topology.name, "")),
       report_prefix_(topics::link_report_topic(topology.name, "")),
       presence_prefix_(topics::make(topology.name, topics::Kind::presence, "")),
-      status_prefix_(topics::make(topology.name, topics::Kind::status, "")) {
+      status_prefix_(topics::make(topology.name, topics::Kind::status, "")),
+      rev_(static_cast<std::uint64_t>(now_us())) {
   if (!topology.emulates_network()) return;
   const auto file = topology.links();
   auto spec_of = [&](const std::string& id) {

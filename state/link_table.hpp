@@ -6,8 +6,8 @@
 // /api/links/{id} (apply_local()); serves GET /api/links (view()) and pushes every change of a
 // link's spec or presence to the live feed as a `links` item.
 //
-// Every change gets the next revision number (`rev`); a client that mixes GET /api/links with
-// the feed keeps, per link, the item with the highest rev.
+// Every change gets the next revision number (`rev`, growing across restarts too); a client that
+// mixes GET /api/links with the feed keeps, per link, the item with the highest rev.
 // Thread safety: every method may be called from any thread. Lock order: never calls the
 // feed while holding its own mutex.
 #pragma once
@@ -116,7 +116,8 @@ class LinkTable {
   std::vector<std::string> order_;  // sites in file order, then devices
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, LinkReport> reports_;  // by reporter
-  std::uint64_t rev_ = 0;
+  // Starts at the clock (µs), so that revisions keep growing across restarts of the service.
+  std::uint64_t rev_;
   std::uint64_t rejections_ = 0;
 };
 
