@@ -80,6 +80,7 @@ TEST_CASE("GET /api/links lists sites first, then devices, with file and effecti
   CHECK(building["engines"] == json::object());
   CHECK(building["traffic"]["bytes_up"] == 0);
   CHECK(link_of(view, "campus")["parent"] == "");
+  CHECK(link_of(view, "campus")["description"] == "the campus backbone");
   const json button = link_of(view, "button-1");
   CHECK(button["kind"] == "device");
   CHECK(button["device_kind"] == "button");
