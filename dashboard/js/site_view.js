@@ -45,7 +45,7 @@ export class SiteView {
   #drawn = -1;
   #selected = "";
 
-  /** els: {box, meta, form, status}; model: LinkModel */
+  /** els: {box, meta, form, status, refresh}; model: LinkModel */
   constructor(els, model, frame) {
     this.els = els;
     this.model = model;
@@ -121,6 +121,7 @@ export class SiteView {
     const box = this.els.box;
     if (!model.loaded) return;
     this.els.form.hidden = !model.emulated;
+    this.els.refresh.hidden = !model.emulated;
     if (!model.emulated) {
       this.els.meta.textContent = "";
       const text = el("p", "net-hint");
