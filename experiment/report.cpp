@@ -54,18 +54,22 @@ PhaseStats phase(std::string name, Micros from, Micros to, const std::vector<Pai
   return stats;
 }
 
-// Fault's end -> the applied time of the first press sent after the end from which every press
-// of the next second is within 2x the baseline (at least 1 ms over it: sub-ms noise is not a
-// fault's effect).
+// Fault's end -> the applied time of the first press sent after the end from which the presses
+// of the next second all arrive and their median is within 2x the baseline (at least 1 ms over
+// it: sub-millisecond noise is not a fault's effect).
 std::optional<double> recovery(const std::vector<Pair>& pairs, Micros end, double baseline_ms) {
   const double bound = std::max(2 * baseline_ms, baseline_ms + 1);
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     if (pairs[i].sent < end || !pairs[i].applied) continue;
-    bool steady = true;
+    std::vector<double> window;
+    bool all_arrived = true;
     for (std::size_t j = i; j < pairs.size() && pairs[j].sent < pairs[i].sent + 1'000'000; ++j) {
-      steady = steady && pairs[j].applied && ms(*pairs[j].applied - pairs[j].sent) <= bound;
+      all_arrived = all_arrived && pairs[j].applied.has_value();
+      if (pairs[j].applied) window.push_back(ms(*pairs[j].applied - pairs[j].sent));
     }
-    if (steady) return ms(*pairs[i].applied - end);
+    if (all_arrived && latency_stats(std::move(window)).p50_ms <= bound) {
+      return ms(*pairs[i].applied - end);
+    }
   }
   return std::nullopt;
 }

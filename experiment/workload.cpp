@@ -16,7 +16,8 @@ std::vector<double> press_times(const Generator& g, double from, double until,
   switch (g.pattern) {
     case Pattern::constant:
       if (g.rate <= 0) break;
-      for (double t = from; t < until; t += 1.0 / g.rate) times.push_back(t);
+      // By index, not by adding up gaps: no rounding drift adds a press at the very end.
+      for (double n = 0, t = from; t < until - 1e-9; t = from + ++n / g.rate) times.push_back(t);
       break;
     case Pattern::poisson: {
       if (g.rate <= 0) break;
@@ -25,7 +26,7 @@ std::vector<double> press_times(const Generator& g, double from, double until,
       break;
     }
     case Pattern::burst:
-      for (double t = from; t < until; t += g.every_s) {
+      for (double n = 0, t = from; t < until - 1e-9; t = from + ++n * g.every_s) {
         for (int i = 0; i < g.count; ++i) times.push_back(t);
       }
       break;
@@ -55,7 +56,8 @@ std::vector<double> press_times(const Generator& g, double from, double until,
 
 }  // namespace
 
-std::vector<PlannedPress> plan_presses(const Scenario& scenario, const Topology& topology) {
+std::vector<PlannedPress> plan_presses(const Scenario& scenario, const Topology& topology,
+                                       const std::string& run) {
   struct Timed {
     double t;
     std::size_t generator;
@@ -80,7 +82,7 @@ std::vector<PlannedPress> plan_presses(const Scenario& scenario, const Topology&
   });
   std::vector<PlannedPress> out;
   out.reserve(all.size());
-  const std::string prefix = scenario.name + "-" + std::to_string(scenario.seed) + "-";
+  const std::string prefix = scenario.name + "-" + std::to_string(scenario.seed) + "-" + run + "-";
   for (std::size_t n = 0; n < all.size(); ++n) {
     out.push_back({static_cast<std::int64_t>(std::llround(all[n].t * kUs)), all[n].button,
                    prefix + std::to_string(n + 1)});

@@ -125,7 +125,7 @@ TEST_CASE("planned presses repeat with the seed and follow each pattern") {
   }
   CHECK(std::is_sorted(first.begin(), first.end(),
                        [](const auto& a, const auto& b) { return a.at_us < b.at_us; }));
-  CHECK(first.front().id == "p-9-1");
+  CHECK(first.front().id == "p-9-1-1");
   auto count_in = [&](const std::string& button, std::int64_t from, std::int64_t to) {
     return std::count_if(first.begin(), first.end(), [&](const PlannedPress& p) {
       return p.button == button && p.at_us >= from && p.at_us < to;
