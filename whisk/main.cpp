@@ -99,7 +99,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::set_component("whisk");
-  options.invoker.api_host = "http://" + options.bind_address + ":" + std::to_string(options.port);
 
   Metrics metrics;
   whisk::WhiskService service(options, metrics);

@@ -82,6 +82,7 @@ std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir)
 
 void WhiskService::start() {
   server_->start();
+  invoker_->set_api_host(url());
 }
 
 std::string WhiskService::url() const {

@@ -58,15 +58,25 @@ void Worker::check(const std::string& name, const std::string& code, CheckHandle
   send({{"op", "check"}, {"name", name}, {"code", code}});
 }
 
-void Worker::init(const std::string& name, const std::string& code, InitHandler done) {
+void Worker::init(const Action& action, InitHandler done) {
   inits_.push_back(std::move(done));
-  send({{"op", "init"}, {"name", name}, {"code", code}, {"main", "main"}});
+  nlohmann::json message = {{"op", "init"}, {"name", action.name}, {"main", action.entry()}};
+  if (action.archive) {
+    message["dir"] = action.archive->dir();
+  } else {
+    message["code"] = action.code;
+  }
+  send(std::move(message));
 }
 
 void Worker::run(const std::string& activation_id, const nlohmann::json& params,
-                 const nlohmann::json& env, RunHandler done) {
+                 const nlohmann::json& env, long log_limit_bytes, RunHandler done) {
   runs_[activation_id] = std::move(done);
-  send({{"op", "run"}, {"id", activation_id}, {"value", params}, {"env", env}});
+  send({{"op", "run"},
+        {"id", activation_id},
+        {"value", params},
+        {"env", env},
+        {"log_limit", log_limit_bytes}});
 }
 
 void Worker::kill(const std::string& why) {

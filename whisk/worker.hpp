@@ -24,6 +24,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <nlohmann/json.hpp>
 
+#include "action_store.hpp"
 #include "snet/process.hpp"
 
 namespace snet::whisk {
@@ -57,10 +58,14 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void start(const WorkerLaunch& launch, ReadyHandler on_ready, ExitHandler on_exit);
   /// Compiles `code` without running it (syntax check).
   void check(const std::string& name, const std::string& code, CheckHandler done);
-  /// Loads the action's code; the worker then runs only this action.
-  void init(const std::string& name, const std::string& code, InitHandler done);
+  /// Loads the action's code (or its unpacked archive) and entry function; the worker then
+  /// runs only this action.
+  void init(const Action& action, InitHandler done);
+  /// `log_limit_bytes`: console output kept for the activation (limits.logs).
   void run(const std::string& activation_id, const nlohmann::json& params,
-           const nlohmann::json& env, RunHandler done);
+           const nlohmann::json& env, long log_limit_bytes, RunHandler done);
+  /// The process id (-1 before start()).
+  pid_t pid() const { return process_.pid(); }
   /// SIGKILL; on_exit follows with `why`.
   void kill(const std::string& why);
   /// Closes the channel (the worker exits on EOF) and reaps the process. For shutdown.
