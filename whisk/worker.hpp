@@ -32,7 +32,18 @@ namespace snet::whisk {
 struct WorkerLaunch {
   std::string node = "node";  // the Node.js executable (PATH is searched)
   std::string script;         // path of whisk/runtime/worker.js
+  /// NODE_PATH of the workers: the runtime's node_modules (the openwhisk client), "" for none.
+  std::string modules;
+  /// Node's permission model (--experimental-permission): actions may read only these
+  /// directories (the runtime, its modules, unpacked archives), write nothing, start no process.
+  bool sandbox = false;
+  std::vector<std::string> readable;
+  /// Run workers as this user (through setpriv, which needs root); "" : as snet-whisk's user.
+  std::string user;
 };
+
+/// The command line starting one worker under `launch`.
+std::vector<std::string> worker_command(const WorkerLaunch& launch);
 
 struct RunOutcome {
   std::string status;  // "success", "application error", "action developer error"

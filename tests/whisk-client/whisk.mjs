@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import openwhisk from "openwhisk";
 import { eventually } from "../browser/stack.mjs";
@@ -88,4 +89,18 @@ export async function rejection(promise) {
 /** Waits until the activation `id` has a record, and returns it. */
 export function activationRecord(ow, id, timeoutMs = 20_000) {
   return eventually(`activation ${id}`, () => ow.activations.get({ name: id }), { timeoutMs });
+}
+
+/**
+ * For a describe(): a snet-whisk started before its tests and stopped after them. The returned
+ * object's `whisk` and `ow` are set once the tests run.
+ */
+export function useWhisk(extra = []) {
+  const server = {};
+  before(async () => {
+    server.whisk = await startWhisk(extra);
+    server.ow = server.whisk.ow;
+  });
+  after(async () => server.whisk?.stop());
+  return server;
 }
