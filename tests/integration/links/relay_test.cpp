@@ -32,11 +32,13 @@ boost::asio::ip::tcp::endpoint broker_of(const Mosquitto& broker) {
 
 // A client of `relay`'s path for device `id`.
 struct RelayedClient {
-  RelayedClient(std::uint16_t port, const std::string& id, std::optional<Message> will = {}) {
+  RelayedClient(std::uint16_t port, const std::string& id, std::optional<Message> will = {},
+                std::chrono::seconds keepalive = std::chrono::seconds(20)) {
     BusOptions options;
     options.url = "mqtt://127.0.0.1:" + std::to_string(port);
     options.client_id = id;
     options.will = std::move(will);
+    options.keepalive = keepalive;
     bus = loop.make_bus(options);
     bus->start();
   }
@@ -142,4 +144,28 @@ TEST_CASE("relay: a cut holds bytes and connects and closes until the restore wi
   CHECK(data == std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"});
   CHECK(arrivals.back().message.topic == "cut/will");  // the close came after the data
   CHECK(late.bus->wait_connected(std::chrono::seconds(5)));
+}
+
+TEST_CASE("relay: a cut longer than the keep-alive makes the broker publish the last will") {
+  Mosquitto broker;
+  ShapingRelay relay({{"d1", LinkSpec{}}});
+  const auto port = relay.add_path("d1", {"d1"}, broker_of(broker));
+  TimedRecorder sink(broker.url(), {"dead/#"});
+  RelayedClient client(port, "dead-client", Message{"dead/will", "gone", false, {}},
+                       std::chrono::seconds(1));
+  REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
+  LinkSpec down;
+  down.up = false;
+  const Micros cut_at = now_us();
+  REQUIRE(relay.set_link("d1", down));
+  // No close reaches the broker: it gives up on its own after 1.5 x the keep-alive (1 s),
+  // checked by Mosquitto 2.0 every 5 s.
+  REQUIRE(sink.wait([](const auto& a) { return count_on(a, "dead/will") == 1; },
+                    std::chrono::seconds(10)));
+  const double after_s = static_cast<double>(sink.arrivals().front().at - cut_at) / 1e6;
+  MESSAGE("last will ", after_s, " s after the cut");
+  CHECK(after_s >= 1.5);
+  // Restored: the client, which gave up on its stalled connection, is back.
+  REQUIRE(relay.set_link("d1", LinkSpec{}));
+  CHECK(client.bus->wait_connected(std::chrono::seconds(10)));
 }
