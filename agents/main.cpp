@@ -124,9 +124,9 @@ int main(int argc, char** argv) {
     StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
     int sig = 0;
     while (sig == 0) {
-      if (links->active()) {
-        status_bus->publish(Message{topics::link_report_topic(topology.name, name),
-                                    to_json(links->report(name)),
+      for (const LinkReport& report : links->reports(name)) {
+        status_bus->publish(Message{topics::link_report_topic(topology.name, report.reporter),
+                                    to_json(report),
                                     true,
                                     {}},
                             Qos::at_least_once);
