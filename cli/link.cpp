@@ -1,7 +1,6 @@
 // snet link: the emulated network's links at run time, through the state service's API
 // (docs/api.md, "Links"): list them, show one, or change one (a partial update: only the
 // properties given change; the change is recorded as a `fault` event).
-#include <iomanip>
 #include <iostream>
 
 #include "commands.hpp"
@@ -48,26 +47,16 @@ void print_table(const json& body) {
     std::cout << text(body.value("hint", json("this topology does not emulate a network"))) << "\n";
     return;
   }
-  std::size_t id_width = 4, parent_width = 6, spec_width = 4;
-  const json links = body.value("links", json::array());
-  for (const auto& l : links) {
-    id_width = std::max(id_width, text(l.value("id", json())).size());
-    parent_width = std::max(parent_width, l.value("parent", std::string()).size());
-    spec_width = std::max(spec_width, link_spec_cell(l.value("spec", json())).size());
-  }
-  std::cout << std::left << std::setw(static_cast<int>(id_width + 2)) << "LINK" << std::setw(20)
-            << "KIND" << std::setw(static_cast<int>(parent_width + 2)) << "PARENT"
-            << std::setw(static_cast<int>(spec_width + 2)) << "SPEC" << std::setw(32) << "ENGINES"
-            << "TRAFFIC\n";
-  for (const auto& l : links) {
+  std::vector<std::vector<std::string>> rows = {
+      {"LINK", "KIND", "PARENT", "SPEC", "ENGINES", "TRAFFIC"}};
+  for (const auto& l : body.value("links", json::array())) {
     const std::string parent = l.value("parent", std::string());
-    std::cout << std::setw(static_cast<int>(id_width + 2)) << text(l.value("id", json()))
-              << std::setw(20) << kind_cell(l) << std::setw(static_cast<int>(parent_width + 2))
-              << (parent.empty() ? "core" : parent) << std::setw(static_cast<int>(spec_width + 2))
-              << link_spec_cell(l.value("spec", json())) << std::setw(32)
-              << link_engines_cell(l.value("engines", json())) << " "
-              << link_traffic_cell(l.value("traffic", json())) << "\n";
+    rows.push_back({text(l.value("id", json())), kind_cell(l), parent.empty() ? "core" : parent,
+                    link_spec_cell(l.value("spec", json())),
+                    link_engines_cell(l.value("engines", json())),
+                    link_traffic_cell(l.value("traffic", json()))});
   }
+  std::cout << text_table(rows);
   for (const auto& note : body.value("notes", json::array())) {
     std::cout << "note: " << text(note.value("reporter", json())) << ": "
               << text(note.value("note", json())) << "\n";

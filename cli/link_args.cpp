@@ -152,9 +152,32 @@ std::string link_engines_cell(const json& engines) {
     auto& props = by_engine[name];
     props += (props.empty() ? "" : ",") + property;
   }
+  if (by_engine.size() == 1) return by_engine.begin()->first;
   std::string out;
   for (const auto& [engine, props] : by_engine) {
     out += (out.empty() ? "" : " ") + props + ":" + engine;
+  }
+  return out;
+}
+
+std::string text_table(const std::vector<std::vector<std::string>>& rows) {
+  auto width = [](const std::string& s) {  // UTF-8: count the bytes that start a character
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], width(row[i]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - width(row[i]) + 2, ' ');
+    }
+    out += line + "\n";
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,9 +34,14 @@ nlohmann::json link_patch(const LinkFlags& flags);
 /// Table cells of one link of GET /api/links:
 /// "50ms ±5ms 2% loss 2mbit", "CUT" when down, "ideal" when nothing is set.
 std::string link_spec_cell(const nlohmann::json& spec);
-/// "latency_ms,jitter_ms:process rate_kbit:kernel", "-" when no engine reported the link.
+/// "process" when one engine applies every property reported, else per engine:
+/// "rate_kbit:kernel latency_ms,loss_pct:process"; "-" when no engine reported the link.
 std::string link_engines_cell(const nlohmann::json& engines);
 /// "up 1.2kB/10p down 3.4kB/12p", plus ", 3 dropped" and ", 2 conn" when not 0; "-" when idle.
 std::string link_traffic_cell(const nlohmann::json& traffic);
+
+/// Rows as columns padded to their widest cell (counted in characters, not bytes: "±"), two
+/// spaces apart, each row ending in a newline.
+std::string text_table(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace snet::cli

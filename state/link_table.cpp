@@ -116,6 +116,7 @@ LinkTable::LinkTable(const Topology& topology, StateMetrics& metrics, LiveFeed* 
     e.id = site.id;
     e.site = true;
     e.parent = site.parent;
+    e.description = site.description;
     e.file = spec_of(site.id);
     for (const Device* d : topology.devices_in(site.id)) e.devices.push_back(d->id);
     for (const auto& child : topology.sites) {
@@ -333,6 +334,7 @@ json LinkTable::link_view_locked(const Entry& e) const {
   out["kind"] = e.site ? "site" : "device";
   out["parent"] = e.parent;
   if (e.site) {
+    out["description"] = e.description;
     out["devices"] = e.devices;
     out["sites"] = e.child_sites;
   } else {

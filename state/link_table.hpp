@@ -86,6 +86,7 @@ class LinkTable {
     bool site = false;
     std::string parent;       // a site's parent, a device's site ("" = the core)
     std::string device_kind;  // devices: button | actuator
+    std::string description;  // sites
     std::vector<std::string> devices, child_sites;  // sites: what sits directly in it
     LinkSpec file;
     std::optional<LinkUpdate> update;

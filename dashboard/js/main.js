@@ -62,7 +62,7 @@ views.control = new ControlPanel(
   frame);
 
 views.sites = new SiteView(
-  { box: $("network"), meta: $("network-meta"), form: $("link-form"), status: $("network-status") },
+  { box: $("network"), meta: $("network-meta"), form: $("link-form"), status: $("network-status"), refresh: $("network-refresh") },
   network, frame);
 
 /** Engines and traffic are not pushed: re-read them after a snapshot or a link fault. */
@@ -80,6 +80,7 @@ function refetchLinks(delay = 0) {
   }, delay);
 }
 
+$("network-refresh").addEventListener("click", () => refetchLinks());
 $("device-search").addEventListener("input", () => views.wiring.rebuild());
 document.addEventListener("keydown", (event) => {
   if (event.key === "/" && !["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName)) {

@@ -8,7 +8,7 @@
 import { formatCount } from "./format.js";
 import { isUp, linkLabel, putLink } from "./links.js";
 
-const MAX_DEVICES_PER_SITE = 40;
+const MAX_DEVICES_PER_SITE = 24;
 const FIELDS = ["latency_ms", "jitter_ms", "loss_pct", "rate_kbit"];
 
 function el(tag, className, text) {
@@ -45,7 +45,7 @@ export class SiteView {
   #drawn = -1;
   #selected = "";
 
-  /** els: {box, meta, form, status}; model: LinkModel */
+  /** els: {box, meta, form, status, refresh}; model: LinkModel */
   constructor(els, model, frame) {
     this.els = els;
     this.model = model;
@@ -121,6 +121,7 @@ export class SiteView {
     const box = this.els.box;
     if (!model.loaded) return;
     this.els.form.hidden = !model.emulated;
+    this.els.refresh.hidden = !model.emulated;
     if (!model.emulated) {
       this.els.meta.textContent = "";
       const text = el("p", "net-hint");
@@ -183,8 +184,14 @@ export class SiteView {
     name.dataset.select = site.id;
     name.title = `set ${site.id}'s link`;
     head.append(name);
-    box.append(head);
+    if (site.description) head.append(el("span", "net-site-note muted", site.description));
     const devices = (site.devices ?? []).map((id) => this.model.links.get(id)).filter(Boolean);
+    const unreachable = devices.filter((d) => d.online === false).length;
+    if (devices.length > 0) {
+      head.append(el("span", `net-site-note${unreachable ? " bad" : " muted"}`,
+                     `${formatCount(devices.length)} device${devices.length === 1 ? "" : "s"}${unreachable ? ` · ${formatCount(unreachable)} unreachable` : ""}`));
+    }
+    box.append(head);
     if (devices.length) box.append(this.#devices(devices, "net-devices"));
     const kids = (site.sites ?? []).map((id) => this.model.links.get(id)).filter(Boolean);
     if (kids.length) {

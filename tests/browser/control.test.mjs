@@ -129,6 +129,7 @@ test("a topology without an emulated network explains the network card instead",
   await page.waitForSelector("#network .net-hint", WAIT);
   assert.match(await page.textContent("#network .net-hint"), /does not emulate a network.*"sites"/);
   assert.equal(await page.isHidden("#link-form"), true);
+  assert.equal(await page.isHidden("#network-refresh"), true);
 });
 
 test("the reconnect storm button storms the devices of the chosen kind", async () => {

@@ -74,6 +74,9 @@ test("sites are nested boxes holding their devices, each link an edge with its s
   assert.equal(await page.textContent(edge("field")), "80 ms ±10 · 1% loss · 256 kbit/s");
   assert.equal(await page.getAttribute(edge("building-a"), "data-up"), "true");
   assert.match(await page.textContent("#network-meta"), /4 sites · 6 devices/);
+  // Engines and traffic (the agent's process engine reports them) are read on demand.
+  await page.click("#network-refresh");
+  await page.waitForFunction(() => /engines: .*process/.test(document.querySelector('#network .net-edge[data-edge="field"]')?.title ?? ""), null, WAIT);
 });
 
 test("clicking an edge cuts the link: drawn cut, PUT sent, fault logged, LinkUpdate retained", async () => {

@@ -69,8 +69,14 @@ TEST_CASE("table cells of a link") {
   CHECK(link_engines_cell(json::parse(
             R"({"latency_ms": "process", "rate_kbit": "kernel", "loss_pct": "process"})")) ==
         "rate_kbit:kernel latency_ms,loss_pct:process");
+  CHECK(link_engines_cell(json::parse(R"({"latency_ms": "process", "up": "process"})")) ==
+        "process");
   CHECK(link_traffic_cell(json::parse(R"({"bytes_up": 0, "bytes_down": 0})")) == "-");
   CHECK(link_traffic_cell(json::parse(R"({"bytes_up": 1234, "bytes_down": 56, "packets_up": 10,
       "packets_down": 2, "dropped": 3, "connections": 1})")) ==
         "up 1.2kB/10p down 56B/2p, 3 dropped, 1 conn");
+  CHECK(text_table({{"LINK", "SPEC", "X"}, {"field", "80ms ±10ms", "y"}, {"a", "-", "z"}}) ==
+        "LINK   SPEC        X\n"
+        "field  80ms ±10ms  y\n"
+        "a      -           z\n");
 }

@@ -80,6 +80,7 @@ TEST_CASE("GET /api/links lists sites first, then devices, with file and effecti
   CHECK(building["engines"] == json::object());
   CHECK(building["traffic"]["bytes_up"] == 0);
   CHECK(link_of(view, "campus")["parent"] == "");
+  CHECK(link_of(view, "campus")["description"] == "the campus backbone");
   const json button = link_of(view, "button-1");
   CHECK(button["kind"] == "device");
   CHECK(button["device_kind"] == "button");
@@ -179,7 +180,7 @@ TEST_CASE("bad link updates are refused naming what is wrong: 400, 404, 409, 413
   const Bad cases[] = {
       {"building-a", "{not json", 400, "JSON link object"},
       {"building-a", "[1]", 400, "JSON link object"},
-      {"building-a", R"({"loss_pct": 101})", 400, "link.loss_pct: 101"},
+      {"building-a", R"({"loss_pct": 101})", 400, "link.loss_pct: 101 is out of range"},
       {"building-a", R"({"latency_ms": "fast"})", 400, "latency_ms: must be a number"},
       {"building-a", R"({"colour": "red"})", 400, "colour: unknown field"},
       {"building-a", R"({"up": "no"})", 400, "up: must be true or false"},
@@ -327,7 +328,7 @@ TEST_CASE("snet link lists the links and changes one through the state service")
   CHECK(unknown.output.find("unknown link 'mars'") != std::string::npos);
   const auto range = run_link({"field", "--loss", "150%", "--url", url});
   CHECK(range.status == 1);
-  CHECK(range.output.find("link.loss_pct: 150") != std::string::npos);
+  CHECK(range.output.find("link.loss_pct: 150 is out of range") != std::string::npos);
   CHECK(run_link({"--help"}).status == 0);
   CHECK(run_link({"--down", "--url", url}).status == 2);
 }
