@@ -19,8 +19,10 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
   // Thousands of devices losing their connection at once (a broker restart) would drown the log.
   const bool log_connections = devices.size() <= 100;
   for (const Device* device : devices) {
-    const DeviceContext context{network_, urls.of(device->protocol), topology.name, metrics_,
-                                log_connections};
+    const auto own = options_.device_urls.find(device->id);
+    const std::string& url =
+        own != options_.device_urls.end() ? own->second : urls.of(device->protocol);
+    const DeviceContext context{network_, url, topology.name, metrics_, log_connections};
     if (device->kind == DeviceKind::button) {
       devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
     } else {

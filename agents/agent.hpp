@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,9 @@ struct AgentOptions {
   // Press ids remembered per actuator (memory grows only as commands arrive). Wide, because a
   // broker that dies may deliver again thousands of commands whose acks it had not saved.
   std::size_t dedupe_capacity = 10'000;
+  // Device id -> the URL it connects to instead of its protocol's (the emulated network's relay
+  // listener, see device_links.hpp).
+  std::map<std::string, std::string> device_urls;
 };
 
 class Agent {

@@ -15,7 +15,9 @@ AgentMetrics::AgentMetrics(Metrics& metrics)
       duplicates(metrics.counter("snet_agent_duplicates_total",
                                  "Commands ignored because their press id was already applied")),
       losses(metrics.counter("snet_agent_connection_losses_total",
-                             "Device connections lost (the device reconnects by itself)")) {
+                             "Device connections lost (the device reconnects by itself)")),
+      link_updates(metrics.counter("snet_agent_link_updates_total",
+                                   "Link updates applied by the process engine (the relay)")) {
   for (auto reason : kAgentRejectReasons) rejected(std::string(reason));
 }
 

@@ -9,9 +9,10 @@
 
 namespace snet::agents {
 
-/// Reasons a trigger or command is rejected (labels of snet_agent_rejected_total).
+/// Reasons a trigger, command or link update is rejected (labels of snet_agent_rejected_total).
 inline constexpr std::string_view kAgentRejectReasons[] = {
-    "retained", "oversized", "malformed_json", "wrong_type", "missing_field", "unknown_topic"};
+    "retained",      "oversized",     "malformed_json",  "wrong_type",
+    "missing_field", "unknown_topic", "bad-link-update", "unknown-link"};
 
 struct AgentMetrics {
   explicit AgentMetrics(Metrics& metrics);
@@ -20,13 +21,14 @@ struct AgentMetrics {
   Counter& faults(const std::string& action);
 
   Metrics& registry;
-  Counter& devices;     // gauge: devices hosted
-  Counter& connected;   // gauge: devices connected and subscribed right now
-  Counter& restored;    // gauge: actuators that have restored their state
-  Counter& presses;     // presses published by buttons
-  Counter& applied;     // commands applied by actuators
-  Counter& duplicates;  // commands whose press id was already applied
-  Counter& losses;      // connections lost (faults injected on purpose included)
+  Counter& devices;       // gauge: devices hosted
+  Counter& connected;     // gauge: devices connected and subscribed right now
+  Counter& restored;      // gauge: actuators that have restored their state
+  Counter& presses;       // presses published by buttons
+  Counter& applied;       // commands applied by actuators
+  Counter& duplicates;    // commands whose press id was already applied
+  Counter& losses;        // connections lost (faults injected on purpose included)
+  Counter& link_updates;  // LinkUpdates applied by the process engine
 };
 
 }  // namespace snet::agents

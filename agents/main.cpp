@@ -1,7 +1,9 @@
 // snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp).
 #include <iostream>
+#include <set>
 
 #include "agent.hpp"
+#include "device_links.hpp"
 #include "device_selection.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
@@ -31,9 +33,13 @@ int main(int argc, char** argv) {
       .add("connect-batch", "SNET_CONNECT_BATCH", "64",
            "devices connecting at once (mosquitto's listen backlog is 100)")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
-           "how often the status and metrics are published");
+           "how often the status, metrics and link report are published")
+      .add("link-properties", "SNET_LINK_PROPERTIES", std::string(agents::kAllLinkProperties),
+           "link properties this agent's process engine applies when the topology emulates the "
+           "network (devices then connect through a loopback relay); empty: none");
   agents::AgentOptions options;
   std::chrono::milliseconds status_interval{};
+  std::vector<std::string> link_properties;
   try {
     if (!flags.parse(argc, argv)) return 0;
     log::set_level(log::parse_level(flags.str("log-level")));
@@ -43,6 +49,7 @@ int main(int argc, char** argv) {
     options.dedupe_capacity =
         static_cast<std::size_t>(flags.integer("dedupe-window", 1, 10'000'000));
     status_interval = std::chrono::milliseconds(flags.integer("status-interval-ms", 10, 3'600'000));
+    link_properties = agents::parse_link_properties(flags.str("link-properties"));
   } catch (const std::exception& e) {
     std::cerr << "snet-agent: " << e.what() << "\n";
     return 2;
@@ -61,19 +68,17 @@ int main(int argc, char** argv) {
     std::cerr << "snet-agent: " << e.what() << "\n";
     return 2;
   }
-  const long open_files = raise_open_file_limit();
-  if (open_files >= 0 && static_cast<std::size_t>(open_files) < devices.size() + 64) {
-    log::warn("open-file limit ", open_files, " is below the ", devices.size(),
-              " connections needed; raise the hard limit (ulimit -Hn)");
-  }
-
   BusOptions bus_options;
   bus_options.url = options.broker_url;
   bus_options.client_id = "snet-" + topology.name + "-" + name;
   bus_options.will = status_will(topology.name, name);
   std::unique_ptr<Bus> status_bus;
+  std::unique_ptr<agents::DeviceLinks> links;
   try {
-    (void)agents::device_urls(options.broker_url, options.mqtt_url, devices);  // checked early
+    const auto urls = agents::device_urls(options.broker_url, options.mqtt_url, devices);
+    // The emulated network's relay, if any: its listeners take descriptors too (see below).
+    links = std::make_unique<agents::DeviceLinks>(topology, devices, urls, link_properties);
+    options.device_urls = links->device_urls();
     status_bus = make_bus(bus_options);
   } catch (const UsageError& e) {
     std::cerr << "snet-agent: " << e.what() << "\n";
@@ -82,19 +87,34 @@ int main(int argc, char** argv) {
     log::error(e.what());
     return 2;
   }
+  // A device's own socket; through the relay also its listener and the relay's two sockets.
+  const std::size_t per_device = links->active() ? 4 : 1;
+  const long open_files = raise_open_file_limit();
+  if (open_files >= 0 && static_cast<std::size_t>(open_files) < devices.size() * per_device + 64) {
+    log::warn("open-file limit ", open_files, " is below the ", devices.size() * per_device,
+              " descriptors needed; raise the hard limit (ulimit -Hn)");
+  }
   Metrics metrics;
   agents::AgentMetrics agent_metrics(metrics);
   agents::Agent agent(topology, devices, options, agent_metrics);  // outlives the status bus
   // Fault injection (snet ctl, the dashboard, scenarios) arrives on the control topic.
+  const std::string link_control_prefix = topics::link_control_topic(topology.name, "");
   status_bus->on_message([&](const Message& message) {
     try {
-      agent.apply(parse_device_control(message.payload));
+      if (message.topic.rfind(link_control_prefix, 0) == 0) {
+        if (links->apply(message)) agent_metrics.link_updates.add();
+      } else {
+        agent.apply(parse_device_control(message.payload));
+      }
     } catch (const BadMessage& bad) {
       agent_metrics.rejected(bad.reason).add();
       log::warn("rejected control message on ", message.topic, ": ", bad.reason, ": ", bad.what());
     }
   });
   status_bus->subscribe(topics::control_topic(topology.name), Qos::at_least_once);
+  // Retained: the links' latest state arrives at once, also after a restart.
+  if (links->active())
+    status_bus->subscribe(topics::link_control_filter(topology.name), Qos::at_least_once);
   status_bus->start();
   log::info("topology '", topology.name, "': hosting ", agent.size(), " devices on ",
             options.broker_url);
@@ -103,7 +123,24 @@ int main(int argc, char** argv) {
   if (!stop) {
     // Online only after the devices are up: `snet up` waits for this.
     StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
-    const int sig = shutdown.wait();
+    int sig = 0;
+    std::set<std::string> reporters;  // every report topic this agent has published on
+    while (sig == 0) {
+      for (const LinkReport& report : links->reports(name)) {
+        reporters.insert(report.reporter);
+        status_bus->publish(Message{topics::link_report_topic(topology.name, report.reporter),
+                                    to_json(report),
+                                    true,
+                                    {}},
+                            Qos::at_least_once);
+      }
+      sig = shutdown.wait_for(status_interval);
+    }
+    // Stopped on purpose: its links are no longer shaped here, so no report stays behind.
+    for (const auto& reporter : reporters) {
+      status_bus->publish(Message{topics::link_report_topic(topology.name, reporter), "", true, {}},
+                          Qos::at_least_once);
+    }
     log::info("signal ", sig, ": shutting down");
   }
   status_bus->stop();

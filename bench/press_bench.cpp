@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process_stats.hpp"
 #include "snet/broker_launcher.hpp"
 #include "snet/bus.hpp"
 #include "snet/clock.hpp"
@@ -37,6 +38,7 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using snet::bench::rss_kb;
 using snet::bench::Summary;
 
 namespace {
@@ -142,9 +144,7 @@ fs::path write_pairs_topology(const Context& ctx, const std::string& name, int p
 
 snet::ChildProcess start_service(const Context& ctx, const std::string& program,
                                  std::vector<std::string> args, const std::string& log_name) {
-  args.insert(args.begin(), ctx.bin_dir + "/" + program);
-  const std::string log = (ctx.work_dir / (log_name + ".log")).string();
-  return snet::ChildProcess(std::move(args), {{}, log, "=stdout", true});
+  return snet::bench::start_program(ctx.bin_dir, ctx.work_dir, program, std::move(args), log_name);
 }
 
 // Waits until a service's retained status reports a metric at least `want`.
@@ -277,15 +277,6 @@ void press_throughput(const Context& ctx, int presses, int pairs, long window) {
               applied.load(), pairs, secs, static_cast<double>(applied) / secs,
               presses - applied.load());
   bus->stop();
-}
-
-long rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
 }
 
 // (d) one agent hosting `devices` devices: connect time and memory per device.

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "compose") == 0) return snet::cli::compose_command(argc, argv, 2);
   if (std::strcmp(command, "health") == 0) return snet::cli::health_command(argc, argv, 2);
   if (std::strcmp(command, "ctl") == 0) return snet::cli::ctl_command(argc, argv, 2);
+  if (std::strcmp(command, "link") == 0) return snet::cli::link_command(argc, argv, 2);
   if (std::strcmp(command, "actions") == 0) {
     return snet::whisk::actions_command(argc, argv, 2, std::cout, std::cerr);
   }

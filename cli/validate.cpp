@@ -21,7 +21,14 @@ int validate_command(int argc, const char* const* argv, int first) {
     try {
       const Topology topology = load_topology(path);
       std::cout << "OK: " << topology.name << ", " << topology.buttons().size() << " buttons, "
-                << topology.actuators().size() << " actuators\n";
+                << topology.actuators().size() << " actuators";
+      if (topology.emulates_network()) {
+        std::size_t shaped = 0;
+        for (const auto& [id, link] : topology.links()) shaped += link.ideal() ? 0 : 1;
+        std::cout << ", " << topology.sites.size() << " sites, " << shaped << " of "
+                  << topology.links().size() << " links shaped";
+      }
+      std::cout << "\n";
     } catch (const TopologyError& e) {
       std::cout << "FAILED: " << path << ": " << e.errors.size()
                 << (e.errors.size() == 1 ? " error" : " errors") << "\n";

@@ -25,9 +25,10 @@ constexpr NumberField kNumbers[] = {
     {"rate_kbit", &LinkSpec::rate_kbit, kMinLinkRateKbit, kMaxLinkRateKbit, "kbit/s"},
 };
 
+// 101 rather than 101.0: numbers in errors read as the user wrote them.
 std::string number_text(double v) {
-  json j = v;
-  return j.dump();
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  return json(v).dump();
 }
 
 json parse_object(std::string_view payload, const char* reason) {

@@ -1,0 +1,150 @@
+#include "device_links.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "snet/flags.hpp"
+#include "snet/log.hpp"
+#include "snet/net.hpp"
+#include "snet/topics.hpp"
+
+namespace snet::agents {
+namespace {
+
+using boost::asio::ip::tcp;
+
+bool has(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+tcp::endpoint resolve(const std::string& url) {
+  const HostPort where = parse_url(url, url.rfind("amqp://", 0) == 0 ? 5672 : 1883);
+  boost::asio::io_context io;
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(where.host, std::to_string(where.port), ec);
+  if (ec || results.empty()) {
+    throw std::invalid_argument("broker URL '" + url + "': cannot resolve host '" + where.host +
+                                "'");
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+std::vector<std::string> parse_link_properties(std::string_view list) {
+  std::vector<std::string> out;
+  std::stringstream items{std::string(list)};
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item.empty()) continue;
+    const bool known = item != "seed" && std::any_of(std::begin(kLinkFields), std::end(kLinkFields),
+                                                     [&](std::string_view f) { return f == item; });
+    if (!known) {
+      throw UsageError("--link-properties: '" + item + "' is not one of " +
+                       std::string(kAllLinkProperties));
+    }
+    if (!has(out, item)) out.push_back(item);
+  }
+  return out;
+}
+
+LinkSpec restrict_to(const LinkSpec& spec, const std::vector<std::string>& properties) {
+  LinkSpec out;
+  if (has(properties, "latency_ms")) out.latency_ms = spec.latency_ms;
+  if (has(properties, "jitter_ms")) out.jitter_ms = spec.jitter_ms;
+  if (has(properties, "loss_pct")) out.loss_pct = spec.loss_pct;
+  if (has(properties, "rate_kbit")) out.rate_kbit = spec.rate_kbit;
+  if (has(properties, "up")) out.up = spec.up;
+  out.seed = spec.seed;
+  return out;
+}
+
+std::string with_host_port(const std::string& url, const std::string& host, int port) {
+  const HostPort parts = parse_url(url, 0);
+  std::string out = parts.scheme + "://";
+  if (!parts.user.empty() || !parts.password.empty()) {
+    out += parts.user + (parts.password.empty() ? "" : ":" + parts.password) + "@";
+  }
+  return out + host + ":" + std::to_string(port) + parts.path;
+}
+
+DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Device*>& devices,
+                         const DeviceUrls& urls, std::vector<std::string> properties,
+                         network::RelayOptions relay_options)
+    : topology_(topology.name), properties_(std::move(properties)), links_(topology.links()) {
+  if (!topology.emulates_network() || properties_.empty() || devices.empty()) return;
+  std::map<std::string, LinkSpec> applied;
+  for (const auto& [id, spec] : links_) applied.emplace(id, restrict_to(spec, properties_));
+  relay_ = std::make_unique<network::ShapingRelay>(applied, std::move(relay_options));
+  std::map<std::string, tcp::endpoint> brokers;  // by URL: resolved once
+  std::set<std::string> crossed;
+  for (const Device* device : devices) {
+    const std::string& url = urls.of(device->protocol);
+    auto broker = brokers.find(url);
+    if (broker == brokers.end()) broker = brokers.emplace(url, resolve(url)).first;
+    const auto path = topology.link_path(*device);
+    crossed.insert(path.begin(), path.end());
+    const std::uint16_t port = relay_->add_path(device->id, path, broker->second);
+    device_urls_.emplace(device->id, with_host_port(url, "127.0.0.1", port));
+  }
+  crossed_.assign(crossed.begin(), crossed.end());
+  std::string applies;
+  for (const auto& p : properties_) applies += (applies.empty() ? "" : ",") + p;
+  log::info("links: process engine applies ", applies, " to ", crossed_.size(), " links of ",
+            devices.size(), " devices (a loopback relay listener each)");
+}
+
+DeviceLinks::~DeviceLinks() = default;
+
+bool DeviceLinks::apply(const Message& message) {
+  if (message.payload.empty()) return false;  // a retained update cleared: nothing to apply
+  const LinkUpdate update = parse_link_update(message.payload);
+  if (message.topic != topics::link_control_topic(topology_, update.link)) {
+    throw BadMessage("bad-link-update", "update for link '" + update.link +
+                                            "' arrived on another link's topic " + message.topic);
+  }
+  if (links_.count(update.link) == 0) {
+    throw BadMessage("unknown-link",
+                     "topology '" + topology_ + "' has no site or device '" + update.link + "'");
+  }
+  if (!relay_) return false;
+  const LinkSpec applied = restrict_to(update.spec, properties_);
+  relay_->set_link(update.link, applied);
+  log::info("link ", update.link, update.id.empty() ? "" : " (" + update.id + ")", ": ",
+            applied.to_json().dump());
+  return true;
+}
+
+std::vector<LinkReport> DeviceLinks::reports(const std::string& reporter) const {
+  std::vector<LinkReport> out;
+  if (!relay_) return out;
+  const auto counters = relay_->counters();
+  for (const auto& link : crossed_) {
+    auto it = counters.find(link);
+    if (it == counters.end()) continue;
+    if (out.empty() || out.back().links.size() == kLinksPerReport) {
+      LinkReport report;
+      report.reporter = out.empty() ? reporter : reporter + "." + std::to_string(out.size() + 1);
+      report.engine = "process";
+      report.ts = now_us();
+      out.push_back(std::move(report));
+    }
+    const network::LinkCounters& c = it->second;
+    LinkTraffic traffic;
+    traffic.properties = properties_;
+    traffic.bytes_up = c.bytes[0];
+    traffic.bytes_down = c.bytes[1];
+    traffic.packets_up = c.packets[0];
+    traffic.packets_down = c.packets[1];
+    traffic.dropped = c.lost;
+    traffic.connections = c.connections;
+    out.back().links.emplace(link, std::move(traffic));
+  }
+  return out;
+}
+
+}  // namespace snet::agents

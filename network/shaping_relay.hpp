@@ -1,0 +1,72 @@
+// The process engine's I/O: a TCP relay that carries devices' broker connections through a
+// LinkShaper. Each device path (a device and the links its traffic crosses) gets one loopback
+// listener (127.0.0.1, a port of the kernel's choosing); the device connects there instead of to
+// the broker, and every connection accepted is forwarded to the broker, each segment released
+// when the shaper says. Protocol-agnostic: MQTT and AMQP alike.
+//
+// A cut (a link of the path with up=false) is a dead link, not a closed one: no bytes pass
+// either way (bytes already in flight are held and sent again after the restore), a new
+// connection reaches the broker only once the link is up (the client's own connect timeout
+// decides whether it waits), and a client that closes during the cut is not seen by the broker
+// until the restore (so the broker's keep-alive, 1.5 x the client's, fires its last will).
+//
+// Descriptors: one listener per device path, two sockets per connection (the accepted one and
+// the upstream one): with the device's own socket, 4 per device in an agent that hosts it.
+// One io_context thread serves every path and connection.
+// Thread safety: every public member may be called from any thread but the relay's own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "link_shaper.hpp"
+#include "snet/link.hpp"
+
+namespace snet::network {
+
+/// Makes the (open, not yet connected) socket a connection of `device` reaches the broker with;
+/// the relay connects it to `broker`. The default opens a plain socket. The kernel engine gives
+/// its own, e.g. created in the device's network namespace and bound to the device's address.
+/// Throwing std::exception refuses the connection (logged).
+using UpstreamSocketFactory = std::function<boost::asio::ip::tcp::socket(
+    boost::asio::io_context& io, const std::string& device,
+    const boost::asio::ip::tcp::endpoint& broker)>;
+
+struct RelayOptions {
+  UpstreamSocketFactory upstream_socket;  // empty: a plain socket
+  /// Bytes a connection direction holds before it stops reading (TCP back-pressure).
+  std::size_t max_held_bytes = 256 << 10;
+};
+
+class ShapingRelay {
+ public:
+  /// Every link the relay may shape, with its initial spec.
+  explicit ShapingRelay(const std::map<std::string, LinkSpec>& links, RelayOptions options = {});
+  ~ShapingRelay();
+  ShapingRelay(const ShapingRelay&) = delete;
+  ShapingRelay& operator=(const ShapingRelay&) = delete;
+
+  /// Listens on 127.0.0.1 for `device`; its connections go to `broker` across `links` (from the
+  /// device outwards). Returns the listener's port. Throws std::invalid_argument for an unknown
+  /// link, std::system_error when it cannot listen (e.g. out of descriptors).
+  std::uint16_t add_path(const std::string& device, const std::vector<std::string>& links,
+                         const boost::asio::ip::tcp::endpoint& broker);
+  /// Replaces a link's whole spec; returns false when the relay does not know the link.
+  bool set_link(const std::string& link, const LinkSpec& spec);
+  /// Every link's counters, by link id.
+  std::map<std::string, LinkCounters> counters();
+
+  struct Impl;  // the relay thread's state (public only so its connections can name it)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace snet::network
