@@ -67,9 +67,32 @@ TEST_CASE("device links: without an emulated network or properties devices conne
   CHECK_THROWS_WITH_AS(
       on.apply(Message{"snet/sited/control/links/x", R"({"link": "x", "spec": {}})", true, {}}),
       doctest::Contains("no site or device 'x'"), BadMessage);
-  const LinkReport report = on.report("agent-1");
+  const auto reports = on.reports("agent-1");
+  REQUIRE(reports.size() == 1);
+  const LinkReport& report = reports.front();
   CHECK(report.engine == "process");
   CHECK(report.reporter == "agent-1");
   CHECK(report.links.size() == 2);  // a and s
   CHECK(report.links.at("s").properties == std::vector<std::string>{"latency_ms"});
+}
+
+TEST_CASE("device links: many links are reported in parts a broker takes") {
+  std::string devices;
+  for (int i = 0; i < 210; ++i) {
+    devices += std::string(i == 0 ? "" : ",") + R"({"id": "d)" + std::to_string(i) +
+               R"(", "kind": "actuator", "site": "s"})";
+  }
+  const Topology big = parse_topology_text(
+      R"({"name": "big", "sites": [{"id": "s"}], "devices": [)" + devices + "]}");
+  std::vector<const Device*> hosted;
+  for (const auto& d : big.devices) hosted.push_back(&d);
+  DeviceLinks links(big, hosted, DeviceUrls{"", "mqtt://127.0.0.1:1883"},
+                    parse_link_properties(kAllLinkProperties));
+  const auto reports = links.reports("agent");
+  REQUIRE(reports.size() == 2);  // 211 links
+  CHECK(reports[0].reporter == "agent");
+  CHECK(reports[1].reporter == "agent.2");
+  CHECK(reports[0].links.size() == DeviceLinks::kLinksPerReport);
+  CHECK(reports[1].links.size() == 11);
+  for (const auto& r : reports) CHECK_NOTHROW(parse_link_report(to_json(r)));  // <= 64 KB
 }
