@@ -79,6 +79,7 @@ COPY state state
 COPY whisk whisk
 COPY cli cli
 COPY network network
+COPY experiment experiment
 ARG SNET_BUILD_JOBS=
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
       -DBUILD_TESTING=OFF -DSNET_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/opt/serverlessnet >/dev/null \

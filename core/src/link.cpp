@@ -71,7 +71,14 @@ LinkSpec LinkSpec::merged(const LinkSpec& update) const {
 nlohmann::json LinkSpec::to_json() const {
   json out = json::object();
   for (const auto& field : kNumbers) {
-    if (this->*field.member) out[std::string(field.name)] = *(this->*field.member);
+    const auto& value = this->*field.member;
+    if (!value) continue;
+    // 20, not 20.0: as a person writes it in a topology file.
+    if (*value == std::floor(*value) && std::fabs(*value) < 1e15) {
+      out[std::string(field.name)] = static_cast<std::int64_t>(*value);
+    } else {
+      out[std::string(field.name)] = *value;
+    }
   }
   if (up) out["up"] = *up;
   if (seed) out["seed"] = *seed;
