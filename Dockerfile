@@ -78,6 +78,8 @@ COPY agents agents
 COPY state state
 COPY whisk whisk
 COPY cli cli
+COPY network network
+COPY experiment experiment
 ARG SNET_BUILD_JOBS=
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
       -DBUILD_TESTING=OFF -DSNET_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/opt/serverlessnet >/dev/null \
@@ -117,7 +119,7 @@ LABEL org.serverlessnet.image=snet
 # source change does not install Node.js again) ---------------------------------------------------
 FROM runtime AS whisk
 RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs unzip >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/serverlessnet /opt/serverlessnet
 USER snet

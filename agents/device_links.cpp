@@ -138,16 +138,20 @@ bool DeviceLinks::apply(const Message& message) {
   return true;
 }
 
-LinkReport DeviceLinks::report(const std::string& reporter) const {
-  LinkReport out;
-  out.reporter = reporter;
-  out.engine = "process";
-  out.ts = now_us();
+std::vector<LinkReport> DeviceLinks::reports(const std::string& reporter) const {
+  std::vector<LinkReport> out;
   if (!relay_) return out;
   const auto counters = relay_->counters();
   for (const auto& link : crossed_) {
     auto it = counters.find(link);
     if (it == counters.end()) continue;
+    if (out.empty() || out.back().links.size() == kLinksPerReport) {
+      LinkReport report;
+      report.reporter = out.empty() ? reporter : reporter + "." + std::to_string(out.size() + 1);
+      report.engine = "process";
+      report.ts = now_us();
+      out.push_back(std::move(report));
+    }
     const network::LinkCounters& c = it->second;
     LinkTraffic traffic;
     traffic.properties = properties_;
@@ -157,7 +161,7 @@ LinkReport DeviceLinks::report(const std::string& reporter) const {
     traffic.packets_down = c.packets[1];
     traffic.dropped = c.lost;
     traffic.connections = c.connections;
-    out.links.emplace(link, std::move(traffic));
+    out.back().links.emplace(link, std::move(traffic));
   }
   return out;
 }

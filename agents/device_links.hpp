@@ -3,8 +3,8 @@
 // device's broker connection goes through a network::ShapingRelay listener that applies the
 // links of its path (Topology::link_path). Specs start as the topology file says; each
 // LinkUpdate on snet/<topology>/control/links/<link> (retained, so a restarted agent re-applies
-// it) replaces one; report() says what is applied and the traffic, as a LinkReport.
-// Thread safety: apply() and report() may be called from any thread (the relay serializes).
+// it) replaces one; reports() say what is applied and the traffic, as LinkReports.
+// Thread safety: apply() and reports() may be called from any thread (the relay serializes).
 #pragma once
 
 #include <map>
@@ -61,8 +61,12 @@ class DeviceLinks {
   /// being cleared) is ignored. Throws BadMessage: a malformed update, one whose link is not the
   /// topic's, or a link the topology does not have. Returns whether the relay applied it.
   bool apply(const Message& message);
-  /// What this engine applies to each link its devices cross, and the traffic.
-  LinkReport report(const std::string& reporter) const;
+  /// What this engine applies to each link its devices cross, and the traffic: one report
+  /// from `reporter` per kLinksPerReport links, the first named `reporter`, the next
+  /// `reporter`.2, `reporter`.3... (each a retained message, which its readers take up to 64 KB:
+  /// 200 links of 64-character ids fit).
+  std::vector<LinkReport> reports(const std::string& reporter) const;
+  static constexpr std::size_t kLinksPerReport = 200;
 
  private:
   std::string topology_;

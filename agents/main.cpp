@@ -1,6 +1,7 @@
 // snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp).
 #include <iostream>
 #include <optional>
+#include <set>
 
 #include "agent.hpp"
 #include "device_links.hpp"
@@ -145,15 +146,22 @@ int main(int argc, char** argv) {
     // Online only after the devices are up: `snet up` waits for this.
     StatusReporter status(*status_bus, topology.name, name, metrics, status_interval);
     int sig = 0;
+    std::set<std::string> reporters;  // every report topic this agent has published on
     while (sig == 0) {
-      if (links->active()) {
-        status_bus->publish(Message{topics::link_report_topic(topology.name, name),
-                                    to_json(links->report(name)),
+      for (const LinkReport& report : links->reports(name)) {
+        reporters.insert(report.reporter);
+        status_bus->publish(Message{topics::link_report_topic(topology.name, report.reporter),
+                                    to_json(report),
                                     true,
                                     {}},
                             Qos::at_least_once);
       }
       sig = shutdown.wait_for(status_interval);
+    }
+    // Stopped on purpose: its links are no longer shaped here, so no report stays behind.
+    for (const auto& reporter : reporters) {
+      status_bus->publish(Message{topics::link_report_topic(topology.name, reporter), "", true, {}},
+                          Qos::at_least_once);
     }
     log::info("signal ", sig, ": shutting down");
   }

@@ -11,5 +11,7 @@ int up_command(int argc, const char* const* argv, int first);
 int compose_command(int argc, const char* const* argv, int first);
 int health_command(int argc, const char* const* argv, int first);
 int ctl_command(int argc, const char* const* argv, int first);
+int link_command(int argc, const char* const* argv, int first);
+int run_command(int argc, const char* const* argv, int first);
 
 }  // namespace snet::cli

@@ -23,6 +23,9 @@ Flags compose_flags() {
               "(use with docker-compose.yml: docker compose -f docker-compose.yml -f FILE up).");
   flags.add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file or name")
       .add("output", "", "-", "file to write (-o FILE); '-' is standard output")
+      .add("per", "", "device",
+           "one container per 'device', or per 'site' (a site's devices then share their "
+           "uplink's rate in one agent)")
       .add("host-path", "", "",
            "the topology file's path on the Docker host, when snet runs elsewhere (e.g. in a "
            "container); default: its absolute path here");
@@ -44,6 +47,9 @@ int compose_command(int argc, const char* const* argv, int first) {
   try {
     if (!flags.parse(static_cast<int>(argp.size()), argp.data(), first)) return 0;
     if (flags.positional().size() > 1) throw UsageError("give at most one topology");
+    if (flags.str("per") != "device" && flags.str("per") != "site") {
+      throw UsageError("--per is '" + flags.str("per") + "', expected device or site");
+    }
   } catch (const UsageError& e) {
     std::cerr << "snet compose: " << e.what() << "\n";
     return 2;
@@ -58,7 +64,7 @@ int compose_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet compose: " << e.what() << "\n";
     return 1;
   }
-  if (topology.devices.size() > kManyDevices) {
+  if (topology.devices.size() > kManyDevices && flags.str("per") == "device") {
     std::cerr << "snet compose: warning: " << topology.devices.size()
               << " devices make as many containers; the single `agent` service hosts them all\n";
   }
@@ -67,7 +73,8 @@ int compose_command(int argc, const char* const* argv, int first) {
   options.topology_host_path = flags.str("host-path").empty()
                                    ? fs::absolute(path).lexically_normal().string()
                                    : flags.str("host-path");
-  options.command_line = "snet compose " + topology_arg;
+  options.per_site = flags.str("per") == "site";
+  options.command_line = "snet compose " + topology_arg + (options.per_site ? " --per site" : "");
   const std::string text = compose_override(topology, options);
 
   const std::string output = flags.str("output");
@@ -82,8 +89,8 @@ int compose_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet compose: cannot write " << output << "\n";
     return 1;
   }
-  std::cerr << "wrote " << output << ": " << topology.devices.size()
-            << " device containers for topology '" << topology.name << "'; start them with\n"
+  std::cerr << "wrote " << output << ": containers for the " << topology.devices.size()
+            << " devices of topology '" << topology.name << "'; start them with\n"
             << "  docker compose -f docker-compose.yml -f " << output << " up -d --build\n";
   return 0;
 }

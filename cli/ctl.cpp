@@ -9,7 +9,7 @@
 #include "commands.hpp"
 #include "ctl_args.hpp"
 #include "snet/flags.hpp"
-#include "snet/http_client.hpp"
+#include "state_client.hpp"
 
 namespace snet::cli {
 namespace {
@@ -103,30 +103,11 @@ int ctl_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet ctl: " << e.what() << "\n";
     return 2;
   }
-  std::string base = flags.str("url");
-  if (!flags.given("url")) {
-    if (auto from_run = run_json_http_url(flags.str("data-dir"))) base = *from_run;
-  }
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  const http::ClientReply reply =
-      http::call(request.method, base + request.path, request.body, timeout);
-  if (reply.status == 0) {
-    std::cerr << "snet ctl: cannot reach the state service at " << base << ": " << reply.error
-              << "\n";
-    return 1;
-  }
-  const auto body = nlohmann::json::parse(reply.body, nullptr, false);
-  if (reply.status >= 300) {
-    std::string message =
-        body.is_object() && body.contains("error") ? text_of(body["error"]) : reply.body;
-    std::cerr << "snet ctl: " << message << " (HTTP " << reply.status << ")\n";
-    return 1;
-  }
-  if (!body.is_object()) {
-    std::cerr << "snet ctl: the state service answered " << reply.status << " without JSON\n";
-    return 1;
-  }
-  print_result(request, body);
+  const std::string base = state_service_url(flags);
+  const auto body = call_state_api("snet ctl", request.method, base, request.path, request.body,
+                                   timeout, std::cerr);
+  if (!body) return 1;
+  print_result(request, *body);
   return 0;
 }
 

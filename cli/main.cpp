@@ -11,7 +11,8 @@ constexpr const char* kUsage =
     "usage: snet COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  validate FILE...   check topology files; prints every error, or OK with a summary\n"
+    "  validate FILE...   check topology and scenario files; every error, or OK with a summary\n"
+    "  run SCENARIO       run an experiment: workload + faults, then report.html and exit 0/1\n"
     "  press BUTTON       press an emulated button (--direct: publish the press itself)\n"
     "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
     "  compose [TOPOLOGY] write a docker compose override: one container per device\n"
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "compose") == 0) return snet::cli::compose_command(argc, argv, 2);
   if (std::strcmp(command, "health") == 0) return snet::cli::health_command(argc, argv, 2);
   if (std::strcmp(command, "ctl") == 0) return snet::cli::ctl_command(argc, argv, 2);
+  if (std::strcmp(command, "link") == 0) return snet::cli::link_command(argc, argv, 2);
+  if (std::strcmp(command, "run") == 0) return snet::cli::run_command(argc, argv, 2);
   if (std::strcmp(command, "actions") == 0) {
     return snet::whisk::actions_command(argc, argv, 2, std::cout, std::cerr);
   }

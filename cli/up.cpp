@@ -33,6 +33,7 @@
 #include "stack.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
+#include "whisk_key.hpp"
 
 namespace snet::cli {
 namespace {
@@ -105,6 +106,8 @@ struct Settings {
   RestartMode restart = RestartMode::on_failure;
   milliseconds start_timeout{}, stop_timeout{};
   OpenWhiskChoice openwhisk;
+  /// The bundled snet-whisk's: its generated key (whisk.auth) and unpacked actions.
+  std::string whisk_data_dir() const { return data_dir + "/whisk"; }
   bool openwhisk_insecure = false;
   std::string actions_dir;  // "": none given
   kernel::LinksMode links = kernel::LinksMode::automatic;
@@ -171,6 +174,9 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
                                  whisk::read_wskprops(whisk::default_wskprops_path()),
                                  "http://127.0.0.1:" + std::to_string(s.whisk_port));
   s.openwhisk_insecure = flags.on("openwhisk-insecure");
+  // The bundled snet-whisk and its relayers share the data directory's generated key, not
+  // OpenWhisk's public guest key.
+  if (!s.openwhisk.external) s.openwhisk.server.auth = whisk::data_dir_key(s.whisk_data_dir());
   try {
     s.links = kernel::parse_links_mode(flags.str("links"));
   } catch (const std::invalid_argument& e) {
@@ -383,8 +389,8 @@ int up_command(int argc, const char* const* argv, int first) {
   if (!s.openwhisk.external) {
     add("whisk", "whisk",
         with({bin + "/snet-whisk"},
-             {"--http-port", std::to_string(s.whisk_port), "--actions-dir",
-              s.actions_dir.empty() ? bundled_actions_dir() : s.actions_dir}));
+             {"--http-port", std::to_string(s.whisk_port), "--data-dir", s.whisk_data_dir(),
+              "--actions-dir", s.actions_dir.empty() ? bundled_actions_dir() : s.actions_dir}));
   }
   add("state", "state",
       with({bin + "/snet-state"}, {"--http-port", std::to_string(s.http_port), "--http-bind",

@@ -1,14 +1,52 @@
 // snet validate FILE...: every error of each file, or a one-line summary when it is valid.
 #include <iostream>
 
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "scenario.hpp"
 #include "snet/flags.hpp"
 #include "snet/topology.hpp"
+#include "topology_path.hpp"
 
 namespace snet::cli {
 
+namespace {
+
+// A scenario file rather than a topology: it has a workload or a timeline.
+bool is_scenario(const std::string& path) {
+  std::ifstream in(path);
+  const auto doc = nlohmann::json::parse(in, nullptr, false, /*ignore_comments=*/true);
+  return doc.is_object() && (doc.contains("workload") || doc.contains("timeline"));
+}
+
+// Checks a scenario and, against it, its topology; returns the errors.
+std::vector<std::string> scenario_errors(const std::string& path, std::string& summary) {
+  try {
+    const experiment::Scenario s = experiment::load_scenario(path);
+    const std::filesystem::path beside = std::filesystem::path(path).parent_path() / s.topology;
+    const Topology topology =
+        load_topology(std::filesystem::is_regular_file(beside) ? beside.string()
+                                                               : resolve_topology_path(s.topology));
+    summary = "scenario " + s.name + " on " + topology.name + ", " +
+              std::to_string(static_cast<long>(s.duration_s)) + " s, " +
+              std::to_string(s.workload.size()) + " generators, " +
+              std::to_string(s.timeline.size()) + " actions";
+    return experiment::validate(s, topology);
+  } catch (const experiment::ScenarioError& e) {
+    return e.errors;
+  } catch (const TopologyError& e) {
+    return e.errors;
+  }
+}
+
+}  // namespace
+
 int validate_command(int argc, const char* const* argv, int first) {
-  Flags flags("snet validate FILE...", "Checks topology files and names every error.");
+  Flags flags("snet validate FILE...", "Checks topology and scenario files and names every error.");
   try {
     if (!flags.parse(argc, argv, first)) return 0;
     if (flags.positional().empty()) throw UsageError("give the topology file(s) to check");
@@ -18,10 +56,30 @@ int validate_command(int argc, const char* const* argv, int first) {
   }
   int status = 0;
   for (const auto& path : flags.positional()) {
+    if (is_scenario(path)) {
+      std::string summary;
+      const auto errors = scenario_errors(path, summary);
+      if (errors.empty()) {
+        std::cout << "OK: " << summary << "\n";
+        continue;
+      }
+      std::cout << "FAILED: " << path << ": " << errors.size()
+                << (errors.size() == 1 ? " error" : " errors") << "\n";
+      for (const auto& error : errors) std::cout << "  - " << error << "\n";
+      status = 1;
+      continue;
+    }
     try {
       const Topology topology = load_topology(path);
       std::cout << "OK: " << topology.name << ", " << topology.buttons().size() << " buttons, "
-                << topology.actuators().size() << " actuators\n";
+                << topology.actuators().size() << " actuators";
+      if (topology.emulates_network()) {
+        std::size_t shaped = 0;
+        for (const auto& [id, link] : topology.links()) shaped += link.ideal() ? 0 : 1;
+        std::cout << ", " << topology.sites.size() << " sites, " << shaped << " of "
+                  << topology.links().size() << " links shaped";
+      }
+      std::cout << "\n";
     } catch (const TopologyError& e) {
       std::cout << "FAILED: " << path << ": " << e.errors.size()
                 << (e.errors.size() == 1 ? " error" : " errors") << "\n";

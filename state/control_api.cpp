@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "link_api.hpp"
 #include "snet/log.hpp"
 #include "snet/message.hpp"
 #include "snet/topics.hpp"
@@ -28,39 +29,8 @@ constexpr std::chrono::milliseconds kSelfControlDelay{200};
 constexpr const char* kNoSupervisor =
     "no supervisor: snet-state was not started by `snet up` (SNET_SUPERVISOR_URL unset)";
 
-Response refuse(const ControlContext& ctx, int status, const std::string& reason,
-                const std::string& message) {
-  ctx.metrics.control_rejected(reason).add();
-  return error_response(status, message);
-}
-
 std::string new_fault_id() {
   return "fault-" + new_press_id();
-}
-
-// Records the action in the history and on the live feed, then counts it. A store failure is
-// logged, not fatal: the action is still carried out (the experiment asked for it).
-EventRecord record(const ControlContext& ctx, const std::string& target,
-                   const std::string& target_kind, const std::string& action,
-                   const std::string& detail) {
-  EventRecord fault;
-  fault.kind = EventKind::fault;
-  fault.device = target;
-  fault.target_kind = target_kind;
-  fault.action = action;
-  fault.detail = detail;
-  fault.fault_id = new_fault_id();
-  fault.fault_ts = now_us();
-  try {
-    fault = ctx.store.record_fault(fault);
-    ctx.feed.apply({fault});
-  } catch (const std::exception& e) {
-    log::error("recording fault ", fault.fault_id, " (", action, " ", target, "): ", e.what());
-  }
-  ctx.metrics.faults(action).add();
-  log::info("fault ", fault.fault_id, ": ", action, " ", target_kind, " ", target,
-            detail.empty() ? "" : " (" + detail + ")");
-  return fault;
 }
 
 bool is_service_verb(const std::string& verb) {
@@ -140,7 +110,7 @@ void control_service(const ControlContext& ctx, const Request& req, Reply reply)
                                            (known.empty() ? "none" : known) + ")"));
     }
     // Recorded before it is carried out: a kill of this very service is still in the history.
-    const EventRecord fault = record(*c, name, "service", verb, "via the supervisor");
+    const EventRecord fault = record_fault(*c, name, "service", verb, "via the supervisor");
     if (name == "state") {
       // This process is about to die: answer first, give the answer a moment to leave, then ask.
       reply(json_response(202, {{"fault_id", fault.fault_id},
@@ -252,7 +222,7 @@ void control_device(const ControlContext& ctx, const Request& req, Reply reply) 
   }
   const std::string detail =
       *duration > 0 ? "back online after " + std::to_string(*duration) + " ms" : "";
-  const EventRecord fault = record(ctx, id, "device", verb, detail);
+  const EventRecord fault = record_fault(ctx, id, "device", verb, detail);
   DeviceControl control{verb, {id}, fault.fault_id, fault.fault_ts, *duration};
   json answer = {{"fault_id", fault.fault_id}, {"device", id}, {"action", verb}};
   if (*duration > 0) answer["duration_ms"] = *duration;
@@ -260,14 +230,8 @@ void control_device(const ControlContext& ctx, const Request& req, Reply reply) 
 }
 
 void storm(const ControlContext& ctx, const Request& req, Reply reply) {
-  if (!req.query.empty()) {
-    return reply(refuse(ctx, 400, "bad_query",
-                        "POST /api/faults/storm takes no query parameters (use a JSON body)"));
-  }
-  if (req.body.size() > kMaxControlBody) {
-    return reply(refuse(ctx, 413, "oversized",
-                        "request body of " + std::to_string(req.body.size()) +
-                            " bytes exceeds the limit of " + std::to_string(kMaxControlBody)));
+  if (auto refused = refuse_query_or_oversized(ctx, req, "POST /api/faults/storm")) {
+    return reply(std::move(*refused));
   }
   DeviceSelection selection;
   try {
@@ -281,8 +245,8 @@ void storm(const ControlContext& ctx, const Request& req, Reply reply) {
   const std::size_t count = selection.devices == std::vector<std::string>{"*"}
                                 ? ctx.topology.devices.size()
                                 : selection.devices.size();
-  const EventRecord fault = record(ctx, selection.label, "storm", "storm",
-                                   "reconnect of " + std::to_string(count) + " devices");
+  const EventRecord fault = record_fault(ctx, selection.label, "storm", "storm",
+                                         "reconnect of " + std::to_string(count) + " devices");
   json answer = {{"fault_id", fault.fault_id}, {"action", "reconnect"}, {"devices", count}};
   DeviceControl control{"reconnect", std::move(selection.devices), fault.fault_id, fault.fault_ts,
                         0};
@@ -290,6 +254,51 @@ void storm(const ControlContext& ctx, const Request& req, Reply reply) {
 }
 
 }  // namespace
+
+Response refuse(const ControlContext& ctx, int status, const std::string& reason,
+                const std::string& message) {
+  ctx.metrics.control_rejected(reason).add();
+  return error_response(status, message);
+}
+
+// A store failure is logged, not fatal: the action is still carried out (the experiment asked
+// for it).
+EventRecord record_fault(const ControlContext& ctx, const std::string& target,
+                         const std::string& target_kind, const std::string& action,
+                         const std::string& detail) {
+  EventRecord fault;
+  fault.kind = EventKind::fault;
+  fault.device = target;
+  fault.target_kind = target_kind;
+  fault.action = action;
+  fault.detail = detail;
+  fault.fault_id = new_fault_id();
+  fault.fault_ts = now_us();
+  try {
+    fault = ctx.store.record_fault(fault);
+    ctx.feed.apply({fault});
+  } catch (const std::exception& e) {
+    log::error("recording fault ", fault.fault_id, " (", action, " ", target, "): ", e.what());
+  }
+  ctx.metrics.faults(action).add();
+  log::info("fault ", fault.fault_id, ": ", action, " ", target_kind, " ", target,
+            detail.empty() ? "" : " (" + detail + ")");
+  return fault;
+}
+
+std::optional<Response> refuse_query_or_oversized(const ControlContext& ctx, const Request& req,
+                                                  const std::string& route) {
+  if (!req.query.empty()) {
+    return refuse(ctx, 400, "bad_query",
+                  route + " takes no query parameters (the request is its JSON body)");
+  }
+  if (req.body.size() > kMaxControlBody) {
+    return refuse(ctx, 413, "oversized",
+                  "request body of " + std::to_string(req.body.size()) +
+                      " bytes exceeds the limit of " + std::to_string(kMaxControlBody));
+  }
+  return std::nullopt;
+}
 
 std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
   std::int64_t value = 0;
@@ -364,6 +373,7 @@ void add_control_routes(http::Router& router, const ControlContext& context) {
   });
   router.route_async("POST", "/api/faults/storm",
                      [ctx](Request req, Reply reply) { storm(*ctx, req, std::move(reply)); });
+  if (context.links != nullptr) add_link_routes(router, context);
 }
 
 }  // namespace snet::state

@@ -3,6 +3,7 @@
 //   POST /api/services/{name}/{verb}   stop|start|restart|kill|pause|resume, via the supervisor
 //   POST /api/devices/{id}/{verb}      offline|online|crash|freeze|reconnect, a DeviceControl
 //   POST /api/faults/storm             one DeviceControl "reconnect" for a group of devices
+//   GET  /api/links, PUT /api/links/{id}  the emulated network's links (link_api.hpp)
 // Every action is recorded in the history as a `fault` event before it is carried out, pushed
 // on the live feed and counted (snet_state_faults_total{action}); bad input is answered with
 // an error naming what is wrong and counted (snet_state_control_rejected_total{reason}).
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "link_table.hpp"
 #include "live_feed.hpp"
 #include "snet/bus.hpp"
 #include "snet/http_server.hpp"
@@ -32,6 +34,7 @@ struct ControlContext {
   StateMetrics& metrics;
   Bus& bus;  // publishes DeviceControl messages
   SupervisorClient& supervisor;
+  LinkTable* links = nullptr;  // the link routes; none when null
 };
 
 /// Adds the routes above. Register it after POST /api/devices/{id}/press (the first match wins).
@@ -41,6 +44,23 @@ inline constexpr std::string_view kServiceVerbs[] = {"stop", "start", "restart",
                                                      "kill", "pause", "resume"};
 inline constexpr std::size_t kMaxControlBody = 16 * 1024;
 inline constexpr std::int64_t kMaxFaultDurationMs = 86'400'000;
+
+/// Records a control action in the history (a `fault` event) and on the live feed, then counts
+/// it in snet_state_faults_total{action}. A store failure is logged, not fatal.
+EventRecord record_fault(const ControlContext& ctx, const std::string& target,
+                         const std::string& target_kind, const std::string& action,
+                         const std::string& detail);
+/// A refused request: counted in snet_state_control_rejected_total{reason}, answered with
+/// {"error": message}.
+http::Response refuse(const ControlContext& ctx, int status, const std::string& reason,
+                      const std::string& message);
+
+/// The refusals shared by control requests whose input is a JSON body: any query parameter
+/// (400 naming `route`, which takes none) and a body over kMaxControlBody (413). nullopt when
+/// neither applies.
+std::optional<http::Response> refuse_query_or_oversized(const ControlContext& ctx,
+                                                        const http::Request& req,
+                                                        const std::string& route);
 
 /// Pure request policies, apart from I/O (unit-tested).
 struct DeviceSelection {

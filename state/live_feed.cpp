@@ -64,6 +64,18 @@ void LiveFeed::health_changed() {
   wake_.notify_one();
 }
 
+void LiveFeed::link_changed(nlohmann::json item) {
+  {
+    std::lock_guard lock(mutex_);
+    const std::string id = item.value("id", "");
+    auto [it, added] = pending_links_.try_emplace(id, item);
+    if (!added && item.value("rev", 0ULL) >= it->second.value("rev", 0ULL)) {
+      it->second = std::move(item);
+    }
+  }
+  wake_.notify_one();
+}
+
 void LiveFeed::open(const std::shared_ptr<http::WebSocket>& client) {
   std::lock_guard lock(mutex_);
   nlohmann::json snapshot = {{"type", "snapshot"},
@@ -157,6 +169,12 @@ void LiveFeed::flush_locked() {
     for (const auto& fault : pending_faults_) items.push_back(event_view(fault));
     pending_faults_.clear();
     broadcast_locked({{"type", "faults"}, {"items", std::move(items)}});
+  }
+  if (!pending_links_.empty()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (auto& [id, item] : pending_links_) items.push_back(std::move(item));
+    pending_links_.clear();
+    broadcast_locked({{"type", "links"}, {"items", std::move(items)}});
   }
   if (health_dirty_) {
     health_dirty_ = false;

@@ -44,6 +44,9 @@ class LiveFeed {
   void apply(const std::vector<EventRecord>& stored);
   /// Something in the health object changed: send a "health" message with the next flush.
   void health_changed();
+  /// A link's spec or a device's presence changed (LinkTable::item()): sent in the next `links`
+  /// message; of several changes of one link only the one with the highest "rev".
+  void link_changed(nlohmann::json item);
 
   /// WebSocket callbacks: a new client gets the snapshot and joins the feed.
   void open(const std::shared_ptr<http::WebSocket>& client);
@@ -64,7 +67,7 @@ class LiveFeed {
   nlohmann::json devices_locked() const;
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
-           health_dirty_;
+           !pending_links_.empty() || health_dirty_;
   }
   void broadcast_locked(const nlohmann::json& message);
 
@@ -79,7 +82,8 @@ class LiveFeed {
   std::map<std::string, DeviceState> current_;
   std::map<std::string, DeviceState> pending_states_;
   std::vector<EventRecord> pending_errors_;
-  std::vector<EventRecord> pending_faults_;  // control actions are rare: sent in full
+  std::vector<EventRecord> pending_faults_;              // control actions are rare: sent in full
+  std::map<std::string, nlohmann::json> pending_links_;  // link id -> latest item
   bool health_dirty_ = false;
   bool stopping_ = false;
   http::WebSocketHub hub_;

@@ -35,12 +35,12 @@ StateMetrics::StateMetrics(Metrics& r)
     rejected(reason);
   }
   for (const char* action : {"stop", "start", "restart", "kill", "pause", "resume", "offline",
-                             "online", "crash", "freeze", "reconnect", "storm"}) {
+                             "online", "crash", "freeze", "reconnect", "storm", "link"}) {
     faults(action);
   }
-  for (const char* reason :
-       {"unknown_device", "unknown_service", "bad_verb", "bad_duration", "bad_query",
-        "malformed_json", "oversized", "bad_devices", "refused"}) {
+  for (const char* reason : {"unknown_device", "unknown_service", "bad_verb", "bad_duration",
+                             "bad_query", "malformed_json", "oversized", "bad_devices", "refused",
+                             "bad_link", "unknown_link", "not_emulated"}) {
     control_rejected(reason);
   }
 }

@@ -5,6 +5,7 @@
 #include "api.hpp"
 #include "control_api.hpp"
 #include "ingest.hpp"
+#include "link_table.hpp"
 #include "live_feed.hpp"
 #include "readiness.hpp"
 #include "service_health.hpp"
@@ -69,7 +70,8 @@ struct StateService::Parts {
         ingest(topology, metrics),
         writer(*store, ingest, feed, services, metrics),
         supervisor(options.supervisor_url),
-        control{topology, *store, feed, metrics, *bus, supervisor},
+        links(topology, metrics, &feed),
+        control{topology, *store, feed, metrics, *bus, supervisor, &links},
         api{topology,
             feed,
             *store,
@@ -96,7 +98,14 @@ struct StateService::Parts {
 
   void start() {
     feed.load(store->current_states());
-    bus->on_message([this](const Message& m) { writer.enqueue(m); });
+    bus->on_message([this](const Message& m) {
+      // Links and presence are kept in memory (the broker retains them): handled at once.
+      if (links.observe(m)) {
+        if (m.ack) m.ack();
+        return;
+      }
+      writer.enqueue(m);
+    });
     bus->on_connection_change([this](bool connected) {
       if (connected) {
         log::info("connected to ", options.broker_url);
@@ -109,6 +118,7 @@ struct StateService::Parts {
     for (auto kind : {topics::Kind::state, topics::Kind::event, topics::Kind::status}) {
       bus->subscribe(topics::all(topology.name, kind), Qos::at_least_once);
     }
+    for (const auto& filter : links.subscriptions()) bus->subscribe(filter, Qos::at_least_once);
     http::ServerOptions http;
     http.bind_address = options.http_bind;
     http.port = options.http_port;
@@ -181,6 +191,7 @@ struct StateService::Parts {
   Ingest ingest;
   StateWriter writer;
   SupervisorClient supervisor;
+  LinkTable links;
   ControlContext control;
   ApiContext api;
   std::unique_ptr<http::Server> server;

@@ -11,6 +11,7 @@ packages=(
   libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev nlohmann-json3-dev libsqlite3-dev
   doctest-dev libboost1.81-dev libcurl4-openssl-dev
   mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2 iptables
+  unzip zip  # snet-whisk: zipped actions (zip: their tests); npm comes with nodejs
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -34,4 +35,6 @@ build_dir="${SNET_BUILD_DIR:-build}"
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${SNET_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
+# What snet-whisk's workers give actions to require() (the openwhisk npm client), pinned.
+(cd whisk/runtime && npm ci --no-audit --no-fund --loglevel=error)
 echo "setup: built into $build_dir/ (try: $build_dir/snet up)"

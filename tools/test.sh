@@ -16,6 +16,11 @@ if [ -f tests/browser/package.json ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# snet-whisk's contract tests: Apache OpenWhisk's npm client (openwhisk), pinned.
+if [ -f tests/whisk-client/package.json ]; then
+  (cd tests/whisk-client && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # Compose test: needs a Docker engine; without one it reports itself skipped.
 if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
 

@@ -7,6 +7,7 @@
 #include "deploy.hpp"
 #include "openwhisk_config.hpp"
 #include "snet/flags.hpp"
+#include "whisk_key.hpp"
 
 namespace snet::whisk {
 
@@ -20,7 +21,9 @@ int actions_command(int argc, const char* const* argv, int first, std::ostream& 
            "OpenWhisk API host (default: APIHOST of ~/.wskprops or $WSK_CONFIG_FILE, else "
            "snet-whisk on http://127.0.0.1:3233)")
       .add("auth", "OPENWHISK_AUTH", "",
-           "key uuid:key (default: AUTH of ~/.wskprops, else snet-whisk's development key)")
+           "key uuid:key (default: AUTH of ~/.wskprops, else the key `snet up` generated for "
+           "its snet-whisk in <data-dir>/whisk/whisk.auth, else OpenWhisk's guest key)")
+      .add("data-dir", "SNET_DATA_DIR", "data", "the data directory of `snet up`")
       .add("namespace", "OPENWHISK_NAMESPACE", "",
            "namespace (default: NAMESPACE of ~/.wskprops, else _)")
       .add_switch("insecure", "OPENWHISK_INSECURE",
@@ -51,8 +54,17 @@ int actions_command(int argc, const char* const* argv, int first, std::ostream& 
     }
     if (flags.positional().size() > 1) throw UsageError("give at most one directory");
     if (!flags.positional().empty()) dir = flags.positional().front();
-    config =
-        resolve_openwhisk_config({flags.str("apihost"), flags.str("auth"), flags.str("namespace")});
+    OpenWhiskConfig given{flags.str("apihost"), flags.str("auth"), flags.str("namespace")};
+    const auto layered = merge_openwhisk_config(given, openwhisk_config_from_env(),
+                                                read_wskprops(default_wskprops_path()), {});
+    // No key anywhere, and the server is (likely) the bundled snet-whisk: its generated key.
+    const bool loopback = layered.apihost.empty() ||
+                          layered.apihost.find("://127.0.0.1") != std::string::npos ||
+                          layered.apihost.find("://localhost") != std::string::npos;
+    if (layered.auth.empty() && loopback) {
+      if (auto key = existing_data_dir_key(flags.str("data-dir") + "/whisk")) given.auth = *key;
+    }
+    config = resolve_openwhisk_config(given);
   } catch (const std::exception& e) {
     err << "snet actions: " << e.what() << "\n";
     return 2;

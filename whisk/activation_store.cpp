@@ -12,12 +12,19 @@ int status_code(const std::string& status) {
 }
 
 nlohmann::json ActivationRecord::to_json(bool with_logs) const {
+  // The annotations OpenWhisk's invoker (an action) or controller (a sequence) writes.
   nlohmann::json annotations = nlohmann::json::array();
-  annotations.push_back({{"key", "path"}, {"value", ns + "/" + name}});
-  annotations.push_back({{"key", "kind"}, {"value", kind}});
-  annotations.push_back({{"key", "limits"}, {"value", limits}});
-  annotations.push_back({{"key", "waitTime"}, {"value", wait_ms}});
-  if (init_ms >= 0) annotations.push_back({{"key", "initTime"}, {"value", init_ms}});
+  const bool sequence = kind == "sequence";
+  const bool trigger = kind.empty();  // a trigger's: no annotations, end 0, no duration
+  if (sequence) annotations.push_back({{"key", "topmost"}, {"value", topmost}});
+  if (!trigger) {
+    annotations.push_back({{"key", "path"}, {"value", ns + "/" + name}});
+    annotations.push_back({{"key", "kind"}, {"value", kind}});
+    if (!cause.empty()) annotations.push_back({{"key", "causedBy"}, {"value", "sequence"}});
+    if (!sequence || !limits.empty()) annotations.push_back({{"key", "limits"}, {"value", limits}});
+    annotations.push_back({{"key", "waitTime"}, {"value", wait_ms}});
+    if (init_ms >= 0) annotations.push_back({{"key", "initTime"}, {"value", init_ms}});
+  }
   nlohmann::json out = {
       {"namespace", ns},
       {"name", name},
@@ -26,7 +33,7 @@ nlohmann::json ActivationRecord::to_json(bool with_logs) const {
       {"activationId", id},
       {"start", start_ms},
       {"end", end_ms},
-      {"duration", end_ms - start_ms},
+      {"duration", duration_ms >= 0 ? duration_ms : end_ms - start_ms},
       {"statusCode", status_code(status)},
       {"response",
        {{"status", status},
@@ -36,6 +43,8 @@ nlohmann::json ActivationRecord::to_json(bool with_logs) const {
       {"annotations", annotations},
       {"publish", false},
   };
+  if (!cause.empty()) out["cause"] = cause;
+  if (trigger) out.erase("duration");
   out["logs"] = with_logs ? nlohmann::json(logs) : nlohmann::json::array();
   return out;
 }

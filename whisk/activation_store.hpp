@@ -30,14 +30,17 @@ struct ActivationRecord {
   std::string ns;
   std::string name;
   std::string version;
-  std::string kind;
+  std::string kind;           // the action's, or "sequence"
+  std::string cause;          // the enclosing sequence's activation id ("" : none)
+  bool topmost = true;        // a sequence invoked directly, not as a component of another
   std::int64_t start_ms = 0;  // when the action began to run (or was given up on)
   std::int64_t end_ms = 0;
   std::int64_t wait_ms = 0;   // queued before a worker took it
   std::int64_t init_ms = -1;  // cold start: time to initialize the worker (-1: warm)
   std::string status = kSuccess;
   nlohmann::json result = nlohmann::json::object();
-  std::vector<std::string> logs;
+  std::vector<std::string> logs;  // a sequence's: its components' activation ids
+  std::int64_t duration_ms = -1;  // -1: end - start (a sequence's: its components' sum)
   nlohmann::json limits = nlohmann::json::object();
 
   bool success() const { return status == kSuccess; }

@@ -1,7 +1,10 @@
 #include "invoker.hpp"
 
+#include <unistd.h>
 #include <deque>
+#include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,6 +24,26 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kMaxStartFailures = 3;
+// How often busy workers' memory is compared with their action's limits.memory.
+constexpr auto kMemoryCheckEvery = std::chrono::milliseconds(50);
+// OpenWhisk's texts (common/scala .../http/ErrorResponse.scala, Messages).
+constexpr const char* kAbnormalInit = "The action did not initialize and exited unexpectedly.";
+constexpr const char* kAbnormalRun =
+    "The action did not produce a valid response and exited unexpectedly.";
+constexpr const char* kMemoryExhausted = "The action exhausted its memory and was aborted.";
+
+std::string timed_out(long timeout_ms, bool init) {
+  return "The action exceeded its time limits of " + std::to_string(timeout_ms) + " milliseconds" +
+         (init ? " during initialization." : ".");
+}
+
+// Resident memory of process `pid` in bytes (0 when it cannot be read).
+std::int64_t resident_bytes(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  std::int64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
 
 std::int64_t now_ms() {
   return now_us() / 1000;
@@ -48,6 +71,7 @@ std::string log_line(const std::string& text) {
 struct Activation {
   Activation(asio::io_context& io) : wait_timer(io), run_timer(io) {}
   std::string id;
+  std::string cause;  // the sequence this activation is a component of ("" : none)
   std::shared_ptr<const Action> action;
   nlohmann::json params;
   Answer answer;
@@ -86,6 +110,9 @@ class Invoker::Pool {
         prewarmed_gauge_(metrics.counter("snet_whisk_workers_prewarmed",
                                          "Started workers not yet bound to an action", "",
                                          "gauge")),
+        memory_kills_(metrics.counter("snet_whisk_memory_kills_total",
+                                      "Workers killed for exceeding their action's memory limit")),
+        memory_timer_(io_),
         checker_(io_, options.launch) {
     for (const char* status : {kSuccess, kApplicationError, kDeveloperError, kInternalError}) {
       by_status_[status] = &metrics.counter("snet_whisk_activations_total",
@@ -107,12 +134,13 @@ class Invoker::Pool {
   }
 
   void submit(std::shared_ptr<const Action> action, nlohmann::json params, std::string id,
-              std::chrono::milliseconds wait, Answer answer) {
+              std::chrono::milliseconds wait, Answer answer, std::string cause) {
     post([this, action = std::move(action), params = std::move(params), id = std::move(id), wait,
-          answer = std::move(answer)]() mutable {
+          answer = std::move(answer), cause = std::move(cause)]() mutable {
       in_flight_gauge_.set(static_cast<std::int64_t>(in_flight_.load()));
       auto a = std::make_shared<Activation>(io_);
       a->id = std::move(id);
+      a->cause = std::move(cause);
       a->action = std::move(action);
       a->params = std::move(params);
       a->answer = std::move(answer);
@@ -134,6 +162,19 @@ class Invoker::Pool {
     });
   }
 
+  void post_after(std::function<void()> fn, std::chrono::milliseconds delay) {
+    if (delay.count() <= 0) return post(std::move(fn));
+    post([this, fn = std::move(fn), delay]() mutable {
+      if (stopping_) return;
+      auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+      delayed_.insert(timer);
+      timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+        delayed_.erase(timer);
+        if (!ec) fn();
+      });
+    });
+  }
+
   void check(std::string name, std::string code, CheckDone done) {
     post([this, name = std::move(name), code = std::move(code), done = std::move(done)]() mutable {
       checker_.check(std::move(name), std::move(code), std::move(done));
@@ -151,6 +192,10 @@ class Invoker::Pool {
 
   std::size_t workers() const { return worker_count_.load(); }
 
+  void set_api_host(std::string url) {
+    post([this, url = std::move(url)]() mutable { api_host_ = std::move(url); });
+  }
+
  private:
   enum class State { starting, fresh, initializing, ready };
   struct Slot {
@@ -159,6 +204,7 @@ class Invoker::Pool {
     std::shared_ptr<const Action> action;
     std::vector<ActivationPtr> assigned;  // running, or waiting for the init to end
     SteadyClock::time_point init_started;
+    std::shared_ptr<asio::steady_timer> init_timer;  // the time limit of the init
     SteadyClock::time_point last_used = SteadyClock::now();
     bool retiring = false;  // no new activations; exits once idle
   };
@@ -294,10 +340,34 @@ class Invoker::Pool {
     slot.state = State::initializing;
     slot.action = std::move(action);
     slot.init_started = SteadyClock::now();
-    slot.worker->init(slot.action->name, slot.action->code,
+    slot.init_timer = std::make_shared<asio::steady_timer>(io_);
+    slot.init_timer->expires_after(std::chrono::milliseconds(slot.action->limits.timeout_ms));
+    slot.init_timer->async_wait([this, id](const boost::system::error_code& ec) {
+      if (!ec) on_init_timeout(id);
+    });
+    slot.worker->init(*slot.action,
                       [this, id](std::optional<std::string> error, std::vector<std::string> logs) {
                         on_init_done(id, std::move(error), std::move(logs));
                       });
+  }
+
+  // The init outlasted the action's time limit: its activations fail and the worker goes.
+  void on_init_timeout(std::uint64_t id) {
+    auto it = slots_.find(id);
+    if (it == slots_.end() || it->second.state != State::initializing) return;
+    Slot& slot = it->second;
+    timeouts_.add();
+    const std::string text = timed_out(slot.action->limits.timeout_ms, true);
+    auto assigned = std::move(slot.assigned);
+    slot.assigned.clear();
+    slot.retiring = true;
+    slot.worker->kill("killed after the time limit of its init");
+    for (auto& a : assigned) {
+      a->init_ms = ms_since(slot.init_started);
+      a->logs.push_back(log_line(text));
+      finish(a, kDeveloperError, {{"error", text}});
+    }
+    schedule();
   }
 
   void assign(std::uint64_t id, Slot& slot, const ActivationPtr& a) {
@@ -312,6 +382,7 @@ class Invoker::Pool {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     Slot& slot = it->second;
+    if (slot.init_timer) slot.init_timer->cancel();
     const std::int64_t init_ms = ms_since(slot.init_started);
     auto assigned = slot.assigned;
     if (error) {
@@ -345,17 +416,23 @@ class Invoker::Pool {
     a->run_timer.async_wait([this, a](const boost::system::error_code& ec) {
       if (!ec) on_timeout(a);
     });
-    const nlohmann::json env = {
+    nlohmann::json env = {
         {"__OW_ACTIVATION_ID", a->id},
         {"__OW_ACTION_NAME", "/" + a->action->ns + "/" + a->action->name},
         {"__OW_NAMESPACE", a->action->ns},
         {"__OW_ACTION_VERSION", a->action->version},
         {"__OW_DEADLINE", a->start_ms + a->action->limits.timeout_ms},
-        {"__OW_API_HOST", options_.api_host},
+        {"__OW_API_HOST", api_host_},
     };
+    // OpenWhisk hands the key over only to actions annotated provide-api-key (true when absent).
+    const auto provide_key = a->action->annotation("provide-api-key");
+    if (!options_.api_key.empty() && (provide_key.is_null() || provide_key == true)) {
+      env["__OW_API_KEY"] = options_.api_key;
+    }
     const std::uint64_t id = a->worker;
-    slot.worker->run(a->id, a->params, env,
+    slot.worker->run(a->id, a->params, env, a->action->limits.logs_mb * 1024 * 1024,
                      [this, id, a](RunOutcome outcome) { on_run_done(id, a, std::move(outcome)); });
+    watch_memory();
   }
 
   void on_run_done(std::uint64_t id, const ActivationPtr& a, RunOutcome outcome) {
@@ -375,8 +452,7 @@ class Invoker::Pool {
   void on_timeout(const ActivationPtr& a) {
     if (a->done) return;
     timeouts_.add();
-    const std::string text = "The action exceeded its time limits of " +
-                             std::to_string(a->action->limits.timeout_ms) + " milliseconds.";
+    const std::string text = timed_out(a->action->limits.timeout_ms, false);
     a->logs.push_back(log_line(text));
     finish(a, kDeveloperError, {{"error", text}});
     // The worker may be stuck in a loop: replace it. Its other activations fail in on_exit.
@@ -400,17 +476,52 @@ class Invoker::Pool {
       log::warn("worker ", id, (slot.action ? " of action " + slot.action->name : std::string()),
                 " exited: ", why);
     }
+    const bool initializing = slot.state == State::initializing;
+    if (slot.init_timer) slot.init_timer->cancel();
     for (auto& a : slot.assigned) {
       if (a->done) continue;
       a->logs.push_back(log_line(why));
-      finish(a, kDeveloperError,
-             {{"error",
-               "The action did not produce a valid response and exited unexpectedly: " + why}});
+      finish(a, kDeveloperError, {{"error", initializing ? kAbnormalInit : kAbnormalRun}});
     }
     if (slot.state == State::starting && !stopping_ && ++start_failures_ >= kMaxStartFailures) {
       fail_pending("Node.js workers exit while starting: " + why);
     }
     if (!stopping_) schedule();
+  }
+
+  // ---- Memory limit ------------------------------------------------------------------------
+
+  // While activations run, each busy worker's resident memory is compared with its action's
+  // limits.memory; one past it is killed, its activations fail as OpenWhisk's do.
+  void watch_memory() {
+    if (memory_watch_on_) return;
+    memory_watch_on_ = true;
+    memory_timer_.expires_after(kMemoryCheckEvery);
+    memory_timer_.async_wait([this](const boost::system::error_code& ec) {
+      memory_watch_on_ = false;
+      if (!ec && !stopping_) check_memory();
+    });
+  }
+
+  void check_memory() {
+    bool busy = false;
+    for (auto& [id, slot] : slots_) {
+      if (slot.state != State::ready || slot.assigned.empty() || slot.worker->exited()) continue;
+      busy = true;
+      const std::int64_t limit = slot.action->limits.memory_mb * 1024 * 1024;
+      if (resident_bytes(slot.worker->pid()) <= limit) continue;
+      memory_kills_.add();
+      auto assigned = std::move(slot.assigned);
+      slot.assigned.clear();
+      slot.retiring = true;
+      slot.worker->kill("killed for exceeding its memory limit");
+      for (auto& a : assigned) {
+        a->logs.push_back(log_line(kMemoryExhausted));
+        finish(a, kDeveloperError, {{"error", kMemoryExhausted}});
+      }
+    }
+    if (busy) watch_memory();
+    schedule();
   }
 
   // ---- Completion --------------------------------------------------------------------------
@@ -430,6 +541,7 @@ class Invoker::Pool {
     record->name = a->action->name;
     record->version = a->action->version;
     record->kind = a->action->kind;
+    record->cause = a->cause;
     record->start_ms = a->start_ms != 0 ? a->start_ms : now_ms();
     record->end_ms = now_ms();
     record->wait_ms = a->start_ms != 0 ? a->wait_ms : ms_since(a->created);
@@ -450,6 +562,8 @@ class Invoker::Pool {
 
   void shutdown() {
     stopping_ = true;
+    memory_timer_.cancel();
+    for (const auto& timer : delayed_) timer->cancel();
     fail_pending("snet-whisk is shutting down");
     for (auto& [id, slot] : slots_) {
       for (auto& a : slot.assigned)
@@ -474,7 +588,12 @@ class Invoker::Pool {
   Counter& queued_gauge_;
   Counter& in_flight_gauge_;
   Counter& prewarmed_gauge_;
+  Counter& memory_kills_;
   std::map<std::string, Counter*> by_status_;
+  asio::steady_timer memory_timer_;
+  bool memory_watch_on_ = false;
+  std::set<std::shared_ptr<asio::steady_timer>> delayed_;  // post_after's, cancelled at shutdown
+  std::string api_host_ = options_.api_host;
 
   // Owned by the invoker thread:
   std::map<std::uint64_t, Slot> slots_;
@@ -495,17 +614,26 @@ Invoker::Invoker(InvokerOptions options, ActivationStore& store, Metrics& metric
 Invoker::~Invoker() = default;
 
 bool Invoker::invoke(std::shared_ptr<const Action> action, nlohmann::json params, std::string id,
-                     std::chrono::milliseconds wait, Answer answer) {
+                     std::chrono::milliseconds wait, Answer answer, std::string cause) {
   if (in_flight_.fetch_add(1) >= options_.max_in_flight) {
     in_flight_.fetch_sub(1);
     return false;
   }
-  pool_->submit(std::move(action), std::move(params), std::move(id), wait, std::move(answer));
+  pool_->submit(std::move(action), std::move(params), std::move(id), wait, std::move(answer),
+                std::move(cause));
   return true;
 }
 
 void Invoker::check(std::string name, std::string code, CheckDone done) {
   pool_->check(std::move(name), std::move(code), std::move(done));
+}
+
+void Invoker::set_api_host(std::string url) {
+  pool_->set_api_host(std::move(url));
+}
+
+void Invoker::post(std::function<void()> fn, std::chrono::milliseconds delay) {
+  pool_->post_after(std::move(fn), delay);
 }
 
 void Invoker::retire(const std::string& action_name) {

@@ -7,8 +7,9 @@
 //   - An activation that finds no worker waits in a queue; idle workers of other actions are
 //     replaced when the pool is full. At most `max_in_flight` activations are queued or running:
 //     invoke() refuses more (the REST layer answers 429, as OpenWhisk's throttle does).
-//   - An activation running past its action's limits.timeout ends as "action developer error"
-//     with OpenWhisk's message; its worker is killed and replaced (so is a worker that crashes).
+//   - An activation (or an init) running past its action's limits.timeout, or whose worker's
+//     memory grows past limits.memory, ends as "action developer error" with OpenWhisk's
+//     message; its worker is killed and replaced (so is a worker that crashes).
 //   - Every finished activation goes to the ActivationStore.
 //
 // Thread safety: every public method may be called from any thread. Callbacks run on the
@@ -39,6 +40,7 @@ struct InvokerOptions {
   std::size_t prewarm = 1;
   std::size_t max_in_flight = 256;
   std::string api_host;  // given to actions as __OW_API_HOST
+  std::string api_key;   // given as __OW_API_KEY to actions annotated provide-api-key
 };
 
 /// The finished record, or nullptr when the caller's wait ran out first.
@@ -56,12 +58,18 @@ class Invoker {
   /// parameters). Returns false, without calling `answer`, when max_in_flight activations are
   /// already in flight. Otherwise `answer` is called once: with the record if the activation
   /// ends within `wait`, else with nullptr once `wait` has passed (at once for 0).
+  /// `cause`: the sequence activation this one is a component of (the record's "cause").
   bool invoke(std::shared_ptr<const Action> action, nlohmann::json params, std::string id,
-              std::chrono::milliseconds wait, Answer answer);
+              std::chrono::milliseconds wait, Answer answer, std::string cause = {});
 
   /// Compiles `code` in a Node.js worker without running it: done(nullopt) when it compiles,
   /// else done(the compiler's message with the line).
   void check(std::string name, std::string code, CheckDone done);
+
+  /// The URL actions get as __OW_API_HOST (known once the REST API listens).
+  void set_api_host(std::string url);
+  /// Runs `fn` on the invoker's thread (where callbacks run), at once or after `delay`.
+  void post(std::function<void()> fn, std::chrono::milliseconds delay = {});
 
   /// The action was updated or deleted: its idle workers exit now, busy ones when idle.
   void retire(const std::string& action_name);

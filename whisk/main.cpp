@@ -1,4 +1,5 @@
 // snet-whisk: an OpenWhisk-compatible local compute (see whisk_service.hpp and rest_api.hpp).
+#include <unistd.h>
 #include <iostream>
 
 #include "deploy.hpp"
@@ -9,7 +10,9 @@
 #include "snet/status.hpp"
 #include "snet/topology.hpp"
 #include "whisk_defaults.hpp"
+#include "whisk_key.hpp"
 #include "whisk_service.hpp"
+#include "worker.hpp"
 
 using namespace snet;
 
@@ -19,8 +22,17 @@ void declare(Flags& flags) {
   flags.add("http-bind", "SNET_WHISK_BIND", "127.0.0.1", "address the REST API listens on")
       .add("http-port", "SNET_WHISK_PORT", std::to_string(whisk::kDefaultPort),
            "port of the REST API (OpenWhisk's usual 3233)")
-      .add("auth", "SNET_WHISK_AUTH", whisk::kDevAuth,
-           "the uuid:key clients must present (HTTP Basic); default: OpenWhisk's guest dev key")
+      .add("auth", "SNET_WHISK_AUTH", "",
+           "the uuid:key clients must present (HTTP Basic); default: the key of --data-dir "
+           "(<data-dir>/whisk.auth, generated once), else OpenWhisk's public guest key")
+      .add("data-dir", "SNET_WHISK_DATA_DIR", "",
+           "keeps the generated key and unpacked zipped actions (default: a temporary "
+           "directory, and the guest key)")
+      .add("worker-user", "SNET_WHISK_WORKER_USER", "nobody",
+           "when snet-whisk runs as root, workers run as this user (\"\" : as root)")
+      .add("sandbox", "SNET_WHISK_SANDBOX", "on",
+           "on: workers run under Node's permission model (read only the runtime and the "
+           "actions, write nothing, start no process); off: plain Node.js")
       .add("namespace", "SNET_WHISK_NAMESPACE", "guest", "the namespace served (\"_\" means it)")
       .add("workers", "SNET_WHISK_WORKERS", "8", "Node.js worker processes at most")
       .add("prewarm", "SNET_WHISK_PREWARM", "1", "uninitialized workers kept ready")
@@ -50,8 +62,13 @@ whisk::WhiskOptions options_from(const Flags& flags) {
   o.port = static_cast<int>(flags.integer("http-port", 0, 65535));
   o.max_body_bytes = static_cast<std::size_t>(flags.integer("max-body-bytes", 1024, 1L << 30));
   o.activations_kept = static_cast<std::size_t>(flags.integer("activations-kept", 1, 10'000'000));
+  o.data_dir = flags.str("data-dir");
   o.rest.auth = flags.str("auth");
+  if (o.rest.auth.empty()) {
+    o.rest.auth = o.data_dir.empty() ? whisk::kDevAuth : whisk::data_dir_key(o.data_dir);
+  }
   if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");
+  o.invoker.api_key = o.rest.auth;
   o.rest.ns = flags.str("namespace");
   if (o.rest.ns.empty() || o.rest.ns == "_") throw UsageError("--namespace needs a real name");
   o.rest.blocking_wait =
@@ -60,6 +77,17 @@ whisk::WhiskOptions options_from(const Flags& flags) {
   o.invoker.prewarm = static_cast<std::size_t>(flags.integer("prewarm", 0, 1000));
   o.invoker.max_in_flight = static_cast<std::size_t>(flags.integer("max-in-flight", 1, 1'000'000));
   o.invoker.launch.node = flags.str("node");
+  if (flags.str("sandbox") != "on" && flags.str("sandbox") != "off") {
+    throw UsageError("--sandbox must be on or off");
+  }
+  o.invoker.launch.sandbox = flags.str("sandbox") == "on";
+  if (o.invoker.launch.sandbox && !whisk::node_has_permission_model(o.invoker.launch.node)) {
+    log::warn(o.invoker.launch.node,
+              " has no permission model (Node.js 20 or later has it): "
+              "workers run without the sandbox");
+    o.invoker.launch.sandbox = false;
+  }
+  if (::geteuid() == 0) o.invoker.launch.user = flags.str("worker-user");
   try {
     o.invoker.launch.script = whisk::find_worker_script(flags.str("runtime"));
   } catch (const std::runtime_error& e) {
@@ -99,7 +127,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::set_component("whisk");
-  options.invoker.api_host = "http://" + options.bind_address + ":" + std::to_string(options.port);
 
   Metrics metrics;
   whisk::WhiskService service(options, metrics);
@@ -112,7 +139,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::info("listening on ", service.url(), " (namespace ", options.rest.ns, ", ",
-            options.invoker.max_workers, " workers, runtime ", options.invoker.launch.script, ")");
+            options.invoker.max_workers, " workers, runtime ", options.invoker.launch.script,
+            options.invoker.launch.sandbox ? ", sandboxed" : "",
+            options.invoker.launch.user.empty() ? "" : ", as user " + options.invoker.launch.user,
+            ")");
+  if (options.rest.auth == whisk::kDevAuth) {
+    log::warn(
+        "serving with OpenWhisk's public guest key: give --auth or --data-dir beyond a "
+        "development machine");
+  }
 
   std::unique_ptr<Bus> bus;
   std::unique_ptr<StatusReporter> status;

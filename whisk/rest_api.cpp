@@ -1,5 +1,6 @@
 #include "rest_api.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -7,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "activator.hpp"
+#include "snet/clock.hpp"
 #include "snet/log.hpp"
+#include "trigger_store.hpp"
 
 namespace snet::whisk {
 namespace {
@@ -92,6 +96,8 @@ struct Api {
   Metrics& metrics;
   IdSource transaction_ids;
   IdSource activation_ids;
+  Activator activator;
+  TriggerStore triggers;
   Counter& unauthorized;
   Counter& throttled;
   Counter& bad_requests;
@@ -104,6 +110,8 @@ struct Api {
         activations(s),
         invoker(i),
         metrics(m),
+        activator(a, s, i, [this] { return activation_ids.next(); }),
+        triggers(o.ns),
         unauthorized(m.counter("snet_whisk_rejected_total", "Requests refused, by reason",
                                "reason=\"unauthorized\"")),
         throttled(m.counter("snet_whisk_rejected_total", "", "reason=\"throttled\"")),
@@ -152,16 +160,8 @@ struct Api {
   // ---- Actions -----------------------------------------------------------------------------
 
   Response list_actions(const Request& request) {
-    const long limit = query_number(request, "limit", kListDefault, kListMax);
-    const long skip = query_number(request, "skip", 0, 1L << 30);
-    json out = json::array();
-    long index = 0;
-    for (const auto& action : actions.list()) {
-      if (index++ < skip) continue;
-      if (limit != 0 && static_cast<long>(out.size()) >= limit) break;
-      out.push_back(action->to_json(false));
-    }
-    return http::json_response(200, out);
+    return listing(request, "actions", actions.list(),
+                   [](const auto& action) { return action->to_json(false); });
   }
 
   Response get_action(const Request& request) {
@@ -204,7 +204,23 @@ struct Api {
                 stored->limits.concurrency, ")");
       done(http::json_response(200, stored->to_json()));
     };
-    if (existing && existing->code == action.code)
+    if (action.is_sequence()) {
+      if (auto problem = activator.check_sequence(action)) return reply(error(400, *problem));
+      return commit(std::move(action), std::move(reply));
+    }
+    if (action.binary) {
+      if (existing && existing->binary && existing->code == action.code) {
+        action.archive = existing->archive;
+      } else {
+        try {
+          action.archive = ActionArchive::unpack(action.code, options.work_dir + "/actions");
+        } catch (const std::exception& e) {
+          return reply(error(400, e.what()));
+        }
+      }
+      return commit(std::move(action), std::move(reply));
+    }
+    if (existing && !existing->binary && existing->code == action.code)
       return commit(std::move(action), std::move(reply));
     const std::string code = action.code;
     invoker.check(name, code,
@@ -236,8 +252,8 @@ struct Api {
     const auto wait = std::chrono::milliseconds(
         blocking ? query_number(request, "timeout", max_wait, max_wait) : 0);
     const std::string id = activation_ids.next();
-    const bool accepted = invoker.invoke(
-        action, action->merged_params(payload), id, wait,
+    const bool accepted = activator.start(
+        action, payload, id, wait,
         [reply, id, result_only](std::shared_ptr<const ActivationRecord> record) {
           Response r;
           if (!record) {  // non-blocking, or the blocking wait ran out: the activation goes on
@@ -259,6 +275,152 @@ struct Api {
     }
   }
 
+  // ---- Triggers and rules ------------------------------------------------------------------
+
+  // A PUT or POST body: {} when empty; nullopt when it is not a JSON object.
+  static std::optional<json> body_object(const Request& request) {
+    if (request.body.empty()) return json::object();
+    auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return std::nullopt;
+    return body;
+  }
+
+  // A collection's page (limit, skip), or with count=true {"<collection>": how many after skip}.
+  template <typename Item, typename ToJson>
+  Response listing(const Request& request, const char* collection, const std::vector<Item>& items,
+                   ToJson to_json) {
+    const long limit = query_number(request, "limit", kListDefault, kListMax);
+    const long skip = query_number(request, "skip", 0, 1L << 30);
+    if (query_true(request, "count")) {
+      const long total = static_cast<long>(items.size());
+      return http::json_response(200, {{collection, std::max(0L, total - skip)}});
+    }
+    json out = json::array();
+    long index = 0;
+    for (const auto& item : items) {
+      if (index++ < skip) continue;
+      if (limit != 0 && static_cast<long>(out.size()) >= limit) break;
+      out.push_back(to_json(item));
+    }
+    return http::json_response(200, out);
+  }
+
+  Response put_trigger(const Request& request) {
+    const std::string name = request.params.at("name");
+    if (!valid_name(name)) return error(400, kIllegalName);
+    const auto body = body_object(request);
+    if (!body) return error(400, "The request content was malformed: the body is not JSON");
+    try {
+      return http::json_response(
+          200, triggers.put_trigger(name, *body, query_true(request, "overwrite")).to_json());
+    } catch (const EntityError& e) {
+      return error(e.status, e.what());
+    }
+  }
+
+  Response get_trigger(const Request& request) {
+    auto trigger = triggers.trigger(request.params.at("name"));
+    return trigger ? http::json_response(200, trigger->to_json()) : error(404, kNotFound);
+  }
+
+  Response delete_trigger(const Request& request) {
+    auto trigger = triggers.remove_trigger(request.params.at("name"));
+    return trigger ? http::json_response(200, trigger->to_json()) : error(404, kNotFound);
+  }
+
+  // POST .../triggers/{name}: each active rule's action is invoked (non-blocking) with the
+  // trigger's parameters under the payload; the trigger's activation lists the outcomes.
+  // No active rule: 204 and no activation, as OpenWhisk.
+  Response fire_trigger(const Request& request) {
+    auto trigger = triggers.trigger(request.params.at("name"));
+    if (!trigger) return error(404, kNotFound);
+    const auto payload = body_object(request);
+    if (!payload) {
+      return error(400, "The request content was malformed: parameters must be a JSON object");
+    }
+    const bool any_active =
+        std::any_of(trigger->rules.begin(), trigger->rules.end(),
+                    [](const auto& r) { return r.second.status == kRuleActive; });
+    if (!any_active) return Response{204, "application/json", "", {}};
+    json args = json::object();
+    for (const auto& p : trigger->parameters) args[p["key"].get<std::string>()] = p["value"];
+    for (const auto& [key, value] : payload->items()) args[key] = value;
+    auto record = std::make_shared<ActivationRecord>();
+    record->id = activation_ids.next();
+    record->ns = options.ns;
+    record->name = trigger->name;
+    record->version = trigger->version;
+    record->kind.clear();  // a trigger's activation: no kind, no end, no duration
+    record->start_ms = now_us() / 1000;
+    record->result = *payload;
+    for (const auto& [rule, link] : trigger->rules) {
+      json outcome = {{"rule", rule}, {"action", link.action.substr(1)}};
+      auto action = actions.find(link.action.substr(link.action.rfind('/') + 1));
+      std::string failure;
+      if (link.status != kRuleActive) {
+        failure = "Rule '" + rule + "' is inactive, action '" + link.action.substr(1) +
+                  "' was not activated.";
+      } else if (!action) {
+        failure = kNotFound;
+      } else {
+        const std::string id = activation_ids.next();
+        if (activator.start(action, args, id, std::chrono::milliseconds(0), [](auto) {})) {
+          outcome["activationId"] = id;
+        } else {
+          throttled.add();
+          failure = "Too many concurrent requests in flight.";
+        }
+      }
+      outcome["statusCode"] = failure.empty() ? 0 : 1;
+      outcome["success"] = failure.empty();
+      if (!failure.empty()) outcome["error"] = failure;
+      record->logs.push_back(outcome.dump());
+    }
+    activations.put(record);
+    Response r = http::json_response(202, {{"activationId", record->id}});
+    r.headers.emplace_back("x-openwhisk-activation-id", record->id);
+    return r;
+  }
+
+  Response put_rule(const Request& request) {
+    const std::string name = request.params.at("name");
+    if (!valid_name(name)) return error(400, kIllegalName);
+    const auto body = body_object(request);
+    if (!body) return error(400, "The request content was malformed: the body is not JSON");
+    try {
+      auto [rule, status] =
+          triggers.put_rule(name, *body, query_true(request, "overwrite"), actions);
+      return http::json_response(200, rule.to_json(status));
+    } catch (const EntityError& e) {
+      return error(e.status, e.what());
+    }
+  }
+
+  Response get_rule(const Request& request) {
+    auto rule = triggers.rule(request.params.at("name"));
+    return rule ? http::json_response(200, rule->first.to_json(rule->second))
+                : error(404, kNotFound);
+  }
+
+  Response delete_rule(const Request& request) {
+    auto rule = triggers.remove_rule(request.params.at("name"));
+    return rule ? http::json_response(200, rule->to_json(kRuleInactive)) : error(404, kNotFound);
+  }
+
+  // POST .../rules/{name} {"status": "active"|"inactive"}: 200 with no body, as OpenWhisk.
+  Response set_rule_status(const Request& request) {
+    const auto body = body_object(request);
+    if (!body || !body->contains("status") || !(*body)["status"].is_string()) {
+      return error(400, "The request content was malformed: status must be active or inactive");
+    }
+    try {
+      triggers.set_rule_status(request.params.at("name"), (*body)["status"].get<std::string>());
+      return Response{200, "application/json", "", {}};
+    } catch (const EntityError& e) {
+      return error(e.status, e.what());
+    }
+  }
+
   // ---- Activations -------------------------------------------------------------------------
 
   Response list_activations(const Request& request) {
@@ -267,6 +429,11 @@ struct Api {
     auto it = request.query.find("name");
     const std::string name = it == request.query.end() ? "" : it->second;
     const bool docs = query_true(request, "docs");
+    if (query_true(request, "count")) {
+      if (docs) return error(400, "The parameter 'docs' is not permitted with 'count'.");
+      const auto all = activations.list(activations.size(), static_cast<std::size_t>(skip), name);
+      return http::json_response(200, {{"activations", all.size()}});
+    }
     json out = json::array();
     for (const auto& record :
          activations.list(static_cast<std::size_t>(limit == 0 ? kListMax : limit),
@@ -355,6 +522,31 @@ http::Router make_router(const RestOptions& options, ActionStore& actions,
   router.route_async(
       "GET", ns + "/activations/{id}/logs",
       guarded(api, [](Api& a, const Request& r) { return a.get_activation(r, "logs"); }));
+  router.route_async("GET", ns + "/triggers", guarded(api, [](Api& a, const Request& r) {
+                       return a.listing(r, "triggers", a.triggers.triggers(),
+                                        [](const Trigger& t) { return t.to_json(); });
+                     }));
+  router.route_async("GET", ns + "/triggers/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.get_trigger(r); }));
+  router.route_async("PUT", ns + "/triggers/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.put_trigger(r); }));
+  router.route_async("DELETE", ns + "/triggers/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.delete_trigger(r); }));
+  router.route_async("POST", ns + "/triggers/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.fire_trigger(r); }));
+  router.route_async("GET", ns + "/rules", guarded(api, [](Api& a, const Request& r) {
+                       return a.listing(r, "rules", a.triggers.rules(), [](const auto& rule) {
+                         return rule.first.to_json(rule.second);
+                       });
+                     }));
+  router.route_async("GET", ns + "/rules/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.get_rule(r); }));
+  router.route_async("PUT", ns + "/rules/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.put_rule(r); }));
+  router.route_async("DELETE", ns + "/rules/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.delete_rule(r); }));
+  router.route_async("POST", ns + "/rules/{name}",
+                     guarded(api, [](Api& a, const Request& r) { return a.set_rule_status(r); }));
   router.fallback([api](Request, Reply reply) { reply(api->error(404, kNoRoute)); });
   return router;
 }

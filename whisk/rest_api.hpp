@@ -37,6 +37,8 @@ struct RestOptions {
   std::string ns = "guest";  // the one namespace served ("_" resolves to it)
   /// How long a blocking invocation waits before answering 202 (OpenWhisk: 60 s).
   std::chrono::milliseconds blocking_wait{60000};
+  /// Where zipped actions are unpacked (a directory per stored version, under actions/).
+  std::string work_dir = "/tmp/snet-whisk";
 };
 
 /// The router serving the API over `actions`, `activations` and `invoker` (which must outlive

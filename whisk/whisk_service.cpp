@@ -1,5 +1,6 @@
 #include "whisk_service.hpp"
 
+#include <stdlib.h>
 #include <filesystem>
 #include <future>
 #include <stdexcept>
@@ -29,8 +30,41 @@ std::string find_worker_script(const std::string& configured) {
   throw std::runtime_error("worker runtime not found (looked at " + looked + "); use --runtime");
 }
 
+std::string find_runtime_modules(const std::string& script) {
+  const std::vector<fs::path> candidates = {
+      fs::path(script).parent_path() / "node_modules",
+      fs::path(self_dir()) / ".." / "share" / "serverlessnet" / "whisk" / "node_modules",
+      fs::path(SNET_SOURCE_DIR) / "whisk" / "runtime" / "node_modules",
+  };
+  for (const auto& path : candidates) {
+    if (fs::is_directory(path / "openwhisk")) return fs::canonical(path).string();
+  }
+  return "";
+}
+
 WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
     : options_(std::move(options)), activations_(options_.activations_kept) {
+  if (options_.data_dir.empty()) {
+    std::string pattern = (fs::temp_directory_path() / "snet-whisk-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("cannot create a temporary directory for snet-whisk");
+    }
+    temporary_dir_ = pattern;
+    options_.data_dir = pattern;
+  }
+  fs::create_directories(fs::path(options_.data_dir) / "actions");
+  // Workers (maybe another user) read the unpacked actions under it.
+  fs::permissions(options_.data_dir,
+                  fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec);
+  fs::permissions(fs::path(options_.data_dir) / "actions",
+                  fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::group_read);
+  options_.rest.work_dir = options_.data_dir;
+  auto& launch = options_.invoker.launch;
+  if (launch.modules.empty()) launch.modules = find_runtime_modules(launch.script);
+  launch.readable = {fs::path(launch.script).parent_path().string(),
+                     (fs::path(options_.data_dir) / "actions").string()};
+  if (!launch.modules.empty()) launch.readable.push_back(launch.modules);
   invoker_ = std::make_unique<Invoker>(options_.invoker, activations_, metrics);
   http::ServerOptions server;
   server.bind_address = options_.bind_address;
@@ -48,6 +82,10 @@ WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
 WhiskService::~WhiskService() {
   server_->stop();   // no new requests; open ones are answered or dropped
   invoker_.reset();  // fails what still runs and stops the workers
+  if (!temporary_dir_.empty()) {
+    std::error_code ignored;
+    fs::remove_all(temporary_dir_, ignored);
+  }
 }
 
 std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir) {
@@ -82,6 +120,7 @@ std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir)
 
 void WhiskService::start() {
   server_->start();
+  invoker_->set_api_host(url());
 }
 
 std::string WhiskService::url() const {

@@ -23,6 +23,7 @@ struct WhiskOptions {
   int port = 3233;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t activations_kept = 10000;
+  std::string data_dir;  // where zipped actions are unpacked ("" : a temporary directory)
   RestOptions rest;
   InvokerOptions invoker;
 };
@@ -31,6 +32,10 @@ struct WhiskOptions {
 /// the executable (the build tree), the installed share/ copy, then the source tree.
 /// Throws std::runtime_error listing the places it looked.
 std::string find_worker_script(const std::string& configured);
+
+/// The runtime's node_modules (what actions may require: the openwhisk client) for `script`:
+/// next to it, the installed share/ copy, then the source tree; "" when none exists.
+std::string find_runtime_modules(const std::string& script);
 
 class WhiskService {
  public:
@@ -52,6 +57,7 @@ class WhiskService {
 
  private:
   WhiskOptions options_;
+  std::string temporary_dir_;  // made when no data_dir is given; removed at the end
   ActionStore actions_;
   ActivationStore activations_;
   std::unique_ptr<Invoker> invoker_;

@@ -1,6 +1,8 @@
 #include "worker.hpp"
 
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
 #include <system_error>
@@ -29,6 +31,55 @@ struct Fd {
 
 }  // namespace
 
+std::vector<std::string> worker_command(const WorkerLaunch& launch) {
+  std::vector<std::string> argv;
+  if (!launch.user.empty()) {
+    // setpriv drops to the user; the parent-death signal, cleared by the change of user, is
+    // asked for again so workers still never outlive snet-whisk.
+    const struct passwd* account = ::getpwnam(launch.user.c_str());
+    if (account == nullptr) {
+      throw std::system_error(ENOENT, std::generic_category(),
+                              "no user '" + launch.user + "' to run workers as");
+    }
+    argv = {"setpriv",
+            "--reuid=" + std::to_string(account->pw_uid),
+            "--regid=" + std::to_string(account->pw_gid),
+            "--clear-groups",
+            "--pdeathsig",
+            "KILL",
+            "--"};
+  }
+  argv.push_back(launch.node);
+  if (launch.sandbox) {
+    argv.emplace_back("--experimental-permission");
+    argv.emplace_back("--disable-warning=ExperimentalWarning");
+    for (const auto& dir : launch.readable) argv.push_back("--allow-fs-read=" + dir + "/*");
+  }
+  argv.push_back(launch.script);
+  return argv;
+}
+
+bool node_has_permission_model(const std::string& node) {
+  WorkerLaunch probe;
+  probe.node = node;
+  probe.sandbox = true;
+  probe.readable = {"/"};
+  auto argv = worker_command(probe);
+  argv.back() = "-e";  // instead of the worker script
+  argv.emplace_back("");
+  try {
+    ChildProcess::Options options;
+    options.stdout_path = "/dev/null";
+    options.stderr_path = "=stdout";
+    ChildProcess child(argv, options);
+    if (!child.wait_for(std::chrono::seconds(10))) return false;
+    const auto status = child.exit_status();
+    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 Worker::Worker(asio::io_context& io, std::uint64_t id) : socket_(io), id_(id) {}
 
 Worker::~Worker() {
@@ -47,7 +98,8 @@ void Worker::start(const WorkerLaunch& launch, ReadyHandler on_ready, ExitHandle
   ChildProcess::Options options;
   options.inherit_fds = {theirs.fd};
   options.env["SNET_WHISK_FD"] = std::to_string(theirs.fd);
-  process_ = ChildProcess({launch.node, launch.script}, options);
+  if (!launch.modules.empty()) options.env["NODE_PATH"] = launch.modules;
+  process_ = ChildProcess(worker_command(launch), options);
   socket_.assign(stream_protocol(), ours.fd);
   ours.fd = -1;  // the socket owns it now
   read_next();
@@ -58,15 +110,25 @@ void Worker::check(const std::string& name, const std::string& code, CheckHandle
   send({{"op", "check"}, {"name", name}, {"code", code}});
 }
 
-void Worker::init(const std::string& name, const std::string& code, InitHandler done) {
+void Worker::init(const Action& action, InitHandler done) {
   inits_.push_back(std::move(done));
-  send({{"op", "init"}, {"name", name}, {"code", code}, {"main", "main"}});
+  nlohmann::json message = {{"op", "init"}, {"name", action.name}, {"main", action.entry()}};
+  if (action.archive) {
+    message["dir"] = action.archive->dir();
+  } else {
+    message["code"] = action.code;
+  }
+  send(std::move(message));
 }
 
 void Worker::run(const std::string& activation_id, const nlohmann::json& params,
-                 const nlohmann::json& env, RunHandler done) {
+                 const nlohmann::json& env, long log_limit_bytes, RunHandler done) {
   runs_[activation_id] = std::move(done);
-  send({{"op", "run"}, {"id", activation_id}, {"value", params}, {"env", env}});
+  send({{"op", "run"},
+        {"id", activation_id},
+        {"value", params},
+        {"env", env},
+        {"log_limit", log_limit_bytes}});
 }
 
 void Worker::kill(const std::string& why) {

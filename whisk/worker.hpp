@@ -24,6 +24,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <nlohmann/json.hpp>
 
+#include "action_store.hpp"
 #include "snet/process.hpp"
 
 namespace snet::whisk {
@@ -31,7 +32,22 @@ namespace snet::whisk {
 struct WorkerLaunch {
   std::string node = "node";  // the Node.js executable (PATH is searched)
   std::string script;         // path of whisk/runtime/worker.js
+  /// NODE_PATH of the workers: the runtime's node_modules (the openwhisk client), "" for none.
+  std::string modules;
+  /// Node's permission model (--experimental-permission): actions may read only these
+  /// directories (the runtime, its modules, unpacked archives), write nothing, start no process.
+  bool sandbox = false;
+  std::vector<std::string> readable;
+  /// Run workers as this user (through setpriv, which needs root); "" : as snet-whisk's user.
+  std::string user;
 };
+
+/// The command line starting one worker under `launch`.
+std::vector<std::string> worker_command(const WorkerLaunch& launch);
+
+/// Whether `node` runs with the sandbox's flags (Node's permission model came with Node 20).
+/// Runs it once; false when it fails or takes longer than 10 s.
+bool node_has_permission_model(const std::string& node);
 
 struct RunOutcome {
   std::string status;  // "success", "application error", "action developer error"
@@ -57,10 +73,14 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void start(const WorkerLaunch& launch, ReadyHandler on_ready, ExitHandler on_exit);
   /// Compiles `code` without running it (syntax check).
   void check(const std::string& name, const std::string& code, CheckHandler done);
-  /// Loads the action's code; the worker then runs only this action.
-  void init(const std::string& name, const std::string& code, InitHandler done);
+  /// Loads the action's code (or its unpacked archive) and entry function; the worker then
+  /// runs only this action.
+  void init(const Action& action, InitHandler done);
+  /// `log_limit_bytes`: console output kept for the activation (limits.logs).
   void run(const std::string& activation_id, const nlohmann::json& params,
-           const nlohmann::json& env, RunHandler done);
+           const nlohmann::json& env, long log_limit_bytes, RunHandler done);
+  /// The process id (-1 before start()).
+  pid_t pid() const { return process_.pid(); }
   /// SIGKILL; on_exit follows with `why`.
   void kill(const std::string& why);
   /// Closes the channel (the worker exits on EOF) and reaps the process. For shutdown.

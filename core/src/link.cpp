@@ -25,9 +25,10 @@ constexpr NumberField kNumbers[] = {
     {"rate_kbit", &LinkSpec::rate_kbit, kMinLinkRateKbit, kMaxLinkRateKbit, "kbit/s"},
 };
 
+// 101 rather than 101.0: numbers in errors read as the user wrote them.
 std::string number_text(double v) {
-  json j = v;
-  return j.dump();
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  return json(v).dump();
 }
 
 json parse_object(std::string_view payload, const char* reason) {
@@ -70,7 +71,14 @@ LinkSpec LinkSpec::merged(const LinkSpec& update) const {
 nlohmann::json LinkSpec::to_json() const {
   json out = json::object();
   for (const auto& field : kNumbers) {
-    if (this->*field.member) out[std::string(field.name)] = *(this->*field.member);
+    const auto& value = this->*field.member;
+    if (!value) continue;
+    // 20, not 20.0: as a person writes it in a topology file.
+    if (*value == std::floor(*value) && std::fabs(*value) < 1e15) {
+      out[std::string(field.name)] = static_cast<std::int64_t>(*value);
+    } else {
+      out[std::string(field.name)] = *value;
+    }
   }
   if (up) out["up"] = *up;
   if (seed) out["seed"] = *seed;

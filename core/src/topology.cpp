@@ -219,37 +219,38 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
   }
 }
 
-// "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1}
-void read_pairs(Reader& in, const json& spec, Topology& topo) {
+// "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
+// "site": "farm"}  or a list of such objects (e.g. one per building).
+void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo) {
   long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
   if (spec.is_number_integer()) {
     count = spec.get<long>();
   } else if (spec.is_object()) {
-    in.check_fields(spec, "pairs", {"count", "button", "actuator", "start", "protocol", "site"});
-    site = in.string(spec, "pairs", "site", "");
-    protocol = in.choice(spec, "pairs", "protocol", protocol, kProtocols);
+    in.check_fields(spec, where, {"count", "button", "actuator", "start", "protocol", "site"});
+    site = in.string(spec, where, "site", "");
+    protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
     auto c = spec.find("count");
     if (c == spec.end() || !c->is_number_integer()) {
-      in.error("pairs", "'count' must be a whole number");
+      in.error(where, "'count' must be a whole number");
       return;
     }
     count = c->get<long>();
     if (auto s = spec.find("start"); s != spec.end()) {
       if (!s->is_number_integer())
-        in.error("pairs", "'start' must be a whole number");
+        in.error(where, "'start' must be a whole number");
       else
         start = s->get<long>();
     }
-    button_prefix = in.string(spec, "pairs", "button", button_prefix);
-    actuator_prefix = in.string(spec, "pairs", "actuator", actuator_prefix);
+    button_prefix = in.string(spec, where, "button", button_prefix);
+    actuator_prefix = in.string(spec, where, "actuator", actuator_prefix);
   } else {
-    in.error("pairs", "must be a number or an object with 'count'");
+    in.error(where, "must be a number or an object with 'count'");
     return;
   }
   if (count < 1 || count > 100000) {
-    in.error("pairs", "count must be from 1 to 100000, not " + std::to_string(count));
+    in.error(where, "count must be from 1 to 100000, not " + std::to_string(count));
     return;
   }
   for (long n = start; n < start + count; ++n) {
@@ -267,6 +268,13 @@ void read_pairs(Reader& in, const json& spec, Topology& topo) {
     button.compute = topo.compute;
     topo.devices.push_back(std::move(button));
     topo.devices.push_back(std::move(actuator));
+  }
+}
+
+void read_pairs(Reader& in, const json& spec, Topology& topo) {
+  if (!spec.is_array()) return read_pair_spec(in, spec, "pairs", topo);
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    read_pair_spec(in, spec[i], "pairs[" + std::to_string(i) + "]", topo);
   }
 }
 

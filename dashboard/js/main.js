@@ -7,19 +7,24 @@ import { EventLog } from "./event_log.js";
 import { FrameScheduler } from "./frame.js";
 import { HealthView } from "./health.js";
 import { LatencyChart, LatencyStats } from "./latency.js";
+import { LinkModel } from "./links.js";
 import { LiveConnection } from "./live.js";
 import { PressLog } from "./press_log.js";
 import { PressTracker } from "./presses.js";
+import { SiteView } from "./site_view.js";
 import { DeviceStore } from "./store.js";
 import { TopologyView } from "./topology_view.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_LIMIT = 500;
+const LINKS_REFETCH_MS = 300;
+const MAX_LINK_CHOICES = 2000;  // link faults come in bursts: one GET /api/links per burst
 
 const frame = new FrameScheduler();
 const store = new DeviceStore();
 const log = new PressLog(store);
 const stats = new LatencyStats();
+const network = new LinkModel();
 
 const views = {};
 const presses = new PressTracker(store, () => {
@@ -56,6 +61,26 @@ views.control = new ControlPanel(
   { services: $("supervised"), status: $("control-status"), storm: $("storm"), kind: $("device-kind"), menu: $("device-menu") },
   frame);
 
+views.sites = new SiteView(
+  { box: $("network"), meta: $("network-meta"), form: $("link-form"), status: $("network-status"), refresh: $("network-refresh") },
+  network, frame);
+
+/** Engines and traffic are not pushed: re-read them after a snapshot or a link fault. */
+let linksRefetch = 0;
+function refetchLinks(delay = 0) {
+  if (linksRefetch) return;
+  linksRefetch = setTimeout(async () => {
+    linksRefetch = 0;
+    if (await network.fetch()) {
+      // The form's choices: every link up to a size a browser's datalist handles well.
+      const ids = network.order.slice(0, MAX_LINK_CHOICES);
+      $("link-ids").replaceChildren(...ids.map((id) => Object.assign(document.createElement("option"), { value: id })));
+      views.sites.invalidate();
+    }
+  }, delay);
+}
+
+$("network-refresh").addEventListener("click", () => refetchLinks());
 $("device-search").addEventListener("input", () => views.wiring.rebuild());
 document.addEventListener("keydown", (event) => {
   if (event.key === "/" && !["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName)) {
@@ -98,6 +123,7 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     views.log.invalidate();
     connection.dataset.connects = String(live.connects);
     loadHistory(log.filter);
+    refetchLinks();
   },
   states(items) {
     for (const item of items) {
@@ -126,9 +152,13 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     for (const fault of items) {
       log.addFault(fault);
       views.chart.addFault(fault);
+      if (fault.target_kind === "link") refetchLinks(LINKS_REFETCH_MS);
     }
     views.log.invalidate();
     views.control.changed();
+  },
+  links(items) {
+    if (network.apply(items)) views.sites.invalidate();
   },
   health(health) {
     views.health.update(health);
@@ -143,4 +173,4 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
 });
 
 // For people poking at the page from the console (and the bench): the live model.
-window.snet = { store, log, stats, presses, live, chart: views.chart, control: views.control };
+window.snet = { store, log, stats, presses, live, network, chart: views.chart, control: views.control };

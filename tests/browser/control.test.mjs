@@ -125,6 +125,13 @@ test("a device's fault menu sends offline, logged as a fault and marked on the c
   assert.ok(faults.length >= 2);
 });
 
+test("a topology without an emulated network explains the network card instead", async () => {
+  await page.waitForSelector("#network .net-hint", WAIT);
+  assert.match(await page.textContent("#network .net-hint"), /does not emulate a network.*"sites"/);
+  assert.equal(await page.isHidden("#link-form"), true);
+  assert.equal(await page.isHidden("#network-refresh"), true);
+});
+
 test("the reconnect storm button storms the devices of the chosen kind", async () => {
   await page.selectOption("#device-kind", "actuator");
   await page.click("#storm");

@@ -37,15 +37,18 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 // topology/single.json's devices, except that button-3's presses run the flip_switch action on
-// the bundled whisk service (the relayer's OpenWhisk backend); same name, so the state carries on.
+// the bundled whisk service (the relayer's OpenWhisk backend), and the second pair sits in a
+// site ("annex": a Docker network of its own with `snet compose`); same name, so the state
+// carries on.
 constexpr const char* kWhiskTopology = R"json({
   "name": "single",
-  "description": "single.json, with button-3 computed by OpenWhisk (compose test)",
+  "description": "single.json, with button-3 computed by OpenWhisk and an annex site (compose test)",
+  "sites": [{"id": "annex", "link": {"latency_ms": 5}}],
   "devices": [
     {"id": "button-1", "kind": "button", "targets": ["actuator-1"]},
     {"id": "actuator-1", "kind": "actuator"},
-    {"id": "button-2", "kind": "button", "targets": ["actuator-2"]},
-    {"id": "actuator-2", "kind": "actuator"},
+    {"id": "button-2", "kind": "button", "targets": ["actuator-2"], "site": "annex"},
+    {"id": "actuator-2", "kind": "actuator", "site": "annex"},
     {"id": "button-3", "kind": "button", "targets": ["actuator-3"],
      "compute": {"backend": "openwhisk", "action": "flip_switch"}},
     {"id": "actuator-3", "kind": "actuator"}
@@ -161,6 +164,9 @@ TEST_CASE("compose config: the compose file and a `snet compose` override are va
   REQUIRE(merged.status == 0);
   CHECK(merged.output.find("/etc/serverlessnet/topology.json") != std::string::npos);
   CHECK(merged.output.find("all-in-one") != std::string::npos);
+  // The annex site is an internal network that its devices and the brokers join.
+  CHECK(merged.output.find("site-annex") != std::string::npos);
+  CHECK(merged.output.find("internal: true") != std::string::npos);
 }
 
 TEST_CASE(
@@ -296,6 +302,27 @@ TEST_CASE(
   REQUIRE(press(ports.mqtt, "button-2", back));
   CHECK_MESSAGE(await_state(ports.dashboard, "actuator-2", back, std::chrono::seconds(15)),
                 "actuator-2 did not apply press " << back << " after it rejoined");
+
+  // ---- a partition: the annex's network loses the broker; a press waits, then arrives ----
+  const std::string annex = project.name() + "_site-annex";
+  const std::string mosquitto = project.container("mosquitto");
+  REQUIRE(!mosquitto.empty());
+  const CommandResult cut =
+      run_command("docker network disconnect " + shell_quote(annex) + " " + mosquitto,
+                  std::chrono::seconds(30));
+  REQUIRE_MESSAGE(cut.status == 0, cut.output);
+  const std::string partitioned = press_id("6");
+  REQUIRE(
+      press(ports.mqtt, "button-2", partitioned));  // the host reaches the broker; the annex not
+  CHECK_FALSE(await_state(ports.dashboard, "actuator-2", partitioned, std::chrono::seconds(2)));
+  const CommandResult heal = run_command(
+      "docker network connect " + shell_quote(annex) + " " + mosquitto, std::chrono::seconds(30));
+  REQUIRE_MESSAGE(heal.status == 0, heal.output);
+  started = Clock::now();
+  CHECK_MESSAGE(await_state(ports.dashboard, "actuator-2", partitioned, std::chrono::seconds(90)),
+                "actuator-2 never applied press " << partitioned << " after the partition healed");
+  std::cout << "compose test: a press made during a partition arrived " << seconds_since(started)
+            << " s after it healed" << std::endl;
   // The other devices were not disturbed; button-3's press runs an action on the whisk service.
   const std::string third = press_id("5");
   REQUIRE(press(ports.mqtt, "button-3", third));

@@ -85,11 +85,22 @@ TEST_CASE("broken files and broker mismatches are explained") {
 }
 
 TEST_CASE("the shipped example topologies are valid") {
-  for (const char* file : {"topology/single.json", "topology/wiring.json", "topology/campus.json"}) {
+  for (const char* file : {"topology/single.json", "topology/wiring.json", "topology/campus.json",
+                           "topology/field.json", "topology/topic.json", "topology/fanout.json",
+                           "topology/headers.json", "topology/mixed.json"}) {
     CAPTURE(file);
     const Topology t = load_topology(test::source_path(file));
     CHECK_FALSE(t.buttons().empty());
   }
   CHECK(load_topology(test::source_path("topology/single.json")).buttons().size() == 3);
-  CHECK(load_topology(test::source_path("topology/campus.json")).buttons().size() == 1000);
+  const Topology campus = load_topology(test::source_path("topology/campus.json"));
+  CHECK(campus.buttons().size() == 1000);
+  REQUIRE(campus.sites.size() == 4);
+  CHECK(campus.devices_in("building-b").size() == 500);
+  CHECK(campus.link_path(*campus.find("button-251")) ==
+        std::vector<std::string>{"button-251", "building-b"});
+  const Topology field = load_topology(test::source_path("topology/field.json"));
+  CHECK(field.link_path(*field.find("valve-3")) ==
+        std::vector<std::string>{"valve-3", "field", "barn"});
+  CHECK(field.links().at("field").loss() == 3);
 }

@@ -11,18 +11,22 @@
 // Transport: line-delimited JSON over a Unix socket that snet-whisk hands over as file
 // descriptor $SNET_WHISK_FD (one end of a socketpair). Requests:
 //   {"op":"check","name","code"}            -> {"op":"check","ok",("error")}   (syntax only)
-//   {"op":"init","name","code","main"}      -> {"op":"init","ok",("error"),"logs"}
-//   {"op":"run","id","value","env":{...}}   -> {"op":"run","id","status","result","logs"}
+//   {"op":"init","name","code"|"dir","main"} -> {"op":"init","ok",("error"),"logs"}
+//       "dir": a zipped action, unpacked there by snet-whisk: its package.json `main` or
+//       index.js is required ("file.fn" as main names the file), as OpenWhisk's runtime does
+//   {"op":"run","id","value","env":{...},"log_limit"} -> {"op":"run","id","status","result","logs"}
+//       log_limit: the action's limits.logs in bytes; later output is dropped with OpenWhisk's note
 // The worker exits when snet-whisk closes its end.
 'use strict';
 
+const fs = require('fs');
 const net = require('net');
+const path = require('path');
 const vm = require('vm');
 const util = require('util');
 const { AsyncLocalStorage } = require('async_hooks');
 
-const MAX_LOG_LINES = 1000;
-const MAX_LOG_BYTES = 256 * 1024;
+const DEFAULT_LOG_LIMIT = 10 * 1024 * 1024;  // OpenWhisk's default limits.logs, 10 MB
 
 const fd = Number(process.env.SNET_WHISK_FD);
 if (!Number.isInteger(fd) || fd < 0) {
@@ -39,20 +43,21 @@ function send(message) {
 const activationContext = new AsyncLocalStorage();
 let initLogs = null;  // console output of the init phase, reported with the init answer
 
-function newLogs() {
-  return { lines: [], bytes: 0, truncated: false };
+function newLogs(limit = DEFAULT_LOG_LIMIT) {
+  return { lines: [], bytes: 0, limit, truncated: false };
 }
 
 function appendLog(logs, stream, text) {
   for (const line of text.split('\n')) {
     if (logs.truncated) return;
-    if (logs.lines.length >= MAX_LOG_LINES || logs.bytes + line.length > MAX_LOG_BYTES) {
+    const bytes = Buffer.byteLength(line) + 1;
+    if (logs.bytes + bytes > logs.limit) {
       logs.truncated = true;
       logs.lines.push(`${new Date().toISOString()} stderr: Logs were truncated because the total ` +
-                      `size exceeds the limit of ${MAX_LOG_BYTES} bytes.`);
+                      `bytes size exceeds the limit of ${logs.limit} bytes.`);
       return;
     }
-    logs.bytes += line.length;
+    logs.bytes += bytes;
     logs.lines.push(`${new Date().toISOString()} ${stream}: ${line}`);
   }
 }
@@ -92,16 +97,40 @@ function errorText(error) {
 
 let actionMain = null;
 
+// "fn" or "file.fn" (OpenWhisk's runtime: the part before the first dot names a file of a zip).
+function splitMainHandler(handler) {
+  const matches = /^([^.]+)$|^([^.]+)\.(.+)$/.exec(handler);
+  return matches ? [matches[2], matches[3] || matches[1]] : undefined;
+}
+
+// A zipped action: the module in `dir` (package.json `main`, else index.js), or `file` of it.
+function loadArchive(dir, mainName) {
+  const parts = splitMainHandler(mainName);
+  if (parts === undefined) throw 'Name of main function is not valid.';
+  const [file, fn] = parts;
+  process.chdir(dir);
+  if (file === undefined && !fs.existsSync(path.join(dir, 'package.json')) &&
+      !fs.existsSync(path.join(dir, 'index.js'))) {
+    throw 'Zipped actions must contain either package.json or index.js at the root.';
+  }
+  return require(file === undefined ? dir : path.join(dir, file))[fn];
+}
+
+function loadSource(name, code, mainName) {
+  const module = { exports: {} };
+  const body = compile(name, code + `\n;module.exports.__snet_main = ` +
+                       `typeof ${mainName} === 'function' ? ${mainName} : undefined;`);
+  body.runInThisContext()(module.exports, require, module, `${name}.js`, process.cwd());
+  return module.exports.__snet_main || module.exports[mainName];
+}
+
 function init(message) {
   initLogs = newLogs();
   try {
-    const module = { exports: {} };
     const mainName = message.main || 'main';
-    const body = compile(message.name, message.code + `\n;module.exports.__snet_main = ` +
-                         `typeof ${mainName} === 'function' ? ${mainName} : undefined;`);
-    body.runInThisContext()(module.exports, require, module, `${message.name}.js`, process.cwd());
-    const main = module.exports.__snet_main || module.exports[mainName];
-    if (typeof main !== 'function') throw new Error(`Action entrypoint '${mainName}' is not a function.`);
+    const main = message.dir ? loadArchive(message.dir, mainName)
+                             : loadSource(message.name, message.code, mainName);
+    if (typeof main !== 'function') throw `Action entrypoint '${mainName}' is not a function.`;
     actionMain = main;
     return { op: 'init', ok: true, logs: initLogs.lines };
   } catch (error) {
@@ -123,7 +152,7 @@ function serializeError(error) {
 }
 
 async function run(message) {
-  const logs = newLogs();
+  const logs = newLogs(Number.isInteger(message.log_limit) ? message.log_limit : DEFAULT_LOG_LIMIT);
   for (const [key, value] of Object.entries(message.env || {})) process.env[key] = String(value);
   let status = 'success';
   let result;

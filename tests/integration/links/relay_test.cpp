@@ -8,6 +8,7 @@
 #include "links_fixture.hpp"
 #include "presser.hpp"
 #include "shaping_relay.hpp"
+#include "snet/net.hpp"
 #include "snet/topics.hpp"
 
 using namespace snet;
@@ -32,11 +33,13 @@ boost::asio::ip::tcp::endpoint broker_of(const Mosquitto& broker) {
 
 // A client of `relay`'s path for device `id`.
 struct RelayedClient {
-  RelayedClient(std::uint16_t port, const std::string& id, std::optional<Message> will = {}) {
+  RelayedClient(std::uint16_t port, const std::string& id, std::optional<Message> will = {},
+                std::chrono::seconds keepalive = std::chrono::seconds(20)) {
     BusOptions options;
     options.url = "mqtt://127.0.0.1:" + std::to_string(port);
     options.client_id = id;
     options.will = std::move(will);
+    options.keepalive = keepalive;
     bus = loop.make_bus(options);
     bus->start();
   }
@@ -142,4 +145,65 @@ TEST_CASE("relay: a cut holds bytes and connects and closes until the restore wi
   CHECK(data == std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"});
   CHECK(arrivals.back().message.topic == "cut/will");  // the close came after the data
   CHECK(late.bus->wait_connected(std::chrono::seconds(5)));
+}
+
+TEST_CASE("relay: a cut longer than the keep-alive makes the broker publish the last will") {
+  Mosquitto broker;
+  ShapingRelay relay({{"d1", LinkSpec{}}});
+  const auto port = relay.add_path("d1", {"d1"}, broker_of(broker));
+  TimedRecorder sink(broker.url(), {"dead/#"});
+  RelayedClient client(port, "dead-client", Message{"dead/will", "gone", false, {}},
+                       std::chrono::seconds(1));
+  REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
+  LinkSpec down;
+  down.up = false;
+  const Micros cut_at = now_us();
+  REQUIRE(relay.set_link("d1", down));
+  // No close reaches the broker: it gives up on its own after 1.5 x the keep-alive (1 s),
+  // checked by Mosquitto 2.0 every 5 s.
+  REQUIRE(sink.wait([](const auto& a) { return count_on(a, "dead/will") == 1; },
+                    std::chrono::seconds(10)));
+  const double after_s = static_cast<double>(sink.arrivals().front().at - cut_at) / 1e6;
+  MESSAGE("last will ", after_s, " s after the cut");
+  CHECK(after_s >= 1.5);
+  // Restored: the client, which gave up on its stalled connection, is back.
+  REQUIRE(relay.set_link("d1", LinkSpec{}));
+  CHECK(client.bus->wait_connected(std::chrono::seconds(10)));
+}
+
+TEST_CASE("relay: AMQP devices cross it like MQTT ones (RabbitMQ, 30 ms each way)") {
+  RabbitMq& rabbit = shared_rabbitmq();
+  const HostPort amqp = parse_url(rabbit.amqp_url(), 5672);
+  ShapingRelay relay({{"d1", link_spec(30, {}, {})}});
+  const auto port = relay.add_path(
+      "d1", {"d1"},
+      {boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(amqp.port)});
+  BusOptions options;
+  options.url = "amqp://" + amqp.user + ":" + amqp.password + "@127.0.0.1:" + std::to_string(port) +
+                amqp.path;
+  options.client_id = "links-amqp-device";
+  auto device = make_bus(options);
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<Micros> echoes;
+  device->on_message([&](const Message&) {
+    std::lock_guard lock(mutex);
+    echoes.push_back(now_us());
+    arrived.notify_all();
+  });
+  device->subscribe("links/amqp/echo", Qos::at_least_once);
+  device->start();
+  REQUIRE(device->wait_connected(std::chrono::seconds(10)));
+  // Up to the broker and back down to the same device: two crossings of 30 ms.
+  const Micros sent = now_us();
+  device->publish(Message{"links/amqp/echo", "ping", false, {}}, Qos::at_least_once);
+  std::unique_lock lock(mutex);
+  REQUIRE(arrived.wait_for(lock, std::chrono::seconds(5), [&] { return !echoes.empty(); }));
+  const double ms = static_cast<double>(echoes.front() - sent) / 1000.0;
+  lock.unlock();
+  MESSAGE("AMQP echo through a 30 ms link: ", ms, " ms");
+  CHECK(ms >= 60);
+  CHECK(ms < 120);
+  CHECK(relay.counters().at("d1").bytes[0] > 0);
+  device->stop();
 }

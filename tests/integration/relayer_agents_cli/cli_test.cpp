@@ -26,9 +26,11 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
 }  // namespace
 
 TEST_CASE("snet validate prints OK with a summary for good files and every error for broken ones") {
-  auto good = run_snet(
-      {"validate", source_path("topology/single.json"), source_path("topology/wiring.json")});
+  auto good = run_snet({"validate", source_path("topology/single.json"),
+                        source_path("topology/wiring.json"), source_path("topology/field.json")});
   CHECK(good.status == 0);
+  CHECK(good.output.find("OK: field, 3 buttons, 5 actuators, 2 sites, 3 of 10 links shaped") !=
+        std::string::npos);
   CHECK(good.output.find("OK: single, 3 buttons, 3 actuators") != std::string::npos);
   CHECK(good.output.find("OK: wiring, 3 buttons, 4 actuators") != std::string::npos);
 

@@ -17,6 +17,8 @@
 #include "snet/process.hpp"
 #include "snet_up.hpp"
 #include "whisk_fixture.hpp"
+#include "whisk_defaults.hpp"
+#include "whisk_key.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -246,10 +248,24 @@ TEST_CASE("the demo topology's presses cross the bundled snet-whisk (flip_switch
   REQUIRE(apihost.rfind("http://127.0.0.1:", 0) == 0);
   CHECK(up.service("whisk")["state"] == "running");
   CHECK_FALSE(up.press_until_applied("button-1", "actuator-1", "demo").empty());
-  const auto listed =
-      whisk::http_call("GET", apihost + "/api/v1/namespaces/_/activations?name=flip_switch",
-                       WhiskServer::auth(), "", 10s);
+  // A key generated for this data directory, not OpenWhisk's public guest key.
+  const auto key = whisk::existing_data_dir_key(up.data_dir() + "/whisk");
+  REQUIRE(key.has_value());
+  CHECK(*key != whisk::kDevAuth);
+  CHECK(whisk::http_call("GET", apihost + "/api/v1/namespaces/_/actions", whisk::kDevAuth, "", 10s)
+            .status == 401);
+  const auto listed = whisk::http_call(
+      "GET", apihost + "/api/v1/namespaces/_/activations?name=flip_switch", *key, "", 10s);
   const auto activations = nlohmann::json::parse(listed.body, nullptr, false);
   CHECK(activations.is_array());
   CHECK(activations.size() >= 1);
+  // `snet actions deploy` finds that key in the data directory.
+  const std::vector<std::string> args = {
+      "snet",      "actions", "deploy",     source_path("actions"),
+      "--apihost", apihost,   "--data-dir", up.data_dir()};
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  CHECK(whisk::actions_command(static_cast<int>(argv.size()), argv.data(), 2, out, err) == 0);
+  INFO(err.str());
 }

@@ -64,7 +64,7 @@ TEST_CASE("bad requests are refused with a reason, and the service goes on") {
       {"POST", base + "nomain?blocking=true", "[1, 2]", 400, "must be a JSON object"},
       {"GET", "/api/v1/namespaces/someone.else/actions", "", 403, "not authorized"},
       {"GET", "/api/v1/namespaces/_/activations?limit=x", "", 400, "not an integer"},
-      {"GET", "/api/v1/namespaces/_/triggers", "", 404, "could not be found"},
+      {"GET", "/api/v1/namespaces/_/packages", "", 404, "could not be found"},
   };
   for (const auto& row : rows) {
     CAPTURE(row.method);

@@ -1,5 +1,6 @@
 #include "whisk_fixture.hpp"
 
+#include <algorithm>
 #include <future>
 #include <sstream>
 
@@ -15,6 +16,9 @@ namespace snet::test {
 WhiskServer::WhiskServer(std::vector<std::string> extra) {
   port_ = free_port();
   std::vector<std::string> args = {"--http-port", std::to_string(port_), "--log-level", "debug"};
+  if (std::find(extra.begin(), extra.end(), "--auth") == extra.end()) {
+    args.insert(args.end(), {"--auth", auth()});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   service_ = std::make_unique<Service>("snet-whisk", args);
   const bool up = eventually([&] { return call("GET", "/ping").status == 200; }, 15s);

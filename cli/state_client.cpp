@@ -1,0 +1,40 @@
+#include "state_client.hpp"
+
+#include "ctl_args.hpp"
+#include "snet/http_client.hpp"
+
+namespace snet::cli {
+
+std::string state_service_url(const Flags& flags) {
+  std::string base = flags.str("url");
+  if (!flags.given("url")) {
+    if (auto from_run = run_json_http_url(flags.str("data-dir"))) base = *from_run;
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+std::optional<nlohmann::json> call_state_api(const std::string& program, const std::string& method,
+                                             const std::string& base, const std::string& path,
+                                             const std::string& body,
+                                             std::chrono::milliseconds timeout, std::ostream& err) {
+  const http::ClientReply reply = http::call(method, base + path, body, timeout);
+  if (reply.status == 0) {
+    err << program << ": cannot reach the state service at " << base << ": " << reply.error << "\n";
+    return std::nullopt;
+  }
+  auto json = nlohmann::json::parse(reply.body, nullptr, false);
+  if (reply.status >= 300) {
+    const bool worded = json.is_object() && json.contains("error") && json["error"].is_string();
+    err << program << ": " << (worded ? json["error"].get<std::string>() : reply.body) << " (HTTP "
+        << reply.status << ")\n";
+    return std::nullopt;
+  }
+  if (!json.is_object()) {
+    err << program << ": the state service answered " << reply.status << " without JSON\n";
+    return std::nullopt;
+  }
+  return json;
+}
+
+}  // namespace snet::cli

@@ -1,0 +1,23 @@
+// snet-whisk's key per data directory: instead of OpenWhisk's published guest key, `snet up`
+// gives its bundled snet-whisk (and its relayers) a key generated once per data directory and
+// kept in <data-dir>/whisk.auth (mode 0600), where `snet actions deploy` finds it too.
+// Thread safety: reentrant; two processes creating the same file race safely (O_EXCL).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace snet::whisk {
+
+/// The file holding the key of `data_dir`.
+std::string key_file(const std::string& data_dir);
+
+/// The key of `data_dir`, created (random uuid:key, as OpenWhisk's keys look) when missing.
+/// Throws std::runtime_error naming the file when it cannot be read or written, or holds no
+/// "uuid:key".
+std::string data_dir_key(const std::string& data_dir);
+
+/// The key of `data_dir` if its file exists (nullopt otherwise). Throws as data_dir_key.
+std::optional<std::string> existing_data_dir_key(const std::string& data_dir);
+
+}  // namespace snet::whisk
