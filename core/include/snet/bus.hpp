@@ -150,7 +150,7 @@ struct BusOptions {
   /// namespace, bound to this source address (an emulated device's own). The BusLoop's MQTT
   /// client binds both; the AMQP bus's thread enters the namespace (rabbitmq-c makes its own
   /// socket, so the source is the namespace's route's). Paho's MQTT bus ignores it.
-  SocketPlacement placement;
+  SocketPlacement placement = {};
 };
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.
