@@ -73,6 +73,7 @@ export class ScenarioPanel {
     els.time.textContent = `${Math.floor(Math.min(s.elapsed_s, duration))} / ${Math.round(duration)} s` +
       (draining ? ` · draining ${Math.round(s.elapsed_s - duration)} s` : "");
     els.phase.textContent = s.phase ? s.phase : "no timeline";
+    els.phase.dataset.during = String(s.phase?.startsWith("during ") ?? false);
     this.#renderTimeline(s, duration, done);
     const counts = [
       ["sent", `${formatCount(s.sent)} / ${formatCount(s.planned)}`, "presses published / planned"],
@@ -87,6 +88,7 @@ export class ScenarioPanel {
       const el = document.createElement("span");
       el.className = "scenario-count";
       el.dataset.count = name;
+      el.dataset.bad = String(name === "lost" && s.lost > 0);
       el.title = title;
       el.innerHTML = '<span class="label"></span><span class="value"></span>';
       el.firstChild.textContent = name;

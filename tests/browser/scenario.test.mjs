@@ -97,6 +97,7 @@ test("a running scenario: panel, timeline, current phase, counts, shaded window 
   // The phase while the actuator is offline: named and its step highlighted.
   await page.waitForSelector(`#scenario-timeline .step.current[data-label="${LABEL}"][data-state="active"]`, WAIT);
   assert.equal(await page.textContent("#scenario-phase"), `during ${LABEL}`);
+  assert.equal(await page.getAttribute("#scenario-phase", "data-during"), "true");
   assert.equal(await page.textContent("#scenario-state"), "running");
   const sent = Number((await page.textContent('#scenario-counts [data-count="sent"] .value')).split(" / ")[0].replace(/,/g, ""));
   assert.ok(sent > 0, `sent ${sent}`);
@@ -121,7 +122,9 @@ test("a running scenario: panel, timeline, current phase, counts, shaded window 
 });
 
 test("the end of the run: finished, lost counted, the window still shaded", async () => {
-  const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r("timeout"), 60_000))]);
+  let timer;
+  const code = await Promise.race([run.exited, new Promise((r) => { timer = setTimeout(() => r("timeout"), 60_000); })]);
+  clearTimeout(timer);
   assert.equal(code, 0, run.output);
   await page.waitForSelector('#scenario-state[data-state="finished"]', WAIT);
   assert.equal(await page.textContent("#scenario-phase"), "after reconnect actuator-2");
