@@ -119,7 +119,7 @@ LABEL org.serverlessnet.image=snet
 # source change does not install Node.js again) ---------------------------------------------------
 FROM runtime AS whisk
 RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs unzip >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/serverlessnet /opt/serverlessnet
 USER snet

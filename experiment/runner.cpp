@@ -163,6 +163,7 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
   BusOptions watch_options;
   watch_options.url = options.broker_url;
   watch_options.client_id = "snet-" + topology.name + "-scenario-watch";
+  watch_options.persistent_session = true;  // a broker restart or reconnect loses no report
   auto watch = loop.make_bus(watch_options);
   watch->on_message([&](const Message& m) {
     try {

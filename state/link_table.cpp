@@ -245,7 +245,15 @@ void LinkTable::on_status(const Message& message, const std::string& service) {
   }
   if (!gone) return;
   std::lock_guard lock(mutex_);
-  reports_.erase(service);
+  // The service's report and its parts (<service>.2, <service>.3...: a large report is split).
+  for (auto it = reports_.begin(); it != reports_.end();) {
+    const std::string& name = it->first;
+    const bool part = name.size() > service.size() + 1 &&
+                      name.compare(0, service.size(), service) == 0 &&
+                      name[service.size()] == '.' &&
+                      name.find_first_not_of("0123456789", service.size() + 1) == std::string::npos;
+    it = name == service || part ? reports_.erase(it) : std::next(it);
+  }
 }
 
 bool LinkTable::reject(const Message& message, const std::string& reason, const std::string& why) {

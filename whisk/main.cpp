@@ -12,6 +12,7 @@
 #include "whisk_defaults.hpp"
 #include "whisk_key.hpp"
 #include "whisk_service.hpp"
+#include "worker.hpp"
 
 using namespace snet;
 
@@ -80,6 +81,12 @@ whisk::WhiskOptions options_from(const Flags& flags) {
     throw UsageError("--sandbox must be on or off");
   }
   o.invoker.launch.sandbox = flags.str("sandbox") == "on";
+  if (o.invoker.launch.sandbox && !whisk::node_has_permission_model(o.invoker.launch.node)) {
+    log::warn(o.invoker.launch.node,
+              " has no permission model (Node.js 20 or later has it): "
+              "workers run without the sandbox");
+    o.invoker.launch.sandbox = false;
+  }
   if (::geteuid() == 0) o.invoker.launch.user = flags.str("worker-user");
   try {
     o.invoker.launch.script = whisk::find_worker_script(flags.str("runtime"));

@@ -160,16 +160,8 @@ struct Api {
   // ---- Actions -----------------------------------------------------------------------------
 
   Response list_actions(const Request& request) {
-    const long limit = query_number(request, "limit", kListDefault, kListMax);
-    const long skip = query_number(request, "skip", 0, 1L << 30);
-    json out = json::array();
-    long index = 0;
-    for (const auto& action : actions.list()) {
-      if (index++ < skip) continue;
-      if (limit != 0 && static_cast<long>(out.size()) >= limit) break;
-      out.push_back(action->to_json(false));
-    }
-    return http::json_response(200, out);
+    return listing(request, "actions", actions.list(),
+                   [](const auto& action) { return action->to_json(false); });
   }
 
   Response get_action(const Request& request) {
@@ -293,10 +285,16 @@ struct Api {
     return body;
   }
 
+  // A collection's page (limit, skip), or with count=true {"<collection>": how many after skip}.
   template <typename Item, typename ToJson>
-  Response listing(const Request& request, const std::vector<Item>& items, ToJson to_json) {
+  Response listing(const Request& request, const char* collection, const std::vector<Item>& items,
+                   ToJson to_json) {
     const long limit = query_number(request, "limit", kListDefault, kListMax);
     const long skip = query_number(request, "skip", 0, 1L << 30);
+    if (query_true(request, "count")) {
+      const long total = static_cast<long>(items.size());
+      return http::json_response(200, {{collection, std::max(0L, total - skip)}});
+    }
     json out = json::array();
     long index = 0;
     for (const auto& item : items) {
@@ -431,6 +429,11 @@ struct Api {
     auto it = request.query.find("name");
     const std::string name = it == request.query.end() ? "" : it->second;
     const bool docs = query_true(request, "docs");
+    if (query_true(request, "count")) {
+      if (docs) return error(400, "The parameter 'docs' is not permitted with 'count'.");
+      const auto all = activations.list(activations.size(), static_cast<std::size_t>(skip), name);
+      return http::json_response(200, {{"activations", all.size()}});
+    }
     json out = json::array();
     for (const auto& record :
          activations.list(static_cast<std::size_t>(limit == 0 ? kListMax : limit),
@@ -520,7 +523,7 @@ http::Router make_router(const RestOptions& options, ActionStore& actions,
       "GET", ns + "/activations/{id}/logs",
       guarded(api, [](Api& a, const Request& r) { return a.get_activation(r, "logs"); }));
   router.route_async("GET", ns + "/triggers", guarded(api, [](Api& a, const Request& r) {
-                       return a.listing(r, a.triggers.triggers(),
+                       return a.listing(r, "triggers", a.triggers.triggers(),
                                         [](const Trigger& t) { return t.to_json(); });
                      }));
   router.route_async("GET", ns + "/triggers/{name}",
@@ -532,7 +535,7 @@ http::Router make_router(const RestOptions& options, ActionStore& actions,
   router.route_async("POST", ns + "/triggers/{name}",
                      guarded(api, [](Api& a, const Request& r) { return a.fire_trigger(r); }));
   router.route_async("GET", ns + "/rules", guarded(api, [](Api& a, const Request& r) {
-                       return a.listing(r, a.triggers.rules(), [](const auto& rule) {
+                       return a.listing(r, "rules", a.triggers.rules(), [](const auto& rule) {
                          return rule.first.to_json(rule.second);
                        });
                      }));

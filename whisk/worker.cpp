@@ -2,6 +2,7 @@
 
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
 #include <system_error>
@@ -56,6 +57,27 @@ std::vector<std::string> worker_command(const WorkerLaunch& launch) {
   }
   argv.push_back(launch.script);
   return argv;
+}
+
+bool node_has_permission_model(const std::string& node) {
+  WorkerLaunch probe;
+  probe.node = node;
+  probe.sandbox = true;
+  probe.readable = {"/"};
+  auto argv = worker_command(probe);
+  argv.back() = "-e";  // instead of the worker script
+  argv.emplace_back("");
+  try {
+    ChildProcess::Options options;
+    options.stdout_path = "/dev/null";
+    options.stderr_path = "=stdout";
+    ChildProcess child(argv, options);
+    if (!child.wait_for(std::chrono::seconds(10))) return false;
+    const auto status = child.exit_status();
+    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 Worker::Worker(asio::io_context& io, std::uint64_t id) : socket_(io), id_(id) {}

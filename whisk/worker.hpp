@@ -45,6 +45,10 @@ struct WorkerLaunch {
 /// The command line starting one worker under `launch`.
 std::vector<std::string> worker_command(const WorkerLaunch& launch);
 
+/// Whether `node` runs with the sandbox's flags (Node's permission model came with Node 20).
+/// Runs it once; false when it fails or takes longer than 10 s.
+bool node_has_permission_model(const std::string& node);
+
 struct RunOutcome {
   std::string status;  // "success", "application error", "action developer error"
   nlohmann::json result;

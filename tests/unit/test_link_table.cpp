@@ -85,6 +85,12 @@ TEST_CASE("the table follows updates (newest wins), reports, presence and report
   LinkReport report{"agent", "process", 1, {}, {"a note"}};
   report.links["lamp"] = LinkTraffic{{"latency_ms"}, 1, 2, 3, 4, 0, 1};
   CHECK(table.observe(Message{topics::link_report_topic("t", "agent"), to_json(report), true, {}}));
+  // A large report comes in parts (<agent>.2...); another agent's name only starts alike.
+  LinkReport part{"agent.2", "process", 1, {}, {}};
+  CHECK(table.observe(Message{topics::link_report_topic("t", "agent.2"), to_json(part), true, {}}));
+  LinkReport other{"agent.x", "process", 1, {}, {}};
+  CHECK(
+      table.observe(Message{topics::link_report_topic("t", "agent.x"), to_json(other), true, {}}));
   CHECK(table.observe(Message{
       topics::make("t", topics::Kind::presence, "lamp"), R"({"online": false})", true, {}}));
   json view = table.view();
@@ -103,7 +109,8 @@ TEST_CASE("the table follows updates (newest wins), reports, presence and report
                                     {}}));
   view = table.view();
   CHECK(view["links"][2]["engines"] == json::object());
-  CHECK(view["reporters"].empty());
+  REQUIRE(view["reporters"].size() == 1);  // its part went with it; agent.x is another one
+  CHECK(view["reporters"][0]["reporter"] == "agent.x");
 
   // Not ours: left alone. Bad: taken and counted.
   CHECK_FALSE(

@@ -123,6 +123,9 @@ describe("actions and activations through the openwhisk npm client", () => {
     assert.ok(listed.every((a) => a.name === "count"));
     const skipped = await server.ow.activations.list({ name: "count", limit: 2, skip: 2 });
     assert.deepEqual(skipped.map((a) => a.activationId), [ids[0]]);
+    assert.deepEqual(await server.ow.activations.list({ name: "count", count: true }), { activations: 3 });
+    const actionCount = (await server.ow.actions.list()).length;
+    assert.deepEqual(await server.ow.actions.list({ count: true }), { actions: actionCount });
 
     const record = await server.ow.activations.get({ name: ids[0] });
     assert.equal(record.activationId, ids[0]);

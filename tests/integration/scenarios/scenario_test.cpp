@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/message.hpp"
 #include "snet/topics.hpp"
 #include "snet_up.hpp"
@@ -24,10 +25,12 @@ class BrokerCount {
  public:
   BrokerCount(const std::string& url, const std::string& topology, std::string prefix)
       : prefix_(std::move(prefix)) {
+    // A persistent session: a broker restart or a reconnect loses none of the reports.
     BusOptions options;
     options.url = url;
+    options.persistent_session = true;
     options.client_id = "scenario-test-count";
-    bus_ = make_bus(options);
+    bus_ = loop_.make_bus(options);
     bus_->on_message([this](const Message& m) {
       try {
         const StateReport state = parse_state(m.payload);
@@ -49,6 +52,7 @@ class BrokerCount {
 
  private:
   std::string prefix_;
+  BusLoop loop_;
   std::unique_ptr<Bus> bus_;
   std::mutex mutex_;
   std::set<std::string> applied_;
