@@ -155,6 +155,7 @@ int run_command(int argc, const char* const* argv, int first) {
     stack = start_stack(scenario, topology_path, data_dir,
                         std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600)));
     if (!stack) return 1;
+    std::cerr << "snet run: the stack is up; watch it live at " << stack->http_url << "/\n";
     options.state_url = stack->http_url;
     options.broker_url = stack->broker_url;
   } else {

@@ -1,5 +1,6 @@
 #include "runner.hpp"
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -7,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "live_status.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/http_client.hpp"
 #include "snet/message.hpp"
+#include "snet/scenario_status.hpp"
 #include "snet/topics.hpp"
 #include "workload.hpp"
 
@@ -36,6 +39,7 @@ class Observations {
     ++settled_;
     if (!ok) return;
     presses_[i].acked = true;
+    ++acked_;
   }
   void state(const StateReport& report) {
     std::lock_guard lock(mutex_);
@@ -54,6 +58,10 @@ class Observations {
   std::size_t applied_count() {
     std::lock_guard lock(mutex_);
     return applied_;
+  }
+  std::size_t acked_count() {
+    std::lock_guard lock(mutex_);
+    return acked_;
   }
   /// Presses sent whose publish has not been acknowledged or failed yet.
   std::size_t unsettled() {
@@ -79,7 +87,7 @@ class Observations {
   std::mutex mutex_;
   std::vector<PressRecord> presses_;
   std::unordered_map<std::string, std::size_t> index_;
-  std::size_t sent_ = 0, settled_ = 0, applied_ = 0;
+  std::size_t sent_ = 0, settled_ = 0, applied_ = 0, acked_ = 0;
 };
 
 std::string storm_body(const std::string& kind) {
@@ -148,6 +156,7 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
     record.targets = topology.targets_of(record.button);
     planned.push_back(std::move(record));
   }
+  const std::size_t planned_count = planned.size();
   Observations seen(std::move(planned));
 
   BusLoop loop;
@@ -185,6 +194,18 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
                    [](const Step& x, const Step& y) { return x.at_s < y.at_s; });
 
   RunResult result;
+  // The live status for the dashboard: retained on the scenario topic, once a second, on every
+  // step and at the end.
+  LiveStatus live(scenario, run_id, planned_count);
+  const auto publish_status = [&](ScenarioState state, PublishDone done = {}) {
+    const RunCounts counts{seen.sent_count(), seen.acked_count(), seen.applied_count(),
+                           seen.outstanding(), result.action_errors.size()};
+    presser->publish(Message{topics::scenario_topic(topology.name),
+                             to_json(live.at(now_us(), counts, state)),
+                             true,
+                             {}},
+                     Qos::at_least_once, std::move(done));
+  };
   std::map<const Action*, LinkSpec> link_before;
   std::map<const Action*, std::size_t> window_of;
   std::string current_fault;
@@ -220,11 +241,14 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
       current_fault.clear();
     }
     if (!error.empty()) result.action_errors.push_back(a.label + ": " + error);
+    live.step(static_cast<std::size_t>(&a - scenario.timeline.data()), step.undo);
+    publish_status(ScenarioState::running);
   };
 
   // The run: presses and steps in time order, against the steady clock.
   const auto t0 = Clock::now();
   result.started = now_us();
+  live.start(result.started);
   std::vector<PressRecord> snapshot = seen.take();  // planned offsets, read-only from here
   std::size_t next_press = 0, next_step = 0;
   auto next_progress = t0;
@@ -250,13 +274,16 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
                        [&seen, index](bool ok, const std::string&) { seen.settled(index, ok); });
       ++next_press;
     }
-    if (options.progress != nullptr && now >= next_progress) {
-      *options.progress << "\r["
-                        << std::chrono::duration_cast<std::chrono::seconds>(now - t0).count() << "/"
-                        << static_cast<long>(scenario.duration_s) << " s] sent "
-                        << seen.sent_count() << ", applied " << seen.applied_count()
-                        << (current_fault.empty() ? "" : " | " + current_fault) << "   "
-                        << std::flush;
+    if (now >= next_progress) {  // once a second: the progress line and the live status
+      if (options.progress != nullptr) {
+        *options.progress << "\r["
+                          << std::chrono::duration_cast<std::chrono::seconds>(now - t0).count()
+                          << "/" << static_cast<long>(scenario.duration_s) << " s] sent "
+                          << seen.sent_count() << ", applied " << seen.applied_count()
+                          << (current_fault.empty() ? "" : " | " + current_fault) << "   "
+                          << std::flush;
+      }
+      publish_status(ScenarioState::running);
       next_progress += std::chrono::seconds(1);
     }
     if (now >= end) break;
@@ -274,7 +301,18 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
   while (!cancelled.load() && Clock::now() < drain_until &&
          (seen.unsettled() > 0 || seen.outstanding() > 0)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling our own counters
+    if (Clock::now() >= next_progress) {
+      publish_status(ScenarioState::running);
+      next_progress += std::chrono::seconds(1);
+    }
   }
+  // The last status, retained: what a dashboard opened later shows. Waited for (bounded) so
+  // that stopping the connection does not drop it.
+  auto last_published = std::make_shared<std::promise<void>>();
+  auto last_done = last_published->get_future();
+  publish_status(cancelled.load() ? ScenarioState::cancelled : ScenarioState::finished,
+                 [last_published](bool, const std::string&) { last_published->set_value(); });
+  last_done.wait_for(std::chrono::seconds(2));
   if (options.progress != nullptr) {
     *options.progress << "\rdone: sent " << seen.sent_count() << ", applied "
                       << seen.applied_count() << "                    \n";

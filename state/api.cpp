@@ -96,6 +96,14 @@ http::Router make_api(const ApiContext& context) {
     press(*ctx, std::move(req), std::move(reply));
   });
   if (ctx->control != nullptr) add_control_routes(router, *ctx->control);
+  if (ctx->scenario != nullptr) {
+    router.route("GET", "/api/scenario", [ctx](const Request&) {
+      if (auto view = ctx->scenario->view()) return json_response(200, *view);
+      return error_response(404,
+                            "no scenario has run on this stack: `snet run SCENARIO --attach "
+                            "URL` publishes one (scenarios/README.md)");
+    });
+  }
   router.route("GET", "/api/events", [ctx](const Request& req) { return events(*ctx, req); });
   router.route("GET", "/api/health",
                [ctx](const Request&) { return json_response(200, ctx->health()); });

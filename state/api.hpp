@@ -13,6 +13,7 @@
 
 #include "control_api.hpp"
 #include "live_feed.hpp"
+#include "scenario_tracker.hpp"
 #include "snet/bus.hpp"
 #include "snet/http_server.hpp"
 #include "snet/topology.hpp"
@@ -32,7 +33,8 @@ struct ApiContext {
   std::function<std::vector<std::string>()> unready;   // GET /readyz: empty when ready
   std::function<std::string()> metrics_text;           // GET /metrics
   std::string dashboard_dir;
-  const ControlContext* control = nullptr;  // the control routes (control_api.hpp); none if null
+  const ControlContext* control = nullptr;    // the control routes (control_api.hpp); none if null
+  const ScenarioTracker* scenario = nullptr;  // GET /api/scenario; none if null
 };
 
 inline constexpr int kDefaultEventLimit = 100;

@@ -76,12 +76,22 @@ void LiveFeed::link_changed(nlohmann::json item) {
   wake_.notify_one();
 }
 
+void LiveFeed::scenario_changed(nlohmann::json status) {
+  {
+    std::lock_guard lock(mutex_);
+    scenario_ = std::move(status);
+    scenario_dirty_ = true;
+  }
+  wake_.notify_one();
+}
+
 void LiveFeed::open(const std::shared_ptr<http::WebSocket>& client) {
   std::lock_guard lock(mutex_);
   nlohmann::json snapshot = {{"type", "snapshot"},
                              {"topology", topology_json_},
                              {"devices", devices_locked()},
-                             {"health", health_()}};
+                             {"health", health_()},
+                             {"scenario", scenario_}};
   client->send(serialise(snapshot));
   hub_.join(client);
   metrics_.ws_clients.set(static_cast<std::int64_t>(hub_.size()));
@@ -175,6 +185,10 @@ void LiveFeed::flush_locked() {
     for (auto& [id, item] : pending_links_) items.push_back(std::move(item));
     pending_links_.clear();
     broadcast_locked({{"type", "links"}, {"items", std::move(items)}});
+  }
+  if (scenario_dirty_) {
+    scenario_dirty_ = false;
+    broadcast_locked({{"type", "scenario"}, {"scenario", scenario_}});
   }
   if (health_dirty_) {
     health_dirty_ = false;

@@ -47,6 +47,9 @@ class LiveFeed {
   /// A link's spec or a device's presence changed (LinkTable::item()): sent in the next `links`
   /// message; of several changes of one link only the one with the highest "rev".
   void link_changed(nlohmann::json item);
+  /// The running scenario's status changed (ScenarioTracker; null: none any more): sent in the
+  /// next `scenario` message (only the latest) and in every snapshot from now on.
+  void scenario_changed(nlohmann::json status);
 
   /// WebSocket callbacks: a new client gets the snapshot and joins the feed.
   void open(const std::shared_ptr<http::WebSocket>& client);
@@ -67,7 +70,7 @@ class LiveFeed {
   nlohmann::json devices_locked() const;
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
-           !pending_links_.empty() || health_dirty_;
+           !pending_links_.empty() || health_dirty_ || scenario_dirty_;
   }
   void broadcast_locked(const nlohmann::json& message);
 
@@ -85,6 +88,8 @@ class LiveFeed {
   std::vector<EventRecord> pending_faults_;              // control actions are rare: sent in full
   std::map<std::string, nlohmann::json> pending_links_;  // link id -> latest item
   bool health_dirty_ = false;
+  nlohmann::json scenario_;  // the latest ScenarioStatus (null: no scenario ran)
+  bool scenario_dirty_ = false;
   bool stopping_ = false;
   http::WebSocketHub hub_;
   std::thread thread_;

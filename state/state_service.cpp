@@ -8,6 +8,7 @@
 #include "link_table.hpp"
 #include "live_feed.hpp"
 #include "readiness.hpp"
+#include "scenario_tracker.hpp"
 #include "service_health.hpp"
 #include "snet/bus.hpp"
 #include "snet/bus_loop.hpp"
@@ -71,6 +72,7 @@ struct StateService::Parts {
         writer(*store, ingest, feed, services, metrics),
         supervisor(options.supervisor_url),
         links(topology, metrics, &feed),
+        scenario(topology, metrics, &feed),
         control{topology, *store, feed, metrics, *bus, supervisor, &links},
         api{topology,
             feed,
@@ -87,7 +89,8 @@ struct StateService::Parts {
             },
             [this] { return metrics_text(); },
             options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir,
-            &control} {
+            &control,
+            &scenario} {
     try {
       start();
     } catch (...) {
@@ -100,7 +103,7 @@ struct StateService::Parts {
     feed.load(store->current_states());
     bus->on_message([this](const Message& m) {
       // Links and presence are kept in memory (the broker retains them): handled at once.
-      if (links.observe(m)) {
+      if (links.observe(m) || scenario.observe(m)) {
         if (m.ack) m.ack();
         return;
       }
@@ -119,6 +122,7 @@ struct StateService::Parts {
       bus->subscribe(topics::all(topology.name, kind), Qos::at_least_once);
     }
     for (const auto& filter : links.subscriptions()) bus->subscribe(filter, Qos::at_least_once);
+    bus->subscribe(scenario.topic(), Qos::at_least_once);
     http::ServerOptions http;
     http.bind_address = options.http_bind;
     http.port = options.http_port;
@@ -192,6 +196,7 @@ struct StateService::Parts {
   StateWriter writer;
   SupervisorClient supervisor;
   LinkTable links;
+  ScenarioTracker scenario;
   ControlContext control;
   ApiContext api;
   std::unique_ptr<http::Server> server;

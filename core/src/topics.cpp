@@ -56,6 +56,10 @@ std::string link_report_filter(std::string_view topology) {
   return link_report_topic(topology, "+");
 }
 
+std::string scenario_topic(std::string_view topology) {
+  return std::string(kRoot) + "/" + std::string(topology) + "/scenario";
+}
+
 std::optional<Parsed> parse(std::string_view topic) {
   // snet / topology / kind / device, with no further levels.
   std::string_view parts[4];

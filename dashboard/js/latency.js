@@ -1,6 +1,7 @@
 // Latency over time: per-second percentiles (p50, p90, p99) of a chosen hop for the last two
 // minutes, with a histogram of the last 10 s on the same logarithmic axis, drawn on a canvas.
-// Faults (control actions) are dashed vertical markers.
+// Faults (control actions) are dashed vertical markers; a running scenario's fault windows
+// (its timeline's at_s..until_s) are shaded.
 // Samples come from fresh state deltas (their press/relay/applied/stored stamps).
 import { formatCount, formatMicros, hop, nowMicros } from "./format.js";
 
@@ -107,6 +108,15 @@ export class LatencyChart {
 
   /** The markers drawn in the last render (for tests and the curious): [{x, label}]. */
   markers = [];
+  /** The windows shaded in the last render: [{x0, x1, label}]. */
+  shaded = [];
+  #windows = [];
+
+  /** Fault windows to shade: [{label, from, to}] in wall-clock µs (scenario.js faultWindows). */
+  setWindows(windows) {
+    this.#windows = windows;
+    this.frame.request(this);
+  }
 
   /** els: {canvas, metric (select), summary} */
   constructor(els, stats, frame) {
@@ -150,7 +160,7 @@ export class LatencyChart {
     ctx.clearRect(0, 0, width, height);
     if (!this.colors) {
       const css = getComputedStyle(canvas);
-      this.colors = Object.fromEntries(["--grid", "--muted", "--p50", "--p90", "--p99", "--hist", "--fault"]
+      this.colors = Object.fromEntries(["--grid", "--muted", "--p50", "--p90", "--p99", "--hist", "--fault", "--fault-window"]
         .map((name) => [name, css.getPropertyValue(name).trim()]));
     }
     const color = (name) => this.colors[name];
@@ -223,6 +233,22 @@ export class LatencyChart {
         ctx.fillRect(x(row[0]) - 1.5, y(row[index]) - 1.5, 3, 3);
       }
     };
+    // Fault windows: shaded from their start to their end (or now, while in force).
+    this.shaded = [];
+    ctx.save();
+    ctx.fillStyle = color("--fault-window") || "rgba(248, 113, 113, 0.14)";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "bottom";
+    for (const w of this.#windows) {
+      const from = Math.max(w.from / 1e6, now - WINDOW_S);
+      const to = Math.min(w.to / 1e6, nowMicros() / 1e6);
+      if (to <= from) continue;
+      const x0 = x(from);
+      const x1 = Math.max(x0 + 1, x(to));
+      ctx.fillRect(x0, top, x1 - x0, bottom - top);
+      this.shaded.push({ x0, x1, label: w.label });
+    }
+    ctx.restore();
     // Faults: a dashed vertical line each, labelled at the top.
     this.markers = [];
     ctx.save();

@@ -11,6 +11,7 @@ import { LinkModel } from "./links.js";
 import { LiveConnection } from "./live.js";
 import { PressLog } from "./press_log.js";
 import { PressTracker } from "./presses.js";
+import { ScenarioPanel, faultWindows } from "./scenario.js";
 import { SiteView } from "./site_view.js";
 import { DeviceStore } from "./store.js";
 import { TopologyView } from "./topology_view.js";
@@ -60,6 +61,18 @@ views.health = new HealthView({
 views.control = new ControlPanel(
   { services: $("supervised"), status: $("control-status"), storm: $("storm"), kind: $("device-kind"), menu: $("device-menu") },
   frame);
+
+views.scenario = new ScenarioPanel({
+  card: $("scenario"), name: $("scenario-name"), state: $("scenario-state"), description: $("scenario-description"),
+  bar: $("scenario-bar"), time: $("scenario-time"), phase: $("scenario-phase"), timeline: $("scenario-timeline"),
+  counts: $("scenario-counts"),
+}, frame);
+
+/** A scenario's status (snapshot or `scenario` message): the panel and the chart's windows. */
+function showScenario(status) {
+  views.scenario.update(status);
+  views.chart.setWindows(faultWindows(status));
+}
 
 views.sites = new SiteView(
   { box: $("network"), meta: $("network-meta"), form: $("link-form"), status: $("network-status"), refresh: $("network-refresh") },
@@ -121,6 +134,7 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     views.health.update(msg.health);
     views.control.health(msg.health);
     views.log.invalidate();
+    showScenario(msg.scenario ?? null);
     connection.dataset.connects = String(live.connects);
     loadHistory(log.filter);
     refetchLinks();
@@ -160,6 +174,9 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
   links(items) {
     if (network.apply(items)) views.sites.invalidate();
   },
+  scenario(status) {
+    showScenario(status);
+  },
   health(health) {
     views.health.update(health);
     views.control.health(health);
@@ -173,4 +190,4 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
 });
 
 // For people poking at the page from the console (and the bench): the live model.
-window.snet = { store, log, stats, presses, live, network, chart: views.chart, control: views.control };
+window.snet = { store, log, stats, presses, live, network, chart: views.chart, control: views.control, scenario: views.scenario };

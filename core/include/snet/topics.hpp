@@ -33,6 +33,9 @@ std::string link_control_filter(std::string_view topology);
 std::string link_report_topic(std::string_view topology, std::string_view reporter);
 /// snet/<topology>/status/links/+
 std::string link_report_filter(std::string_view topology);
+/// snet/<topology>/scenario: the running scenario's ScenarioStatus (retained;
+/// snet/scenario_status.hpp).
+std::string scenario_topic(std::string_view topology);
 
 struct Parsed {
   std::string topology;

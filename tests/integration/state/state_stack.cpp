@@ -1,6 +1,9 @@
 #include "state_stack.hpp"
 
+#include <future>
 #include <sstream>
+
+#include <doctest/doctest.h>
 #include <stdexcept>
 
 #include "snet/clock.hpp"
@@ -69,6 +72,15 @@ void StateStack::publish_state(const std::string& device, bool on, const std::st
                     state.dump()) != 0) {
     throw std::runtime_error("mosquitto_pub failed");
   }
+}
+
+void publish_retained(Recorder& client, const std::string& topic, const std::string& payload) {
+  std::promise<bool> done;
+  client.bus().publish(Message{topic, payload, true, {}}, Qos::at_least_once,
+                       [&](bool ok, const std::string&) { done.set_value(ok); });
+  auto result = done.get_future();
+  REQUIRE(result.wait_for(5s) == std::future_status::ready);
+  REQUIRE(result.get());
 }
 
 }  // namespace snet::test

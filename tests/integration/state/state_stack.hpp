@@ -56,4 +56,8 @@ class StateStack {
   std::unique_ptr<Service> state_;
 };
 
+/// Publishes retained at QoS 1 with `client` and waits (5 s at most) for the broker's
+/// acknowledgement; a failed or late one fails the test.
+void publish_retained(Recorder& client, const std::string& topic, const std::string& payload);
+
 }  // namespace snet::test

@@ -40,16 +40,6 @@ json link_of(const json& view, const std::string& id) {
   return json();
 }
 
-// Publishes retained at QoS 1 and waits for the broker's acknowledgement.
-void publish_retained(Recorder& client, const std::string& topic, const std::string& payload) {
-  std::promise<bool> done;
-  client.bus().publish(Message{topic, payload, true, {}}, Qos::at_least_once,
-                       [&](bool ok, const std::string&) { done.set_value(ok); });
-  auto result = done.get_future();
-  REQUIRE(result.wait_for(5s) == std::future_status::ready);
-  REQUIRE(result.get());
-}
-
 SnetRun run_link(std::vector<std::string> args) {
   args.insert(args.begin(), "link");
   return run_snet(std::move(args), 20s, {{"SNET_URL", ""}});
