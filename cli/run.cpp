@@ -185,8 +185,9 @@ int run_command(int argc, const char* const* argv, int first) {
     experiment::Report report =
         experiment::compute_report(scenario, run.presses, run.faults, run.started, run.ended);
     for (const auto& e : run.action_errors) report.failed_expectations.push_back("action: " + e);
+    report.redelivered = run.redelivered;
     experiment::write_report(report_dir, report, scenario, read_file(scenario_path), run.presses,
-                             "serverlessnet");
+                             SNET_VERSION);
     std::cout << "sent " << report.sent << " presses (" << report.pairs << " press x target), "
               << "applied " << report.applied << ", lost " << report.lost << ", duplicated "
               << report.duplicated << "; p50 " << report.latency.p50_ms << " ms, p99 "

@@ -26,6 +26,7 @@ struct PressRecord {
   bool acked = false;  // the broker acknowledged it (QoS 1)
   std::vector<std::string> targets;
   std::map<std::string, Micros> applied;  // target -> when it applied it (first report)
+  std::map<std::string, Micros> relayed;  // target -> when the relayer published its command
   std::map<std::string, int> reports;     // target -> state reports seen for this press
 };
 
@@ -65,6 +66,9 @@ struct Report {
   std::size_t lost = 0;        // acknowledged pairs never applied
   std::size_t duplicated = 0;  // pairs reported more than once (delivered twice, applied once)
   std::size_t late = 0;        // pairs applied later than late_ms
+  /// Commands delivered again and dropped by the actuators' dedupe (delivered twice, applied
+  /// once), from the agents' snet_agent_duplicates_total; -1 when unknown.
+  std::int64_t redelivered = -1;
   double late_ms = 0;
   LatencyStats latency;
   std::vector<PhaseStats> phases;

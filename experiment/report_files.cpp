@@ -147,10 +147,12 @@ std::string optional_ms(const std::optional<double>& v) {
 
 std::string presses_csv(const Report& r, const std::vector<PressRecord>& presses) {
   std::ostringstream out;
-  out << "press_id,button,target,planned_s,sent_s,acked,applied_s,latency_ms,reports,outcome\n";
+  out << "press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,reports,"
+         "outcome\n";
   for (const auto& p : presses) {
     for (const auto& target : p.targets) {
       auto applied = p.applied.find(target);
+      auto relayed = p.relayed.find(target);
       auto reports = p.reports.find(target);
       const int count = reports == p.reports.end() ? 0 : reports->second;
       const char* outcome = p.sent == 0                  ? "unsent"
@@ -161,6 +163,8 @@ std::string presses_csv(const Report& r, const std::vector<PressRecord>& presses
           << fixed(seconds(p.planned, r.started), 6) << ","
           << (p.sent == 0 ? "" : fixed(seconds(p.sent, r.started), 6)) << ","
           << (p.acked ? "true" : "false") << ","
+          << (relayed == p.relayed.end() ? "" : fixed(seconds(relayed->second, r.started), 6))
+          << ","
           << (applied == p.applied.end() ? "" : fixed(seconds(applied->second, r.started), 6))
           << ","
           << (applied == p.applied.end()
@@ -197,13 +201,15 @@ std::string report_html(const Report& r, const Scenario& s,
     h << "</ul>";
   }
   h << "<table id=\"summary\"><tr><th>presses sent</th><th>acked</th><th>press x target</th>"
-    << "<th>applied</th><th>lost</th><th>duplicated</th><th>late (&gt; " << fixed(r.late_ms, 0)
+    << "<th>applied</th><th>lost</th><th>duplicated</th><th>redelivered</th><th>late (&gt; "
+    << fixed(r.late_ms, 0)
     << " ms)</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr><tr><td>"
     << r.sent << "</td><td>" << r.acked << "</td><td>" << r.pairs << "</td><td>" << r.applied
-    << "</td><td>" << r.lost << "</td><td>" << r.duplicated << "</td><td>" << r.late << "</td><td>"
-    << fixed(r.latency.p50_ms, 2) << "</td><td>" << fixed(r.latency.p90_ms, 2) << "</td><td>"
-    << fixed(r.latency.p99_ms, 2) << "</td><td>" << fixed(r.latency.max_ms, 1)
-    << "</td></tr></table>\n";
+    << "</td><td>" << r.lost << "</td><td>" << r.duplicated << "</td><td>"
+    << (r.redelivered < 0 ? std::string("?") : std::to_string(r.redelivered)) << "</td><td>"
+    << r.late << "</td><td>" << fixed(r.latency.p50_ms, 2) << "</td><td>"
+    << fixed(r.latency.p90_ms, 2) << "</td><td>" << fixed(r.latency.p99_ms, 2) << "</td><td>"
+    << fixed(r.latency.max_ms, 1) << "</td></tr></table>\n";
   h << "<h2>Latency, press sent to target applied (fault windows shaded, lost presses marked "
        "red at the top)</h2>"
     << latency_svg(r, presses) << "\n<h2>Throughput: pairs applied per second</h2>"

@@ -48,6 +48,7 @@ class Observations {
     PressRecord& p = presses_[it->second];
     if (++p.reports[report.device] == 1) {
       p.applied[report.device] = report.applied_ts != 0 ? report.applied_ts : now_us();
+      if (report.relay_ts != 0) p.relayed[report.device] = report.relay_ts;
       ++applied_;
     }
   }
@@ -131,6 +132,30 @@ json restore_of(const LinkSpec& set, const LinkSpec& before) {
     back[field] = was.contains(field) ? was[field] : json(nullptr);
   }
   return back;
+}
+
+// The agents' snet_agent_duplicates_total summed over services, from the state service's
+// /metrics (each agent's counters as of its last status); -1 when it cannot be read.
+std::int64_t agent_duplicates(const std::string& base) {
+  const http::ClientReply reply =
+      http::call("GET", base + "/metrics", {}, std::chrono::seconds(10));
+  if (reply.status != 200) return -1;
+  std::int64_t sum = 0;
+  std::size_t at = 0;
+  const std::string name = "snet_agent_duplicates_total";
+  while ((at = reply.body.find(name, at)) != std::string::npos) {
+    const std::size_t end = reply.body.find('\n', at);
+    const std::string line = reply.body.substr(at, end - at);
+    const bool line_start = at == 0 || reply.body[at - 1] == '\n';  // not a # HELP line
+    at = end;
+    if (!line_start || (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0)) continue;
+    try {
+      sum += static_cast<std::int64_t>(std::stod(line.substr(line.rfind(' ') + 1)));
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+  return sum;
 }
 
 struct Step {
@@ -245,6 +270,7 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
     publish_status(ScenarioState::running);
   };
 
+  const std::int64_t duplicates_before = agent_duplicates(options.state_url);
   // The run: presses and steps in time order, against the steady clock.
   const auto t0 = Clock::now();
   result.started = now_us();
@@ -318,6 +344,9 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
                       << seen.applied_count() << "                    \n";
   }
   result.ended = now_us();
+  const std::int64_t duplicates_after = agent_duplicates(options.state_url);
+  if (duplicates_before >= 0 && duplicates_after >= 0)
+    result.redelivered = duplicates_after - duplicates_before;
   presser->stop();
   watch->stop();
   result.presses = seen.take();

@@ -30,6 +30,7 @@ struct RunResult {
   std::vector<FaultWindow> faults;
   Micros started = 0, ended = 0;
   std::vector<std::string> action_errors;  // timeline actions the stack refused, and why
+  std::int64_t redelivered = -1;           // the agents' dedupe drops during the run (-1: unknown)
 };
 
 /// Throws std::runtime_error when the broker cannot be reached.

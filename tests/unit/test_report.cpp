@@ -29,6 +29,7 @@ std::vector<PressRecord> presses() {
     const bool lost = t >= 5 * kSecond && t < 5 * kSecond + kSecond / 2;
     if (!lost) {
       p.applied["l"] = p.sent + (partitioned ? 500'000 : 2'000);
+      p.relayed["l"] = p.sent + 1'000;
       p.reports["l"] = t == 8 * kSecond ? 2 : 1;
     }
     out.push_back(std::move(p));
@@ -103,12 +104,12 @@ TEST_CASE("the report's files: one CSV row per press and target, a page with bot
   const Report r = compute_report(s, all, {{"cut <site>", kT0 + 4 * kSecond, kT0 + 6 * kSecond}},
                                   kT0, kT0 + 10 * kSecond);
   const std::string table = presses_csv(r, all);
-  CHECK(table.rfind("press_id,button,target,planned_s,sent_s,acked,applied_s,latency_ms,reports,"
-                    "outcome\n",
+  CHECK(table.rfind("press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,"
+                    "reports,outcome\n",
                     0) == 0);
-  CHECK(table.find("p0,b,l,0.000000,0.000000,true,0.002000,2.000,1,applied\n") !=
+  CHECK(table.find("p0,b,l,0.000000,0.000000,true,0.001000,0.002000,2.000,1,applied\n") !=
         std::string::npos);
-  CHECK(table.find("p50,b,l,5.000000,5.000000,true,,,0,lost\n") != std::string::npos);
+  CHECK(table.find("p50,b,l,5.000000,5.000000,true,,,,0,lost\n") != std::string::npos);
   CHECK(table.find(",duplicated\n") != std::string::npos);
   CHECK(table.find("late,,l,") != std::string::npos);  // never sent
   const std::string page = report_html(r, s, all);
