@@ -27,6 +27,7 @@ struct PressRecord {
   std::vector<std::string> targets;
   std::map<std::string, Micros> applied;  // target -> when it applied it (first report)
   std::map<std::string, Micros> relayed;  // target -> when the relayer published its command
+  std::map<std::string, Micros> stored;   // target -> when the state service stored the state
   std::map<std::string, int> reports;     // target -> state reports seen for this press
 };
 

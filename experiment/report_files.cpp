@@ -148,11 +148,12 @@ std::string optional_ms(const std::optional<double>& v) {
 std::string presses_csv(const Report& r, const std::vector<PressRecord>& presses) {
   std::ostringstream out;
   out << "press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,reports,"
-         "outcome\n";
+         "stored_s,outcome\n";
   for (const auto& p : presses) {
     for (const auto& target : p.targets) {
       auto applied = p.applied.find(target);
       auto relayed = p.relayed.find(target);
+      auto stored = p.stored.find(target);
       auto reports = p.reports.find(target);
       const int count = reports == p.reports.end() ? 0 : reports->second;
       const char* outcome = p.sent == 0                  ? "unsent"
@@ -170,7 +171,9 @@ std::string presses_csv(const Report& r, const std::vector<PressRecord>& presses
           << (applied == p.applied.end()
                   ? ""
                   : fixed(static_cast<double>(applied->second - p.sent) / 1000.0, 3))
-          << "," << count << "," << outcome << "\n";
+          << "," << count << ","
+          << (stored == p.stored.end() ? "" : fixed(seconds(stored->second, r.started), 6)) << ","
+          << outcome << "\n";
     }
   }
   return out.str();

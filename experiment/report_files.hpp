@@ -11,7 +11,8 @@
 
 namespace snet::experiment {
 
-/// press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,reports,outcome
+/// press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,reports,stored_s,
+/// outcome
 /// (times in seconds since the run's start; outcome: applied | lost | duplicated | unsent).
 std::string presses_csv(const Report& report, const std::vector<PressRecord>& presses);
 

@@ -3,6 +3,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -156,6 +157,33 @@ std::int64_t agent_duplicates(const std::string& base) {
     }
   }
   return sum;
+}
+
+// When the state service stored each pair, from its history (GET /api/events, the newest 1,000
+// records per actuator): a second view of the run, besides the broker's.
+void read_stored(const std::string& base, std::vector<PressRecord>& presses) {
+  std::map<std::string, std::map<std::string, Micros>> stored;  // actuator -> press id -> ts
+  std::set<std::string> actuators;
+  for (const auto& p : presses) actuators.insert(p.targets.begin(), p.targets.end());
+  for (const auto& actuator : actuators) {
+    const http::ClientReply reply =
+        http::call("GET", base + "/api/events?kind=state&limit=1000&device=" + actuator, {},
+                   std::chrono::seconds(10));
+    const json doc = json::parse(reply.body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("events") || !doc["events"].is_array()) continue;
+    for (const auto& event : doc["events"]) {
+      if (event.value("device", "") != actuator || !event.contains("stored_ts")) continue;
+      if (!event["stored_ts"].is_number_integer()) continue;
+      stored[actuator][event.value("press_id", "")] = event["stored_ts"].get<Micros>();
+    }
+  }
+  for (auto& p : presses) {
+    for (const auto& target : p.targets) {
+      auto a = stored.find(target);
+      if (a == stored.end()) continue;
+      if (auto it = a->second.find(p.id); it != a->second.end()) p.stored[target] = it->second;
+    }
+  }
 }
 
 struct Step {
@@ -351,6 +379,7 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
   watch->stop();
   result.presses = seen.take();
   for (auto& p : result.presses) p.planned += result.started;
+  read_stored(options.state_url, result.presses);
   return result;
 }
 

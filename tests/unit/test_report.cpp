@@ -105,11 +105,11 @@ TEST_CASE("the report's files: one CSV row per press and target, a page with bot
                                   kT0, kT0 + 10 * kSecond);
   const std::string table = presses_csv(r, all);
   CHECK(table.rfind("press_id,button,target,planned_s,sent_s,acked,relayed_s,applied_s,latency_ms,"
-                    "reports,outcome\n",
+                    "reports,stored_s,outcome\n",
                     0) == 0);
-  CHECK(table.find("p0,b,l,0.000000,0.000000,true,0.001000,0.002000,2.000,1,applied\n") !=
+  CHECK(table.find("p0,b,l,0.000000,0.000000,true,0.001000,0.002000,2.000,1,,applied\n") !=
         std::string::npos);
-  CHECK(table.find("p50,b,l,5.000000,5.000000,true,,,,0,lost\n") != std::string::npos);
+  CHECK(table.find("p50,b,l,5.000000,5.000000,true,,,,0,,lost\n") != std::string::npos);
   CHECK(table.find(",duplicated\n") != std::string::npos);
   CHECK(table.find("late,,l,") != std::string::npos);  // never sent
   const std::string page = report_html(r, s, all);
