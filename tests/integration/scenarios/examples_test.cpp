@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker_count.hpp"
 #include "snet/bus.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/message.hpp"
@@ -26,45 +27,6 @@ json read_json(const std::string& path) {
   std::ifstream in(path);
   return json::parse(in, nullptr, false, /*ignore_comments=*/true);
 }
-
-// Distinct (actuator, press id) pairs of one scenario that actuators reported applied, counted
-// on the broker.
-class BrokerCount {
- public:
-  BrokerCount(const std::string& url, const std::string& topology, std::string prefix)
-      : prefix_(std::move(prefix)) {
-    // A persistent session: a broker restart or a reconnect loses none of the reports.
-    BusOptions options;
-    options.url = url;
-    options.persistent_session = true;
-    options.client_id = "examples-test-count";
-    bus_ = loop_.make_bus(options);
-    bus_->on_message([this](const Message& m) {
-      try {
-        const StateReport state = parse_state(m.payload);
-        if (state.press_id.rfind(prefix_, 0) != 0) return;
-        std::lock_guard lock(mutex_);
-        applied_.insert(state.device + "/" + state.press_id);
-      } catch (const BadMessage&) {
-      }
-    });
-    bus_->subscribe(topics::all(topology, topics::Kind::state), Qos::at_least_once);
-    bus_->start();
-    REQUIRE(bus_->wait_connected(std::chrono::seconds(30)));
-  }
-  ~BrokerCount() { bus_->stop(); }
-  std::size_t applied() {
-    std::lock_guard lock(mutex_);
-    return applied_.size();
-  }
-
- private:
-  std::string prefix_;
-  BusLoop loop_;
-  std::unique_ptr<Bus> bus_;
-  std::mutex mutex_;
-  std::set<std::string> applied_;
-};
 
 struct ExampleRun {
   json scenario, report;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker_count.hpp"
 #include "snet/bus.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/message.hpp"
@@ -19,44 +20,6 @@ using namespace snet::test;
 using nlohmann::json;
 
 namespace {
-
-// Counts, on the broker, the distinct press ids of one scenario that actuators applied.
-class BrokerCount {
- public:
-  BrokerCount(const std::string& url, const std::string& topology, std::string prefix)
-      : prefix_(std::move(prefix)) {
-    // A persistent session: a broker restart or a reconnect loses none of the reports.
-    BusOptions options;
-    options.url = url;
-    options.persistent_session = true;
-    options.client_id = "scenario-test-count";
-    bus_ = loop_.make_bus(options);
-    bus_->on_message([this](const Message& m) {
-      try {
-        const StateReport state = parse_state(m.payload);
-        if (state.press_id.rfind(prefix_, 0) != 0) return;
-        std::lock_guard lock(mutex_);
-        applied_.insert(state.device + "/" + state.press_id);
-      } catch (const BadMessage&) {
-      }
-    });
-    bus_->subscribe(topics::all(topology, topics::Kind::state), Qos::at_least_once);
-    bus_->start();
-    REQUIRE(bus_->wait_connected(std::chrono::seconds(10)));
-  }
-  ~BrokerCount() { bus_->stop(); }
-  std::size_t applied() {
-    std::lock_guard lock(mutex_);
-    return applied_.size();
-  }
-
- private:
-  std::string prefix_;
-  BusLoop loop_;
-  std::unique_ptr<Bus> bus_;
-  std::mutex mutex_;
-  std::set<std::string> applied_;
-};
 
 json read_json(const std::string& path) {
   std::ifstream in(path);
