@@ -38,6 +38,8 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using snet::bench::cpu_seconds;
+using snet::bench::cpu_seconds_with_children;
 using snet::bench::rss_kb;
 using snet::bench::Summary;
 
@@ -52,6 +54,7 @@ struct Context {
   fs::path work_dir;
   std::string compute = "builtin";  // or "openwhisk": flip_switch on snet-whisk at whisk_url
   std::string whisk_url;
+  pid_t whisk_pid = -1;  // snet-whisk, whose children are its Node.js workers
 };
 
 void print_latency(const std::string& label, const Summary& s) {
@@ -257,6 +260,14 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   bus->subscribe(snet::topics::all(name, snet::topics::Kind::state), snet::Qos::at_least_once);
   bus->start();
   if (!bus->wait_connected(10s)) throw std::runtime_error("connect");
+  // CPU time per press of each service: unlike presses/s it hardly depends on what else runs.
+  const bool whisk = ctx.compute == "openwhisk" && ctx.whisk_pid > 0;
+  auto whisk_cpu = [&] { return whisk ? cpu_seconds(ctx.whisk_pid) : 0.0; };
+  auto workers_cpu = [&] {
+    return whisk ? cpu_seconds_with_children(ctx.whisk_pid) - cpu_seconds(ctx.whisk_pid) : 0.0;
+  };
+  const double relayer0 = cpu_seconds(path.relayer.pid()), agent0 = cpu_seconds(path.agent.pid());
+  const double whisk0 = whisk_cpu(), workers0 = workers_cpu();
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < presses; ++i) {
     const std::string id = "rate-" + std::to_string(i);
@@ -281,6 +292,15 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   std::printf("  %ld presses over %d buttons in %.2f s: %.0f presses/s applied, %ld lost\n",
               applied.load(), pairs, secs, static_cast<double>(applied) / secs,
               presses - applied.load());
+  const double per_press = applied > 0 ? 1e6 / static_cast<double>(applied) : 0;
+  std::printf("  CPU per press: relayer %.1f us, agent %.1f us",
+              (cpu_seconds(path.relayer.pid()) - relayer0) * per_press,
+              (cpu_seconds(path.agent.pid()) - agent0) * per_press);
+  if (whisk) {
+    std::printf(", snet-whisk %.1f us, its Node.js workers %.1f us",
+                (whisk_cpu() - whisk0) * per_press, (workers_cpu() - workers0) * per_press);
+  }
+  std::printf("\n");
   bus->stop();
   return {static_cast<double>(applied) / secs, presses - applied.load()};
 }
@@ -397,6 +417,7 @@ int main(int argc, char** argv) {
                             {"--http-port", std::to_string(port), "--actions-dir",
                              SNET_SOURCE_DIR "/actions", "--log-level", "warn"},
                             "whisk");
+      ctx.whisk_pid = whisk.pid();
       if (!snet::wait_for_port("127.0.0.1", port, 30s)) {
         throw std::runtime_error("snet-whisk did not come up (log in " + ctx.work_dir.string() +
                                  ")");

@@ -320,16 +320,23 @@ class OpenWhiskCompute::Engine {
       if (!easy_pool_.empty()) {
         inv->easy = std::move(easy_pool_.back());
         easy_pool_.pop_back();
-        curl_easy_reset(inv->easy.get());
       } else {
+        // What every request shares is set once per handle; a handle only ever makes this
+        // engine's requests, so it needs no curl_easy_reset between them.
         inv->easy.reset(curl_easy_init());
+        std::string unused;
+        whisk::configure_request(inv->easy.get(), options_.server.auth, unused, headers_.get(),
+                                 options_.deadline, options_.connect_timeout,
+                                 options_.insecure_tls);
       }
     }
     CURL* easy = inv->easy.get();
     inv->body.clear();
     ++inv->attempts;
-    whisk::configure_request(easy, options_.server.auth, inv->body, headers_.get(), remaining,
-                             std::min(remaining, options_.connect_timeout), options_.insecure_tls);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &inv->body);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(remaining, options_.connect_timeout).count()));
     if (inv->polling) {
       const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
                                                 "activations", inv->activation_id);
@@ -565,7 +572,7 @@ void add_openwhisk_flags(Flags& flags) {
            "OpenWhisk key uuid:key (default: AUTH of ~/.wskprops, else snet-whisk's dev key)")
       .add("openwhisk-namespace", "OPENWHISK_NAMESPACE", "",
            "OpenWhisk namespace (default: NAMESPACE of ~/.wskprops, else _)")
-      .add("openwhisk-max-in-flight", "SNET_OPENWHISK_MAX_IN_FLIGHT", "128",
+      .add("openwhisk-max-in-flight", "SNET_OPENWHISK_MAX_IN_FLIGHT", "64",
            "OpenWhisk requests open at once")
       .add("openwhisk-max-queued", "SNET_OPENWHISK_MAX_QUEUED", "1024",
            "invocations waiting for a request slot; more fail at once")
