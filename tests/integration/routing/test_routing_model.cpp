@@ -13,21 +13,13 @@
 #include "route_targets.hpp"
 #include "snet/routing.hpp"
 #include "snet/topology.hpp"
+#include "topology_errors.hpp"
 
 using namespace snet;
 using nlohmann::json;
+using snet::test::errors_of;
 
 namespace {
-
-std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
-    return e.errors;
-  }
-  FAIL("topology was accepted: " << text);
-  return {};
-}
 
 // Fails the test (printing every error) unless exactly one error contains `needle`.
 void expect_error(const std::string& text, const std::string& needle) {
