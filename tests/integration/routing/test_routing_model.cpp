@@ -229,7 +229,8 @@ TEST_CASE("invalid routing combinations fail validation saying what to change") 
       {"id":"b","kind":"button","targets":["a"],"pattern":["+"]},{"id":"a","kind":"actuator"}]})";
     expect_error(text,
                  "unknown field 'topic-key' (allowed: name, description, broker, routing, "
-                 "compute, topic_key, groups, devices, pairs, relayers, sites, comment)");
+                 "compute, computes, topic_key, groups, devices, pairs, relayers, sites, "
+                 "comment)");
     expect_error(text,
                  "devices[0] 'b': unknown field 'pattern' (allowed: id, kind, targets, "
                  "patterns, groups, match");
