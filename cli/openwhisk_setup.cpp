@@ -25,8 +25,12 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 }
 
 std::vector<std::string> openwhisk_actions(const Topology& topology) {
+  return openwhisk_actions_of(topology.buttons());
+}
+
+std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& buttons) {
   std::set<std::string> actions;
-  for (const Device* button : topology.buttons()) {
+  for (const Device* button : buttons) {
     if (button->compute.backend == "openwhisk") actions.insert(button->compute.action);
   }
   return {actions.begin(), actions.end()};

@@ -30,5 +30,7 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 /// The actions the topology's buttons run on OpenWhisk (compute backend "openwhisk"), sorted,
 /// each once.
 std::vector<std::string> openwhisk_actions(const Topology& topology);
+/// The same for some of its buttons (e.g. those of one compute).
+std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& buttons);
 
 }  // namespace snet::cli

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "snet/topology.hpp"
 
 namespace snet {
@@ -25,6 +27,17 @@ void validate_routes(const Topology& topo, const std::map<std::string, const Dev
 /// Appends every problem with sites (ids, parents, cycles, depth) and devices' sites.
 void validate_sites(const Topology& topo, const std::map<std::string, const Device*>& by_id,
                     std::vector<std::string>& errors);
+
+/// "computes": {"edge": {"backend": "builtin"}, ...}: the named computes, sorted by name; every
+/// problem appended to `errors` with its JSON path.
+std::vector<ComputeInstance> parse_computes(const nlohmann::json& spec,
+                                            std::vector<std::string>& errors);
+
+/// Resolves a "compute" object's `use` against `computes`: the spec's use (empty for
+/// "default") and backend. `where` is the object's JSON path, e.g. "devices[3].compute".
+void resolve_compute_use(ComputeSpec& spec, bool backend_given,
+                         const std::vector<ComputeInstance>& computes, const std::string& where,
+                         std::vector<std::string>& errors);
 
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.

@@ -34,9 +34,13 @@ export function routeDetails(device) {
   });
 }
 
-/** "builtin · flip_switch". */
+/** "builtin · flip_switch"; a named compute's buttons: "cloud · openwhisk:flip_switch". */
 export function computeLabel(compute) {
-  return compute ? `${compute.backend} · ${compute.action}` : "";
+  if (!compute) return "";
+  if (compute.name && compute.name !== "default") {
+    return `${compute.name} · ${compute.backend}:${compute.action}`;
+  }
+  return `${compute.backend} · ${compute.action}`;
 }
 
 export class DeviceStore {
