@@ -237,6 +237,8 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet up: a `snet up` (pid " << running.info.pid << ") already runs with data dir "
               << s.data_dir << "; stop it, or give another --data-dir\n";
     return 1;
+  } else if (running.state == RunLookup::State::stale) {
+    log::info(running.problem, "; replacing it");
   }
   remove_run_file(s.data_dir);
 
