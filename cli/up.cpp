@@ -498,11 +498,16 @@ int up_command(int argc, const char* const* argv, int first) {
   }
 
   const std::string http_url = "http://" + http_host + ":" + std::to_string(s.http_port);
-  RunInfo run{topology.name, s.topology_path, s.data_dir,
+  RunInfo run{topology.name,
+              s.topology_path,
+              s.data_dir,
               flags.given("broker-url") ? "external" : std::string(to_string(topology.broker)),
-              without_password(s.broker_url), without_password(s.mqtt_url.empty() ? s.broker_url
-                                                                                   : s.mqtt_url),
-              http_url, control.url(), openwhisk.apihost, static_cast<long>(::getpid()),
+              without_password(s.broker_url),
+              without_password(s.mqtt_url.empty() ? s.broker_url : s.mqtt_url),
+              http_url,
+              control.url(),
+              openwhisk.apihost,
+              static_cast<long>(::getpid()),
               version()};
   if (!flags.given("broker-url")) run.broker_url = s.broker_url;  // public dev credentials only
   try {
