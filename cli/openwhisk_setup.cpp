@@ -32,4 +32,14 @@ std::vector<std::string> openwhisk_actions(const Topology& topology) {
   return {actions.begin(), actions.end()};
 }
 
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers(const Topology& topology) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const Device* button : topology.buttons()) {
+    if (button->compute.backend == "openwhisk" && !button->compute.trigger.empty()) {
+      pairs.emplace(button->compute.trigger, button->compute.action);
+    }
+  }
+  return {pairs.begin(), pairs.end()};
+}
+
 }  // namespace snet::cli

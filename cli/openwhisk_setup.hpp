@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "openwhisk_config.hpp"
@@ -30,5 +31,9 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 /// The actions the topology's buttons run on OpenWhisk (compute backend "openwhisk"), sorted,
 /// each once.
 std::vector<std::string> openwhisk_actions(const Topology& topology);
+
+/// The (trigger, action) pairs of the topology's trigger computes, sorted, each once (the
+/// topology's validation makes a trigger name one action).
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers(const Topology& topology);
 
 }  // namespace snet::cli

@@ -33,6 +33,7 @@
 #include "stack.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
+#include "trigger_setup.hpp"
 #include "whisk_key.hpp"
 
 namespace snet::cli {
@@ -461,6 +462,22 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     std::cout << "OpenWhisk " << where << " has the topology's actions: " << join(actions)
               << std::endl;
+  }
+  // Trigger computes: the trigger (the broker's MQTT URL bound to it, for the action to publish
+  // the commands to) and its rule to the action, before anything can press.
+  const std::string action_broker_url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  for (const auto& [trigger, action] : openwhisk_triggers(topology)) {
+    try {
+      whisk::ensure_trigger_rule(openwhisk, trigger, action, {{"broker_url", action_broker_url}},
+                                 s.openwhisk_insecure);
+    } catch (const std::exception& e) {
+      return give_up("cannot make trigger '" + trigger + "' and its rule to action '" + action +
+                         "': " + e.what(),
+                     "");
+    }
+    std::cout << "OpenWhisk trigger " << trigger << " fires rule "
+              << whisk::trigger_rule_name(trigger, action) << " -> action " << action
+              << " (broker_url " << action_broker_url << ")" << std::endl;
   }
   const std::vector<std::string> rest = {"state", "agent"};
   if (const int rc = start_all(rest); rc != 0) return rc;

@@ -473,7 +473,7 @@ void add_openwhisk_flags(Flags& flags) {
                   "accept self-signed TLS certificates (as wsk -i)");
 }
 
-std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics) {
+OpenWhiskOptions openwhisk_options(const Flags& flags) {
   OpenWhiskOptions options;
   options.server =
       resolve_openwhisk_config({flags.str("openwhisk-apihost"), flags.str("openwhisk-auth"),
@@ -486,6 +486,11 @@ std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Met
   options.max_queued = static_cast<std::size_t>(flags.integer("openwhisk-max-queued", 0, 10000000));
   options.deadline = milliseconds(flags.integer("openwhisk-deadline-ms", 10, 3600000));
   options.insecure_tls = flags.on("openwhisk-insecure");
+  return options;
+}
+
+std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics) {
+  OpenWhiskOptions options = openwhisk_options(flags);
   log::info("openwhisk compute: ", options.server.apihost, ", namespace ", options.server.ns);
   return std::make_unique<OpenWhiskCompute>(std::move(options), metrics);
 }

@@ -134,14 +134,23 @@ class Reader {
             "\"flip_switch\"}");
       return fallback;
     }
-    check_fields(obj, where + ".compute", {"backend", "action"});
+    check_fields(obj, where + ".compute", {"backend", "action", "trigger"});
     ComputeSpec spec;
     spec.backend = string(obj, where + ".compute", "backend", fallback.backend);
     spec.action = string(obj, where + ".compute", "action", fallback.action);
+    // A button's own compute names its whole mode: the topology's trigger is inherited only
+    // along with the topology's backend and action.
+    const bool inherits = !obj.contains("backend") && !obj.contains("action");
+    spec.trigger = string(obj, where + ".compute", "trigger", inherits ? fallback.trigger : "");
     if (spec.backend != "builtin" && spec.backend != "openwhisk") {
       error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
     }
     if (spec.action.empty()) error(where + ".compute", "action must not be empty");
+    if (obj.contains("trigger")) {
+      if (const auto problem = detail::trigger_problem(spec); !problem.empty()) {
+        error(where + ".compute", problem);
+      }
+    }
     return spec;
   }
 };
@@ -466,7 +475,7 @@ nlohmann::json Topology::to_json() const {
       json routes = json::array();
       for (const auto& route : d.routes) routes.push_back(route_json(*this, route));
       item["routes"] = std::move(routes);
-      item["compute"] = {{"backend", d.compute.backend}, {"action", d.compute.action}};
+      item["compute"] = detail::compute_json(d.compute);
     } else {
       item["sources"] = sources_of(d.id);
       if (!topic_key.empty()) {
@@ -481,7 +490,7 @@ nlohmann::json Topology::to_json() const {
               {"description", description},
               {"broker", to_string(broker)},
               {"routing", to_string(routing)},
-              {"compute", {{"backend", compute.backend}, {"action", compute.action}}},
+              {"compute", detail::compute_json(compute)},
               {"devices", std::move(devs)}};
   if (!topic_key.empty()) out["topic_key"] = topic_key;
   if (!groups.empty()) out["groups"] = groups;
@@ -528,6 +537,7 @@ std::vector<std::string> validate(const Topology& topo) {
   }
   detail::validate_routes(topo, by_id, errors);
   detail::validate_sites(topo, by_id, errors);
+  detail::validate_triggers(topo, errors);
   return errors;
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "snet/topology.hpp"
 
 namespace snet {
@@ -25,6 +27,17 @@ void validate_routes(const Topology& topo, const std::map<std::string, const Dev
 /// Appends every problem with sites (ids, parents, cycles, depth) and devices' sites.
 void validate_sites(const Topology& topo, const std::map<std::string, const Device*>& by_id,
                     std::vector<std::string>& errors);
+
+/// "" when `spec`'s trigger is usable (openwhisk backend, an OpenWhisk entity name), else why
+/// not (topology_triggers.cpp).
+std::string trigger_problem(const ComputeSpec& spec);
+
+/// Appends topology-wide problems of trigger computes: a routing the action cannot publish to
+/// over MQTT (headers), one trigger used with two actions (its rules would run both per press).
+void validate_triggers(const Topology& topo, std::vector<std::string>& errors);
+
+/// {"backend", "action"} plus "trigger" when set: the compute as GET /api/topology shows it.
+nlohmann::json compute_json(const ComputeSpec& spec);
 
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.

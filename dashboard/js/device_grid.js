@@ -2,7 +2,7 @@
 // their state and last latency), windowed by VirtualGrid so 10,000 devices stay smooth. Search
 // matches ids and attrs ("lamp", "floor=1"); the kind menu narrows to buttons or actuators.
 import { formatCount, formatMicros, hop } from "./format.js";
-import { matches, routeDetails, routeFields, searchTerms } from "./store.js";
+import { computeLabel, matches, routeDetails, routeFields, searchTerms } from "./store.js";
 import { VirtualGrid } from "./virtual_grid.js";
 
 const PHASE_TEXT = {
@@ -141,7 +141,7 @@ export class DeviceGrid {
         if (press.reason) sub += `: ${press.reason}`;
       }
       el._sub.textContent = sub;
-      const compute = r.topo.compute ? `${r.topo.compute.backend} · ${r.topo.compute.action}` : "";
+      const compute = computeLabel(r.topo.compute);
       const details = routeDetails(r.topo);
       el.title = `${r.id}: press to send\ntargets: ${r.targets.join(", ")}\ncompute: ${compute}` +
                  (details.length ? `\nroutes:\n  ${details.join("\n  ")}` : "") +

@@ -34,9 +34,11 @@ export function routeDetails(device) {
   });
 }
 
-/** "builtin · flip_switch". */
+/** "builtin · flip_switch"; a trigger compute: "openwhisk · trigger snet-press → flip_publish". */
 export function computeLabel(compute) {
-  return compute ? `${compute.backend} · ${compute.action}` : "";
+  if (!compute) return "";
+  const what = compute.trigger ? `trigger ${compute.trigger} → ${compute.action}` : compute.action;
+  return `${compute.backend} · ${what}`;
 }
 
 export class DeviceStore {

@@ -30,9 +30,13 @@ std::string_view to_string(Routing);
 std::string_view to_string(Protocol);
 
 /// Which compute runs a press: "builtin" (in the relayer) or "openwhisk" (REST), and the action.
+/// `trigger` (openwhisk only): fire this OpenWhisk trigger per press instead of invoking the
+/// action; a rule (trigger -> action, made by `snet up`) runs the action, which publishes the
+/// commands itself (the MQTT feed pattern, docs/actions.md).
 struct ComputeSpec {
   std::string backend = "builtin";
   std::string action = "flip_switch";
+  std::string trigger;  // empty: invoke the action
 };
 
 /// Headers routing: which actuators a command reaches, by their attrs. `all`: every pair must
