@@ -1,10 +1,12 @@
 # Serverlessnet images, all FROM debian:bookworm-slim and Debian's own packages (the same ones as
 # the native build). Targets (docker-compose.yml builds each of them):
 #   snet       snet-state (+ dashboard), snet-relayer, snet-agent and the snet CLI; no compilers
-#   whisk      snet + Node.js: snet-whisk, the bundled OpenWhisk-compatible compute
+#   whisk      snet + Node.js: snet-whisk, the bundled OpenWhisk-compatible compute, with the
+#              runtime's npm modules (the openwhisk client actions require())
 #   mosquitto  the MQTT broker with broker-config/mosquitto.conf
 #   rabbitmq   RabbitMQ with its MQTT plugin and broker-config/rabbitmq/
-# (`build` compiles and installs into /opt/serverlessnet; `runtime` is the base of snet and whisk.)
+# (`build` compiles and installs into /opt/serverlessnet; `runtime` is the base of snet and whisk;
+# `whisk-modules` checks whisk/runtime/node_modules, which `npm ci` made on the host.)
 # No Docker Hub? `docker/make-base-image.sh` creates debian:bookworm-slim locally first.
 # No `# syntax=` line on purpose: it would make BuildKit fetch a frontend image from Docker Hub.
 # Every runtime image runs as a non-root user.
@@ -61,6 +63,23 @@ EXPOSE 5672 1883
 CMD ["/usr/lib/rabbitmq/bin/rabbitmq-server"]
 LABEL org.serverlessnet.image=rabbitmq
 
+# ---- whisk-modules: the npm modules actions require() (the `openwhisk` client) ---------------
+# Taken from the checkout, where tools/setup.sh runs `npm ci` in whisk/runtime (pinned by its
+# package-lock.json), as the native build uses them: the build then needs no npm registry (none
+# may be reachable from a build, or only through a TLS proxy the image does not trust). Checked
+# here, before the compile, so that a missing or stale folder fails in seconds, saying what to do.
+FROM debian:bookworm-slim AS whisk-modules
+WORKDIR /runtime
+COPY whisk/runtime/ ./
+RUN want=$(sed -n 's/^ *"openwhisk": *"\([^"]*\)".*/\1/p' package.json); \
+    have=$(sed -n 's/^  "version": *"\([^"]*\)".*/\1/p' node_modules/openwhisk/package.json 2>/dev/null); \
+    if [ -z "$want" ] || [ "$have" != "$want" ]; then \
+      echo "whisk image: whisk/runtime/node_modules has openwhisk '${have:-nothing}', package.json" \
+           "pins '$want': run \`(cd whisk/runtime && npm ci)\` (tools/setup.sh does) and build again" >&2; \
+      exit 1; \
+    fi
+LABEL org.serverlessnet.image=whisk-modules
+
 # ---- build: compilers and -dev packages, never shipped --------------------------------------
 FROM debian:bookworm-slim AS build
 RUN apt-get update -qq \
@@ -100,7 +119,10 @@ RUN apt-get update -qq \
       libpaho-mqttpp3-1 libpaho-mqtt1.3 librabbitmq4 libsqlite3-0 libcurl4 ca-certificates >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /data --create-home \
-      --shell /usr/sbin/nologin snet
+      --shell /usr/sbin/nologin snet \
+ && install -d -o snet -g snet -m 0700 /data/whisk
+# /data/whisk: snet-whisk's data (its generated key whisk.auth) on a volume that the relayers
+# mount too; made here so that a fresh volume is the user's whichever container mounts it first.
 # The working folder holds topology/, actions/ and dashboard/, so SNET_TOPOLOGY=topology/x.json
 # means the same in a container as in the source tree (compose mounts ./topology over it).
 ENV PATH=/opt/serverlessnet/bin:$PATH \
@@ -117,12 +139,21 @@ LABEL org.serverlessnet.image=snet
 
 # ---- whisk: the same + Node.js for the action workers (installed before the programs, so a
 # source change does not install Node.js again) ---------------------------------------------------
+# Node.js is Debian 12's, 18.x: the native setup's Node 20 comes from NodeSource, a source these
+# images do not use. Node 18 has no permission model (--experimental-permission came with 20);
+# snet-whisk tests for it at start, logs "node has no permission model ... workers run without
+# the sandbox" and runs the workers as plain Node.js. They run as this image's user `snet`
+# (snet-whisk is not root here, so there is no --worker-user switch), confined by the container:
+# an action can read what `snet` can and start processes inside it. See docs/actions.md.
 FROM runtime AS whisk
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs unzip >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
+# Next to the worker runtime (share/serverlessnet/whisk/worker.js), where snet-whisk looks for
+# them and puts them on the workers' NODE_PATH.
+COPY --from=whisk-modules /runtime/node_modules /opt/serverlessnet/share/serverlessnet/whisk/node_modules
 COPY --from=build /opt/serverlessnet /opt/serverlessnet
 USER snet
 EXPOSE 3233
-CMD ["snet-whisk", "--http-bind", "0.0.0.0", "--actions-dir", "actions"]
+CMD ["snet-whisk", "--http-bind", "0.0.0.0", "--data-dir", "/data/whisk", "--actions-dir", "actions"]
 LABEL org.serverlessnet.image=whisk

@@ -25,16 +25,21 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 }
 
 std::vector<std::string> openwhisk_actions(const Topology& topology) {
+  return openwhisk_actions_of(topology.buttons());
+}
+
+std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& buttons) {
   std::set<std::string> actions;
-  for (const Device* button : topology.buttons()) {
+  for (const Device* button : buttons) {
     if (button->compute.backend == "openwhisk") actions.insert(button->compute.action);
   }
   return {actions.begin(), actions.end()};
 }
 
-std::vector<std::pair<std::string, std::string>> openwhisk_triggers(const Topology& topology) {
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers_of(
+    const std::vector<const Device*>& buttons) {
   std::set<std::pair<std::string, std::string>> pairs;
-  for (const Device* button : topology.buttons()) {
+  for (const Device* button : buttons) {
     if (button->compute.backend == "openwhisk" && !button->compute.trigger.empty()) {
       pairs.emplace(button->compute.trigger, button->compute.action);
     }

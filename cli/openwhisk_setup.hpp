@@ -31,9 +31,12 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 /// The actions the topology's buttons run on OpenWhisk (compute backend "openwhisk"), sorted,
 /// each once.
 std::vector<std::string> openwhisk_actions(const Topology& topology);
+/// The same for some of its buttons (e.g. those of one compute).
+std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& buttons);
 
-/// The (trigger, action) pairs of the topology's trigger computes, sorted, each once (the
+/// The (trigger, action) pairs of the trigger computes of `buttons`, sorted, each once (the
 /// topology's validation makes a trigger name one action).
-std::vector<std::pair<std::string, std::string>> openwhisk_triggers(const Topology& topology);
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers_of(
+    const std::vector<const Device*>& buttons);
 
 }  // namespace snet::cli

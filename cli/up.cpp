@@ -1,13 +1,15 @@
 // snet up [TOPOLOGY]: the whole emulation in one command, supervised. Starts the broker the
 // topology names (mosquitto or RabbitMQ, unless --broker-url names a running one), then the
-// relayer(s) and snet-whisk (unless an external OpenWhisk is given: openwhisk_setup.hpp), checks
-// that the actions the topology names exist, then snet-state and snet-agent, each once the one
-// before is ready, so a press published after "Serverlessnet is up" always finds a subscriber. From
-// then on a service that exits is restarted per --restart; a control endpoint on loopback shows and
-// changes them (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a
-// second one kills what is left).
+// relayer(s) (each named compute its own: relayer_plan.hpp) and snet-whisk (unless an external
+// OpenWhisk is given: openwhisk_setup.hpp), checks that the actions the topology names exist
+// (compute_checks.hpp), then snet-state and snet-agent, each once the one before is ready, so a
+// press published after "Serverlessnet is up" always finds a subscriber. From then on a service
+// that exits is restarted per --restart; a control endpoint on loopback shows and changes them
+// (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
+// kills what is left).
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -17,13 +19,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "action_check.hpp"
 #include "commands.hpp"
+#include "compute_checks.hpp"
 #include "control_api.hpp"
-#include "deploy.hpp"
+#include "curl_util.hpp"
 #include "emulated_network.hpp"
 #include "health.hpp"
 #include "openwhisk_setup.hpp"
+#include "relayer_plan.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
@@ -107,6 +110,7 @@ struct Settings {
   RestartMode restart = RestartMode::on_failure;
   milliseconds start_timeout{}, stop_timeout{};
   OpenWhiskChoice openwhisk;
+  std::string given_auth;  // the key given by flag, environment or wsk properties ("": none)
   /// The bundled snet-whisk's: its generated key (whisk.auth) and unpacked actions.
   std::string whisk_data_dir() const { return data_dir + "/whisk"; }
   bool openwhisk_insecure = false;
@@ -114,6 +118,23 @@ struct Settings {
   kernel::LinksMode links = kernel::LinksMode::automatic;
   std::string links_subnet;  // "": a free one
 };
+
+RelayerDefaults relayer_defaults(const Settings& s) {
+  RelayerDefaults defaults;
+  defaults.relayers = s.relayers;
+  defaults.openwhisk = s.openwhisk;
+  defaults.insecure = s.openwhisk_insecure;
+  defaults.bundled_apihost =
+      whisk::normalize_apihost("http://127.0.0.1:" + std::to_string(s.whisk_port));
+  defaults.bundled_auth = whisk::data_dir_key(s.whisk_data_dir());
+  defaults.given_auth = s.given_auth;
+  defaults.getenv = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  return defaults;
+}
 
 std::string loopback_if_any(const std::string& bind) {
   return bind == "0.0.0.0" || bind == "::" ? "127.0.0.1" : bind;
@@ -130,13 +151,6 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
-}
-
-std::vector<std::string> relayer_names(int count) {
-  if (count == 1) return {"relayer"};
-  std::vector<std::string> names;
-  for (int i = 1; i <= count; ++i) names.push_back("relayer-" + std::to_string(i));
-  return names;
 }
 
 // <data-dir>/run.json: how tools find this stack (the control endpoint above all).
@@ -169,11 +183,14 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   s.http_bind = flags.str("http-bind");
   s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
   s.log_dir = s.data_dir + "/logs";
-  s.openwhisk = choose_openwhisk({flags.str("openwhisk-apihost"), flags.str("openwhisk-auth"),
-                                  flags.str("openwhisk-namespace")},
-                                 whisk::openwhisk_config_from_env(),
-                                 whisk::read_wskprops(whisk::default_wskprops_path()),
+  const whisk::OpenWhiskConfig given_flags{flags.str("openwhisk-apihost"),
+                                           flags.str("openwhisk-auth"),
+                                           flags.str("openwhisk-namespace")};
+  const auto env = whisk::openwhisk_config_from_env();
+  const auto wskprops = whisk::read_wskprops(whisk::default_wskprops_path());
+  s.openwhisk = choose_openwhisk(given_flags, env, wskprops,
                                  "http://127.0.0.1:" + std::to_string(s.whisk_port));
+  s.given_auth = whisk::merge_openwhisk_config(given_flags, env, wskprops, {}).auth;
   s.openwhisk_insecure = flags.on("openwhisk-insecure");
   // The bundled snet-whisk and its relayers share the data directory's generated key, not
   // OpenWhisk's public guest key.
@@ -320,7 +337,11 @@ int up_command(int argc, const char* const* argv, int first) {
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
     auto routing = topology.to_json();
-    routing.erase("relayers");  // how many relayers share the load does not change the routing
+    // How many relayers share the load does not change the routing.
+    routing.erase("relayers");
+    if (auto computes = routing.find("computes"); computes != routing.end()) {
+      for (auto& compute : *computes) compute.erase("relayers");
+    }
     options.routing_fingerprint = routing.dump();
     std::unique_ptr<LocalBroker> broker;
     try {
@@ -375,19 +396,35 @@ int up_command(int argc, const char* const* argv, int first) {
         std::make_unique<ServiceProgram>(std::move(command), s.log_dir + "/" + name + ".log",
                                          online(name), std::move(env)));
   };
-  // The relayers get the OpenWhisk in use explicitly, not from their environment or wskprops;
-  // its key by environment variable, so that `ps` does not show it.
+  // Each compute of the topology its own relayers (relayer_plan.hpp). They get their OpenWhisk
+  // explicitly, not from their environment or wskprops; its key by environment variable, so
+  // that `ps` does not show it.
   const whisk::OpenWhiskConfig& openwhisk = s.openwhisk.server;
-  const auto relayers = relayer_names(s.relayers);
-  for (const auto& name : relayers) {
-    std::vector<std::string> tail = {"--openwhisk-apihost", openwhisk.apihost,
-                                     "--openwhisk-namespace", openwhisk.ns};
-    if (s.openwhisk_insecure) tail.push_back("--openwhisk-insecure");
-    if (s.relayers > 1) tail.insert(tail.end(), {"--name", name});
-    add(name, "relayer", with({bin + "/snet-relayer"}, tail), {{"OPENWHISK_AUTH", openwhisk.auth}});
+  std::vector<RelayerGroup> groups;
+  try {
+    groups = plan_relayers(topology, relayer_defaults(s));
+  } catch (const std::exception& e) {
+    return give_up(e.what(), "");
+  }
+  std::vector<std::string> relayers;
+  bool bundled_whisk = !s.openwhisk.external;  // as ever, unless every compute is elsewhere
+  for (const auto& group : groups) {
+    if (!group.compute.empty() && group.backend == "openwhisk" && group.bundled) {
+      bundled_whisk = true;
+    }
+    for (const auto& name : group.names) {
+      std::vector<std::string> tail = {"--openwhisk-apihost", group.openwhisk.apihost,
+                                       "--openwhisk-namespace", group.openwhisk.ns};
+      if (group.insecure) tail.push_back("--openwhisk-insecure");
+      if (name != "relayer") tail.insert(tail.end(), {"--name", name});
+      if (!group.compute.empty()) tail.insert(tail.end(), {"--compute", group.compute});
+      add(name, "relayer", with({bin + "/snet-relayer"}, tail),
+          {{"OPENWHISK_AUTH", group.openwhisk.auth}});
+      relayers.push_back(name);
+    }
   }
   // The bundled compute, with actions/*.js deployed, so "openwhisk" buttons work out of the box.
-  if (!s.openwhisk.external) {
+  if (bundled_whisk) {
     add("whisk", "whisk",
         with({bin + "/snet-whisk"},
              {"--http-port", std::to_string(s.whisk_port), "--data-dir", s.whisk_data_dir(),
@@ -420,64 +457,43 @@ int up_command(int argc, const char* const* argv, int first) {
   std::cout << "starting topology '" << topology.name << "' (" << topology.devices.size()
             << " devices, " << relayers.size() << (relayers.size() == 1 ? " relayer" : " relayers")
             << "), logs in " << s.log_dir << std::endl;
-  // An external OpenWhisk gets the user's actions, if any, before anything starts.
-  if (s.openwhisk.external && !s.actions_dir.empty()) {
-    std::vector<whisk::DeployResult> deployed;
-    try {
-      deployed = whisk::deploy_actions(s.actions_dir, openwhisk.apihost, openwhisk.auth,
-                                       openwhisk.ns, s.openwhisk_insecure);
-    } catch (const std::exception& e) {
-      return give_up(std::string("--actions-dir: ") + e.what(), "");
-    }
-    std::vector<std::string> failed;
-    for (const auto& r : deployed) {
-      if (r.ok) {
-        std::cout << "deployed action " << r.name << " to " << openwhisk.apihost << "\n";
-      } else {
-        failed.push_back(r.file + " (" + r.error + ")");
+  // Each external OpenWhisk gets the user's actions, if any, before anything starts.
+  if (!s.actions_dir.empty()) {
+    for (const auto& target : external_openwhisks(groups)) {
+      if (auto failed = deploy_actions_to(s.actions_dir, target); !failed.empty()) {
+        return give_up(failed, "");
       }
     }
-    if (!failed.empty()) return give_up("cannot deploy " + join(failed), "");
   }
   // Relayers (and the bundled snet-whisk) first and ready (subscribed) before anything can press.
   std::vector<std::string> first_up = relayers;
-  if (!s.openwhisk.external) first_up.push_back("whisk");
+  if (bundled_whisk) first_up.push_back("whisk");
   if (const int rc = start_all(first_up); rc != 0) return rc;
   if (const int rc = await(first_up, nullptr); rc != 0) return rc;
-  // Every action a button names must exist, or its first press would fail with 404.
-  if (const auto actions = openwhisk_actions(topology); !actions.empty()) {
-    const std::string where = openwhisk.apihost + " (namespace " + openwhisk.ns + ")" +
-                              (s.openwhisk.external ? "" : ", the bundled snet-whisk");
-    std::vector<std::string> missing;
-    try {
-      missing = whisk::missing_actions(openwhisk, actions, s.openwhisk_insecure);
-    } catch (const std::exception& e) {
-      return give_up(std::string("cannot check the topology's OpenWhisk actions: ") + e.what(), "");
-    }
-    if (!missing.empty()) {
-      return give_up("the topology's buttons run OpenWhisk actions that do not exist on " + where +
-                         ": " + join(missing) +
-                         " (deploy them: snet up --actions-dir DIR, or snet actions deploy DIR)",
-                     "");
-    }
-    std::cout << "OpenWhisk " << where << " has the topology's actions: " << join(actions)
-              << std::endl;
+  // Every action a button names must exist on its compute, or its first press would fail (404).
+  for (const auto& group : groups) {
+    if (auto problem = check_actions(group); !problem.empty()) return give_up(problem, "");
   }
-  // Trigger computes: the trigger (the broker's MQTT URL bound to it, for the action to publish
-  // the commands to) and its rule to the action, before anything can press.
+  // Trigger computes: on each compute's OpenWhisk, the trigger (the broker's MQTT URL bound to
+  // it, for the action to publish the commands to) and its rule to the action, before anything
+  // can press.
   const std::string action_broker_url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
-  for (const auto& [trigger, action] : openwhisk_triggers(topology)) {
-    try {
-      whisk::ensure_trigger_rule(openwhisk, trigger, action, {{"broker_url", action_broker_url}},
-                                 s.openwhisk_insecure);
-    } catch (const std::exception& e) {
-      return give_up("cannot make trigger '" + trigger + "' and its rule to action '" + action +
-                         "': " + e.what(),
-                     "");
+  for (const auto& group : groups) {
+    const auto buttons =
+        group.compute.empty() ? topology.buttons() : topology.buttons_using(group.compute);
+    for (const auto& [trigger, action] : openwhisk_triggers_of(buttons)) {
+      try {
+        whisk::ensure_trigger_rule(group.openwhisk, trigger, action,
+                                   {{"broker_url", action_broker_url}}, group.insecure);
+      } catch (const std::exception& e) {
+        return give_up("cannot make trigger '" + trigger + "' and its rule to action '" + action +
+                           "' on " + group.openwhisk.apihost + ": " + e.what(),
+                       "");
+      }
+      std::cout << "OpenWhisk trigger " << trigger << " fires rule "
+                << whisk::trigger_rule_name(trigger, action) << " -> action " << action
+                << " (broker_url " << action_broker_url << ")" << std::endl;
     }
-    std::cout << "OpenWhisk trigger " << trigger << " fires rule "
-              << whisk::trigger_rule_name(trigger, action) << " -> action " << action
-              << " (broker_url " << action_broker_url << ")" << std::endl;
   }
   const std::vector<std::string> rest = {"state", "agent"};
   if (const int rc = start_all(rest); rc != 0) return rc;

@@ -43,6 +43,32 @@ std::vector<std::string> scenario_errors(const std::string& path, std::string& s
   }
 }
 
+// With named computes: each compute and the buttons that use it (the first few of them).
+void print_computes(const Topology& topology, std::ostream& out) {
+  if (topology.computes.empty()) return;
+  auto line = [&](const std::string& name, const std::string& what, int relayers) {
+    const auto buttons = topology.buttons_using(name);
+    if (name == Topology::kDefaultCompute && buttons.empty()) return;
+    out << "  compute " << name << " (" << what << ", " << relayers
+        << (relayers == 1 ? " relayer" : " relayers") << "): ";
+    constexpr std::size_t kShown = 8;
+    for (std::size_t i = 0; i < buttons.size() && i < kShown; ++i) {
+      out << (i == 0 ? "" : ", ") << buttons[i]->id;
+    }
+    if (buttons.empty()) out << "no buttons";
+    if (buttons.size() > kShown) out << " and " << buttons.size() - kShown << " more";
+    out << "\n";
+  };
+  line(std::string(Topology::kDefaultCompute), topology.compute.backend, topology.relayers);
+  for (const auto& c : topology.computes) {
+    std::string what = c.backend;
+    if (c.backend == "openwhisk") {
+      what += c.apihost.empty() ? " on the bundled snet-whisk" : " at " + c.apihost;
+    }
+    line(c.name, what, c.relayers);
+  }
+}
+
 }  // namespace
 
 int validate_command(int argc, const char* const* argv, int first) {
@@ -80,6 +106,7 @@ int validate_command(int argc, const char* const* argv, int first) {
                   << topology.links().size() << " links shaped";
       }
       std::cout << "\n";
+      print_computes(topology, std::cout);
     } catch (const TopologyError& e) {
       std::cout << "FAILED: " << path << ": " << e.errors.size()
                 << (e.errors.size() == 1 ? " error" : " errors") << "\n";

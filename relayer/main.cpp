@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
       .add("share-group", "SNET_SHARE_GROUP", "relayers",
            "relayers of a topology with the same group share the presses (MQTT $share, AMQP one "
            "queue); 'none': every relayer gets every press (RabbitMQ's MQTT plugin has no $share)")
+      .add("compute", "SNET_RELAYER_COMPUTE", "",
+           "take only the presses of buttons that use this compute of the topology's "
+           "\"computes\" ('default': buttons without \"use\"); empty: every press")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
            "how often the status and metrics are published");
@@ -56,6 +59,11 @@ int main(int argc, char** argv) {
   } catch (const TopologyError& e) {
     log::error(e.what());
     return 1;
+  }
+  options.compute = flags.str("compute");
+  if (const auto problem = relayer::compute_problem(topology, options.compute)) {
+    std::cerr << "snet-relayer: --compute: " << *problem << "\n";
+    return 2;
   }
   if (topology.routing != Routing::topic && flags.str("broker-url").rfind("amqp://", 0) != 0 &&
       topology.broker == BrokerKind::rabbitmq) {

@@ -15,6 +15,7 @@
 #include "curl_util.hpp"
 #include "snet/log.hpp"
 #include "whisk_defaults.hpp"
+#include "whisk_key.hpp"
 
 namespace snet::relayer {
 
@@ -460,7 +461,13 @@ void add_openwhisk_flags(Flags& flags) {
            "OpenWhisk API host (default: APIHOST of ~/.wskprops, else snet-whisk on " +
                std::string(whisk::kDefaultApiHost) + ")")
       .add("openwhisk-auth", "OPENWHISK_AUTH", "",
-           "OpenWhisk key uuid:key (default: AUTH of ~/.wskprops, else snet-whisk's dev key)")
+           "OpenWhisk key uuid:key (default: the key in --openwhisk-auth-file, else AUTH of "
+           "~/.wskprops, else snet-whisk's dev key)")
+      .add("openwhisk-auth-file", "OPENWHISK_AUTH_FILE", "",
+           "read the key from this file (snet-whisk's <data-dir>/whisk.auth, e.g. on a shared "
+           "volume), waiting for it up to --openwhisk-auth-wait-ms; --openwhisk-auth wins")
+      .add("openwhisk-auth-wait-ms", "SNET_OPENWHISK_AUTH_WAIT_MS", "30000",
+           "how long to wait for --openwhisk-auth-file to appear")
       .add("openwhisk-namespace", "OPENWHISK_NAMESPACE", "",
            "OpenWhisk namespace (default: NAMESPACE of ~/.wskprops, else _)")
       .add("openwhisk-max-in-flight", "SNET_OPENWHISK_MAX_IN_FLIGHT", "128",
@@ -475,9 +482,20 @@ void add_openwhisk_flags(Flags& flags) {
 
 OpenWhiskOptions openwhisk_options(const Flags& flags) {
   OpenWhiskOptions options;
-  options.server =
-      resolve_openwhisk_config({flags.str("openwhisk-apihost"), flags.str("openwhisk-auth"),
-                                flags.str("openwhisk-namespace")});
+  std::string auth = flags.str("openwhisk-auth");
+  const std::string auth_file = flags.str("openwhisk-auth-file");
+  const milliseconds auth_wait(flags.integer("openwhisk-auth-wait-ms", 0, 3600000));
+  if (auth.empty() && !auth_file.empty()) {
+    // A file, not an argument: the key never shows in `ps` (or `docker inspect`).
+    try {
+      auth = whisk::await_key_file(auth_file, auth_wait);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("--openwhisk-auth-file: ") + e.what());
+    }
+    log::info("openwhisk compute: key from ", auth_file);
+  }
+  options.server = resolve_openwhisk_config(
+      {flags.str("openwhisk-apihost"), auth, flags.str("openwhisk-namespace")});
   if (options.server.auth.find(':') == std::string::npos) {
     throw UsageError("--openwhisk-auth must be uuid:key");
   }

@@ -11,6 +11,15 @@
 
 namespace snet::relayer {
 
+std::optional<std::string> compute_problem(const Topology& topology, const std::string& compute) {
+  if (compute.empty() || compute == Topology::kDefaultCompute) return std::nullopt;
+  if (topology.find_compute(compute) != nullptr) return std::nullopt;
+  std::string names;
+  for (const auto& c : topology.computes) names += ", " + c.name;
+  return "topology '" + topology.name + "' has no compute '" + compute +
+         "' (computes: " + std::string(Topology::kDefaultCompute) + names + ")";
+}
+
 Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, Metrics& metrics,
                  RelayerOptions options)
     : bus_(bus),
@@ -49,11 +58,28 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
     connected_.set(up ? 1 : 0);
   });
   bus_.subscribe(topics::all(topology_.name, topics::Kind::state), Qos::at_least_once);
-  const std::string presses = topics::all(topology_.name, topics::Kind::press);
-  if (options.share_group.empty()) {
-    bus_.subscribe(presses, Qos::at_least_once);
+  subscribe_presses(options);
+}
+
+void Relayer::subscribe_presses(const RelayerOptions& options) {
+  std::vector<std::string> filters;
+  std::string group = options.share_group;
+  if (options.compute.empty()) {
+    filters.push_back(topics::all(topology_.name, topics::Kind::press));
   } else {
-    bus_.subscribe_shared(options.share_group, presses, Qos::at_least_once);
+    // Topics carry no compute: one filter per button (press topics are per button).
+    for (const Device* button : topology_.buttons_using(options.compute)) {
+      filters.push_back(topics::make(topology_.name, topics::Kind::press, button->id));
+    }
+    if (!group.empty()) group += "-" + options.compute;
+    if (filters.empty()) log::warn("no button uses compute '", options.compute, "': no presses");
+  }
+  for (const auto& filter : filters) {
+    if (group.empty()) {
+      bus_.subscribe(filter, Qos::at_least_once);
+    } else {
+      bus_.subscribe_shared(group, filter, Qos::at_least_once);
+    }
   }
 }
 

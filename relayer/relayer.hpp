@@ -9,7 +9,7 @@
 // be in flight.
 //
 // Redundancy: several relayers share the presses (Bus::subscribe_shared, one group per
-// topology), each acknowledging a press only when its commands are confirmed
+// topology, or per compute with RelayerOptions::compute), each acknowledging a press only when its commands are confirmed
 // (press_settlement.hpp), so a relayer's death loses nothing: the broker hands what it held to
 // its restarted self or another member. Each relayer follows every actuator's state reports;
 // two relayers flipping the same actuator within one round trip may both read the same state
@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "compute_backends.hpp"
@@ -42,7 +43,16 @@ struct RelayerOptions {
   /// subscription (every relayer sees every press, e.g. on RabbitMQ's MQTT plugin, which has
   /// no shared subscriptions).
   std::string share_group;
+  /// Take only the presses of buttons that use this compute (a name of the topology's
+  /// "computes", or "default" for those without "use"): one subscription per such button, in a
+  /// share group of this compute's own, so another compute's relayers never take them and they
+  /// wait at the broker while this compute's relayers are away. Empty: every press.
+  std::string compute;
 };
+
+/// Why `compute` cannot be a relayer's --compute for `topology` (it names no compute of it), or
+/// nullopt when it can ("" and "default" always can).
+std::optional<std::string> compute_problem(const Topology& topology, const std::string& compute);
 
 class Relayer {
  public:
@@ -67,6 +77,7 @@ class Relayer {
     const Device* device = nullptr;  // the button, in the topology
     std::shared_ptr<PressSettlement> settlement;
   };
+  void subscribe_presses(const RelayerOptions& options);
   void on_press(const Message& message, const std::string& button);
   void on_state(const Message& message, const std::string& actuator);
   void on_result(const PressContext& press, ComputeResult result);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace snet::whisk {
 namespace fs = std::filesystem;
@@ -55,19 +56,41 @@ std::optional<std::string> existing_data_dir_key(const std::string& data_dir) {
 
 std::string data_dir_key(const std::string& data_dir) {
   const std::string file = key_file(data_dir);
+  if (fs::exists(file)) return read_key(file);
   std::error_code ec;
   fs::create_directories(data_dir, ec);
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return read_key(file);
-    throw std::runtime_error("cannot create " + file + ": " + std::strerror(errno));
-  }
+  // Written completely under a name of its own first, then linked into place: link() fails when
+  // another process was quicker (its key wins), and a reader never sees a half-written file.
+  const std::string staged = file + ".new-" + std::to_string(::getpid());
+  const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + staged + ": " + std::strerror(errno));
   const std::string key = new_key();
   const std::string line = key + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                       ::fsync(fd) == 0;
   ::close(fd);
-  if (!written) throw std::runtime_error("cannot write " + file);
-  return key;
+  const bool linked = written && ::link(staged.c_str(), file.c_str()) == 0;
+  const int link_errno = errno;
+  ::unlink(staged.c_str());
+  if (!written) throw std::runtime_error("cannot write " + staged);
+  if (linked) return key;
+  if (link_errno == EEXIST) return read_key(file);
+  throw std::runtime_error("cannot create " + file + ": " + std::strerror(link_errno));
+}
+
+std::string await_key_file(const std::string& file, std::chrono::milliseconds limit) {
+  // Polled: a once-per-start wait, and it works on any file system (a network mount too).
+  constexpr auto kPollEvery = std::chrono::milliseconds(100);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!fs::exists(file)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("no OpenWhisk key file " + file + " after " +
+                               std::to_string(limit.count()) +
+                               " ms (snet-whisk writes it into its --data-dir as whisk.auth)");
+    }
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  return read_key(file);
 }
 
 }  // namespace snet::whisk

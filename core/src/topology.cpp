@@ -127,20 +127,27 @@ class Reader {
     return out;
   }
 
-  ComputeSpec compute(const json& obj, const std::string& where, const ComputeSpec& fallback) {
+  // A button's fields not given fall back to the topology's compute; `use` too, unless the
+  // button names a backend of its own.
+  ComputeSpec compute(const json& obj, const std::string& where, const ComputeSpec& fallback,
+                      const std::vector<ComputeInstance>& computes) {
     if (!obj.is_object()) {
       error(where,
             "'compute' must be an object like {\"backend\": \"builtin\", \"action\": "
-            "\"flip_switch\"}");
+            "\"flip_switch\"} or {\"use\": \"cloud\", \"action\": \"flip_switch\"}");
       return fallback;
     }
-    check_fields(obj, where + ".compute", {"backend", "action", "trigger"});
+    check_fields(obj, where + ".compute", {"use", "backend", "action", "trigger"});
     ComputeSpec spec;
+    const bool backend_given = obj.contains("backend");
+    spec.use = string(obj, where + ".compute", "use", backend_given ? "" : fallback.use);
     spec.backend = string(obj, where + ".compute", "backend", fallback.backend);
+    detail::resolve_compute_use(spec, backend_given, computes, where + ".compute", errors);
     spec.action = string(obj, where + ".compute", "action", fallback.action);
     // A button's own compute names its whole mode: the topology's trigger is inherited only
     // along with the topology's backend and action.
-    const bool inherits = !obj.contains("backend") && !obj.contains("action");
+    const bool inherits =
+        !obj.contains("use") && !obj.contains("backend") && !obj.contains("action");
     spec.trigger = string(obj, where + ".compute", "trigger", inherits ? fallback.trigger : "");
     if (spec.backend != "builtin" && spec.backend != "openwhisk") {
       error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
@@ -205,7 +212,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
     dev.compute = topo.compute;
     if (auto it = item.find("compute"); it != item.end()) {
-      dev.compute = in.compute(*it, where, topo.compute);
+      dev.compute = in.compute(*it, where, topo.compute, topo.computes);
     }
     dev.site = in.string(item, where, "site", "");
     if (auto it = item.find("link"); it != item.end()) {
@@ -461,6 +468,33 @@ json route_json(const Topology& topo, const Route& route) {
   return item;
 }
 
+// {"name": "cloud", "backend": "openwhisk", "action": "flip_switch"}: the name is "default"
+// for the topology's own compute.
+json compute_json(const ComputeSpec& spec) {
+  json out = {{"name", spec.name()}, {"backend", spec.backend}, {"action", spec.action}};
+  if (!spec.trigger.empty()) out["trigger"] = spec.trigger;
+  return out;
+}
+
+// The named computes, each with its buttons (no key: only the variable's name).
+json computes_json(const Topology& topo) {
+  json list = json::array();
+  for (const auto& c : topo.computes) {
+    json item = {{"name", c.name}, {"backend", c.backend}, {"relayers", c.relayers}};
+    if (c.backend == "openwhisk") {
+      item["apihost"] = c.apihost;  // "": the bundled snet-whisk
+      item["namespace"] = c.ns.empty() ? "_" : c.ns;
+      if (c.insecure) item["insecure"] = true;
+      if (!c.auth_env.empty()) item["auth_env"] = c.auth_env;
+    }
+    json buttons = json::array();
+    for (const Device* b : topo.buttons_using(c.name)) buttons.push_back(b->id);
+    item["buttons"] = std::move(buttons);
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
 }  // namespace
 
 nlohmann::json Topology::to_json() const {
@@ -475,7 +509,7 @@ nlohmann::json Topology::to_json() const {
       json routes = json::array();
       for (const auto& route : d.routes) routes.push_back(route_json(*this, route));
       item["routes"] = std::move(routes);
-      item["compute"] = detail::compute_json(d.compute);
+      item["compute"] = compute_json(d.compute);
     } else {
       item["sources"] = sources_of(d.id);
       if (!topic_key.empty()) {
@@ -490,11 +524,12 @@ nlohmann::json Topology::to_json() const {
               {"description", description},
               {"broker", to_string(broker)},
               {"routing", to_string(routing)},
-              {"compute", detail::compute_json(compute)},
+              {"compute", compute_json(compute)},
               {"devices", std::move(devs)}};
   if (!topic_key.empty()) out["topic_key"] = topic_key;
   if (!groups.empty()) out["groups"] = groups;
   if (relayers != 1) out["relayers"] = relayers;
+  if (!computes.empty()) out["computes"] = computes_json(*this);
   if (!sites.empty()) {
     json list = json::array();
     for (const auto& site : sites) {
@@ -546,14 +581,18 @@ Topology parse_topology(const nlohmann::json& doc) {
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
-                  {"name", "description", "broker", "routing", "compute", "topic_key", "groups",
-                   "devices", "pairs", "relayers", "sites", "comment"});
+                  {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
+                   "groups", "devices", "pairs", "relayers", "sites", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
   topo.routing = in.choice(doc, "", "routing", Routing::topic, kRoutings);
+  // The named computes first: the topology's and the buttons' "compute" may use them.
+  if (auto it = doc.find("computes"); it != doc.end()) {
+    topo.computes = detail::parse_computes(*it, in.errors);
+  }
   if (auto it = doc.find("compute"); it != doc.end()) {
-    topo.compute = in.compute(*it, "topology", ComputeSpec{});
+    topo.compute = in.compute(*it, "topology", ComputeSpec{}, topo.computes);
   }
   topo.topic_key = in.strings(doc, "topic_key", "topic_key", "attr name");
   if (auto it = doc.find("groups"); it != doc.end()) read_groups(in, *it, topo);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "snet/topology.hpp"
 
@@ -36,8 +36,16 @@ std::string trigger_problem(const ComputeSpec& spec);
 /// over MQTT (headers), one trigger used with two actions (its rules would run both per press).
 void validate_triggers(const Topology& topo, std::vector<std::string>& errors);
 
-/// {"backend", "action"} plus "trigger" when set: the compute as GET /api/topology shows it.
-nlohmann::json compute_json(const ComputeSpec& spec);
+/// "computes": {"edge": {"backend": "builtin"}, ...}: the named computes, sorted by name; every
+/// problem appended to `errors` with its JSON path.
+std::vector<ComputeInstance> parse_computes(const nlohmann::json& spec,
+                                            std::vector<std::string>& errors);
+
+/// Resolves a "compute" object's `use` against `computes`: the spec's use (empty for
+/// "default") and backend. `where` is the object's JSON path, e.g. "devices[3].compute".
+void resolve_compute_use(ComputeSpec& spec, bool backend_given,
+                         const std::vector<ComputeInstance>& computes, const std::string& where,
+                         std::vector<std::string>& errors);
 
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.

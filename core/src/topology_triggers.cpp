@@ -61,10 +61,4 @@ void validate_triggers(const Topology& topo, std::vector<std::string>& errors) {
   }
 }
 
-nlohmann::json compute_json(const ComputeSpec& spec) {
-  nlohmann::json out = {{"backend", spec.backend}, {"action", spec.action}};
-  if (!spec.trigger.empty()) out["trigger"] = spec.trigger;
-  return out;
-}
-
 }  // namespace snet::detail

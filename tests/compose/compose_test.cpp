@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../whisk/whisk_defaults.hpp"  // the guest key (not on the include path here)
 #include "compose_project.hpp"
 #include "harness.hpp"
 #include "ws_client.hpp"
@@ -118,6 +120,41 @@ bool press(int mqtt_port, const std::string& button, const std::string& id) {
   return mosquitto_pub(mqtt_port, "snet/single/press/" + button, json{{"id", id}}.dump()) == 0;
 }
 
+// Run on the host with Node.js and the openwhisk npm client of whisk/runtime (which the whisk
+// image ships too), against the whisk service's published port: checks that OpenWhisk's guest
+// key is refused, then creates an action that calls flip_switch through require('openwhisk')
+// inside the container and invokes it. Prints one JSON line.
+constexpr const char* kClientScript = R"js(
+const openwhisk = require('openwhisk');
+const apihost = process.env.OW_APIHOST;
+const calls = `const openwhisk = require('openwhisk');
+async function main(params) {
+  const inner = await openwhisk().actions.invoke({name: 'flip_switch', blocking: true, result: true, params});
+  return {node: process.version, inner};
+}`;
+(async () => {
+  const out = {};
+  try {
+    await openwhisk({apihost, api_key: process.env.OW_GUEST_KEY}).actions.list();
+    out.guest = 'accepted';
+  } catch (e) {
+    out.guest = e.statusCode;
+  }
+  const key = require('fs').readFileSync(process.env.OW_KEY_FILE, 'utf8').trim();
+  const ow = openwhisk({apihost, api_key: key});
+  await ow.actions.update({name: 'compose_calls', action: calls,
+                           annotations: {'provide-api-key': true}});
+  out.result = await ow.actions.invoke({name: 'compose_calls', blocking: true, result: true,
+                                       params: {targets: [{id: 'lamp', on: false}]}});
+  console.log(JSON.stringify(out));
+})().catch((e) => console.log(JSON.stringify({error: String(e.message || e)})));
+)js";
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
 // Prints the services' logs when a test step throws (a failed REQUIRE), before `down`.
 struct LogsOnFailure {
   const ComposeProject& project;
@@ -153,6 +190,12 @@ TEST_CASE("compose config: the compose file and a `snet compose` override are va
   for (std::size_t at = 0; (at = plain.output.find("healthcheck:", at)) != std::string::npos; ++at)
     ++healthchecks;
   CHECK(healthchecks == kServices.size());
+  // The bundled whisk's key is generated on its volume and read from there by the relayer:
+  // OpenWhisk's public guest key is nowhere in the file, no key is in an environment.
+  CHECK(plain.output.find(whisk::kDevAuth) == std::string::npos);
+  CHECK(plain.output.find("OPENWHISK_AUTH_FILE: /data/whisk/whisk.auth") != std::string::npos);
+  CHECK(plain.output.find("- whisk-data:/data/whisk:ro") != std::string::npos);  // relayer
+  CHECK(plain.output.find("- whisk-data:/data/whisk:rw") != std::string::npos);  // whisk
 
   project.set_files({base, devices.path});
   const CommandResult services = project.compose("config --services");
@@ -164,6 +207,8 @@ TEST_CASE("compose config: the compose file and a `snet compose` override are va
   REQUIRE(merged.status == 0);
   CHECK(merged.output.find("/etc/serverlessnet/topology.json") != std::string::npos);
   CHECK(merged.output.find("all-in-one") != std::string::npos);
+  // The override's mounts add to the base file's: the relayer keeps the whisk key's volume.
+  CHECK(merged.output.find("- whisk-data:/data/whisk:ro") != std::string::npos);
   // The annex site is an internal network that its devices and the brokers join.
   CHECK(merged.output.find("site-annex") != std::string::npos);
   CHECK(merged.output.find("internal: true") != std::string::npos);
@@ -334,6 +379,34 @@ TEST_CASE(
                               "snet_openwhisk_invocations_total{outcome=\"ok\"}") >= 1;
       },
       std::chrono::seconds(10)));
+
+  // ---- the whisk service's own key, and require('openwhisk') inside an action ----
+  started = Clock::now();
+  const CommandResult key = project.compose("exec -T whisk cat /data/whisk/whisk.auth");
+  REQUIRE_MESSAGE(key.status == 0, key.output);
+  const std::string whisk_key = trimmed(key.output);
+  CHECK(std::regex_match(whisk_key, std::regex("[0-9a-f-]{36}:[A-Za-z0-9]{64}")));
+  CHECK(whisk_key != whisk::kDevAuth);
+  TempDir client_dir("snet-compose-client");
+  const std::string script = client_dir.path() + "/client.js";
+  const std::string key_copy = client_dir.path() + "/whisk.auth";
+  std::ofstream(script) << kClientScript;
+  std::ofstream(key_copy) << whisk_key << "\n";  // a file: the key is on no command line
+  const CommandResult client = run_command(
+      "env NODE_PATH=" + shell_quote(source_path("whisk/runtime/node_modules")) +
+          " OW_APIHOST=http://127.0.0.1:" + std::to_string(ports.whisk) +
+          " OW_KEY_FILE=" + shell_quote(key_copy) +
+          " OW_GUEST_KEY=" + shell_quote(whisk::kDevAuth) + " node " + shell_quote(script),
+      std::chrono::seconds(60));
+  INFO("client: ", client.output);
+  const json answer = json::parse(trimmed(client.output), nullptr, false);
+  REQUIRE_MESSAGE(answer.is_object(), client.output);
+  CHECK(answer.value("guest", json()) == 401);
+  const json called = answer.value("result", json::object());
+  CHECK(called.value("inner", json()) == json::parse(R"({"commands": {"lamp": {"on": true}}})"));
+  std::cout << "compose test: an action in whisk (Node.js " << called.value("node", "?")
+            << ") called flip_switch through require('openwhisk'); key, deploy and call took "
+            << seconds_since(started) << " s" << std::endl;
 
   // ---- down -v leaves no container, network or volume of the project ----
   const std::string down_problem = project.down();

@@ -8,25 +8,13 @@
 #include "snet/link.hpp"
 #include "snet/topics.hpp"
 #include "snet/topology.hpp"
+#include "topology_errors.hpp"
 
 using namespace snet;
+using snet::test::errors_of;
+using snet::test::mentions;
 
 namespace {
-std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
-    return e.errors;
-  }
-  FAIL("topology was accepted: " << text);
-  return {};
-}
-
-bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
-  return std::any_of(errors.begin(), errors.end(),
-                     [&](const std::string& e) { return e.find(needle) != std::string::npos; });
-}
-
 constexpr const char* kCampus = R"({
   "name": "campus",
   "sites": [

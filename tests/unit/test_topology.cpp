@@ -6,26 +6,11 @@
 
 #include "harness.hpp"
 #include "snet/topology.hpp"
+#include "topology_errors.hpp"
 
 using namespace snet;
-
-namespace {
-// The error list of an invalid topology (fails the test if it was accepted).
-std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
-    return e.errors;
-  }
-  FAIL("topology was accepted: " << text);
-  return {};
-}
-
-bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
-  return std::any_of(errors.begin(), errors.end(),
-                     [&](const std::string& e) { return e.find(needle) != std::string::npos; });
-}
-}  // namespace
+using snet::test::errors_of;
+using snet::test::mentions;
 
 TEST_CASE("a valid topology with explicit devices and generated pairs") {
   const Topology t = parse_topology_text(R"({
@@ -87,7 +72,8 @@ TEST_CASE("broken files and broker mismatches are explained") {
 TEST_CASE("the shipped example topologies are valid") {
   for (const char* file : {"topology/single.json", "topology/wiring.json", "topology/campus.json",
                            "topology/field.json", "topology/topic.json", "topology/fanout.json",
-                           "topology/headers.json", "topology/mixed.json", "topology/feed.json"}) {
+                           "topology/headers.json", "topology/mixed.json",
+                           "topology/edge_cloud.json", "topology/feed.json"}) {
     CAPTURE(file);
     const Topology t = load_topology(test::source_path(file));
     CHECK_FALSE(t.buttons().empty());

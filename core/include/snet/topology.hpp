@@ -30,13 +30,33 @@ std::string_view to_string(Routing);
 std::string_view to_string(Protocol);
 
 /// Which compute runs a press: "builtin" (in the relayer) or "openwhisk" (REST), and the action.
+/// `use` names one of the topology's computes (its backend is then that compute's); empty: the
+/// default compute, served by the relayers every topology has.
 /// `trigger` (openwhisk only): fire this OpenWhisk trigger per press instead of invoking the
 /// action; a rule (trigger -> action, made by `snet up`) runs the action, which publishes the
 /// commands itself (the MQTT feed pattern, docs/actions.md).
 struct ComputeSpec {
+  std::string use;
   std::string backend = "builtin";
   std::string action = "flip_switch";
   std::string trigger;  // empty: invoke the action
+  /// `use`, or "default" for the default compute.
+  std::string_view name() const;
+};
+
+/// A named compute instance ("computes": {"cloud": {...}}): a backend with its own relayers,
+/// which take the presses of the buttons that use it and no others.
+struct ComputeInstance {
+  std::string name;
+  std::string backend = "builtin";
+  // openwhisk only. No apihost: the bundled snet-whisk.
+  std::string apihost;
+  std::string ns;  // "namespace"; empty: "_"
+  bool insecure = false;
+  /// The environment variable holding its key (uuid:key): secrets never sit in the topology.
+  /// Empty: the key `snet up` uses for its own OpenWhisk.
+  std::string auth_env;
+  int relayers = 1;
 };
 
 /// Headers routing: which actuators a command reaches, by their attrs. `all`: every pair must
@@ -107,6 +127,10 @@ class Topology {
   BrokerKind broker = BrokerKind::mosquitto;
   Routing routing = Routing::topic;
   ComputeSpec compute;
+  /// Named computes, sorted by name. Buttons whose compute has no `use` run on the default
+  /// compute (named "default" here: the name is reserved).
+  std::vector<ComputeInstance> computes;
+  static constexpr std::string_view kDefaultCompute = "default";
   /// Topic routing: the attrs whose values, in this order, make each actuator's hierarchical key
   /// (e.g. floor/type -> "1/lamp"), which button patterns select from.
   std::vector<std::string> topic_key;
@@ -131,6 +155,11 @@ class Topology {
   std::vector<std::string> key_of(const Device& actuator) const;
   /// Buttons whose presses reach `actuator`.
   std::vector<std::string> sources_of(std::string_view actuator) const;
+
+  /// Nullptr when there is no such named compute.
+  const ComputeInstance* find_compute(std::string_view name) const;
+  /// The buttons that use compute `name` ("default": those without `use`), in topology order.
+  std::vector<const Device*> buttons_using(std::string_view name) const;
 
   /// Nullptr when there is no such site.
   const Site* find_site(std::string_view id) const;

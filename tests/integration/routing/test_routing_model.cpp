@@ -13,21 +13,13 @@
 #include "route_targets.hpp"
 #include "snet/routing.hpp"
 #include "snet/topology.hpp"
+#include "topology_errors.hpp"
 
 using namespace snet;
 using nlohmann::json;
+using snet::test::errors_of;
 
 namespace {
-
-std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
-    return e.errors;
-  }
-  FAIL("topology was accepted: " << text);
-  return {};
-}
 
 // Fails the test (printing every error) unless exactly one error contains `needle`.
 void expect_error(const std::string& text, const std::string& needle) {
@@ -237,7 +229,8 @@ TEST_CASE("invalid routing combinations fail validation saying what to change") 
       {"id":"b","kind":"button","targets":["a"],"pattern":["+"]},{"id":"a","kind":"actuator"}]})";
     expect_error(text,
                  "unknown field 'topic-key' (allowed: name, description, broker, routing, "
-                 "compute, topic_key, groups, devices, pairs, relayers, sites, comment)");
+                 "compute, computes, topic_key, groups, devices, pairs, relayers, sites, "
+                 "comment)");
     expect_error(text,
                  "devices[0] 'b': unknown field 'pattern' (allowed: id, kind, targets, "
                  "patterns, groups, match");
