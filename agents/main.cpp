@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   if (links->active())
     status_bus->subscribe(topics::link_control_filter(topology.name), Qos::at_least_once);
   status_bus->start();
-  log::info("topology '", topology.name, "': hosting ", agent.size(), " devices on ",
+  log::info("topology '", topology.name, "': connecting ", agent.size(), " devices to ",
             options.broker_url);
   bool stop = false;
   agent.start([&] { return stop = stop || shutdown.wait_for(std::chrono::milliseconds(0)) != 0; });

@@ -38,6 +38,8 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using snet::bench::cpu_seconds;
+using snet::bench::cpu_seconds_with_children;
 using snet::bench::rss_kb;
 using snet::bench::Summary;
 
@@ -52,6 +54,7 @@ struct Context {
   fs::path work_dir;
   std::string compute = "builtin";  // or "openwhisk": flip_switch on snet-whisk at whisk_url
   std::string whisk_url;
+  pid_t whisk_pid = -1;  // snet-whisk, whose children are its Node.js workers
 };
 
 void print_latency(const std::string& label, const Summary& s) {
@@ -236,8 +239,13 @@ Summary press_latency(const Context& ctx, int count) {
   return snet::bench::summarize(std::move(samples));
 }
 
+struct Throughput {
+  double per_second = 0;
+  long lost = 0;
+};
+
 // (c) presses as fast as the window allows, spread over many buttons; count what was applied.
-void press_throughput(const Context& ctx, int presses, int pairs, long window) {
+Throughput press_throughput(const Context& ctx, int presses, int pairs, long window) {
   const std::string name = "benchrate-" + ctx.compute;
   PressPath path = start_press_path(ctx, name, pairs);
   auto bus = connect(ctx.broker_url, "bench-blaster");
@@ -252,6 +260,14 @@ void press_throughput(const Context& ctx, int presses, int pairs, long window) {
   bus->subscribe(snet::topics::all(name, snet::topics::Kind::state), snet::Qos::at_least_once);
   bus->start();
   if (!bus->wait_connected(10s)) throw std::runtime_error("connect");
+  // CPU time per press of each service: unlike presses/s it hardly depends on what else runs.
+  const bool whisk = ctx.compute == "openwhisk" && ctx.whisk_pid > 0;
+  auto whisk_cpu = [&] { return whisk ? cpu_seconds(ctx.whisk_pid) : 0.0; };
+  auto workers_cpu = [&] {
+    return whisk ? cpu_seconds_with_children(ctx.whisk_pid) - cpu_seconds(ctx.whisk_pid) : 0.0;
+  };
+  const double relayer0 = cpu_seconds(path.relayer.pid()), agent0 = cpu_seconds(path.agent.pid());
+  const double whisk0 = whisk_cpu(), workers0 = workers_cpu();
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < presses; ++i) {
     const std::string id = "rate-" + std::to_string(i);
@@ -276,7 +292,17 @@ void press_throughput(const Context& ctx, int presses, int pairs, long window) {
   std::printf("  %ld presses over %d buttons in %.2f s: %.0f presses/s applied, %ld lost\n",
               applied.load(), pairs, secs, static_cast<double>(applied) / secs,
               presses - applied.load());
+  const double per_press = applied > 0 ? 1e6 / static_cast<double>(applied) : 0;
+  std::printf("  CPU per press: relayer %.1f us, agent %.1f us",
+              (cpu_seconds(path.relayer.pid()) - relayer0) * per_press,
+              (cpu_seconds(path.agent.pid()) - agent0) * per_press);
+  if (whisk) {
+    std::printf(", snet-whisk %.1f us, its Node.js workers %.1f us",
+                (whisk_cpu() - whisk0) * per_press, (workers_cpu() - workers0) * per_press);
+  }
+  std::printf("\n");
   bus->stop();
+  return {static_cast<double>(applied) / secs, presses - applied.load()};
 }
 
 // (d) one agent hosting `devices` devices: connect time and memory per device.
@@ -391,6 +417,7 @@ int main(int argc, char** argv) {
                             {"--http-port", std::to_string(port), "--actions-dir",
                              SNET_SOURCE_DIR "/actions", "--log-level", "warn"},
                             "whisk");
+      ctx.whisk_pid = whisk.pid();
       if (!snet::wait_for_port("127.0.0.1", port, 30s)) {
         throw std::runtime_error("snet-whisk did not come up (log in " + ctx.work_dir.string() +
                                  ")");
@@ -414,6 +441,7 @@ int main(int argc, char** argv) {
       std::printf("  rate: QoS 0 %.0f msg/s, QoS 1 %.0f msg/s\n", rate0, rate1);
     }
     std::map<std::string, Summary> latency;
+    std::map<std::string, Throughput> rate;
     for (const auto& c : computes) {
       ctx.compute = c;
       const std::string how =
@@ -431,15 +459,26 @@ int main(int argc, char** argv) {
       }
       if (sections.find('c') != std::string::npos) {
         std::printf("(c) sustained presses at QoS 1, %s\n", how.c_str());
-        press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
-                         static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
-                         flags.integer("rate-window", 1, 1'000'000));
+        rate[c] =
+            press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
+                             static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
+                             flags.integer("rate-window", 1, 1'000'000));
       }
     }
+    // Both computes measured in the same run, so the ratios hold even on a busy machine.
     if (latency.size() == 2) {
-      std::printf("  OpenWhisk over builtin, press -> state: p50 +%.1f us (%.2fx)\n",
-                  latency["openwhisk"].p50_us - latency["builtin"].p50_us,
-                  latency["openwhisk"].p50_us / latency["builtin"].p50_us);
+      std::printf(
+          "  openwhisk/builtin, press -> state: p50 %.2fx (+%.1f us), p99 %.2fx (+%.1f us)\n",
+          latency["openwhisk"].p50_us / latency["builtin"].p50_us,
+          latency["openwhisk"].p50_us - latency["builtin"].p50_us,
+          latency["openwhisk"].p99_us / latency["builtin"].p99_us,
+          latency["openwhisk"].p99_us - latency["builtin"].p99_us);
+    }
+    if (rate.size() == 2 && rate["builtin"].per_second > 0) {
+      std::printf(
+          "  openwhisk/builtin, sustained presses/s: %.2fx (%.0f vs %.0f; lost %ld vs %ld)\n",
+          rate["openwhisk"].per_second / rate["builtin"].per_second, rate["openwhisk"].per_second,
+          rate["builtin"].per_second, rate["openwhisk"].lost, rate["builtin"].lost);
     }
     if (sections.find('d') != std::string::npos) {
       std::printf("(d) devices in one agent\n");

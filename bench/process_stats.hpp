@@ -53,4 +53,30 @@ inline double cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+/// The processes whose parent is `pid` (e.g. snet-whisk's Node.js workers), from /proc.
+inline std::vector<pid_t> child_pids(pid_t pid) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto comm_end = text.rfind(')');
+    if (comm_end == std::string::npos) continue;
+    std::istringstream fields(text.substr(comm_end + 2));  // state, ppid, ...
+    std::string state;
+    pid_t ppid = 0;
+    if (fields >> state >> ppid && ppid == pid) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+/// CPU seconds of `pid` and of its children alive now.
+inline double cpu_seconds_with_children(pid_t pid) {
+  double total = cpu_seconds(pid);
+  for (const pid_t child : child_pids(pid)) total += cpu_seconds(child);
+  return total;
+}
+
 }  // namespace snet::bench

@@ -26,7 +26,7 @@ constexpr const char* kSummary =
     "  snet ctl storm [ID...|--kind actuator]  every listed device (default: all) reconnects\n"
     "\n"
     "The state service is found at --url, else $SNET_URL, else the http_url of\n"
-    "<data-dir>/run.json (written by `snet up`), else http://127.0.0.1:8080.\n"
+    "<data-dir>/run.json, written by the `snet up` running with that data dir.\n"
     "Exit status: 0 done, 1 the API refused or did not answer, 2 usage error.";
 
 std::string text_of(const nlohmann::json& v) {
@@ -88,8 +88,10 @@ void print_result(const CtlRequest& request, const nlohmann::json& body) {
 
 int ctl_command(int argc, const char* const* argv, int first) {
   Flags flags("snet ctl COMMAND", kSummary);
-  flags.add("url", "SNET_URL", "http://127.0.0.1:8080", "the state service's base URL")
-      .add("data-dir", "SNET_DATA_DIR", "./data", "where `snet up` wrote run.json")
+  flags
+      .add("url", "SNET_URL", "",
+           "the state service's base URL (default: the running snet up's, from its run.json)")
+      .add("data-dir", "SNET_DATA_DIR", "data", "the data dir of the running `snet up`")
       .add("for", "", "", "device faults: go back online after this long (2s, 500ms, 1m)")
       .add("kind", "", "", "storm: every device of this kind (actuator or button)")
       .add("timeout-ms", "", "10000", "how long to wait for the state service");
@@ -103,7 +105,9 @@ int ctl_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet ctl: " << e.what() << "\n";
     return 2;
   }
-  const std::string base = state_service_url(flags);
+  const auto found = state_service_url(flags, "snet ctl", std::cerr);
+  if (!found) return 1;
+  const std::string& base = *found;
   const auto body = call_state_api("snet ctl", request.method, base, request.path, request.body,
                                    timeout, std::cerr);
   if (!body) return 1;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -124,18 +122,6 @@ CtlRequest parse_ctl_command(const std::vector<std::string>& words, const std::s
   }
   no_extra_flags(false, false);
   return {"POST", "/api/services/" + first + "/" + words[1], "", CtlRequest::Shows::service};
-}
-
-std::optional<std::string> run_json_http_url(const std::string& data_dir) {
-  std::ifstream in(std::filesystem::path(data_dir) / "run.json");
-  if (!in) return std::nullopt;
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (!doc.is_object() || !doc.contains("http_url") || !doc["http_url"].is_string()) {
-    return std::nullopt;
-  }
-  std::string url = doc["http_url"].get<std::string>();
-  if (url.empty()) return std::nullopt;
-  return url;
 }
 
 }  // namespace snet::cli

@@ -1,5 +1,5 @@
 // The pure half of `snet ctl`: which state-service request a command line means, where the
-// state service is, and how a duration is written. No I/O beyond reading run.json.
+// state service is asked, and how a duration is written. No I/O.
 // Thread safety: reentrant.
 #pragma once
 
@@ -25,8 +25,5 @@ CtlRequest parse_ctl_command(const std::vector<std::string>& words, const std::s
 
 /// "2s", "500ms", "1.5s", "1m" or a bare number of milliseconds. Throws snet::UsageError.
 std::chrono::milliseconds parse_ctl_duration(const std::string& text);
-
-/// The "http_url" of <data_dir>/run.json (written by `snet up`), nullopt when absent or bad.
-std::optional<std::string> run_json_http_url(const std::string& data_dir);
 
 }  // namespace snet::cli

@@ -26,7 +26,7 @@ constexpr const char* kSummary =
     "Units: latency and jitter in ms (50ms, 1.5s; a bare number is ms), loss in % (2%, 0.5),\n"
     "rate in bit/kbit/mbit/gbit per second (k = 1000; none: no limit).\n"
     "The state service is found at --url, else $SNET_URL, else the http_url of\n"
-    "<data-dir>/run.json (written by `snet up`), else http://127.0.0.1:8080.\n"
+    "<data-dir>/run.json, written by the `snet up` running with that data dir.\n"
     "Exit status: 0 done, 1 the API refused or did not answer, 2 usage error.";
 
 std::string text(const json& v) {
@@ -89,8 +89,10 @@ int show_one(const json& body, const std::string& id) {
 int link_command(int argc, const char* const* argv, int first) {
   Flags flags("snet link [ID] [--latency T] [--jitter T] [--loss P] [--rate R] [--down|--up]",
               kSummary);
-  flags.add("url", "SNET_URL", "http://127.0.0.1:8080", "the state service's base URL")
-      .add("data-dir", "SNET_DATA_DIR", "./data", "where `snet up` wrote run.json")
+  flags
+      .add("url", "SNET_URL", "",
+           "the state service's base URL (default: the running snet up's, from its run.json)")
+      .add("data-dir", "SNET_DATA_DIR", "data", "the data dir of the running `snet up`")
       .add("latency", "", "", "latency per crossing: 50ms, 1.5s")
       .add("jitter", "", "", "jitter (±) per crossing: 5ms")
       .add("loss", "", "", "packet loss: 2%")
@@ -120,7 +122,9 @@ int link_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet link: " << e.what() << "\n";
     return 2;
   }
-  const std::string base = state_service_url(flags);
+  const auto found = state_service_url(flags, "snet link", std::cerr);
+  if (!found) return 1;
+  const std::string& base = *found;
   if (patch.empty()) {
     const auto body =
         call_state_api("snet link", "GET", base, "/api/links", "", timeout, std::cerr);

@@ -1,9 +1,11 @@
-// snet: the command-line front end (validate, press, up, compose, health, actions).
+// snet: the command-line front end (validate, run, press, up, compose, health, ctl, link,
+// actions).
 #include <cstring>
 #include <iostream>
 
 #include "actions_command.hpp"
 #include "commands.hpp"
+#include "snet/version.hpp"
 
 namespace {
 
@@ -16,11 +18,14 @@ constexpr const char* kUsage =
     "  press BUTTON       press an emulated button (--direct: publish the press itself)\n"
     "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
     "  compose [TOPOLOGY] write a docker compose override: one container per device\n"
-    "  health [SERVICE]   exit 0 when services report online (container healthchecks)\n"
+    "  health [SERVICE]   exit 0 when services report online (none named: all of snet up's)\n"
     "  ctl ...            live control: services, device faults, storms (snet ctl --help)\n"
+    "  link [ID]          the emulated network's links: show or change them (snet link --help)\n"
     "  actions deploy [DIR]  create or update actions/*.js on snet-whisk or a real OpenWhisk\n"
     "\n"
-    "`snet COMMAND --help` lists a command's flags.\n";
+    "`snet COMMAND --help` lists a command's flags; `snet --version` prints the version.\n"
+    "press, health, ctl and link find the running `snet up` through <data-dir>/run.json\n"
+    "(--data-dir, $SNET_DATA_DIR, default ./data).\n";
 
 }  // namespace
 
@@ -33,6 +38,10 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 ||
       std::strcmp(command, "help") == 0) {
     std::cout << kUsage;
+    return 0;
+  }
+  if (std::strcmp(command, "--version") == 0 || std::strcmp(command, "version") == 0) {
+    std::cout << "snet " << snet::version() << "\n";
     return 0;
   }
   if (std::strcmp(command, "validate") == 0) return snet::cli::validate_command(argc, argv, 2);

@@ -1,10 +1,13 @@
 // snet press BUTTON: asks the emulated button to press itself (a trigger), or with --direct
 // publishes the press as the button would. Prints the press id once the broker has it (QoS 1).
+// The broker and topology are those of the `snet up` running with --data-dir (run_file.hpp),
+// unless given.
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
 
 #include "commands.hpp"
+#include "run_file.hpp"
 #include "snet/bus.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
@@ -51,8 +54,13 @@ bool publish_acknowledged(const std::string& url, Message message,
 
 int press_command(int argc, const char* const* argv, int first) {
   Flags flags("snet press BUTTON", "Presses an emulated button and prints the press id.");
-  flags.add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file or name")
-      .add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to publish to")
+  flags
+      .add("data-dir", "SNET_DATA_DIR", "data",
+           "the data dir of the running `snet up`, whose run.json names its broker and topology")
+      .add("topology", "SNET_TOPOLOGY", "",
+           "topology file or name (default: the running snet up's, else topology/single.json)")
+      .add("broker-url", "SNET_BROKER_URL", "",
+           "broker to publish to (default: the MQTT listener of the running snet up)")
       .add("id", "", "", "press id to use (default: a new one)")
       .add("timeout-ms", "", "5000", "how long to wait for the broker")
       .add_switch("direct", "", "publish the press itself instead of triggering the button");
@@ -67,11 +75,16 @@ int press_command(int argc, const char* const* argv, int first) {
   }
   log::set_level(log::Level::error);  // the bus's reconnect chatter is not for this terminal
   const std::string button = flags.positional()[0];
+  BrokerTarget target;
   Topology topology;
   try {
-    topology = load_topology(resolve_topology_path(flags.str("topology")));
+    target = broker_target(flags, "snet press", /*mqtt=*/true);
+    topology = load_topology(resolve_topology_path(target.topology));
   } catch (const TopologyError& e) {
     std::cerr << "snet press: " << e.what() << "\n";
+    return 1;
+  } catch (const std::runtime_error& e) {  // no `snet up` running: the message names us
+    std::cerr << e.what() << "\n";
     return 1;
   }
   const Device* device = topology.find(button);
@@ -91,7 +104,7 @@ int press_command(int argc, const char* const* argv, int first) {
   message.payload = to_json(press);
   std::string error;
   try {
-    if (!publish_acknowledged(flags.str("broker-url"), std::move(message), timeout, error)) {
+    if (!publish_acknowledged(target.broker_url, std::move(message), timeout, error)) {
       std::cerr << "snet press: " << error << "\n";
       return 1;
     }

@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "report_files.hpp"
+#include "run_file.hpp"
 #include "runner.hpp"
 #include "snet/flags.hpp"
 #include "snet/http_client.hpp"
@@ -162,14 +163,13 @@ int run_command(int argc, const char* const* argv, int first) {
     options.state_url = flags.str("attach");
     options.broker_url = flags.str("broker-url");
     if (options.broker_url.empty()) {
-      const auto doc =
-          nlohmann::json::parse(read_file(flags.str("data-dir") + "/run.json"), nullptr, false);
-      if (doc.is_object()) options.broker_url = doc.value("broker_url", "");
-    }
-    if (options.broker_url.empty()) {
-      std::cerr << "snet run: with --attach give --broker-url (no run.json in "
-                << flags.str("data-dir") << ")\n";
-      return 2;
+      const std::string data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
+      const RunLookup running = find_running(data_dir);
+      if (running.state != RunLookup::State::running) {
+        std::cerr << no_running_message("snet run", data_dir, running, "--broker-url URL") << "\n";
+        return 2;
+      }
+      options.broker_url = running.info.broker_url;
     }
   }
 

@@ -1,14 +1,24 @@
 #include "state_client.hpp"
 
-#include "ctl_args.hpp"
+#include <filesystem>
+
+#include "run_file.hpp"
 #include "snet/http_client.hpp"
 
 namespace snet::cli {
 
-std::string state_service_url(const Flags& flags) {
+std::optional<std::string> state_service_url(const Flags& flags, const std::string& program,
+                                             std::ostream& err) {
   std::string base = flags.str("url");
-  if (!flags.given("url")) {
-    if (auto from_run = run_json_http_url(flags.str("data-dir"))) base = *from_run;
+  if (base.empty()) {
+    const std::string data_dir =
+        std::filesystem::absolute(flags.str("data-dir")).lexically_normal().string();
+    const RunLookup lookup = find_running(data_dir);
+    if (lookup.state != RunLookup::State::running || lookup.info.http_url.empty()) {
+      err << no_running_message(program, data_dir, lookup, "--url URL") << "\n";
+      return std::nullopt;
+    }
+    base = lookup.info.http_url;
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base;

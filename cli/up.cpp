@@ -7,11 +7,9 @@
 // that exits is restarted per --restart; a control endpoint on loopback shows and changes them
 // (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
 // kills what is left).
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -27,12 +25,14 @@
 #include "health.hpp"
 #include "openwhisk_setup.hpp"
 #include "relayer_plan.hpp"
+#include "run_file.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
 #include "snet/topology.hpp"
+#include "snet/version.hpp"
 #include "stack.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
@@ -153,16 +153,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// <data-dir>/run.json: how tools find this stack (the control endpoint above all).
-void write_run_file(const std::string& path, const nlohmann::json& run) {
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary) << run.dump(2) << "\n";
-  ::chmod(temporary.c_str(), 0644);  // whatever the umask: tools of other users may read it
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) log::warn("cannot write ", path, ": ", error.message());
-}
-
 Settings read_settings(const Flags& flags, const Topology& topology) {
   Settings s;
   s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
@@ -241,9 +231,17 @@ int up_command(int argc, const char* const* argv, int first) {
     return 1;
   }
   raise_open_file_limit();  // children (mosquitto, the agent) inherit it
-  const std::string run_path = s.data_dir + "/run.json";
-  std::error_code ignored;
-  fs::remove(run_path, ignored);  // a stale one of a run that was killed
+  // One stack per data dir (they would share the broker's persistence); a stale run file of a
+  // `snet up` that was killed is replaced.
+  if (const auto running = find_running(s.data_dir);
+      running.state == RunLookup::State::running && running.info.pid != ::getpid()) {
+    std::cerr << "snet up: a `snet up` (pid " << running.info.pid << ") already runs with data dir "
+              << s.data_dir << "; stop it, or give another --data-dir\n";
+    return 1;
+  } else if (running.state == RunLookup::State::stale) {
+    log::info(running.problem, "; replacing it");
+  }
+  remove_run_file(s.data_dir);
 
   // The emulated network first: the broker must listen on its core bridge, and it is torn down
   // after everything else has stopped (declared before the supervisor).
@@ -522,13 +520,23 @@ int up_command(int argc, const char* const* argv, int first) {
   }
 
   const std::string http_url = "http://" + http_host + ":" + std::to_string(s.http_port);
-  write_run_file(run_path, {{"supervisor_url", control.url()},
-                            {"http_url", http_url},
-                            {"broker_url", s.broker_url},
-                            {"topology", s.topology_path},
-                            {"topology_name", topology.name},
-                            {"openwhisk_apihost", openwhisk.apihost},
-                            {"pid", static_cast<long>(::getpid())}});
+  RunInfo run{topology.name,
+              s.topology_path,
+              s.data_dir,
+              flags.given("broker-url") ? "external" : std::string(to_string(topology.broker)),
+              without_password(s.broker_url),
+              without_password(s.mqtt_url.empty() ? s.broker_url : s.mqtt_url),
+              http_url,
+              control.url(),
+              openwhisk.apihost,
+              static_cast<long>(::getpid()),
+              version()};
+  if (!flags.given("broker-url")) run.broker_url = s.broker_url;  // public dev credentials only
+  try {
+    write_run_file(s.data_dir, run);
+  } catch (const std::exception& e) {
+    log::warn(e.what(), " (snet press, health, ctl and link will not find this stack)");
+  }
   std::cout << "control endpoint " << control.url() << " (GET /services)" << std::endl;
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker " << s.broker_url
             << "  (Ctrl-C stops)" << std::endl;
@@ -548,7 +556,7 @@ int up_command(int argc, const char* const* argv, int first) {
                       [&] { status_stop.join(); });
   if (status_stop.joinable()) status_stop.join();
   control.stop();
-  fs::remove(run_path, ignored);
+  remove_run_file(s.data_dir);
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - stop_started);
   std::cout << "stopped in " << std::fixed << std::setprecision(2)
             << static_cast<double>(took.count()) / 1000.0 << " s" << std::endl;

@@ -1,4 +1,5 @@
 // snet validate FILE...: every error of each file, or a one-line summary when it is valid.
+// FILE may be a topology name, found as `snet up` finds it (topology_path.hpp).
 #include <iostream>
 
 #include <filesystem>
@@ -72,7 +73,9 @@ void print_computes(const Topology& topology, std::ostream& out) {
 }  // namespace
 
 int validate_command(int argc, const char* const* argv, int first) {
-  Flags flags("snet validate FILE...", "Checks topology and scenario files and names every error.");
+  Flags flags("snet validate FILE...",
+              "Checks topology and scenario files and names every error. A FILE may be a "
+              "topology's name, as for `snet up` (campus: topology/campus.json).");
   try {
     if (!flags.parse(argc, argv, first)) return 0;
     if (flags.positional().empty()) throw UsageError("give the topology file(s) to check");
@@ -81,7 +84,12 @@ int validate_command(int argc, const char* const* argv, int first) {
     return 2;
   }
   int status = 0;
-  for (const auto& path : flags.positional()) {
+  for (const auto& arg : flags.positional()) {
+    // A name ("campus") as `snet up` takes it; a file that exists as given, so errors name it
+    // the way it was typed.
+    std::error_code ec;
+    const std::string path =
+        std::filesystem::is_regular_file(arg, ec) ? arg : resolve_topology_path(arg);
     if (is_scenario(path)) {
       std::string summary;
       const auto errors = scenario_errors(path, summary);

@@ -42,7 +42,7 @@ using whisk::resolve_openwhisk_config;
 
 struct OpenWhiskOptions {
   OpenWhiskConfig server;  // used as given: resolve it first
-  std::size_t max_in_flight = 128;
+  std::size_t max_in_flight = 64;
   std::size_t max_queued = 1024;
   /// The whole invocation, retries and polling included, must finish within this.
   std::chrono::milliseconds deadline{30000};

@@ -84,10 +84,18 @@ std::vector<DeployResult> deploy_actions(const std::string& dir, const std::stri
       continue;
     }
     try {
-      const std::string body = action_put_body(file.code).dump();
+      nlohmann::json body = action_put_body(file.code);
       const std::string url = entity_url(apihost, ns, "actions", result.name) + "?overwrite=true";
-      const HttpReply reply =
-          http_call("PUT", url, auth, body, std::chrono::seconds(30), insecure_tls);
+      HttpReply reply =
+          http_call("PUT", url, auth, body.dump(), std::chrono::seconds(30), insecure_tls);
+      // limits.concurrency is a speed hint of our actions, and OpenWhisk deployments cap it
+      // (Apache OpenWhisk's default maximum is 1, its standalone's 500): refused, the action is
+      // deployed with the deployment's default instead.
+      if (reply.status == 400 && body.contains("limits") &&
+          body["limits"].contains("concurrency")) {
+        body["limits"].erase("concurrency");
+        reply = http_call("PUT", url, auth, body.dump(), std::chrono::seconds(30), insecure_tls);
+      }
       result.status = reply.status;
       result.ok = reply.status == 200;
       if (!result.ok) result.error = "PUT " + url + ": " + error_of(reply);

@@ -124,11 +124,18 @@ void Worker::init(const Action& action, InitHandler done) {
 void Worker::run(const std::string& activation_id, const nlohmann::json& params,
                  const nlohmann::json& env, long log_limit_bytes, RunHandler done) {
   runs_[activation_id] = std::move(done);
-  send({{"op", "run"},
-        {"id", activation_id},
-        {"value", params},
-        {"env", env},
-        {"log_limit", log_limit_bytes}});
+  if (exited_) return;
+  // Serialized in place: building a json message first would copy the parameters.
+  queued_ += R"({"op":"run","id":)";
+  queued_ += nlohmann::json(activation_id).dump();
+  queued_ += R"(,"log_limit":)";
+  queued_ += std::to_string(log_limit_bytes);
+  queued_ += R"(,"env":)";
+  queued_ += env.dump();
+  queued_ += R"(,"value":)";
+  queued_ += params.dump();
+  queued_ += "}\n";
+  if (!writing_) write_next();
 }
 
 void Worker::kill(const std::string& why) {
@@ -146,21 +153,29 @@ void Worker::close() {
 void Worker::read_next() {
   asio::async_read_until(
       socket_, asio::dynamic_buffer(read_buffer_, kMaxLineBytes), '\n',
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (ec) {
           if (ec == asio::error::not_found)
             self->exit_reason_ = "the worker sent an oversized line";
           self->on_channel_closed();
           return;
         }
-        const std::string line = self->read_buffer_.substr(0, n - 1);
-        self->read_buffer_.erase(0, n);
-        self->on_line(line);
-        if (!self->exited_) self->read_next();
+        // Under load one read holds a batch of answers: handle every complete line now rather
+        // than one line per read completion.
+        std::size_t begin = 0;
+        while (!self->exited_) {
+          const auto newline = self->read_buffer_.find('\n', begin);
+          if (newline == std::string::npos) break;
+          self->on_line(std::string_view(self->read_buffer_).substr(begin, newline - begin));
+          begin = newline + 1;
+        }
+        if (self->exited_) return;
+        self->read_buffer_.erase(0, begin);
+        self->read_next();
       });
 }
 
-void Worker::on_line(const std::string& line) {
+void Worker::on_line(std::string_view line) {
   const auto message = nlohmann::json::parse(line, nullptr, false);
   if (message.is_discarded() || !message.is_object()) {
     log::warn("worker ", id_, " sent a malformed line: ", line.substr(0, 200));
@@ -194,22 +209,29 @@ void Worker::on_line(const std::string& line) {
   } else if (op == "crash") {
     exit_reason_ = "the action crashed the worker: " + message.value("error", std::string());
   } else {
-    log::warn("worker ", id_, ": ", message.value("error", line.substr(0, 200)));
+    log::warn("worker ", id_, ": ", message.value("error", std::string(line.substr(0, 200))));
   }
 }
 
 void Worker::send(nlohmann::json message) {
   if (exited_) return;
-  write_queue_.push_back(message.dump() + "\n");
-  if (write_queue_.size() == 1) write_next();
+  queued_ += message.dump();
+  queued_ += '\n';
+  if (!writing_) write_next();
 }
 
+// One write in flight; what is sent meanwhile is appended to queued_ and leaves in the next
+// write, so a burst of activations costs one syscall, not one per message.
 void Worker::write_next() {
-  asio::async_write(socket_, asio::buffer(write_queue_.front()),
+  writing_ = true;
+  in_write_.swap(queued_);
+  queued_.clear();
+  asio::async_write(socket_, asio::buffer(in_write_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       if (ec) return;  // the read side notices the closed channel
-                      self->write_queue_.pop_front();
-                      if (!self->write_queue_.empty()) self->write_next();
+                      self->writing_ = false;
+                      self->in_write_.clear();
+                      if (!self->queued_.empty()) self->write_next();
                     });
 }
 
@@ -225,7 +247,7 @@ void Worker::on_channel_closed() {
   checks_.clear();
   inits_.clear();
   runs_.clear();
-  // write_queue_ stays: an aborted write may still refer to its front.
+  // in_write_ stays: an aborted write may still refer to it.
   on_ready_ = nullptr;
   if (auto handler = std::exchange(on_exit_, nullptr)) handler(why);
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -91,7 +92,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
 
  private:
   void read_next();
-  void on_line(const std::string& line);
+  void on_line(std::string_view line);
   void send(nlohmann::json message);
   void write_next();
   void on_channel_closed();
@@ -100,7 +101,9 @@ class Worker : public std::enable_shared_from_this<Worker> {
   std::uint64_t id_;
   ChildProcess process_;
   std::string read_buffer_;
-  std::deque<std::string> write_queue_;
+  std::string queued_;    // messages waiting for the write in flight to end
+  std::string in_write_;  // the bytes of the write in flight
+  bool writing_ = false;
   ReadyHandler on_ready_;
   ExitHandler on_exit_;
   std::deque<CheckHandler> checks_;  // answered in order

@@ -6,6 +6,8 @@
 #include <optional>
 #include <sstream>
 
+#include "snet/version.hpp"
+
 namespace snet {
 
 Flags::Flags(std::string program, std::string summary)
@@ -34,6 +36,11 @@ bool Flags::parse(int argc, const char* const* argv, int first) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << help();
+      return false;
+    }
+    if (arg == "--version") {
+      // The program's name is the first word of its usage ("snet press BUTTON" -> "snet").
+      std::cout << program_.substr(0, program_.find(' ')) << " " << version() << "\n";
       return false;
     }
     if (arg == "--") {
@@ -90,8 +97,7 @@ long Flags::integer(const std::string& name, long min, long max) const {
   const long value = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0 || value < min || value > max) {
     std::ostringstream msg;
-    msg << "--" << name << ": '" << text << "' is not a whole number from " << min << " to "
-        << max;
+    msg << "--" << name << ": '" << text << "' is not a whole number from " << min << " to " << max;
     throw UsageError(msg.str());
   }
   return value;
@@ -114,6 +120,7 @@ std::string Flags::help() const {
     if (!s.env.empty()) out << " [env " << s.env << "]";
     out << "\n";
   }
+  out << "  --help, --version\n      this text; the program's version\n";
   return out.str();
 }
 

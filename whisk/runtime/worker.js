@@ -35,8 +35,31 @@ if (!Number.isInteger(fd) || fd < 0) {
 }
 const channel = new net.Socket({ fd, readable: true, writable: true });
 
+// Answers made while the microtask queue drains leave in one write (one syscall and one wake-up
+// of snet-whisk for a whole batch of concurrent activations, instead of one per answer).
+// process.nextTick runs once the queue is empty, before the event loop goes on: batching without
+// delay (setImmediate measured ~200 us slower for a lone activation).
+let outgoing = [];
+let flushQueued = false;
+
+function sendLine(line) {
+  outgoing.push(line);
+  if (!flushQueued) {
+    flushQueued = true;
+    process.nextTick(flush);
+  }
+}
+
+function flush() {
+  flushQueued = false;
+  if (outgoing.length === 0) return;
+  const data = outgoing.join('\n') + '\n';
+  outgoing = [];
+  channel.write(data);
+}
+
 function send(message) {
-  channel.write(JSON.stringify(message) + '\n');
+  sendLine(JSON.stringify(message));
 }
 
 // ---- Logs: console output is attributed to the activation whose async context produced it --
@@ -153,7 +176,11 @@ function serializeError(error) {
 
 async function run(message) {
   const logs = newLogs(Number.isInteger(message.log_limit) ? message.log_limit : DEFAULT_LOG_LIMIT);
-  for (const [key, value] of Object.entries(message.env || {})) process.env[key] = String(value);
+  // Each assignment to process.env is a setenv() in Node: skip the values that did not change.
+  for (const [key, value] of Object.entries(message.env || {})) {
+    const text = String(value);
+    if (process.env[key] !== text) process.env[key] = text;
+  }
   let status = 'success';
   let result;
   await activationContext.run(logs, async () => {
@@ -191,7 +218,7 @@ async function run(message) {
                                              String(error) },
                             logs: logs.lines });
   }
-  channel.write(line + '\n');
+  sendLine(line);
 }
 
 function check(message) {
@@ -216,6 +243,7 @@ function handle(message) {
 // OpenWhisk container; snet-whisk then fails the worker's activations with the text sent here.
 function crash(error) {
   try {
+    flush();  // answers already made still reach snet-whisk
     channel.write(JSON.stringify({ op: 'crash', error: errorText(error) }) + '\n', () => process.exit(1));
   } catch (_) {
     process.exit(1);
@@ -228,11 +256,14 @@ process.on('unhandledRejection', crash);
 let buffered = '';
 channel.setEncoding('utf8');
 channel.on('data', (chunk) => {
-  buffered += chunk;
-  let newline;
-  while ((newline = buffered.indexOf('\n')) >= 0) {
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
+  if (chunk.indexOf('\n') < 0) {  // a part of a long line (an init with large code)
+    buffered += chunk;
+    return;
+  }
+  // Under load a chunk holds many requests: split it once.
+  const lines = (buffered + chunk).split('\n');
+  buffered = lines.pop();
+  for (const line of lines) {
     if (line.length === 0) continue;
     let message;
     try {

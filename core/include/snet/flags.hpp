@@ -23,7 +23,8 @@ class Flags {
   /// Declares a switch `--name` (value "true"), or `--name=false`.
   Flags& add_switch(std::string name, std::string env, std::string help);
 
-  /// Parses argv[first..]. Returns false when --help was asked for (help already printed).
+  /// Parses argv[first..]. Returns false when --help or --version was asked for (already
+  /// printed to stdout: the caller exits 0).
   bool parse(int argc, const char* const* argv, int first = 1);
 
   std::string str(const std::string& name) const;

@@ -1,4 +1,5 @@
-// The `snet` command line as a person uses it: validate, press, up (and Ctrl-C / SIGTERM).
+// The `snet` command line as a person uses it: validate, press, up (and Ctrl-C / SIGTERM), the
+// commands that find a running `snet up` through run.json, --version and --help.
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 
 #include "press_path_fixture.hpp"
 #include "snet/net.hpp"
+#include "snet/version.hpp"
 #include "snet_up.hpp"
 
 using namespace snet;
@@ -161,4 +163,120 @@ TEST_CASE("snet up fails at once when a service cannot start, naming it and show
   CHECK_MESSAGE(output.find("End of " + data.path() + "/data/logs/state.log") != std::string::npos,
                 output);
   CHECK(children_of(up.pid()).empty());
+}
+
+TEST_CASE("snet press, health, ctl and link find a running snet up from --data-dir alone") {
+  // Not the default topology, not the default ports: only run.json can tell where it runs.
+  SnetUp::Options options;
+  options.topology = "tests/topology/wiring-builtin.json";
+  options.topology_name = "wiring";
+  SnetUp up(options);
+  const std::string data_dir = up.data_dir();
+  // Nothing from this test's environment may point the commands elsewhere.
+  const std::map<std::string, std::string> clean = {
+      {"SNET_BROKER_URL", ""}, {"SNET_TOPOLOGY", ""}, {"SNET_URL", ""}, {"SNET_DATA_DIR", ""}};
+
+  const auto run = nlohmann::json::parse(read_text(data_dir + "/run.json"));
+  CHECK(run["topology_name"] == "wiring");
+  CHECK(run["topology"] == source_path("tests/topology/wiring-builtin.json"));
+  CHECK(run["data_dir"] == data_dir);
+  CHECK(run["broker_kind"] == "mosquitto");
+  CHECK(run["mqtt_url"] == up.mqtt_url());
+  CHECK(run["http_url"] == "http://127.0.0.1:" + std::to_string(up.http_port()));
+  CHECK(run["supervisor_url"] == "http://127.0.0.1:" + std::to_string(up.control_port()));
+  CHECK(run["pid"] == up.pid());
+  CHECK(run["version"] == snet::version());
+
+  auto pressed = run_snet({"press", "door-a", "--data-dir", data_dir}, 20s, clean);
+  REQUIRE_MESSAGE(pressed.status == 0, pressed.output);
+  const std::string id = pressed.output.substr(0, pressed.output.find('\n'));
+  const bool applied = eventually(
+      [&] {
+        const auto got = http_request("GET", up.http_port(), "/api/devices/porch-lamp");
+        const auto view = nlohmann::json::parse(got.body, nullptr, false);
+        return got.status == 200 && view.is_object() && view.value("press_id", "") == id;
+      },
+      10s);
+  CHECK_MESSAGE(applied, "press ", id, " never reached porch-lamp");
+
+  auto health = run_snet({"health", "--data-dir", data_dir}, 20s, clean);
+  CHECK_MESSAGE(health.status == 0, health.output);
+  for (const char* service : {"healthy: ", "relayer", "whisk", "state", "agent"}) {
+    CHECK_MESSAGE(health.output.find(service) != std::string::npos, service, "\n", health.output);
+  }
+  CHECK(health.output.find("broker") == std::string::npos);  // no status of its own
+  auto one = run_snet({"health", "relayer", "--data-dir", data_dir}, 20s, clean);
+  CHECK_MESSAGE(one.status == 0, one.output);
+  CHECK(one.output == "healthy\n");
+
+  auto services = run_snet({"ctl", "services", "--data-dir", data_dir}, 20s, clean);
+  CHECK_MESSAGE(services.status == 0, services.output);
+  CHECK(services.output.find("relayer") != std::string::npos);
+  auto links = run_snet({"link", "--data-dir", data_dir}, 20s, clean);
+  CHECK(links.output.find("no `snet up` running") == std::string::npos);
+
+  // A second stack on the same data dir would share the broker's persistence: refused.
+  auto second = run_snet({"up", "single", "--data-dir", data_dir, "--mqtt-port",
+                          std::to_string(free_port()), "--http-port", std::to_string(free_port())},
+                         20s, clean);
+  CHECK(second.status == 1);
+  CHECK(second.output.find("already runs with data dir " + data_dir) != std::string::npos);
+
+  up.process().signal(SIGTERM);
+  REQUIRE(up.process().wait_for(10s));
+  auto gone = run_snet({"press", "door-a", "--data-dir", data_dir}, 20s, clean);
+  CHECK(gone.status == 1);
+  CHECK_MESSAGE(gone.output.find("no `snet up` running with data dir " + data_dir) !=
+                    std::string::npos,
+                gone.output);
+  auto ctl_gone = run_snet({"ctl", "services", "--data-dir", data_dir}, 20s, clean);
+  CHECK(ctl_gone.status == 1);
+  CHECK(ctl_gone.output.find("pass --url URL") != std::string::npos);
+}
+
+TEST_CASE("every program answers --version, and snet and each command --help, with exit 0") {
+  for (const char* program : {"snet", "snet-agent", "snet-relayer", "snet-state", "snet-whisk"}) {
+    CAPTURE(program);
+    TempDir dir;
+    ChildProcess child({built_program(program), "--version"},
+                       ChildProcess::Options{{}, dir.path() + "/out", "=stdout", true});
+    REQUIRE(child.wait_for(10s));
+    CHECK(WIFEXITED(*child.exit_status()));
+    CHECK(WEXITSTATUS(*child.exit_status()) == 0);
+    CHECK(read_text(dir.path() + "/out") == std::string(program) + " " + snet::version() + "\n");
+  }
+  struct Case {
+    std::vector<std::string> args;
+    std::string usage;
+  };
+  const std::vector<Case> cases = {
+      {{"--help"}, "usage: snet COMMAND"},
+      {{"up", "--help"}, "usage: snet up [TOPOLOGY]"},
+      {{"press", "--help"}, "usage: snet press BUTTON"},
+      {{"validate", "--help"}, "usage: snet validate FILE..."},
+      {{"health", "--help"}, "usage: snet health [SERVICE...]"},
+      {{"ctl", "--help"}, "usage: snet ctl COMMAND"},
+      {{"link", "--help"}, "usage: snet link [ID]"},
+      {{"run", "--help"}, "usage: snet run SCENARIO"},
+      {{"compose", "--help"}, "usage: snet compose [TOPOLOGY]"},
+      {{"actions", "--help"}, "usage: snet actions deploy [DIR]"},
+      {{"actions", "deploy", "--help"}, "usage: snet actions deploy [DIR]"},
+      {{"press", "--version"}, "snet " + std::string(snet::version())},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.usage);
+    const auto got = run_snet(c.args);
+    CHECK_MESSAGE(got.status == 0, got.output);
+    CHECK_MESSAGE(got.output.rfind(c.usage, 0) == 0, got.output);
+  }
+}
+
+TEST_CASE("snet validate takes topology names as snet up does") {
+  auto named = run_snet({"validate", "wiring", "field"});
+  CHECK_MESSAGE(named.status == 0, named.output);
+  CHECK(named.output.find("OK: wiring, 3 buttons, 4 actuators") != std::string::npos);
+  CHECK(named.output.find("OK: field,") != std::string::npos);
+  auto unknown = run_snet({"validate", "no-such-topology"});
+  CHECK(unknown.status == 1);
+  CHECK(unknown.output.find("cannot open") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 // and a real mosquitto.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <sys/wait.h>
 #include <fstream>
 #include <sstream>
@@ -72,7 +74,9 @@ TEST_CASE("snet ctl controls services and devices through the state service") {
 
   // Found through run.json, as `snet up` writes it.
   TempDir data("snet-ctl-data");
-  std::ofstream(data.path() + "/run.json") << nlohmann::json{{"http_url", url}}.dump();
+  // The pid is a live process's (ours), or the file would be stale.
+  std::ofstream(data.path() + "/run.json")
+      << nlohmann::json{{"http_url", url}, {"pid", static_cast<long>(::getpid())}}.dump();
   const auto kill = run_ctl({"relayer", "kill", "--data-dir", data.path()});
   CHECK_MESSAGE(kill.status == 0, kill.output);
   CHECK(kill.output.find("relayer: running (pid 1000, restarts 1)") != std::string::npos);

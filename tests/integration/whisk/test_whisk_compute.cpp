@@ -117,6 +117,24 @@ TEST_CASE("an action with a syntax error is refused at deploy with the compiler'
   CHECK(whisk.call("GET", "/api/v1/namespaces/_/actions/broken").status == 404);
 }
 
+TEST_CASE("an OpenWhisk that refuses an action's limits.concurrency still gets the action") {
+  // Deployments cap limits.concurrency (Apache OpenWhisk's default maximum is 1, snet-whisk's
+  // 500): the action is deployed with the deployment's default rather than not at all.
+  WhiskServer whisk;
+  TempDir dir("whisk-actions");
+  std::ofstream(dir.path() + "/eager.js")
+      << "// snet:limits {\"timeout\": 5000, \"concurrency\": 1000}\n"
+      << "function main() { return {commands: {}}; }\n";
+  const auto results = whisk::deploy_actions(dir.path(), whisk.apihost(), WhiskServer::auth());
+  REQUIRE(results.size() == 1);
+  INFO(results[0].error);
+  CHECK(results[0].ok);
+  const auto action =
+      nlohmann::json::parse(whisk.call("GET", "/api/v1/namespaces/_/actions/eager").body);
+  CHECK(action["limits"]["timeout"] == 5000);
+  CHECK(action["limits"]["concurrency"] == 1);
+}
+
 TEST_CASE("wrong credentials give an error naming the host and the action") {
   WhiskServer whisk;
   REQUIRE(whisk.put_action("flip", "function main() { return {commands: {}}; }").status == 200);
