@@ -132,7 +132,7 @@ Plan mosquitto_plan() {
 
 Plan rabbitmq_plan() {
   Plan plan;
-  plan.topology = "topology/mixed.json";
+  plan.topology = "tests/topology/mixed-builtin.json";  // the press path itself: builtin
   plan.amqp = true;
   plan.topic = [](int n) {
     return n % 2 == 0 ? std::string("snet/mixed/press/mqtt-switch")

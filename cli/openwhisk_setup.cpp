@@ -36,4 +36,15 @@ std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& 
   return {actions.begin(), actions.end()};
 }
 
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers_of(
+    const std::vector<const Device*>& buttons) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const Device* button : buttons) {
+    if (button->compute.backend == "openwhisk" && !button->compute.trigger.empty()) {
+      pairs.emplace(button->compute.trigger, button->compute.action);
+    }
+  }
+  return {pairs.begin(), pairs.end()};
+}
+
 }  // namespace snet::cli

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "openwhisk_config.hpp"
@@ -32,5 +33,10 @@ OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
 std::vector<std::string> openwhisk_actions(const Topology& topology);
 /// The same for some of its buttons (e.g. those of one compute).
 std::vector<std::string> openwhisk_actions_of(const std::vector<const Device*>& buttons);
+
+/// The (trigger, action) pairs of the trigger computes of `buttons`, sorted, each once (the
+/// topology's validation makes a trigger name one action).
+std::vector<std::pair<std::string, std::string>> openwhisk_triggers_of(
+    const std::vector<const Device*>& buttons);
 
 }  // namespace snet::cli

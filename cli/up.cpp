@@ -8,10 +8,10 @@
 // (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
 // kills what is left).
 #include <unistd.h>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -36,6 +36,7 @@
 #include "stack.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
+#include "trigger_setup.hpp"
 #include "whisk_key.hpp"
 
 namespace snet::cli {
@@ -470,6 +471,27 @@ int up_command(int argc, const char* const* argv, int first) {
   // Every action a button names must exist on its compute, or its first press would fail (404).
   for (const auto& group : groups) {
     if (auto problem = check_actions(group); !problem.empty()) return give_up(problem, "");
+  }
+  // Trigger computes: on each compute's OpenWhisk, the trigger (the broker's MQTT URL bound to
+  // it, for the action to publish the commands to) and its rule to the action, before anything
+  // can press.
+  const std::string action_broker_url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  for (const auto& group : groups) {
+    const auto buttons =
+        group.compute.empty() ? topology.buttons() : topology.buttons_using(group.compute);
+    for (const auto& [trigger, action] : openwhisk_triggers_of(buttons)) {
+      try {
+        whisk::ensure_trigger_rule(group.openwhisk, trigger, action,
+                                   {{"broker_url", action_broker_url}}, group.insecure);
+      } catch (const std::exception& e) {
+        return give_up("cannot make trigger '" + trigger + "' and its rule to action '" + action +
+                           "' on " + group.openwhisk.apihost + ": " + e.what(),
+                       "");
+      }
+      std::cout << "OpenWhisk trigger " << trigger << " fires rule "
+                << whisk::trigger_rule_name(trigger, action) << " -> action " << action
+                << " (broker_url " << action_broker_url << ")" << std::endl;
+    }
   }
   const std::vector<std::string> rest = {"state", "agent"};
   if (const int rc = start_all(rest); rc != 0) return rc;

@@ -4,6 +4,7 @@
 
 #include "builtin_compute.hpp"
 #include "openwhisk_compute.hpp"
+#include "openwhisk_trigger.hpp"
 
 namespace snet::relayer {
 
@@ -15,7 +16,10 @@ void add_backend_flags(Flags& flags) {
 ComputeBackends make_backends(const Flags& flags, Metrics& metrics) {
   ComputeBackends backends;
   backends.add("builtin", std::make_unique<BuiltinCompute>());
-  backends.add("openwhisk", make_openwhisk_compute(flags, metrics));
+  // Buttons with a "trigger" fire it; the others invoke their action.
+  backends.add("openwhisk",
+               std::make_unique<OpenWhiskTriggerCompute>(openwhisk_options(flags), metrics,
+                                                         make_openwhisk_compute(flags, metrics)));
   return backends;
 }
 

@@ -19,12 +19,16 @@ struct TargetInfo {
   std::string id;
   std::optional<bool> on;  // last known state (nullopt: never reported)
   std::map<std::string, std::string> attrs;
+  /// Trigger computes only: the MQTT topic its command goes to (the action publishes it).
+  std::string topic = {};
 };
 
 struct ComputeRequest {
   std::string topology;
   std::string button;
   std::string action;  // which action to run, e.g. "flip_switch"
+  std::string trigger =
+      {};  // non-empty: fire this OpenWhisk trigger instead (its rule runs action)
   std::string press_id;
   Micros press_ts = 0;
   std::vector<TargetInfo> targets;
@@ -34,6 +38,9 @@ struct ComputeRequest {
 struct ComputeResult {
   std::vector<std::pair<std::string, bool>> commands;  // target id -> desired "on"
   std::string error;                                   // non-empty: the press failed, why
+  /// A trigger was fired and accepted: the rule's action publishes the commands itself, so
+  /// `commands` is empty and the press is done as far as the relayer is concerned.
+  bool delegated = false;
 };
 
 using ComputeDone = std::function<void(ComputeResult)>;

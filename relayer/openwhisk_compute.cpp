@@ -672,7 +672,7 @@ void add_openwhisk_flags(Flags& flags) {
                   "accept self-signed TLS certificates (as wsk -i)");
 }
 
-std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics) {
+OpenWhiskOptions openwhisk_options(const Flags& flags) {
   OpenWhiskOptions options;
   std::string auth = flags.str("openwhisk-auth");
   const std::string auth_file = flags.str("openwhisk-auth-file");
@@ -701,6 +701,11 @@ std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Met
     throw UsageError("--openwhisk-http-client must be direct or curl, not '" + http_client + "'");
   }
   options.curl_for_http = http_client == "curl";
+  return options;
+}
+
+std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics) {
+  OpenWhiskOptions options = openwhisk_options(flags);
   log::info("openwhisk compute: ", options.server.apihost, ", namespace ", options.server.ns);
   return std::make_unique<OpenWhiskCompute>(std::move(options), metrics);
 }

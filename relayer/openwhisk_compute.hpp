@@ -79,6 +79,8 @@ class OpenWhiskCompute : public Compute {
 /// --openwhisk-max-in-flight, --openwhisk-max-queued, --openwhisk-deadline-ms,
 /// --openwhisk-insecure. Unset connection flags fall back to ~/.wskprops, then snet-whisk.
 void add_openwhisk_flags(Flags& flags);
+/// Reads those flags. Throws snet::UsageError naming a bad value.
+OpenWhiskOptions openwhisk_options(const Flags& flags);
 /// Builds the backend from those flags. Throws snet::UsageError naming a bad value.
 std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics);
 

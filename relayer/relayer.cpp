@@ -144,11 +144,14 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   request.topology = topology_.name;
   request.button = device.id;
   request.action = device.compute.action;
+  request.trigger = device.compute.trigger;
   request.press_id = press.press_id;
   request.press_ts = press.press_ts;
   request.button_attrs = device.attrs;
   for (const auto& route : device.routes) {
     request.targets.push_back(target_for(topology_, route, states_));
+    // The action publishes this command itself: it needs to know where.
+    if (!request.trigger.empty()) request.targets.back().topic = command_topic(topology_, route);
   }
   in_flight_.add(1);
   compute->invoke(std::move(request), [this, press = std::move(press)](ComputeResult result) {
@@ -160,6 +163,7 @@ void Relayer::on_press(const Message& message, const std::string& button) {
 
 void Relayer::on_result(const PressContext& press, ComputeResult result) {
   if (!result.error.empty()) return fail(press, result.error);
+  if (result.delegated) return;  // the trigger's rule runs the action, which publishes
   if (result.commands.empty())
     return fail(press, "action '" + press.action + "' commanded no target");
   std::string strangers;

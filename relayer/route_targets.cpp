@@ -1,5 +1,7 @@
 #include "route_targets.hpp"
 
+#include "snet/routing.hpp"
+
 namespace snet::relayer {
 
 bool majority_on(const std::vector<std::string>& members, const StateTracker& states) {
@@ -8,6 +10,10 @@ bool majority_on(const std::vector<std::string>& members, const StateTracker& st
     if (states.get(member).value_or(false)) ++on;
   }
   return 2 * on > members.size();
+}
+
+std::string command_topic(const Topology& topology, const Route& route) {
+  return routing::address_of(topology, route).topic;
 }
 
 TargetInfo target_for(const Topology& topology, const Route& route, const StateTracker& states) {

@@ -19,6 +19,9 @@ namespace snet::relayer {
 /// The state of a set of actuators as one: on when a strict majority is known to be on.
 bool majority_on(const std::vector<std::string>& members, const StateTracker& states);
 
+/// Where a route's one command is published, as an MQTT topic (for actions that publish it).
+std::string command_topic(const Topology& topology, const Route& route);
+
 TargetInfo target_for(const Topology& topology, const Route& route, const StateTracker& states);
 
 }  // namespace snet::relayer

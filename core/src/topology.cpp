@@ -137,17 +137,27 @@ class Reader {
             "\"flip_switch\"} or {\"use\": \"cloud\", \"action\": \"flip_switch\"}");
       return fallback;
     }
-    check_fields(obj, where + ".compute", {"use", "backend", "action"});
+    check_fields(obj, where + ".compute", {"use", "backend", "action", "trigger"});
     ComputeSpec spec;
     const bool backend_given = obj.contains("backend");
     spec.use = string(obj, where + ".compute", "use", backend_given ? "" : fallback.use);
     spec.backend = string(obj, where + ".compute", "backend", fallback.backend);
     detail::resolve_compute_use(spec, backend_given, computes, where + ".compute", errors);
     spec.action = string(obj, where + ".compute", "action", fallback.action);
+    // A button's own compute names its whole mode: the topology's trigger is inherited only
+    // along with the topology's backend and action.
+    const bool inherits =
+        !obj.contains("use") && !obj.contains("backend") && !obj.contains("action");
+    spec.trigger = string(obj, where + ".compute", "trigger", inherits ? fallback.trigger : "");
     if (spec.backend != "builtin" && spec.backend != "openwhisk") {
       error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
     }
     if (spec.action.empty()) error(where + ".compute", "action must not be empty");
+    if (obj.contains("trigger")) {
+      if (const auto problem = detail::trigger_problem(spec); !problem.empty()) {
+        error(where + ".compute", problem);
+      }
+    }
     return spec;
   }
 };
@@ -461,7 +471,9 @@ json route_json(const Topology& topo, const Route& route) {
 // {"name": "cloud", "backend": "openwhisk", "action": "flip_switch"}: the name is "default"
 // for the topology's own compute.
 json compute_json(const ComputeSpec& spec) {
-  return {{"name", spec.name()}, {"backend", spec.backend}, {"action", spec.action}};
+  json out = {{"name", spec.name()}, {"backend", spec.backend}, {"action", spec.action}};
+  if (!spec.trigger.empty()) out["trigger"] = spec.trigger;
+  return out;
 }
 
 // The named computes, each with its buttons (no key: only the variable's name).
@@ -560,6 +572,7 @@ std::vector<std::string> validate(const Topology& topo) {
   }
   detail::validate_routes(topo, by_id, errors);
   detail::validate_sites(topo, by_id, errors);
+  detail::validate_triggers(topo, errors);
   return errors;
 }
 

@@ -28,6 +28,14 @@ void validate_routes(const Topology& topo, const std::map<std::string, const Dev
 void validate_sites(const Topology& topo, const std::map<std::string, const Device*>& by_id,
                     std::vector<std::string>& errors);
 
+/// "" when `spec`'s trigger is usable (openwhisk backend, an OpenWhisk entity name), else why
+/// not (topology_triggers.cpp).
+std::string trigger_problem(const ComputeSpec& spec);
+
+/// Appends topology-wide problems of trigger computes: a routing the action cannot publish to
+/// over MQTT (headers), one trigger used with two actions (its rules would run both per press).
+void validate_triggers(const Topology& topo, std::vector<std::string>& errors);
+
 /// "computes": {"edge": {"backend": "builtin"}, ...}: the named computes, sorted by name; every
 /// problem appended to `errors` with its JSON path.
 std::vector<ComputeInstance> parse_computes(const nlohmann::json& spec,

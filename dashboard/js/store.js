@@ -34,13 +34,17 @@ export function routeDetails(device) {
   });
 }
 
-/** "builtin · flip_switch"; a named compute's buttons: "cloud · openwhisk:flip_switch". */
+/**
+ * "builtin · flip_switch"; a named compute's buttons: "cloud · openwhisk:flip_switch"; a trigger
+ * compute: "openwhisk · trigger snet-press → flip_publish".
+ */
 export function computeLabel(compute) {
   if (!compute) return "";
+  const what = compute.trigger ? `trigger ${compute.trigger} → ${compute.action}` : compute.action;
   if (compute.name && compute.name !== "default") {
-    return `${compute.name} · ${compute.backend}:${compute.action}`;
+    return `${compute.name} · ${compute.backend}:${what}`;
   }
-  return `${compute.backend} · ${compute.action}`;
+  return `${compute.backend} · ${what}`;
 }
 
 export class DeviceStore {

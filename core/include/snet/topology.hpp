@@ -32,10 +32,14 @@ std::string_view to_string(Protocol);
 /// Which compute runs a press: "builtin" (in the relayer) or "openwhisk" (REST), and the action.
 /// `use` names one of the topology's computes (its backend is then that compute's); empty: the
 /// default compute, served by the relayers every topology has.
+/// `trigger` (openwhisk only): fire this OpenWhisk trigger per press instead of invoking the
+/// action; a rule (trigger -> action, made by `snet up`) runs the action, which publishes the
+/// commands itself (the MQTT feed pattern, docs/actions.md).
 struct ComputeSpec {
   std::string use;
   std::string backend = "builtin";
   std::string action = "flip_switch";
+  std::string trigger;  // empty: invoke the action
   /// `use`, or "default" for the default compute.
   std::string_view name() const;
 };

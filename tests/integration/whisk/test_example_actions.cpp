@@ -44,7 +44,8 @@ TEST_CASE("example actions deploy and decide as documented") {
       nlohmann::json::parse(d.whisk.call("GET", "/api/v1/namespaces/_/actions").body);
   std::vector<std::string> names;
   for (const auto& a : actions) names.push_back(a["name"]);
-  CHECK(names == std::vector<std::string>{"flip_switch", "follow_leader", "night_light", "scene"});
+  CHECK(names == std::vector<std::string>{"all_off", "flip_publish", "flip_switch", "follow_leader",
+                                          "night_light", "scene"});
   CHECK(actions[0]["limits"]["timeout"] == 5000);  // from the file's // snet:limits line
 
   SUBCASE("scene: the button's state attribute, narrowed by 'only'") {
@@ -58,6 +59,17 @@ TEST_CASE("example actions deploy and decide as documented") {
     const ComputeResult bad = d.run(request);
     CHECK(bad.commands.empty());
     CHECK(bad.error.find("\"on\" or \"off\"") != std::string::npos);
+  }
+  SUBCASE("all_off: every target off, whatever its state (as the builtin all_off)") {
+    const auto request =
+        press("all_off", {lamp("a", true), lamp("b", false), lamp("c", std::nullopt)});
+    CHECK(d.run(request).commands == Commands{{"a", false}, {"b", false}, {"c", false}});
+  }
+  SUBCASE("flip_publish: invoked without a broker to publish to, an error that says so") {
+    // Its real use (fired by a trigger, publishing) is test_snet_up_trigger.cpp.
+    const ComputeResult result = d.run(press("flip_publish", {lamp("a", true)}));
+    CHECK(result.commands.empty());
+    CHECK(result.error.find("no broker_url") != std::string::npos);
   }
   SUBCASE("scene: the state parameter bound to the action") {
     auto updated = d.whisk.call("PUT", "/api/v1/namespaces/_/actions/scene?overwrite=true",
