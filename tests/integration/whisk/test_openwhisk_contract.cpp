@@ -3,6 +3,11 @@
 // away from the real API together.
 //   - The client talks to a scripted peer that answers exactly as the documentation shows.
 //   - snet-whisk is asked what the documentation asks and must answer as documented.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -144,6 +149,76 @@ TEST_CASE(
     CHECK(requests[1].remote == requests[0].remote);  // the same keep-alive connection
     CHECK(requests[2].remote == requests[0].remote);
   }
+}
+
+namespace {
+
+// Reads one HTTP request (headers and Content-Length body) from `fd`; false on EOF or timeout.
+bool read_request(int fd) {
+  std::string in;
+  char buffer[4096];
+  while (true) {
+    const auto end = in.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      const auto at = in.find("Content-Length: ");
+      const std::size_t length = at == std::string::npos ? 0 : std::stoul(in.substr(at + 16));
+      if (in.size() >= end + 4 + length) return true;
+    }
+    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    in.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("client: a kept-alive connection the server closed is retried once on a new one") {
+  // The race curl also handles: the server closes an idle connection just as the next request
+  // goes out on it. This server answers one request per connection with keep-alive, then reads
+  // the next request on it and closes without answering.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  REQUIRE(::listen(listener, 8) == 0);
+  const timeval bound{5, 0};  // every wait of the server bounded
+  ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  std::atomic<int> connections{0};
+  std::thread server([&] {
+    const std::string body = kResultBody;
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    for (int i = 0; i < 2; ++i) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;
+      ++connections;
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+      if (read_request(fd)) ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      if (i == 0) read_request(fd);  // the second press arrives here and is dropped
+      ::close(fd);
+    }
+  });
+  {
+    Metrics metrics;
+    OpenWhiskCompute compute(
+        client_for("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port))), metrics);
+    for (int i = 0; i < 2; ++i) {
+      const ComputeResult r = invoke_and_wait(compute, press("flip_switch", {target("lamp-1")}));
+      INFO(r.error);
+      CHECK(r.error.empty());
+    }
+    CHECK(metric_value(metrics.prometheus(),
+                       "snet_openwhisk_retries_total{reason=\"transport\"}") == 0);
+  }
+  server.join();
+  ::close(listener);
+  CHECK(connections == 2);
 }
 
 TEST_CASE("client: 202 means poll the activation until the record exists, then use its result") {
