@@ -22,6 +22,7 @@
 
 #include "action_contract.hpp"
 #include "curl_util.hpp"
+#include "plain_http_client.hpp"
 #include "snet/log.hpp"
 #include "whisk_defaults.hpp"
 #include "whisk_key.hpp"
@@ -52,6 +53,26 @@ struct Invocation {
   whisk::CurlEasy easy;
 };
 using InvocationPtr = std::unique_ptr<Invocation>;
+
+// How a request went at the transport level, from either client.
+struct Transport {
+  bool ok = false;
+  bool timed_out = false;
+  std::string error;  // when !ok
+  long status = 0;
+};
+
+Transport from_curl(CURL* easy, CURLcode code) {
+  Transport t;
+  t.ok = code == CURLE_OK;
+  t.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+  if (t.ok) {
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.status);
+  } else {
+    t.error = curl_easy_strerror(code);
+  }
+  return t;
+}
 
 // A short description of an HTTP error answer, from OpenWhisk's {"error": "...", "code": ...}.
 std::string answer_text(long status, const std::string& body) {
@@ -119,6 +140,10 @@ class OpenWhiskCompute::Engine {
     curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(options_.max_in_flight));
     headers_ = whisk::json_headers();
+    const std::string apihost = whisk::normalize_apihost(options_.server.apihost);
+    if (!options_.curl_for_http && PlainHttpClient::serves(apihost)) {
+      plain_ = std::make_unique<PlainHttpClient>(apihost, options_.server.auth, epoll_.fd);
+    }
     capacity_ = options_.max_in_flight + options_.max_queued;
     thread_ = std::thread([this] { run(); });
   }
@@ -236,6 +261,7 @@ class OpenWhiskCompute::Engine {
       arrived.clear();
       fire_due_timers();
       expire_waiting();
+      if (plain_) plain_->expire(Clock::now());
       start_waiting();
       if (curl_timer_ && *curl_timer_ <= Clock::now()) {
         curl_timer_.reset();
@@ -245,10 +271,11 @@ class OpenWhiskCompute::Engine {
       auto next = Clock::now() + milliseconds(1000);
       if (!timers_.empty()) next = std::min(next, timers_.begin()->first);
       if (curl_timer_) next = std::min(next, *curl_timer_);
+      if (plain_) next = std::min(next, plain_->next_deadline());
       auto wait = std::chrono::duration_cast<milliseconds>(next - Clock::now()).count();
       // Round up, or a timer due in 0.4 ms would spin through epoll_wait(0) until it is due.
       if (next > Clock::now()) wait += 1;
-      if (!waiting_.empty() && active_.size() < options_.max_in_flight) wait = 0;
+      if (!waiting_.empty() && in_flight() < options_.max_in_flight) wait = 0;
       const int n = ::epoll_wait(epoll_.fd, events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(std::clamp<long>(wait, 0, 1000)));
       for (int i = 0; i < n; ++i) {
@@ -259,6 +286,10 @@ class OpenWhiskCompute::Engine {
           continue;
         }
         const auto ev = events[i].events;
+        if (plain_ && plain_->owns(fd)) {
+          plain_->on_event(fd, ev);
+          continue;
+        }
         const int bits = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) |
                          (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                          (ev & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
@@ -281,7 +312,7 @@ class OpenWhiskCompute::Engine {
   }
 
   void start_waiting() {
-    while (!waiting_.empty() && active_.size() < options_.max_in_flight) {
+    while (!waiting_.empty() && in_flight() < options_.max_in_flight) {
       InvocationPtr inv = std::move(waiting_.front());
       waiting_.pop_front();
       start(std::move(inv));
@@ -317,6 +348,7 @@ class OpenWhiskCompute::Engine {
                                std::to_string(options_.deadline.count()) + " ms");
       return;
     }
+    if (plain_) return start_plain(std::move(inv), remaining);
     if (!inv->easy) {
       if (!easy_pool_.empty()) {
         inv->easy = std::move(easy_pool_.back());
@@ -355,10 +387,51 @@ class OpenWhiskCompute::Engine {
     }
     curl_multi_add_handle(multi_.get(), easy);
     active_.emplace(easy, std::move(inv));
-    in_flight_.set(static_cast<std::int64_t>(active_.size()));
+    in_flight_.set(static_cast<std::int64_t>(in_flight()));
+  }
+
+  std::size_t in_flight() const { return active_.size() + plain_active_.size(); }
+
+  void start_plain(InvocationPtr&& inv, milliseconds remaining) {
+    ++inv->attempts;
+    inv->body.clear();
+    Invocation* tag = inv.get();
+    plain_active_.emplace(tag, std::move(inv));
+    in_flight_.set(static_cast<std::int64_t>(in_flight()));
+    if (tag->polling) {
+      polls_.add();
+      plain_->send(tag,
+                   whisk::entity_url(options_.server.apihost, options_.server.ns, "activations",
+                                     tag->activation_id),
+                   nullptr, tag->deadline, std::min(remaining, options_.connect_timeout));
+    } else {
+      plain_->send(tag,
+                   whisk::entity_url(options_.server.apihost, options_.server.ns, "actions",
+                                     tag->request.action) +
+                       "?blocking=true&result=true",
+                   &tag->params, tag->deadline, std::min(remaining, options_.connect_timeout));
+    }
   }
 
   void collect_finished() {
+    if (plain_ && !plain_->answers().empty()) {
+      std::vector<PlainHttpAnswer> answers;
+      answers.swap(plain_->answers());
+      for (auto& answer : answers) {
+        const auto it = plain_active_.find(static_cast<Invocation*>(answer.tag));
+        if (it == plain_active_.end()) continue;
+        InvocationPtr inv = std::move(it->second);
+        plain_active_.erase(it);
+        in_flight_.set(static_cast<std::int64_t>(in_flight()));
+        inv->body = std::move(answer.body);
+        Transport t{answer.transport_ok, answer.timed_out, std::move(answer.error), answer.status};
+        if (inv->polling) {
+          on_poll_answer(std::move(inv), t);
+        } else {
+          on_invoke_answer(std::move(inv), t);
+        }
+      }
+    }
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -369,26 +442,26 @@ class OpenWhiskCompute::Engine {
       if (it == active_.end()) continue;
       InvocationPtr inv = std::move(it->second);
       active_.erase(it);
-      in_flight_.set(static_cast<std::int64_t>(active_.size()));
-      long status = 0;
-      if (code == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      in_flight_.set(static_cast<std::int64_t>(in_flight()));
+      const Transport t = from_curl(easy, code);
       if (inv->polling) {
-        on_poll_answer(std::move(inv), code, status);
+        on_poll_answer(std::move(inv), t);
       } else {
-        on_invoke_answer(std::move(inv), code, status);
+        on_invoke_answer(std::move(inv), t);
       }
     }
   }
 
-  void on_invoke_answer(InvocationPtr inv, CURLcode code, long status) {
-    if (code == CURLE_OPERATION_TIMEDOUT && Clock::now() + milliseconds(5) >= inv->deadline) {
+  void on_invoke_answer(InvocationPtr inv, const Transport& t) {
+    const long status = t.status;
+    if (t.timed_out && Clock::now() + milliseconds(5) >= inv->deadline) {
       fail(std::move(inv), where(*inv) + " did not answer within " +
                                std::to_string(options_.deadline.count()) + " ms");
       return;
     }
-    if (code != CURLE_OK) {
+    if (!t.ok) {
       retry_or_fail(std::move(inv), retry_transport_,
-                    "cannot reach OpenWhisk for " + where(*inv) + ": " + curl_easy_strerror(code));
+                    "cannot reach OpenWhisk for " + where(*inv) + ": " + t.error);
       return;
     }
     switch (status) {
@@ -438,8 +511,9 @@ class OpenWhiskCompute::Engine {
     }
   }
 
-  void on_poll_answer(InvocationPtr inv, CURLcode code, long status) {
-    if (code != CURLE_OK || status == 404 || status == 429 || status == 503) {
+  void on_poll_answer(InvocationPtr inv, const Transport& t) {
+    const long status = t.status;
+    if (!t.ok || status == 404 || status == 429 || status == 503) {
       // 404: the activation record does not exist yet. Keep polling until the deadline.
       schedule(std::move(inv), options_.poll_interval);
       return;
@@ -513,6 +587,9 @@ class OpenWhiskCompute::Engine {
       rest.push_back(std::move(inv));
     }
     active_.clear();
+    for (auto& [tag, inv] : plain_active_) rest.push_back(std::move(inv));
+    plain_active_.clear();
+    if (plain_) plain_->close_all();
     for (auto& inv : waiting_) rest.push_back(std::move(inv));
     waiting_.clear();
     for (auto& [at, inv] : timers_) rest.push_back(std::move(inv));
@@ -551,6 +628,9 @@ class OpenWhiskCompute::Engine {
   std::multimap<Clock::time_point, InvocationPtr> timers_;
   std::unordered_map<CURL*, InvocationPtr> active_;
   std::vector<whisk::CurlEasy> easy_pool_;
+  std::unordered_map<Invocation*, InvocationPtr> plain_active_;
+  // http:// API hosts: requests go through this instead of curl (after epoll_: it uses it).
+  std::unique_ptr<PlainHttpClient> plain_;
 
   std::thread thread_;  // last: starts after everything above exists
 };
@@ -585,6 +665,9 @@ void add_openwhisk_flags(Flags& flags) {
            "invocations waiting for a request slot; more fail at once")
       .add("openwhisk-deadline-ms", "SNET_OPENWHISK_DEADLINE_MS", "30000",
            "an invocation (with retries and 202 polling) fails after this")
+      .add("openwhisk-http-client", "SNET_OPENWHISK_HTTP_CLIENT", "direct",
+           "client for http:// API hosts: direct (keep-alive HTTP/1.1 on the relayer's own "
+           "loop) or curl (as https:// always uses)")
       .add_switch("openwhisk-insecure", "OPENWHISK_INSECURE",
                   "accept self-signed TLS certificates (as wsk -i)");
 }
@@ -613,6 +696,11 @@ OpenWhiskOptions openwhisk_options(const Flags& flags) {
   options.max_queued = static_cast<std::size_t>(flags.integer("openwhisk-max-queued", 0, 10000000));
   options.deadline = milliseconds(flags.integer("openwhisk-deadline-ms", 10, 3600000));
   options.insecure_tls = flags.on("openwhisk-insecure");
+  const std::string http_client = flags.str("openwhisk-http-client");
+  if (http_client != "direct" && http_client != "curl") {
+    throw UsageError("--openwhisk-http-client must be direct or curl, not '" + http_client + "'");
+  }
+  options.curl_for_http = http_client == "curl";
   return options;
 }
 

@@ -13,7 +13,8 @@
 //   401/403/404  an error naming the action and the host (never retried)
 //   no answer    connection failures and timeouts: bounded retries, then an error
 //
-// Invocations run on one thread of this object with libcurl's multi interface. At most
+// Invocations run on one thread of this object: https:// with libcurl's multi interface,
+// http:// (the bundled snet-whisk) with plain_http_client.hpp's keep-alive connections. At most
 // `max_in_flight` requests are open and `max_queued` wait for a slot; beyond that invoke()
 // fails the press at once ("busy") instead of letting presses pile up.
 //
@@ -54,6 +55,8 @@ struct OpenWhiskOptions {
   /// Pause between activation polls after a 202.
   std::chrono::milliseconds poll_interval{100};
   bool insecure_tls = false;  // accept self-signed certificates (wsk -i)
+  /// http:// API hosts use libcurl too (else plain_http_client.hpp; https:// always uses curl).
+  bool curl_for_http = false;
 };
 
 class OpenWhiskCompute : public Compute {

@@ -117,6 +117,35 @@ TEST_CASE("client: a press is POSTed to the documented path with Basic auth and 
   CHECK(params["attrs"] == json::parse(R"({"zone": "hall"})"));
 }
 
+TEST_CASE(
+    "client: both http:// clients (direct and curl) send the same request, reuse connections") {
+  for (const bool curl : {false, true}) {
+    CAPTURE(curl);
+    ScriptedOpenWhisk peer({answer(doc::kOk, kResultBody)});
+    Metrics metrics;
+    auto options = client_for(peer.apihost());
+    options.curl_for_http = curl;
+    OpenWhiskCompute compute(options, metrics);
+    for (int i = 0; i < 3; ++i) {  // one after another: the later ones on a kept-alive connection
+      const ComputeResult result =
+          invoke_and_wait(compute, press("flip_switch", {target("lamp-1")}));
+      INFO(result.error);
+      REQUIRE(result.error.empty());
+      CHECK(result.commands == std::vector<std::pair<std::string, bool>>{{"lamp-1", true}});
+    }
+    const auto requests = peer.requests();
+    REQUIRE(requests.size() == 3);
+    for (const auto& sent : requests) {
+      CHECK(sent.target == doc::action_path("flip_switch") + "?" + doc::kBlockingResultQuery);
+      CHECK(sent.header("authorization") == "Basic dXNlcjpwYXNz");
+      CHECK(sent.header("content-type") == "application/json");
+      CHECK(json::parse(sent.body)["button"] == "button-1");
+    }
+    CHECK(requests[1].remote == requests[0].remote);  // the same keep-alive connection
+    CHECK(requests[2].remote == requests[0].remote);
+  }
+}
+
 TEST_CASE("client: 202 means poll the activation until the record exists, then use its result") {
   ScriptedOpenWhisk peer({
       answer(doc::kAccepted,
