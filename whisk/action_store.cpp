@@ -248,6 +248,22 @@ Action parse_action_put(const nlohmann::json& body, const std::string& ns, const
   return action;
 }
 
+Action stored_action(const nlohmann::json& entity, const std::string& ns) {
+  if (!entity.is_object() || !entity.contains("name") || !entity["name"].is_string()) {
+    throw BadAction("not an action: no \"name\"");
+  }
+  Action action = parse_action_put(entity, ns, entity["name"].get<std::string>(), nullptr);
+  if (entity.contains("updated") && entity["updated"].is_number_integer()) {
+    action.updated_ms = entity["updated"].get<std::int64_t>();
+  }
+  return action;
+}
+
+void ActionStore::set_sink(EntitySink* sink) {
+  std::lock_guard lock(mutex_);
+  sink_ = sink;
+}
+
 std::shared_ptr<const Action> ActionStore::find(const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = actions_.find(name);
@@ -259,6 +275,7 @@ std::shared_ptr<const Action> ActionStore::put(Action action) {
   action.revision = next_revision_++;
   auto stored = std::make_shared<const Action>(std::move(action));
   actions_[stored->name] = stored;
+  if (sink_ != nullptr) sink_->saved(kActions, stored->name, stored->to_json());
   return stored;
 }
 
@@ -268,6 +285,7 @@ std::shared_ptr<const Action> ActionStore::remove(const std::string& name) {
   if (it == actions_.end()) return nullptr;
   auto removed = std::move(it->second);
   actions_.erase(it);
+  if (sink_ != nullptr) sink_->removed(kActions, name);
   return removed;
 }
 

@@ -1,5 +1,7 @@
 // snet-whisk's actions, kept in memory: what `PUT .../actions/{name}` stored, in OpenWhisk's
 // JSON shape (WhiskAction: namespace, name, version, exec, limits, parameters, annotations).
+// With an EntitySink (set before serving), every put and remove is told to it, under the store's
+// mutex, so what survives a restart is what was stored last.
 // Thread safety: every ActionStore method may be called from any thread; an Action is immutable
 // once stored (an update stores a new one with a higher revision).
 #pragma once
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "action_archive.hpp"
+#include "entity_sink.hpp"
 
 namespace snet::whisk {
 
@@ -71,6 +74,10 @@ struct BadAction : std::runtime_error {
 Action parse_action_put(const nlohmann::json& body, const std::string& ns, const std::string& name,
                         const Action* existing);
 
+/// The action `entity` (Action::to_json() with its code, as an EntitySink was given it) describes,
+/// its version and update time kept; a binary action is not unpacked yet. Throws BadAction.
+Action stored_action(const nlohmann::json& entity, const std::string& ns);
+
 /// "0.0.7" -> "0.0.8", as OpenWhisk bumps an updated entity's version.
 std::string next_patch(const std::string& version);
 
@@ -86,6 +93,8 @@ std::string default_kind();
 
 class ActionStore {
  public:
+  /// Tells `sink` (nullptr: nobody) of every later change; it must outlive the store's use.
+  void set_sink(EntitySink* sink);
   std::shared_ptr<const Action> find(const std::string& name) const;
   /// Stores `action` with a fresh revision; returns the stored copy.
   std::shared_ptr<const Action> put(Action action);
@@ -97,6 +106,7 @@ class ActionStore {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const Action>> actions_;
   std::uint64_t next_revision_ = 1;
+  EntitySink* sink_ = nullptr;
 };
 
 }  // namespace snet::whisk

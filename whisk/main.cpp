@@ -26,8 +26,9 @@ void declare(Flags& flags) {
            "the uuid:key clients must present (HTTP Basic); default: the key of --data-dir "
            "(<data-dir>/whisk.auth, generated once), else OpenWhisk's public guest key")
       .add("data-dir", "SNET_WHISK_DATA_DIR", "",
-           "keeps the generated key and unpacked zipped actions (default: a temporary "
-           "directory, and the guest key)")
+           "keeps the generated key, unpacked zipped actions, and the actions, triggers and "
+           "rules (entities/), which a restart loads back (default: a temporary directory, "
+           "nothing kept, and the guest key)")
       .add("worker-user", "SNET_WHISK_WORKER_USER", "nobody",
            "when snet-whisk runs as root, workers run as this user (\"\" : as root)")
       .add("sandbox", "SNET_WHISK_SANDBOX", "on",

@@ -97,13 +97,14 @@ struct Api {
   IdSource transaction_ids;
   IdSource activation_ids;
   Activator activator;
-  TriggerStore triggers;
+  TriggerStore& triggers;
   Counter& unauthorized;
   Counter& throttled;
   Counter& bad_requests;
   Counter& syntax_errors;
 
-  Api(const RestOptions& o, ActionStore& a, ActivationStore& s, Invoker& i, Metrics& m)
+  Api(const RestOptions& o, ActionStore& a, ActivationStore& s, Invoker& i, Metrics& m,
+      TriggerStore& t)
       : options(o),
         expected_authorization(basic_authorization(o.auth)),
         actions(a),
@@ -111,7 +112,7 @@ struct Api {
         invoker(i),
         metrics(m),
         activator(a, s, i, [this] { return activation_ids.next(); }),
-        triggers(o.ns),
+        triggers(t),
         unauthorized(m.counter("snet_whisk_rejected_total", "Requests refused, by reason",
                                "reason=\"unauthorized\"")),
         throttled(m.counter("snet_whisk_rejected_total", "", "reason=\"throttled\"")),
@@ -486,8 +487,9 @@ std::string basic_authorization(const std::string& auth) {
 }
 
 http::Router make_router(const RestOptions& options, ActionStore& actions,
-                         ActivationStore& activations, Invoker& invoker, Metrics& metrics) {
-  auto api = std::make_shared<Api>(options, actions, activations, invoker, metrics);
+                         ActivationStore& activations, Invoker& invoker, Metrics& metrics,
+                         TriggerStore& triggers) {
+  auto api = std::make_shared<Api>(options, actions, activations, invoker, metrics, triggers);
   const std::string ns = "/api/v1/namespaces/{ns}";
   http::Router router;
   router.route("GET", "/ping", [](const Request&) { return http::text_response(200, "pong"); });

@@ -29,6 +29,7 @@
 #include "invoker.hpp"
 #include "snet/http_server.hpp"
 #include "snet/metrics.hpp"
+#include "trigger_store.hpp"
 
 namespace snet::whisk {
 
@@ -41,10 +42,11 @@ struct RestOptions {
   std::string work_dir = "/tmp/snet-whisk";
 };
 
-/// The router serving the API over `actions`, `activations` and `invoker` (which must outlive
-/// the router and every request it is serving).
+/// The router serving the API over `actions`, `activations`, `invoker` and `triggers` (which
+/// must outlive the router and every request it is serving).
 http::Router make_router(const RestOptions& options, ActionStore& actions,
-                         ActivationStore& activations, Invoker& invoker, Metrics& metrics);
+                         ActivationStore& activations, Invoker& invoker, Metrics& metrics,
+                         TriggerStore& triggers);
 
 /// "Basic " + base64("uuid:key"), the Authorization header a client sends.
 std::string basic_authorization(const std::string& auth);

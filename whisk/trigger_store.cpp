@@ -26,6 +26,30 @@ std::string short_name(const std::string& qualified) {
   return qualified.substr(qualified.rfind('/') + 1);
 }
 
+// "/guest/a" from {"name": "a", "path": "guest"}.
+std::string referenced(const nlohmann::json& ref) {
+  if (!ref.is_object() || !ref.contains("name") || !ref["name"].is_string() ||
+      !ref.contains("path") || !ref["path"].is_string()) {
+    throw EntityError(400, "not an entity reference: " + ref.dump());
+  }
+  return "/" + ref["path"].get<std::string>() + "/" + ref["name"].get<std::string>();
+}
+
+// The common fields of a stored trigger or rule; throws EntityError(400) when one is amiss.
+template <class Entity>
+void common_from_json(const nlohmann::json& j, Entity& e) {
+  try {
+    e.ns = j.at("namespace").get<std::string>();
+    e.name = j.at("name").get<std::string>();
+    e.version = j.value("version", e.version);
+    e.publish = j.value("publish", false);
+    e.updated_ms = j.value("updated", std::int64_t{0});
+    e.annotations = j.value("annotations", nlohmann::json::array());
+  } catch (const nlohmann::json::exception& error) {
+    throw EntityError(400, error.what());
+  }
+}
+
 }  // namespace
 
 nlohmann::json Trigger::to_json() const {
@@ -45,6 +69,51 @@ nlohmann::json Trigger::to_json() const {
     out["rules"] = links;
   }
   return out;
+}
+
+Trigger Trigger::from_json(const nlohmann::json& entity) {
+  if (!entity.is_object()) throw EntityError(400, "a trigger must be a JSON object");
+  Trigger trigger;
+  common_from_json(entity, trigger);
+  trigger.parameters = entity.value("parameters", nlohmann::json::array());
+  if (entity.contains("rules")) {
+    const auto& links = entity["rules"];
+    if (!links.is_object()) throw EntityError(400, "a trigger's rules must be an object");
+    for (const auto& [rule, link] : links.items()) {
+      if (!link.is_object() || !link.contains("status") || !link["status"].is_string()) {
+        throw EntityError(400, "the trigger's rule " + rule + " has no status");
+      }
+      trigger.rules[rule] = {referenced(link.contains("action") ? link["action"] : nullptr),
+                             link["status"].get<std::string>()};
+    }
+  }
+  return trigger;
+}
+
+Rule Rule::from_json(const nlohmann::json& entity) {
+  if (!entity.is_object()) throw EntityError(400, "a rule must be a JSON object");
+  Rule rule;
+  common_from_json(entity, rule);
+  rule.trigger = referenced(entity.contains("trigger") ? entity["trigger"] : nullptr);
+  rule.action = referenced(entity.contains("action") ? entity["action"] : nullptr);
+  return rule;
+}
+
+void TriggerStore::set_sink(EntitySink* sink) {
+  std::lock_guard lock(mutex_);
+  sink_ = sink;
+}
+
+void TriggerStore::restore(std::vector<Trigger> triggers, std::vector<Rule> rules) {
+  std::lock_guard lock(mutex_);
+  for (auto& trigger : triggers) triggers_[trigger.name] = std::move(trigger);
+  for (auto& rule : rules) rules_[rule.name] = std::move(rule);
+}
+
+void TriggerStore::save_trigger(const std::string& name) const {
+  if (sink_ == nullptr) return;
+  auto it = triggers_.find(name);
+  if (it != triggers_.end()) sink_->saved(kTriggers, name, it->second.to_json());
 }
 
 nlohmann::json Rule::to_json(const std::string& status) const {
@@ -89,6 +158,7 @@ Trigger TriggerStore::put_trigger(const std::string& name, const nlohmann::json&
   if (body.contains("publish") && body["publish"].is_boolean()) trigger.publish = body["publish"];
   trigger.updated_ms = now_us() / 1000;
   triggers_[name] = trigger;
+  save_trigger(name);
   return trigger;
 }
 
@@ -105,6 +175,7 @@ std::optional<Trigger> TriggerStore::remove_trigger(const std::string& name) {
   if (it == triggers_.end()) return std::nullopt;
   Trigger removed = std::move(it->second);
   triggers_.erase(it);
+  if (sink_ != nullptr) sink_->removed(kTriggers, name);
   return removed;
 }
 
@@ -156,11 +227,14 @@ std::pair<Rule, std::string> TriggerStore::put_rule(const std::string& name,
   if (existing != rules_.end()) {  // the old trigger lets go of the rule
     if (auto old = triggers_.find(short_name(existing->second.trigger)); old != triggers_.end()) {
       old->second.rules.erase(key);
+      save_trigger(old->first);
     }
   }
   trigger->second.rules[key] = {rule.action, status};
   rule.updated_ms = now_us() / 1000;
   rules_[name] = rule;
+  save_trigger(trigger->first);
+  if (sink_ != nullptr) sink_->saved(kRules, name, rule.to_json(status));
   return {rule, status};
 }
 
@@ -177,8 +251,10 @@ std::optional<Rule> TriggerStore::remove_rule(const std::string& name) {
   if (it == rules_.end()) return std::nullopt;
   Rule removed = std::move(it->second);
   rules_.erase(it);
+  if (sink_ != nullptr) sink_->removed(kRules, name);
   if (auto trigger = triggers_.find(short_name(removed.trigger)); trigger != triggers_.end()) {
     trigger->second.rules.erase(ns_ + "/" + name);
+    save_trigger(trigger->first);
   }
   return removed;
 }
@@ -202,6 +278,7 @@ void TriggerStore::set_rule_status(const std::string& name, const std::string& s
     throw EntityError(404, "Only rules with existing triggers can be activated");
   }
   trigger->second.rules[ns_ + "/" + name] = {it->second.action, status};
+  save_trigger(trigger->first);
 }
 
 }  // namespace snet::whisk

@@ -4,6 +4,8 @@
 // least one active rule invokes each active rule's action (non-blocking) with the trigger's
 // parameters merged under the payload, and records a trigger activation whose logs are one
 // JSON line per rule ({"statusCode","success","activationId"|"error","rule","action"}).
+// With an EntitySink (set before serving), every change is told to it under the store's mutex:
+// a trigger (with its rules' statuses) and a rule are one entity each, as in OpenWhisk.
 // Thread safety: every TriggerStore method may be called from any thread.
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "action_store.hpp"
+#include "entity_sink.hpp"
 
 namespace snet::whisk {
 
@@ -39,6 +42,8 @@ struct Trigger {
   std::map<std::string, Link> rules;  // by "ns/rule"
 
   nlohmann::json to_json() const;
+  /// Back from to_json() (rules' statuses included). Throws EntityError(400).
+  static Trigger from_json(const nlohmann::json& entity);
 };
 
 struct Rule {
@@ -52,6 +57,8 @@ struct Rule {
   std::int64_t updated_ms = 0;
 
   nlohmann::json to_json(const std::string& status) const;
+  /// Back from to_json() (the status is its trigger's). Throws EntityError(400).
+  static Rule from_json(const nlohmann::json& entity);
 };
 
 /// A request that cannot be carried out: the HTTP status and OpenWhisk's text.
@@ -63,6 +70,12 @@ struct EntityError : std::runtime_error {
 class TriggerStore {
  public:
   explicit TriggerStore(std::string ns) : ns_(std::move(ns)) {}
+
+  /// Tells `sink` (nullptr: nobody) of every later change; it must outlive the store's use.
+  void set_sink(EntitySink* sink);
+  /// Puts back entities kept from an earlier run, as they were (no checks, the sink not told):
+  /// a rule's status comes with its trigger.
+  void restore(std::vector<Trigger> triggers, std::vector<Rule> rules);
 
   /// PUT .../triggers/{name}: creates, or with `overwrite` updates (parameters, annotations,
   /// version; its rules stay). Throws EntityError (409 exists, 400 bad body).
@@ -86,11 +99,13 @@ class TriggerStore {
   std::string qualify(const nlohmann::json& given, const char* what) const;
 
  private:
-  std::string status_of(const Rule& rule) const;  // mutex_ held
+  std::string status_of(const Rule& rule) const;     // mutex_ held
+  void save_trigger(const std::string& name) const;  // mutex_ held
   const std::string ns_;
   mutable std::mutex mutex_;
   std::map<std::string, Trigger> triggers_;
   std::map<std::string, Rule> rules_;
+  EntitySink* sink_ = nullptr;
 };
 
 }  // namespace snet::whisk

@@ -5,6 +5,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "snet/log.hpp"
 #include "snet/process.hpp"
 
 namespace snet::whisk {
@@ -43,7 +44,9 @@ std::string find_runtime_modules(const std::string& script) {
 }
 
 WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
-    : options_(std::move(options)), activations_(options_.activations_kept) {
+    : options_(std::move(options)),
+      triggers_(options_.rest.ns),
+      activations_(options_.activations_kept) {
   if (options_.data_dir.empty()) {
     std::string pattern = (fs::temp_directory_path() / "snet-whisk-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
@@ -60,6 +63,19 @@ WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
                   fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec |
                       fs::perms::others_read | fs::perms::group_read);
   options_.rest.work_dir = options_.data_dir;
+  if (temporary_dir_.empty()) {
+    // Unpacked zips of an earlier run (left behind when it was killed): nothing uses them now,
+    // and the actions kept are unpacked anew below.
+    std::error_code ignored;
+    for (const auto& old :
+         fs::directory_iterator(fs::path(options_.data_dir) / "actions", ignored)) {
+      fs::remove_all(old.path(), ignored);
+    }
+    files_ = std::make_unique<EntityFiles>((fs::path(options_.data_dir) / "entities").string());
+    load_entities();
+    actions_.set_sink(files_.get());
+    triggers_.set_sink(files_.get());
+  }
   auto& launch = options_.invoker.launch;
   if (launch.modules.empty()) launch.modules = find_runtime_modules(launch.script);
   launch.readable = {fs::path(launch.script).parent_path().string(),
@@ -76,16 +92,59 @@ WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
   server.read_timeout = std::chrono::seconds(30);
   server.server_name = "snet-whisk";
   server_ = std::make_unique<http::Server>(
-      server, make_router(options_.rest, actions_, activations_, *invoker_, metrics));
+      server, make_router(options_.rest, actions_, activations_, *invoker_, metrics, triggers_));
 }
 
 WhiskService::~WhiskService() {
-  server_->stop();   // no new requests; open ones are answered or dropped
-  invoker_.reset();  // fails what still runs and stops the workers
+  server_->stop();             // no new requests; open ones are answered or dropped
+  invoker_.reset();            // fails what still runs and stops the workers
+  actions_.set_sink(nullptr);  // files_ goes before the stores
+  triggers_.set_sink(nullptr);
   if (!temporary_dir_.empty()) {
     std::error_code ignored;
     fs::remove_all(temporary_dir_, ignored);
   }
+}
+
+void WhiskService::load_entities() {
+  const auto skip = [this](const StoredEntity& e, const std::string& why) {
+    ++skipped_;
+    log::error("skipping the corrupt entity file ", e.collection, " ",
+               files_->path(e.collection, e.name), ": ", why);
+  };
+  for (const auto& e : files_->load(kActions)) {
+    try {
+      Action action = stored_action(e.entity, options_.rest.ns);
+      if (action.binary) {
+        action.archive = ActionArchive::unpack(action.code, options_.data_dir + "/actions");
+      }
+      actions_.put(std::move(action));
+      ++entities_loaded_;
+    } catch (const std::exception& error) {  // BadAction, a zip that no longer unpacks
+      skip(e, error.what());
+    }
+  }
+  std::vector<Trigger> triggers;
+  std::vector<Rule> rules;
+  for (const auto& e : files_->load(kTriggers)) {
+    try {
+      triggers.push_back(Trigger::from_json(e.entity));
+    } catch (const EntityError& error) {
+      skip(e, error.what());
+    }
+  }
+  for (const auto& e : files_->load(kRules)) {
+    try {
+      rules.push_back(Rule::from_json(e.entity));
+    } catch (const EntityError& error) {
+      skip(e, error.what());
+    }
+  }
+  entities_loaded_ += triggers.size() + rules.size();
+  triggers_.restore(std::move(triggers), std::move(rules));
+  const std::size_t corrupt = entities_corrupt();
+  log::info("loaded ", entities_loaded_, " entities from ", files_->dir(),
+            corrupt > 0 ? " (" + std::to_string(corrupt) + " corrupt files skipped)" : "");
 }
 
 std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir) {

@@ -1,5 +1,8 @@
-// snet-whisk assembled: the action and activation stores, the invoker with its Node.js workers,
-// and the REST API on the project's HTTP server. main.cpp only reads flags and waits.
+// snet-whisk assembled: the action, trigger/rule and activation stores, the invoker with its
+// Node.js workers, and the REST API on the project's HTTP server. main.cpp only reads flags and
+// waits. With a data directory, actions, triggers and rules are kept under <data-dir>/entities/
+// (entity_files.hpp) and loaded back at construction, before anything is served; activations
+// stay in memory only.
 // Thread safety: construct, start(), port() and destroy from one thread.
 #pragma once
 
@@ -11,10 +14,12 @@
 #include "action_store.hpp"
 #include "activation_store.hpp"
 #include "deploy.hpp"
+#include "entity_files.hpp"
 #include "invoker.hpp"
 #include "rest_api.hpp"
 #include "snet/http_server.hpp"
 #include "snet/metrics.hpp"
+#include "trigger_store.hpp"
 
 namespace snet::whisk {
 
@@ -23,7 +28,9 @@ struct WhiskOptions {
   int port = 3233;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t activations_kept = 10000;
-  std::string data_dir;  // where zipped actions are unpacked ("" : a temporary directory)
+  /// Where zipped actions are unpacked and entities kept ("" : a temporary directory, nothing
+  /// kept).
+  std::string data_dir;
   RestOptions rest;
   InvokerOptions invoker;
 };
@@ -54,11 +61,19 @@ class WhiskService {
   /// The URL clients use (the bind address, or 127.0.0.1 for a wildcard bind).
   std::string url() const;
   std::size_t workers() const { return invoker_->workers(); }
+  /// Entities loaded from the data directory at construction, and files skipped as corrupt.
+  std::size_t entities_loaded() const { return entities_loaded_; }
+  std::size_t entities_corrupt() const { return (files_ ? files_->corrupt() : 0) + skipped_; }
 
  private:
   WhiskOptions options_;
-  std::string temporary_dir_;  // made when no data_dir is given; removed at the end
+  std::string temporary_dir_;           // made when no data_dir is given; removed at the end
+  void load_entities();                 // from files_, before the stores are told to write to it
+  std::unique_ptr<EntityFiles> files_;  // outlives the stores' use of it (declared before them)
+  std::size_t entities_loaded_ = 0;
+  std::size_t skipped_ = 0;  // JSON files that are not a valid entity
   ActionStore actions_;
+  TriggerStore triggers_;
   ActivationStore activations_;
   std::unique_ptr<Invoker> invoker_;
   std::unique_ptr<http::Server> server_;

@@ -3,6 +3,8 @@
 // fires the trigger, the rule runs actions/flip_publish.js, which publishes the commands to the
 // broker itself, and the actuators apply them. A press to a trigger that is gone, or whose rule
 // is disabled, fails with an error naming the trigger.
+#include <signal.h>
+
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -101,6 +103,21 @@ TEST_CASE("trigger per press: the rule's action publishes the commands, the actu
       10s));
 
   // One stack for every step below (starting it is the slow part), in this order.
+  {  // snet-whisk killed: the supervisor restarts it on its data directory, which kept the
+     // trigger and its rule (snet up does not make them again), so presses are applied again.
+    const pid_t before = feed.up->pid_of("whisk");
+    REQUIRE(before > 0);
+    ::kill(before, SIGKILL);
+    REQUIRE_MESSAGE(feed.up->wait_service("whisk",
+                                          [&](const json& item) {
+                                            return item.value("state", "") == "running" &&
+                                                   item.value("pid", 0) != 0 &&
+                                                   item.value("pid", 0) != before;
+                                          }),
+                    feed.up->output());
+    CHECK_FALSE(feed.up->press_until_applied("hall-button", "lamp-1", "after-kill").empty());
+    CHECK(feed.get("/rules/snet-press-flip_publish").value("status", "") == "active");
+  }
   {  // snet up's set-up is idempotent: run again, one rule, active again if it was disabled
 
     CHECK(feed.call("POST", "/rules/snet-press-flip_publish", R"({"status":"inactive"})").status ==

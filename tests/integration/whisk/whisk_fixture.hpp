@@ -25,6 +25,8 @@ class WhiskServer {
   int port() const { return port_; }
   static std::string auth();
   std::string log() const { return service_->log(); }
+  /// The snet-whisk process, to signal or stop it.
+  ChildProcess& process() { return service_->process(); }
 
   /// PUT .../actions/{name}?overwrite=true with the code and optional limits.
   whisk::HttpReply put_action(const std::string& name, const std::string& code,
