@@ -2,33 +2,15 @@
 // refused (with the device and the reason), and how GET /api/topology shows them.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 #include "snet/topology.hpp"
+#include "topology_errors.hpp"
 
 using namespace snet;
-
-namespace {
-
-std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
-    return e.errors;
-  }
-  FAIL("topology was accepted: " << text);
-  return {};
-}
-
-bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
-  return std::any_of(errors.begin(), errors.end(),
-                     [&](const std::string& e) { return e.find(needle) != std::string::npos; });
-}
-
-}  // namespace
+using snet::test::errors_of;
+using snet::test::mentions;
 
 TEST_CASE("a trigger compute is inherited with the topology's compute, and shown") {
   const Topology t = parse_topology_text(R"({
