@@ -9,11 +9,11 @@
 // be in flight.
 //
 // Redundancy: several relayers share the presses (Bus::subscribe_shared, one group per
-// topology, or per compute with RelayerOptions::compute), each acknowledging a press only when its commands are confirmed
-// (press_settlement.hpp), so a relayer's death loses nothing: the broker hands what it held to
-// its restarted self or another member. Each relayer follows every actuator's state reports;
-// two relayers flipping the same actuator within one round trip may both read the same state
-// (the actuator still applies each press id once).
+// topology, or per compute with RelayerOptions::compute), each acknowledging a press only when its
+// commands are confirmed (press_settlement.hpp), so a relayer's death loses nothing: the broker
+// hands what it held to its restarted self or another member. Each relayer follows every actuator's
+// state reports; two relayers flipping the same actuator within one round trip may both read the
+// same state (the actuator still applies each press id once).
 //
 // Lifetime: construct before bus.start() (it installs the bus's message handler) and stop the bus
 // before destroying the relayer. Each backend must have finished or dropped its pending callbacks

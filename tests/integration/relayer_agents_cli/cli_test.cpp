@@ -226,9 +226,9 @@ TEST_CASE("snet press, health, ctl and link find a running snet up from --data-d
   REQUIRE(up.process().wait_for(10s));
   auto gone = run_snet({"press", "door-a", "--data-dir", data_dir}, 20s, clean);
   CHECK(gone.status == 1);
-  CHECK_MESSAGE(gone.output.find("no `snet up` running with data dir " + data_dir) !=
-                    std::string::npos,
-                gone.output);
+  CHECK_MESSAGE(
+      gone.output.find("no `snet up` running with data dir " + data_dir) != std::string::npos,
+      gone.output);
   auto ctl_gone = run_snet({"ctl", "services", "--data-dir", data_dir}, 20s, clean);
   CHECK(ctl_gone.status == 1);
   CHECK(ctl_gone.output.find("pass --url URL") != std::string::npos);
