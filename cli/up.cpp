@@ -34,6 +34,7 @@
 #include "snet/topology.hpp"
 #include "snet/version.hpp"
 #include "stack.hpp"
+#include "stale_sessions.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
 #include "trigger_setup.hpp"
@@ -468,6 +469,19 @@ int up_command(int argc, const char* const* argv, int first) {
   if (bundled_whisk) first_up.push_back("whisk");
   if (const int rc = start_all(first_up); rc != 0) return rc;
   if (const int rc = await(first_up, nullptr); rc != 0) return rc;
+  // Sessions of relayers an earlier run had and this one has not still take a share of every
+  // press on Mosquitto: their queues go to the relayers now subscribed, before anything presses.
+  const bool mqtt_broker =
+      s.broker_url.rfind("mqtt://", 0) == 0 || s.broker_url.rfind("tcp://", 0) == 0;
+  if (mqtt_broker && topology.broker == BrokerKind::mosquitto) {
+    std::vector<ServiceSession> sessions;
+    for (const auto& name : relayers) {
+      sessions.push_back({"snet-" + topology.name + "-" + name, "relayer"});
+    }
+    sessions.push_back({"snet-" + topology.name + "-state", "state"});
+    hand_over_stale_sessions(s.broker_url, s.data_dir, sessions, metrics,
+                             std::min(s.start_timeout, milliseconds(10'000)));
+  }
   // Every action a button names must exist on its compute, or its first press would fail (404).
   for (const auto& group : groups) {
     if (auto problem = check_actions(group); !problem.empty()) return give_up(problem, "");

@@ -109,7 +109,7 @@ SnetRun run_snet(std::vector<std::string> args, std::chrono::milliseconds timeou
 }
 
 SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
-  data_dir_ = dir_.path() + "/data";
+  data_dir_ = options.data_dir.empty() ? dir_.path() + "/data" : options.data_dir;
   output_path_ = dir_.path() + "/snet-up.out";
   mqtt_port_ = free_port();
   amqp_port_ = free_port();
