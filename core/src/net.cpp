@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
 #include <cstdint>
 #include <fstream>
 #include <random>
@@ -58,11 +59,13 @@ int free_port() {
   constexpr int kLowest = 10000;
   const int below = ephemeral_low();
   if (below - kLowest >= 1000) {
-    std::random_device seed;
-    std::mt19937 pick(seed());
-    std::uniform_int_distribution<int> port(kLowest, below - 1);
+    const auto band = static_cast<unsigned>(below - kLowest);
+    // One cursor per process walks the band from a random start, so two calls in one process
+    // never hand out the same port before the caller binds it (independent random picks once
+    // gave a test's broker and its HTTP server the same port); other processes start elsewhere.
+    static std::atomic<unsigned> cursor{std::random_device{}()};
     for (int attempt = 0; attempt < 200; ++attempt) {
-      const int candidate = port(pick);
+      const int candidate = kLowest + static_cast<int>(cursor.fetch_add(1) % band);
       if (bindable(candidate)) return candidate;
     }
   }

@@ -6,8 +6,9 @@
 
 namespace snet {
 
-/// A TCP port on 127.0.0.1 that was free a moment ago, picked at random below the kernel's
-/// ephemeral range (so no outgoing connection takes it before the caller binds it).
+/// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range (so no
+/// outgoing connection takes it before the caller binds it); never the same twice in a row of
+/// calls in one process (until the range is used up). Thread-safe.
 int free_port();
 /// Polls until host:port accepts a TCP connection, at most `timeout`. Returns whether it did.
 bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout);
