@@ -7,6 +7,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "snet/atomic_file.hpp"
+
 namespace snet::cli {
 namespace fs = std::filesystem;
 
@@ -53,18 +55,8 @@ std::string run_file_path(const std::string& data_dir) {
 }
 
 void write_run_file(const std::string& data_dir, const RunInfo& run) {
-  const std::string path = run_file_path(data_dir);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << to_json(run).dump(2) << "\n";
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  ::chmod(temporary.c_str(), 0644);  // whatever the umask: tools of other users may read it
-  std::error_code error;
-  fs::rename(temporary, path, error);  // atomic: a reader sees the old file or the whole new one
-  if (error) throw std::runtime_error("cannot write " + path + ": " + error.message());
+  // 0644: tools of other users may read it (it holds no secret).
+  write_file_atomically(run_file_path(data_dir), to_json(run).dump(2) + "\n", 0644);
 }
 
 void remove_run_file(const std::string& data_dir) {

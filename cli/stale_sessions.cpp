@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/atomic_file.hpp"
 #include "snet/bus.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/log.hpp"
@@ -107,15 +108,7 @@ void write_service_sessions(const std::string& path, const std::vector<ServiceSe
   }
   std::error_code error;
   fs::create_directories(fs::path(path).parent_path(), error);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << nlohmann::json{{"sessions", items}}.dump(2) << "\n";
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  fs::rename(temporary, path, error);  // atomic: a reader sees the old file or the whole new one
-  if (error) throw std::runtime_error("cannot write " + path + ": " + error.message());
+  write_file_atomically(path, nlohmann::json{{"sessions", items}}.dump(2) + "\n");
 }
 
 int hand_over_session(const std::string& broker_url, const std::string& client_id, bool republish,

@@ -10,7 +10,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
+#include "snet/atomic_file.hpp"
 #include "snet/log.hpp"
 
 namespace snet::whisk {
@@ -18,7 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSuffix = ".json";
-constexpr const char* kTemporary = ".tmp";
 
 // OpenWhisk names may hold ' ', '@' and '.', and a name must never become "..": only
 // [A-Za-z0-9_-] is kept as is.
@@ -38,30 +39,8 @@ std::string file_name(const std::string& name) {
   return out + kSuffix;
 }
 
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() &&
-         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-// Writes `text` to `path` whole or throws naming the step; the file is 0600 from its creation.
-void write_file(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  // Flushed before the rename: after a crash of the machine the file is the old or the new one.
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    throw std::runtime_error("cannot flush " + path + ": " + std::strerror(errno));
-  }
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
 }
 
 }  // namespace
@@ -83,20 +62,13 @@ std::string EntityFiles::path(const std::string& collection, const std::string& 
 void EntityFiles::saved(const std::string& collection, const std::string& name,
                         const nlohmann::json& entity) {
   const std::string target = path(collection, name);
-  const std::string temporary = target + kTemporary;
   std::lock_guard lock(mutex_);
   try {
     std::error_code error;
     fs::create_directories(fs::path(target).parent_path(), error);
-    write_file(temporary, entity.dump());
-    if (::rename(temporary.c_str(), target.c_str()) != 0) {
-      throw std::runtime_error("cannot rename " + temporary + " to " + target + ": " +
-                               std::strerror(errno));
-    }
+    write_file_atomically(target, entity.dump(), 0600);  // actions' code and parameters: ours only
   } catch (const std::exception& e) {
     ++write_errors_;
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
     log::error("entity ", collection, "/", name, " is not persisted (lost on restart): ", e.what());
   }
 }
@@ -121,7 +93,8 @@ std::vector<StoredEntity> EntityFiles::load(const std::string& collection) {
   std::lock_guard lock(mutex_);
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string file = entry.path().filename().string();
-    if (ends_with(file, kTemporary)) {  // a write cut short: the entity file is the old one
+    if (ends_with(file,
+                  kAtomicTemporarySuffix)) {  // a write cut short: the entity file is the old one
       std::error_code ignored;
       fs::remove(entry.path(), ignored);
       continue;

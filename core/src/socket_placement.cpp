@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/atomic_file.hpp"
+
 namespace snet {
 namespace {
 
@@ -186,11 +188,7 @@ void write_device_placements(const std::string& path, const DevicePlacements& pl
   for (const auto& [id, placement] : placements.devices) {
     doc["devices"][id] = {{"netns", placement.netns}, {"address", placement.source_address}};
   }
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary) << doc.dump(1) << "\n";
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot write device placements " + path);
-  }
+  write_file_atomically(path, doc.dump(1) + "\n");
 }
 
 }  // namespace snet
