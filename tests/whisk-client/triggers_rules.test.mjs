@@ -85,6 +85,9 @@ describe("triggers and rules through the openwhisk npm client", () => {
       error: `Rule '${NAMESPACE}/quiet-tally' is inactive, action '${NAMESPACE}/tally' was not activated.`,
     });
 
+    // The rule's action runs after the fire is answered: wait for its record before counting.
+    await activationRecord(ow, outcomes[`${NAMESPACE}/quiet-echo`].activationId);
+
     await ow.rules.disable({ name: "quiet-echo" });
     const before = (await ow.activations.list({ limit: 200 })).length;
     const nothing = await ow.triggers.invoke({ name: "quiet" });
