@@ -5,7 +5,7 @@
 
 #include "curl_util.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 namespace {
 
 void expect_ok(const std::string& method, const std::string& url, const OpenWhiskConfig& server,
@@ -43,4 +43,4 @@ void ensure_trigger_rule(const OpenWhiskConfig& server, const std::string& trigg
   expect_ok("POST", rule_url, server, {{"status", "active"}}, insecure_tls);
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

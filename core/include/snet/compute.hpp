@@ -13,7 +13,7 @@
 
 #include "snet/clock.hpp"
 
-namespace snet::relayer {
+namespace snet {
 
 struct TargetInfo {
   std::string id;
@@ -53,4 +53,4 @@ class Compute {
   virtual void invoke(ComputeRequest request, ComputeDone done) = 0;
 };
 
-}  // namespace snet::relayer
+}  // namespace snet

@@ -7,10 +7,10 @@
 
 #include <iosfwd>
 
-namespace snet::whisk {
+namespace snet::cli {
 
 /// argv[first] is the subcommand ("deploy"); output goes to `out`, problems to `err`.
 int actions_command(int argc, const char* const* argv, int first, std::ostream& out,
                     std::ostream& err);
 
-}  // namespace snet::whisk
+}  // namespace snet::cli

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 namespace fs = std::filesystem;
 
 namespace {
@@ -93,4 +93,4 @@ std::string await_key_file(const std::string& file, std::chrono::milliseconds li
   return read_key(file);
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

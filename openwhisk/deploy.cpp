@@ -8,7 +8,7 @@
 
 #include "curl_util.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 namespace fs = std::filesystem;
 
 namespace {
@@ -107,4 +107,4 @@ std::vector<DeployResult> deploy_actions(const std::string& dir, const std::stri
   return results;
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

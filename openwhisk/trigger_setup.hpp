@@ -17,7 +17,7 @@
 
 #include "openwhisk_config.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// The rule `snet up` makes from `trigger` to `action`: "<trigger>-<action>".
 std::string trigger_rule_name(const std::string& trigger, const std::string& action);
@@ -29,4 +29,4 @@ void ensure_trigger_rule(const OpenWhiskConfig& server, const std::string& trigg
                          const std::string& action, const nlohmann::json& parameters,
                          bool insecure_tls = false);
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

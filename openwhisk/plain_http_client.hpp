@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 
 struct PlainHttpAnswer {
   void* tag = nullptr;  // as given to send()
@@ -92,4 +92,4 @@ class PlainHttpClient {
   std::size_t busy_ = 0;
 };
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

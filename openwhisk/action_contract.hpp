@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compute.hpp"
+#include "snet/compute.hpp"
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 
 /// {"button", "press_id", "press_ts", "topology", "targets": [{"id", "on": bool|null, "attrs"}],
 ///  "attrs": {button attrs}}
@@ -26,4 +26,4 @@ ComputeResult from_action_result(const nlohmann::json& result, const ComputeRequ
 /// JS Error) or "error" field, anything else as compact JSON. Bounded to a few hundred bytes.
 std::string error_text(const nlohmann::json& error);
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

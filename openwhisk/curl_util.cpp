@@ -5,7 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 namespace {
 
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -123,4 +123,4 @@ HttpReply http_call(const std::string& method, const std::string& url, const std
   return reply;
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

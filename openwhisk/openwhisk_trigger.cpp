@@ -12,7 +12,7 @@
 #include "curl_util.hpp"
 #include "snet/log.hpp"
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -68,8 +68,8 @@ class OpenWhiskTriggerCompute::Firer {
             metrics.counter("snet_openwhisk_triggers_fired_total", "", "outcome=\"rejected\"")),
         retries_(metrics.counter("snet_openwhisk_trigger_retries_total",
                                  "Trigger fires repeated after 429/503 or no answer")) {
-    whisk::ensure_curl_initialized();
-    headers_ = whisk::json_headers();
+    openwhisk::ensure_curl_initialized();
+    headers_ = openwhisk::json_headers();
     const std::size_t threads =
         std::clamp<std::size_t>(options_.max_in_flight, 1, kMaxFiringThreads);
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -119,7 +119,7 @@ class OpenWhiskTriggerCompute::Firer {
   }
 
   void run() {
-    whisk::CurlEasy easy(curl_easy_init());
+    openwhisk::CurlEasy easy(curl_easy_init());
     while (true) {
       Fire fire;
       {
@@ -165,10 +165,11 @@ class OpenWhiskTriggerCompute::Firer {
     }
     std::string body;
     curl_easy_reset(easy);
-    whisk::configure_request(easy, options_.server.auth, body, headers_.get(), remaining,
-                             std::min(remaining, options_.connect_timeout), options_.insecure_tls);
-    const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
-                                              "triggers", fire.request.trigger);
+    openwhisk::configure_request(easy, options_.server.auth, body, headers_.get(), remaining,
+                                 std::min(remaining, options_.connect_timeout),
+                                 options_.insecure_tls);
+    const std::string url = openwhisk::entity_url(options_.server.apihost, options_.server.ns,
+                                                  "triggers", fire.request.trigger);
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, fire.body.c_str());
@@ -241,7 +242,7 @@ class OpenWhiskTriggerCompute::Firer {
   Counter& failed_;
   Counter& rejected_;
   Counter& retries_;
-  whisk::CurlList headers_;
+  openwhisk::CurlList headers_;
   std::mutex mutex_;  // guards queue_; stopping_ changes under it too (for the waits)
   std::condition_variable changed_;
   std::deque<Fire> queue_;
@@ -260,4 +261,4 @@ void OpenWhiskTriggerCompute::invoke(ComputeRequest request, ComputeDone done) {
   firer_->submit(std::move(request), std::move(done));
 }
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

@@ -9,7 +9,7 @@
 
 #include "openwhisk_config.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// The names of `actions` that the server answers 404 for, in the given order. Throws
 /// std::runtime_error naming the URL when the server cannot be asked (no answer, 401, 5xx...).
@@ -17,4 +17,4 @@ std::vector<std::string> missing_actions(const OpenWhiskConfig& server,
                                          const std::vector<std::string>& actions,
                                          bool insecure_tls = false);
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

@@ -26,11 +26,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compute.hpp"
 #include "openwhisk_compute.hpp"
+#include "snet/compute.hpp"
 #include "snet/metrics.hpp"
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 
 /// The action parameters of docs/actions.md plus what an action needs to publish the commands
 /// itself: each target's "topic", "qos" (1) and "trigger" (the trigger's name).
@@ -55,4 +55,4 @@ class OpenWhiskTriggerCompute : public Compute {
   std::unique_ptr<Firer> firer_;
 };
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

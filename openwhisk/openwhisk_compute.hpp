@@ -28,18 +28,12 @@
 #include <memory>
 #include <string>
 
-#include "compute.hpp"
 #include "openwhisk_config.hpp"
+#include "snet/compute.hpp"
 #include "snet/flags.hpp"
 #include "snet/metrics.hpp"
 
-namespace snet::relayer {
-
-// The configuration (API host, key, namespace) is shared with `snet actions deploy`.
-using whisk::default_wskprops_path;
-using whisk::OpenWhiskConfig;
-using whisk::read_wskprops;
-using whisk::resolve_openwhisk_config;
+namespace snet::openwhisk {
 
 struct OpenWhiskOptions {
   OpenWhiskConfig server;  // used as given: resolve it first
@@ -84,4 +78,4 @@ OpenWhiskOptions openwhisk_options(const Flags& flags);
 /// Builds the backend from those flags. Throws snet::UsageError naming a bad value.
 std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Metrics& metrics);
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

@@ -7,7 +7,7 @@
 #include "curl_util.hpp"
 #include "whisk_defaults.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 std::string default_wskprops_path() {
   if (const char* file = std::getenv("WSK_CONFIG_FILE"); file != nullptr && *file != '\0') {
@@ -74,4 +74,4 @@ OpenWhiskConfig resolve_openwhisk_config(OpenWhiskConfig given, const std::strin
   return out;
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 namespace {
 
 constexpr std::size_t kMaxErrorText = 400;
@@ -112,4 +112,4 @@ ComputeResult from_action_result(const nlohmann::json& result, const ComputeRequ
   return out;
 }
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// Where the OpenWhisk API is and who we are. Fields left empty are filled by
 /// resolve_openwhisk_config().
@@ -41,4 +41,4 @@ OpenWhiskConfig bundled_openwhisk_defaults();
 OpenWhiskConfig resolve_openwhisk_config(
     OpenWhiskConfig given, const std::string& wskprops_path = default_wskprops_path());
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

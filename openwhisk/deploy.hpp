@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 struct DeployResult {
   std::string name;  // the action
@@ -44,4 +44,4 @@ std::vector<DeployResult> deploy_actions(const std::string& dir, const std::stri
                                          const std::string& auth, const std::string& ns = "_",
                                          bool insecure_tls = false);
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

@@ -9,7 +9,9 @@
 #include "snet/flags.hpp"
 #include "whisk_key.hpp"
 
-namespace snet::whisk {
+namespace snet::cli {
+// The command is a thin layer over the OpenWhisk client.
+using namespace snet::openwhisk;
 
 int actions_command(int argc, const char* const* argv, int first, std::ostream& out,
                     std::ostream& err) {
@@ -92,4 +94,4 @@ int actions_command(int argc, const char* const* argv, int first, std::ostream& 
   return failed == 0 ? 0 : 1;
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::cli

@@ -5,7 +5,7 @@
 
 #include "curl_util.hpp"
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 std::vector<std::string> missing_actions(const OpenWhiskConfig& server,
                                          const std::vector<std::string>& actions,
@@ -29,4 +29,4 @@ std::vector<std::string> missing_actions(const OpenWhiskConfig& server,
   return missing;
 }
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

@@ -15,7 +15,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 namespace {
 
 namespace bhttp = boost::beast::http;
@@ -363,4 +363,4 @@ PlainHttpClient::Clock::time_point PlainHttpClient::next_deadline() const {
   return next;
 }
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

@@ -27,7 +27,7 @@
 #include "whisk_defaults.hpp"
 #include "whisk_key.hpp"
 
-namespace snet::relayer {
+namespace snet::openwhisk {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -50,7 +50,7 @@ struct Invocation {
   bool polling = false;
   std::string activation_id;
   std::string body;  // response being received
-  whisk::CurlEasy easy;
+  openwhisk::CurlEasy easy;
 };
 using InvocationPtr = std::unique_ptr<Invocation>;
 
@@ -123,7 +123,7 @@ class OpenWhiskCompute::Engine {
             metrics.counter("snet_openwhisk_in_flight", "HTTP requests open now", "", "gauge")),
         outstanding_gauge_(metrics.counter("snet_openwhisk_outstanding",
                                            "Invocations accepted and not yet done", "", "gauge")) {
-    whisk::ensure_curl_initialized();
+    openwhisk::ensure_curl_initialized();
     multi_.reset(curl_multi_init());
     if (!multi_) throw std::runtime_error("curl_multi_init failed");
     epoll_event wake{};
@@ -139,8 +139,8 @@ class OpenWhiskCompute::Engine {
     // Keep one cached connection per possible concurrent request, so bursts reuse them.
     curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                       static_cast<long>(options_.max_in_flight));
-    headers_ = whisk::json_headers();
-    const std::string apihost = whisk::normalize_apihost(options_.server.apihost);
+    headers_ = openwhisk::json_headers();
+    const std::string apihost = openwhisk::normalize_apihost(options_.server.apihost);
     if (!options_.curl_for_http && PlainHttpClient::serves(apihost)) {
       plain_ = std::make_unique<PlainHttpClient>(apihost, options_.server.auth, epoll_.fd);
     }
@@ -358,9 +358,9 @@ class OpenWhiskCompute::Engine {
         // engine's requests, so it needs no curl_easy_reset between them.
         inv->easy.reset(curl_easy_init());
         std::string unused;
-        whisk::configure_request(inv->easy.get(), options_.server.auth, unused, headers_.get(),
-                                 options_.deadline, options_.connect_timeout,
-                                 options_.insecure_tls);
+        openwhisk::configure_request(inv->easy.get(), options_.server.auth, unused, headers_.get(),
+                                     options_.deadline, options_.connect_timeout,
+                                     options_.insecure_tls);
       }
     }
     CURL* easy = inv->easy.get();
@@ -371,14 +371,14 @@ class OpenWhiskCompute::Engine {
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min(remaining, options_.connect_timeout).count()));
     if (inv->polling) {
-      const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
-                                                "activations", inv->activation_id);
+      const std::string url = openwhisk::entity_url(options_.server.apihost, options_.server.ns,
+                                                    "activations", inv->activation_id);
       curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
       curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
       polls_.add();
     } else {
-      const std::string url = whisk::entity_url(options_.server.apihost, options_.server.ns,
-                                                "actions", inv->request.action) +
+      const std::string url = openwhisk::entity_url(options_.server.apihost, options_.server.ns,
+                                                    "actions", inv->request.action) +
                               "?blocking=true&result=true";
       curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
@@ -401,13 +401,13 @@ class OpenWhiskCompute::Engine {
     if (tag->polling) {
       polls_.add();
       plain_->send(tag,
-                   whisk::entity_url(options_.server.apihost, options_.server.ns, "activations",
-                                     tag->activation_id),
+                   openwhisk::entity_url(options_.server.apihost, options_.server.ns, "activations",
+                                         tag->activation_id),
                    nullptr, tag->deadline, std::min(remaining, options_.connect_timeout));
     } else {
       plain_->send(tag,
-                   whisk::entity_url(options_.server.apihost, options_.server.ns, "actions",
-                                     tag->request.action) +
+                   openwhisk::entity_url(options_.server.apihost, options_.server.ns, "actions",
+                                         tag->request.action) +
                        "?blocking=true&result=true",
                    &tag->params, tag->deadline, std::min(remaining, options_.connect_timeout));
     }
@@ -616,8 +616,8 @@ class OpenWhiskCompute::Engine {
   OwnedFd wake_{checked(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")};
   std::map<curl_socket_t, std::uint32_t> watched_;  // sockets registered with epoll: events
   std::optional<Clock::time_point> curl_timer_;     // curl's own timeout, set by on_timer
-  whisk::CurlMulti multi_;  // after what on_socket uses: its cleanup may still call it
-  whisk::CurlList headers_;
+  openwhisk::CurlMulti multi_;  // after what on_socket uses: its cleanup may still call it
+  openwhisk::CurlList headers_;
 
   std::mutex mutex_;  // guards incoming_ and stopping_
   std::deque<InvocationPtr> incoming_;
@@ -627,7 +627,7 @@ class OpenWhiskCompute::Engine {
   std::deque<InvocationPtr> waiting_;
   std::multimap<Clock::time_point, InvocationPtr> timers_;
   std::unordered_map<CURL*, InvocationPtr> active_;
-  std::vector<whisk::CurlEasy> easy_pool_;
+  std::vector<openwhisk::CurlEasy> easy_pool_;
   std::unordered_map<Invocation*, InvocationPtr> plain_active_;
   // http:// API hosts: requests go through this instead of curl (after epoll_: it uses it).
   std::unique_ptr<PlainHttpClient> plain_;
@@ -648,7 +648,7 @@ void add_openwhisk_flags(Flags& flags) {
   flags
       .add("openwhisk-apihost", "OPENWHISK_APIHOST", "",
            "OpenWhisk API host (default: APIHOST of ~/.wskprops, else snet-whisk on " +
-               std::string(whisk::kDefaultApiHost) + ")")
+               std::string(openwhisk::kDefaultApiHost) + ")")
       .add("openwhisk-auth", "OPENWHISK_AUTH", "",
            "OpenWhisk key uuid:key (default: the key in --openwhisk-auth-file, else AUTH of "
            "~/.wskprops, else snet-whisk's dev key)")
@@ -680,7 +680,7 @@ OpenWhiskOptions openwhisk_options(const Flags& flags) {
   if (auth.empty() && !auth_file.empty()) {
     // A file, not an argument: the key never shows in `ps` (or `docker inspect`).
     try {
-      auth = whisk::await_key_file(auth_file, auth_wait);
+      auth = openwhisk::await_key_file(auth_file, auth_wait);
     } catch (const std::runtime_error& e) {
       throw std::runtime_error(std::string("--openwhisk-auth-file: ") + e.what());
     }
@@ -710,4 +710,4 @@ std::unique_ptr<OpenWhiskCompute> make_openwhisk_compute(const Flags& flags, Met
   return std::make_unique<OpenWhiskCompute>(std::move(options), metrics);
 }
 
-}  // namespace snet::relayer
+}  // namespace snet::openwhisk

@@ -2,7 +2,7 @@
 // fresh checkout works with no configuration and a real OpenWhisk is one variable away.
 #pragma once
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// OpenWhisk's usual local port; snet-whisk listens here unless told otherwise.
 inline constexpr int kDefaultPort = 3233;
@@ -15,4 +15,4 @@ inline constexpr const char* kDevAuth =
 /// OpenWhisk waits this long for a blocking invocation before answering 202.
 inline constexpr long kBlockingWaitMs = 60000;
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

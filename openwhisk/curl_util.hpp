@@ -11,7 +11,7 @@
 
 #include <curl/curl.h>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// curl_global_init, once per process, before the first handle.
 void ensure_curl_initialized();
@@ -63,4 +63,4 @@ HttpReply http_call(const std::string& method, const std::string& url, const std
                     std::chrono::milliseconds timeout = std::chrono::seconds(30),
                     bool insecure_tls = false);
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-namespace snet::whisk {
+namespace snet::openwhisk {
 
 /// The file holding the key of `data_dir`.
 std::string key_file(const std::string& data_dir);
@@ -29,4 +29,4 @@ std::optional<std::string> existing_data_dir_key(const std::string& data_dir);
 /// then, or cannot be read, or holds no "uuid:key".
 std::string await_key_file(const std::string& file, std::chrono::milliseconds limit);
 
-}  // namespace snet::whisk
+}  // namespace snet::openwhisk
