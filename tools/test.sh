@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a fresh Debian 12 machine: installs what is missing, builds,
 # prepares the browser and Docker tests, and runs every test with ctest (labels: unit,
-# integration, browser, compose). Extra arguments go to ctest, e.g. `tools/test.sh -L unit`.
+# integration, browser, compose), then a bounded subset under sanitizers (tools/sanitize.sh).
+# Extra arguments go to ctest, e.g. `tools/test.sh -L unit` (then no sanitizers unless
+# SNET_SANITIZERS is set; SNET_SANITIZERS=0 skips them always).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -25,5 +27,14 @@ fi
 if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
 
 echo "test: setup took $(( $(date +%s) - started )) s"
-ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 1500 "$@"
+status=0
+ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 1500 "$@" || status=$?
+# The whole suite (no ctest arguments) also runs a bounded subset under ASan+UBSan and TSan
+# (tools/sanitize.sh); SNET_SANITIZERS=0 skips it, SNET_SANITIZERS=asan|tsan picks one.
+if [ $# -eq 0 ] || [ -n "${SNET_SANITIZERS:-}" ]; then
+  sanitize_started=$(date +%s)
+  tools/sanitize.sh || status=1
+  echo "test: sanitizers took $(( $(date +%s) - sanitize_started )) s"
+fi
 echo "test: total $(( $(date +%s) - started )) s"
+exit $status
