@@ -27,7 +27,7 @@ targets=(snet-relayer snet-agent snet-state snet_amqp_tests)
 asan_targets=(snet_relayer_agents_cli_unit_tests)
 # The AMQP bus's tests (ctest -R), each a different thread interplay; run under both.
 subset='integration/amqp/(AMQP publish reaches|publisher confirms|manual acks deferred|manual ack:'
-subset+='|malformed, odd|acks in delivery|a rejected delivery)'
+subset+='|malformed, odd)'
 
 run() {  # run PRESET TEST_REGEX
   local name=$1 tests=$2
