@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends.hpp"
 #include "commands.hpp"
 #include "compute_checks.hpp"
 #include "control_api.hpp"
@@ -25,6 +26,7 @@
 #include "health.hpp"
 #include "openwhisk_setup.hpp"
 #include "relayer_plan.hpp"
+#include "routing_fingerprint.hpp"
 #include "run_file.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
@@ -214,6 +216,7 @@ int up_command(int argc, const char* const* argv, int first) {
     const std::string topology_path = resolve_topology_path(topology_arg);
     try {
       topology = load_topology(topology_path);
+      relayer::check_backends(topology, topology_path);  // the backends are the relayer's to know
     } catch (const TopologyError& e) {
       std::cerr << "snet up: " << e.what() << "\n";
       return 1;
@@ -335,13 +338,7 @@ int up_command(int argc, const char* const* argv, int first) {
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
-    auto routing = topology.to_json();
-    // How many relayers share the load does not change the routing.
-    routing.erase("relayers");
-    if (auto computes = routing.find("computes"); computes != routing.end()) {
-      for (auto& compute : *computes) compute.erase("relayers");
-    }
-    options.routing_fingerprint = routing.dump();
+    options.routing_fingerprint = routing_fingerprint(topology);
     std::unique_ptr<LocalBroker> broker;
     try {
       broker = std::make_unique<LocalBroker>(options);

@@ -26,7 +26,7 @@
 #include <optional>
 #include <string>
 
-#include "compute_backends.hpp"
+#include "backends.hpp"
 #include "press_settlement.hpp"
 #include "snet/bus.hpp"
 #include "snet/message.hpp"
