@@ -23,7 +23,7 @@ LiveFeed::LiveFeed(const Topology& topology, StateMetrics& metrics,
       metrics_(metrics),
       health_(std::move(health)),
       flush_interval_(flush_interval),
-      topology_json_(topology_view(topology)) {
+      topology_json_(state::topology_view(topology)) {
   thread_ = std::thread([this] { run(); });
 }
 
