@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends.hpp"
 #include "commands.hpp"
+#include "relayer/backend_names.hpp"
 #include "scenario.hpp"
 #include "snet/flags.hpp"
 #include "snet/topology.hpp"

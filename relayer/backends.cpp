@@ -1,6 +1,5 @@
 #include "backends.hpp"
 
-#include <algorithm>
 #include <memory>
 
 #include "builtin_compute.hpp"
@@ -24,79 +23,19 @@ std::vector<std::string> ComputeBackends::names() const {
   return out;
 }
 
-namespace {
-
-constexpr const char* kBuiltin = "builtin";
-constexpr const char* kOpenWhisk = "openwhisk";
-
-bool known(const std::string& backend) {
-  const auto& names = backend_names();
-  return std::find(names.begin(), names.end(), backend) != names.end();
-}
-
-// "'x' is not builtin or openwhisk"
-std::string unknown(const std::string& backend) {
-  const auto& names = backend_names();
-  std::string list;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
-  }
-  return "'" + backend + "' is not " + list;
-}
-
-}  // namespace
-
-const std::vector<std::string>& backend_names() {
-  static const std::vector<std::string> names = {kBuiltin, kOpenWhisk};
-  return names;
-}
-
-std::vector<std::string> backend_problems(const Topology& topology) {
-  std::vector<std::string> out;
-  for (const auto& compute : topology.computes) {
-    if (!known(compute.backend)) {
-      out.push_back("computes." + compute.name + ".backend: " + unknown(compute.backend));
-    }
-  }
-  // A compute with "use" has its named compute's backend, reported above; a button that
-  // inherits the topology's compute is reported once, with the topology's.
-  const ComputeSpec& own = topology.compute;
-  if (own.use.empty() && !known(own.backend)) {
-    out.push_back("topology.compute: backend " + unknown(own.backend));
-  }
-  for (std::size_t i = 0; i < topology.devices.size(); ++i) {
-    const Device& d = topology.devices[i];
-    const ComputeSpec& spec = d.compute;
-    if (d.kind != DeviceKind::button || !spec.use.empty() || known(spec.backend) ||
-        (own.use.empty() && spec.backend == own.backend)) {
-      continue;
-    }
-    // Its own "backend": explicit devices come first, so `i` is its index in the file.
-    out.push_back("devices[" + std::to_string(i) + "] '" + d.id + "'.compute: backend " +
-                  unknown(spec.backend));
-  }
-  return out;
-}
-
-void check_backends(const Topology& topology, const std::string& path) {
-  auto problems = backend_problems(topology);
-  if (problems.empty()) return;
-  for (auto& line : problems) line = path + ": " + line;
-  throw TopologyError(std::move(problems));
-}
-
 void add_backend_flags(Flags& flags) {
   // builtin has no options; openwhisk takes --openwhisk-* (env OPENWHISK_*, then ~/.wskprops).
-  add_openwhisk_flags(flags);
+  openwhisk::add_openwhisk_flags(flags);
 }
 
 ComputeBackends make_backends(const Flags& flags, Metrics& metrics) {
   ComputeBackends backends;
-  backends.add(kBuiltin, std::make_unique<BuiltinCompute>());
+  backends.add(std::string(kBuiltinBackend), std::make_unique<BuiltinCompute>());
   // Buttons with a "trigger" fire it; the others invoke their action.
-  backends.add(kOpenWhisk,
-               std::make_unique<OpenWhiskTriggerCompute>(openwhisk_options(flags), metrics,
-                                                         make_openwhisk_compute(flags, metrics)));
+  backends.add(std::string(kOpenWhiskBackend),
+               std::make_unique<openwhisk::OpenWhiskTriggerCompute>(
+                   openwhisk::openwhisk_options(flags), metrics,
+                   openwhisk::make_openwhisk_compute(flags, metrics)));
   return backends;
 }
 

@@ -1,9 +1,9 @@
 // The compute backends a relayer can use, by the name a topology gives in `compute.backend`
-// ("builtin", "openwhisk"), and the one place that knows them all: their flags, how each is
-// built, and which names a topology may use (the topology loader checks only that a backend is
-// a name). The relayer picks a button's backend here, so a new backend adds its name to
-// backend_names(), its flags in add_backend_flags() and one `backends.add(...)` line in
-// make_backends(); nothing in the press logic changes.
+// ("builtin", "openwhisk", see openwhisk/), and the one place that knows them all: their flags, how
+// each is built (the names a topology may use are relayer/backend_names.hpp's). The relayer picks a
+// button's backend here, so a new backend adds its name to backend_names(), its flags in
+// add_backend_flags() and one `backends.add(...)` line in make_backends(); nothing in the press
+// logic changes.
 // Thread safety: set up (add_backend_flags, make_backends, add) from one thread at start-up;
 // find() from any thread afterwards.
 #pragma once
@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "compute.hpp"
+#include "relayer/backend_names.hpp"
+#include "snet/compute.hpp"
 #include "snet/flags.hpp"
 #include "snet/metrics.hpp"
-#include "snet/topology.hpp"
 
 namespace snet::relayer {
 
@@ -31,18 +31,6 @@ class ComputeBackends {
  private:
   std::map<std::string, std::unique_ptr<Compute>> backends_;
 };
-
-/// What make_backends() registers, in order: the names a topology's "backend" may say.
-const std::vector<std::string>& backend_names();
-
-/// Each "backend" of `topology` that names none of backend_names(), where the file says it
-/// ("topology.compute", "devices[2] 'b'.compute", "computes.cloud.backend"), as the loader
-/// reports its own errors. Empty when the relayer can run every button's compute.
-std::vector<std::string> backend_problems(const Topology& topology);
-
-/// Throws TopologyError with backend_problems(), each prefixed with `path` as load_topology()
-/// prefixes its errors.
-void check_backends(const Topology& topology, const std::string& path);
 
 void add_backend_flags(Flags& flags);
 /// Throws snet::UsageError when a backend's flags are wrong. Backends count into `metrics`,

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
               options.invoker.launch.sandbox ? ", sandboxed" : "",
               options.invoker.launch.user.empty() ? "" : ", as user " + options.invoker.launch.user,
               ")");
-    if (options.rest.auth == whisk::kDevAuth) {
+    if (options.rest.auth == openwhisk::kDevAuth) {
       log::warn(
           "serving with OpenWhisk's public guest key: give --auth or --data-dir beyond a "
           "development machine");

@@ -11,7 +11,7 @@ namespace snet::whisk {
 
 void add_whisk_flags(Flags& flags) {
   flags.add("http-bind", "SNET_WHISK_BIND", "127.0.0.1", "address the REST API listens on")
-      .add("http-port", "SNET_WHISK_PORT", std::to_string(kDefaultPort),
+      .add("http-port", "SNET_WHISK_PORT", std::to_string(openwhisk::kDefaultPort),
            "port of the REST API (OpenWhisk's usual 3233)")
       .add("auth", "SNET_WHISK_AUTH", "",
            "the uuid:key clients must present (HTTP Basic); default: the key of --data-dir "
@@ -30,7 +30,8 @@ void add_whisk_flags(Flags& flags) {
       .add("prewarm", "SNET_WHISK_PREWARM", "1", "uninitialized workers kept ready")
       .add("max-in-flight", "SNET_WHISK_MAX_IN_FLIGHT", "256",
            "activations queued or running at once; more are answered 429")
-      .add("blocking-wait-ms", "SNET_WHISK_BLOCKING_WAIT_MS", std::to_string(kBlockingWaitMs),
+      .add("blocking-wait-ms", "SNET_WHISK_BLOCKING_WAIT_MS",
+           std::to_string(openwhisk::kBlockingWaitMs),
            "a blocking invocation answers 202 with the activation id after this")
       .add("activations-kept", "SNET_WHISK_ACTIVATIONS_KEPT", "10000",
            "finished activation records kept in memory (least recently used go first)")
@@ -51,7 +52,7 @@ WhiskOptions whisk_options(const Flags& flags) {
   o.data_dir = flags.str("data-dir");
   o.rest.auth = flags.str("auth");
   if (o.rest.auth.empty()) {
-    o.rest.auth = o.data_dir.empty() ? kDevAuth : data_dir_key(o.data_dir);
+    o.rest.auth = o.data_dir.empty() ? openwhisk::kDevAuth : openwhisk::data_dir_key(o.data_dir);
   }
   if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");
   o.invoker.api_key = o.rest.auth;

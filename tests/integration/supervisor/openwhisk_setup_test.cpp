@@ -11,19 +11,20 @@
 #include "whisk_defaults.hpp"
 
 using namespace snet;
-using snet::whisk::OpenWhiskConfig;
+using namespace snet::openwhisk;
+using openwhisk::OpenWhiskConfig;
 
 TEST_CASE("OpenWhisk settings: a flag beats the environment, which beats wskprops, then defaults") {
   const OpenWhiskConfig flags{"https://flag.example", "", ""};
   const OpenWhiskConfig env{"https://env.example", "env-uuid:env-key", ""};
   const OpenWhiskConfig props{"https://props.example", "props-uuid:props-key", "props-ns"};
   const OpenWhiskConfig defaults{"http://127.0.0.1:3233", "dev:key", "_"};
-  const auto merged = whisk::merge_openwhisk_config(flags, env, props, defaults);
+  const auto merged = openwhisk::merge_openwhisk_config(flags, env, props, defaults);
   CHECK(merged.apihost == "https://flag.example");
   CHECK(merged.auth == "env-uuid:env-key");
   CHECK(merged.ns == "props-ns");
-  CHECK(whisk::merge_openwhisk_config({}, {}, {}, defaults).apihost == "http://127.0.0.1:3233");
-  CHECK(whisk::merge_openwhisk_config({}, {}, props, defaults).auth == "props-uuid:props-key");
+  CHECK(openwhisk::merge_openwhisk_config({}, {}, {}, defaults).apihost == "http://127.0.0.1:3233");
+  CHECK(openwhisk::merge_openwhisk_config({}, {}, props, defaults).auth == "props-uuid:props-key");
 }
 
 TEST_CASE("snet up: an API host from anywhere means an external OpenWhisk, else snet-whisk") {
@@ -32,7 +33,7 @@ TEST_CASE("snet up: an API host from anywhere means an external OpenWhisk, else 
     const auto choice = cli::choose_openwhisk({}, {"", "someone:else", "theirs"}, {}, bundled);
     CHECK_FALSE(choice.external);
     CHECK(choice.server.apihost == bundled);
-    CHECK(choice.server.auth == whisk::kDevAuth);
+    CHECK(choice.server.auth == openwhisk::kDevAuth);
     CHECK(choice.server.ns == "_");
   }
   SUBCASE("wskprops alone names an external one, complete with its key and namespace") {
@@ -58,11 +59,11 @@ TEST_CASE("wskprops is read the way wsk reads it") {
   const std::string path = dir.path() + "/wskprops";
   std::ofstream(path) << "# a comment\nAPIHOST = https://ow.example\r\nAUTH=u:k\n"
                       << "NAMESPACE=team\nAPIGW_ACCESS_TOKEN=x\n";
-  const auto props = whisk::read_wskprops(path);
+  const auto props = openwhisk::read_wskprops(path);
   CHECK(props.apihost == "https://ow.example");
   CHECK(props.auth == "u:k");
   CHECK(props.ns == "team");
-  CHECK(whisk::read_wskprops(dir.path() + "/absent").apihost.empty());
+  CHECK(openwhisk::read_wskprops(dir.path() + "/absent").apihost.empty());
 }
 
 TEST_CASE("the actions a topology runs on OpenWhisk: its openwhisk buttons', each once") {
