@@ -8,9 +8,11 @@
 using namespace snet;
 
 int main(int argc, char** argv) {
-  Service service({"snet-agent",
-                   "Hosts a topology's emulated devices, each its own MQTT or AMQP client.",
-                   "agent", "SNET_AGENT_NAME"});
+  Service service(
+      {.program = "snet-agent",
+       .summary = "Hosts a topology's emulated devices, each its own MQTT or AMQP client.",
+       .name = "agent",
+       .name_env = "SNET_AGENT_NAME"});
   agents::add_agent_flags(service.flags());
   return service.run(argc, argv, [&] {
     const Topology& topology = service.topology();

@@ -9,9 +9,10 @@
 using namespace snet;
 
 int main(int argc, char** argv) {
-  Service service({"snet-relayer",
-                   "Subscribes to presses, asks the compute, commands the actuators.", "relayer",
-                   "SNET_RELAYER_NAME"});
+  Service service({.program = "snet-relayer",
+                   .summary = "Subscribes to presses, asks the compute, commands the actuators.",
+                   .name = "relayer",
+                   .name_env = "SNET_RELAYER_NAME"});
   relayer::add_relayer_flags(service.flags());
   return service.run(argc, argv, [&] {
     Metrics metrics;  // first: the backends count into it

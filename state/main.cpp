@@ -7,10 +7,10 @@
 using namespace snet;
 
 int main(int argc, char** argv) {
-  Service service({"snet-state",
-                   "Stores actuator states in SQLite; serves the REST API, the live WebSocket "
-                   "feed and the dashboard.",
-                   "state"});
+  Service service({.program = "snet-state",
+                   .summary = "Stores actuator states in SQLite; serves the REST API, the live "
+                              "WebSocket feed and the dashboard.",
+                   .name = "state"});
   state::add_state_flags(service.flags());
   return service.run(argc, argv, [&] {
     state::StateService state(state::state_options(service));

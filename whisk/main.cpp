@@ -8,10 +8,11 @@
 using namespace snet;
 
 int main(int argc, char** argv) {
-  Service service({"snet-whisk",
-                   "OpenWhisk-compatible local compute: the actions REST API, running JavaScript "
-                   "actions in warm Node.js workers.",
-                   "whisk", "", /*broker_optional=*/true});
+  Service service({.program = "snet-whisk",
+                   .summary = "OpenWhisk-compatible local compute: the actions REST API, running "
+                              "JavaScript actions in warm Node.js workers.",
+                   .name = "whisk",
+                   .broker_optional = true});
   whisk::add_whisk_flags(service.flags());
   return service.run(argc, argv, [&] {
     const whisk::WhiskOptions options = whisk::whisk_options(service.flags());

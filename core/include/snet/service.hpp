@@ -43,7 +43,7 @@ struct ServiceInfo {
   std::string name;
   /// When not empty, --name (with this environment variable) overrides `name`: for services of
   /// which several run (relayer-1, relayer-2...).
-  std::string name_env;
+  std::string name_env = {};
   /// The broker is optional (snet-whisk): used, and its URL checked, only when given.
   bool broker_optional = false;
 };
