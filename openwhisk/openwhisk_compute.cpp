@@ -22,6 +22,7 @@
 
 #include "action_contract.hpp"
 #include "curl_util.hpp"
+#include "openwhisk_answer.hpp"
 #include "plain_http_client.hpp"
 #include "snet/log.hpp"
 #include "whisk_defaults.hpp"
@@ -54,14 +55,6 @@ struct Invocation {
 };
 using InvocationPtr = std::unique_ptr<Invocation>;
 
-// How a request went at the transport level, from either client.
-struct Transport {
-  bool ok = false;
-  bool timed_out = false;
-  std::string error;  // when !ok
-  long status = 0;
-};
-
 Transport from_curl(CURL* easy, CURLcode code) {
   Transport t;
   t.ok = code == CURLE_OK;
@@ -72,18 +65,6 @@ Transport from_curl(CURL* easy, CURLcode code) {
     t.error = curl_easy_strerror(code);
   }
   return t;
-}
-
-// A short description of an HTTP error answer, from OpenWhisk's {"error": "...", "code": ...}.
-std::string answer_text(long status, const std::string& body) {
-  std::string text;
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (!json.is_discarded() && json.is_object() && json.contains("error")) {
-    text = error_text(json["error"]);
-  } else {
-    text = body.substr(0, 200);
-  }
-  return "HTTP " + std::to_string(status) + (text.empty() ? "" : ": " + text);
 }
 
 // A file descriptor closed on destruction.
@@ -201,10 +182,11 @@ class OpenWhiskCompute::Engine {
     finish(std::move(inv), std::move(r));
   }
 
-  std::string where(const Invocation& inv) const {
-    return "action '" + inv.request.action + "' at " + options_.server.apihost + " (namespace '" +
-           options_.server.ns + "')";
+  AnswerContext context(const Invocation& inv) const {
+    return {inv.request, options_.server.apihost, options_.server.ns, options_.deadline};
   }
+
+  std::string where(const Invocation& inv) const { return context(inv).where(); }
 
   void wake() {
     const std::uint64_t one = 1;
@@ -452,92 +434,41 @@ class OpenWhiskCompute::Engine {
     }
   }
 
+  // What an answer means is openwhisk_answer.hpp's to say; this only acts on it.
   void on_invoke_answer(InvocationPtr inv, const Transport& t) {
-    const long status = t.status;
-    if (t.timed_out && Clock::now() + milliseconds(5) >= inv->deadline) {
-      fail(std::move(inv), where(*inv) + " did not answer within " +
-                               std::to_string(options_.deadline.count()) + " ms");
-      return;
-    }
-    if (!t.ok) {
-      retry_or_fail(std::move(inv), retry_transport_,
-                    "cannot reach OpenWhisk for " + where(*inv) + ": " + t.error);
-      return;
-    }
-    switch (status) {
-      case 200:
-      case 502: {  // 502: the action failed; the body is its result with an "error" field
-        const auto json = nlohmann::json::parse(inv->body, nullptr, false);
-        if (json.is_discarded()) {
-          fail(std::move(inv), where(*inv) + " answered HTTP " + std::to_string(status) +
-                                   " with a body that is not JSON: " + inv->body.substr(0, 200));
-          return;
-        }
-        ComputeResult result = from_action_result(json, inv->request);
-        finish(std::move(inv), std::move(result));
-        return;
-      }
-      case 202: {
-        const auto json = nlohmann::json::parse(inv->body, nullptr, false);
-        if (json.is_discarded() || !json.is_object() || !json.contains("activationId") ||
-            !json["activationId"].is_string()) {
-          fail(std::move(inv), where(*inv) + " answered 202 without an activationId");
-          return;
-        }
-        inv->activation_id = json["activationId"].get<std::string>();
-        inv->polling = true;
-        inv->attempts = 0;
-        schedule(std::move(inv), options_.poll_interval);
-        return;
-      }
-      case 429:
-      case 503:
-        retry_or_fail(
-            std::move(inv), retry_throttled_,
-            "OpenWhisk kept refusing " + where(*inv) + " (" + answer_text(status, inv->body) + ")");
-        return;
-      case 401:
-      case 403:
-        fail(std::move(inv), "OpenWhisk refused the credentials for " + where(*inv) + " (" +
-                                 answer_text(status, inv->body) + ")");
-        return;
-      case 404:
-        fail(std::move(inv),
-             "no such " + where(*inv) + " (" + answer_text(status, inv->body) + ")");
-        return;
-      default:
-        fail(std::move(inv), "OpenWhisk failed to run " + where(*inv) + " (" +
-                                 answer_text(status, inv->body) + ")");
-    }
+    const bool out_of_time = Clock::now() + milliseconds(5) >= inv->deadline;
+    Verdict verdict = classify_invoke_answer(t, inv->body, context(*inv), out_of_time);
+    act(std::move(inv), std::move(verdict));
   }
 
   void on_poll_answer(InvocationPtr inv, const Transport& t) {
-    const long status = t.status;
-    if (!t.ok || status == 404 || status == 429 || status == 503) {
-      // 404: the activation record does not exist yet. Keep polling until the deadline.
-      schedule(std::move(inv), options_.poll_interval);
-      return;
+    Verdict verdict = classify_poll_answer(t, inv->body, context(*inv), inv->activation_id);
+    act(std::move(inv), std::move(verdict));
+  }
+
+  void act(InvocationPtr&& inv, Verdict verdict) {
+    switch (verdict.kind) {
+      case Verdict::Kind::result:
+        finish(std::move(inv), std::move(verdict.result));
+        return;
+      case Verdict::Kind::failed:
+        fail(std::move(inv), verdict.error);
+        return;
+      case Verdict::Kind::retry_throttled:
+        retry_or_fail(std::move(inv), retry_throttled_, verdict.error);
+        return;
+      case Verdict::Kind::retry_transport:
+        retry_or_fail(std::move(inv), retry_transport_, verdict.error);
+        return;
+      case Verdict::Kind::poll:
+        if (!inv->polling) {  // the first poll: a new phase with attempts of its own
+          inv->activation_id = std::move(verdict.activation_id);
+          inv->polling = true;
+          inv->attempts = 0;
+        }
+        schedule(std::move(inv), options_.poll_interval);
+        return;
     }
-    if (status == 401 || status == 403) {
-      fail(std::move(inv), "OpenWhisk refused the credentials for " + where(*inv) + " (" +
-                               answer_text(status, inv->body) + ")");
-      return;
-    }
-    const auto json = nlohmann::json::parse(inv->body, nullptr, false);
-    if (status != 200 || json.is_discarded() || !json.is_object() || !json.contains("response")) {
-      fail(std::move(inv), "unexpected answer for activation " + inv->activation_id + " of " +
-                               where(*inv) + " (" + answer_text(status, inv->body) + ")");
-      return;
-    }
-    const auto& response = json["response"];
-    const nlohmann::json result = response.value("result", nlohmann::json::object());
-    ComputeResult out = from_action_result(result, inv->request);
-    if (!response.value("success", false) && out.error.empty()) {
-      out.commands.clear();
-      out.error = "action '" + inv->request.action + "' ended with status '" +
-                  response.value("status", std::string("unknown")) + "'";
-    }
-    finish(std::move(inv), std::move(out));
   }
 
   void retry_or_fail(InvocationPtr&& inv, Counter& reason, const std::string& failure) {

@@ -10,6 +10,7 @@
 
 #include "action_contract.hpp"
 #include "curl_util.hpp"
+#include "openwhisk_answer.hpp"
 #include "snet/log.hpp"
 
 namespace snet::openwhisk {
@@ -29,14 +30,6 @@ struct Fire {
   std::string body;
   Clock::time_point deadline;
 };
-
-std::string answer_text(long status, const std::string& body) {
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  std::string text = (!json.is_discarded() && json.is_object() && json.contains("error"))
-                         ? error_text(json["error"])
-                         : body.substr(0, 200);
-  return "HTTP " + std::to_string(status) + (text.empty() ? "" : ": " + text);
-}
 
 // libcurl's progress callback: a non-zero return aborts the transfer (on shutdown).
 int abort_when_stopping(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {

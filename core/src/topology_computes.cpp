@@ -112,7 +112,7 @@ ComputeInstance parse_compute(const std::string& name, const json& item,
       compute.relayers = static_cast<int>(it->get<long long>());
     }
   }
-  // Which backends exist is the relayer's to say (relayer/backends.hpp); here only the shape.
+  // Which backends exist is the relayer's to say (relayer/include/relayer/backend_names.hpp).
   if (item.contains("backend") && !is_valid_name(compute.backend)) {
     errors.push_back(where + ".backend: '" + compute.backend +
                      "' must be 1-64 letters, digits, '-' or '_'");

@@ -1,11 +1,13 @@
-#include "routing_fixture.hpp"
+#include "emulation.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <fstream>
+#include <set>
+#include <stdexcept>
 
-#include "snet/net.hpp"
+#include "snet/topology.hpp"
 
 namespace snet::test {
 
@@ -14,10 +16,16 @@ std::string unique_name(const std::string& prefix) {
   return prefix + "-" + id;
 }
 
+nlohmann::json topology_json(const std::string& file) {
+  return nlohmann::json::parse(read_text(source_path(file)), nullptr, true,
+                               /*ignore_comments=*/true);
+}
+
 namespace {
 
-// These tests are about the broker's routing, and start no OpenWhisk: the examples' OpenWhisk
-// actions (flip_switch, all_off) run as their builtin twins, which decide the same.
+// The JSON-made emulations are about the press path and the broker's routing, and start no
+// OpenWhisk: the examples' OpenWhisk actions (flip_switch, all_off) run as their builtin twins,
+// which decide the same.
 void use_builtin_compute(nlohmann::json& compute) {
   if (compute.is_object() && compute.value("backend", "") == "openwhisk") {
     compute["backend"] = "builtin";
@@ -25,6 +33,15 @@ void use_builtin_compute(nlohmann::json& compute) {
 }
 
 }  // namespace
+
+Emulation::Emulation(const std::string& topology_file, std::string topology_name)
+    : name(std::move(topology_name)),
+      topology(topology_json(topology_file)),
+      topology_path(source_path(topology_file)),
+      broker_(BrokerChoice::mosquitto) {
+  mosquitto.emplace();
+  recorder.emplace(url(), std::vector<std::string>{"snet/" + name + "/#"});
+}
 
 Emulation::Emulation(BrokerChoice broker, nlohmann::json topo, const std::string& prefix)
     : name(unique_name(prefix)), topology(std::move(topo)), broker_(broker) {
@@ -76,7 +93,8 @@ void Emulation::start_agent(std::vector<std::string> extra_args) {
 
 void Emulation::start(std::vector<std::string> agent_args) {
   const Micros since = now_us();
-  const auto devices = static_cast<long>(topology["devices"].size());
+  // Counted from the model: "pairs" make devices the JSON does not list.
+  const auto devices = static_cast<long>(parse_topology(topology).devices.size());
   const bool every_device = agent_args.empty();  // else --devices may leave some out
   start_relayer();
   start_agent(std::move(agent_args));
@@ -115,9 +133,26 @@ std::string Emulation::topic(const std::string& kind, const std::string& device)
   return "snet/" + name + "/" + kind + "/" + device;
 }
 
+void Emulation::publish(const std::string& topic_name, const std::string& payload) {
+  recorder->bus().publish(Message{topic_name, payload, false, {}}, Qos::at_least_once);
+}
+
 void Emulation::press(const std::string& button, const std::string& id) {
-  recorder->bus().publish(Message{topic("press", button), "{\"id\":\"" + id + "\"}", false, {}},
-                          Qos::at_least_once);
+  publish(topic("press", button), "{\"id\":\"" + id + "\"}");
+}
+
+std::optional<StateReport> Emulation::wait_state(const std::string& actuator,
+                                                 const std::string& press_id,
+                                                 std::chrono::milliseconds timeout) {
+  auto message =
+      recorder->wait_for(topic("state", actuator), "\"press_id\":\"" + press_id + "\"", timeout);
+  if (!message) return std::nullopt;
+  return parse_state(message->payload);
+}
+
+std::optional<StateReport> Emulation::state_of(const std::string& actuator,
+                                               const std::string& press_id) {
+  return wait_state(actuator, press_id, 0s);
 }
 
 std::map<std::string, int> Emulation::reports_of(const std::string& id) {
@@ -130,6 +165,12 @@ std::map<std::string, int> Emulation::reports_of(const std::string& id) {
     }
   }
   return out;
+}
+
+int Emulation::count_states(const std::string& actuator, const std::string& press_id) {
+  const auto reports = reports_of(press_id);
+  const auto it = reports.find(actuator);
+  return it == reports.end() ? 0 : it->second;
 }
 
 bool Emulation::wait_states(const std::string& id, const std::vector<std::string>& actuators,
@@ -150,17 +191,10 @@ bool Emulation::wait_states(const std::string& id, const std::vector<std::string
       timeout);
 }
 
-std::optional<StateReport> Emulation::state_of(const std::string& actuator, const std::string& id) {
-  auto message = recorder->wait_for(topic("state", actuator), "\"press_id\":\"" + id + "\"", 0s);
-  if (!message) return std::nullopt;
-  return parse_state(message->payload);
-}
-
 std::vector<std::string> Emulation::actuators() const {
+  const Topology model = parse_topology(topology);  // outlives the pointers into it
   std::vector<std::string> out;
-  for (const auto& d : topology["devices"]) {
-    if (d["kind"] == "actuator") out.push_back(d["id"].get<std::string>());
-  }
+  for (const Device* d : model.actuators()) out.push_back(d->id);
   return out;
 }
 
@@ -173,12 +207,11 @@ void Emulation::expect_exactly(const std::string& button, const std::vector<std:
                   logs());
   const std::string sentinel_id = unique_name("sentinel");
   press(sentinel, sentinel_id);
-  REQUIRE_MESSAGE(wait_states(sentinel_id, actuators()),
-                  "the sentinel press did not reach every "
-                  "actuator\n",
-                  logs());
+  const auto everyone = actuators();
+  REQUIRE_MESSAGE(wait_states(sentinel_id, everyone),
+                  "the sentinel press did not reach every actuator\n", logs());
   const auto reports = reports_of(id);
-  for (const auto& actuator : actuators()) {
+  for (const auto& actuator : everyone) {
     CAPTURE(actuator);
     const bool wanted = std::find(expected.begin(), expected.end(), actuator) != expected.end();
     const auto it = reports.find(actuator);
