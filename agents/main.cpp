@@ -8,6 +8,7 @@
 #include "device_selection.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
@@ -25,7 +26,6 @@ int main(int argc, char** argv) {
            "MQTT listener for \"protocol\": \"mqtt\" devices (default: --broker-url if it is "
            "mqtt://, else RabbitMQ's MQTT plugin on port 1883 of its host)")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
       .add("kinds", "SNET_KINDS", "all", "all, buttons or actuators")
       .add("name", "SNET_AGENT_NAME", "agent", "service name for the status topic")
@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds status_interval{};
   std::vector<std::string> link_properties;
   std::optional<DevicePlacements> placements;
+  log::add_flags(flags);
   try {
     if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
     options.broker_url = flags.str("broker-url");
     options.mqtt_url = flags.str("mqtt-url");
     options.connect_batch = static_cast<std::size_t>(flags.integer("connect-batch", 1, 100'000));

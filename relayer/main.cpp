@@ -7,6 +7,7 @@
 #include "snet/bus_loop.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
 #include "snet/topology.hpp"
@@ -18,7 +19,6 @@ int main(int argc, char** argv) {
   Flags flags("snet-relayer", "Subscribes to presses, asks the compute, commands the actuators.");
   flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("name", "SNET_RELAYER_NAME", "relayer",
            "service name: status topic and client id (relayer-1, relayer-2... when several run)")
       .add("share-group", "SNET_SHARE_GROUP", "relayers",
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
            "how often the status and metrics are published");
+  log::add_flags(flags);
   relayer::add_backend_flags(flags);
   Metrics metrics;  // first: the backends count into it
   Topology topology;
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds status_interval{};
   try {
     if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
     options.share_group = flags.str("share-group");
     if (options.share_group.find_first_of("/+#$") != std::string::npos) {
       throw UsageError("--share-group: '" + options.share_group +

@@ -4,6 +4,7 @@
 
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/shutdown.hpp"
 #include "state_service.hpp"
 
@@ -16,7 +17,6 @@ int main(int argc, char** argv) {
               "the dashboard.");
   flags.add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883", "broker to connect to")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json", "topology file")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address the HTTP server listens on")
       .add("http-port", "SNET_HTTP_PORT", "8080", "HTTP port (0: any free port, logged)")
       .add("data-dir", "SNET_DATA_DIR", "./data", "directory of the database (state.db)")
@@ -29,9 +29,10 @@ int main(int argc, char** argv) {
       .add("supervisor-url", "SNET_SUPERVISOR_URL", "",
            "the supervisor of `snet up` (set by it), for /api/services; empty: none");
   state::StateOptions options;
+  log::add_flags(flags);
   try {
     if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
     options.broker_url = flags.str("broker-url");
     options.topology_path = flags.str("topology");
     options.http_bind = flags.str("http-bind");

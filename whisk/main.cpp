@@ -6,6 +6,7 @@
 #include "snet/bus.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
 #include "snet/topology.hpp"
@@ -53,8 +54,8 @@ void declare(Flags& flags) {
       .add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883",
            "publish status \"whisk\" on this broker (only when given)")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json",
-           "topology whose status topic is used (only with --broker-url)")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error");
+           "topology whose status topic is used (only with --broker-url)");
+  log::add_flags(flags);
 }
 
 whisk::WhiskOptions options_from(const Flags& flags) {
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   whisk::WhiskOptions options;
   try {
     if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
     options = options_from(flags);
   } catch (const std::exception& e) {
     std::cerr << "snet-whisk: " << e.what() << "\n";
