@@ -96,6 +96,7 @@ COPY relayer relayer
 COPY agents agents
 COPY state state
 COPY whisk whisk
+COPY openwhisk openwhisk
 COPY cli cli
 COPY network network
 COPY experiment experiment

@@ -42,9 +42,10 @@ std::vector<RelayerGroup> external_openwhisks(const std::vector<RelayerGroup>& g
 
 std::string deploy_actions_to(const std::string& dir, const RelayerGroup& target) {
   const auto& server = target.openwhisk;
-  std::vector<whisk::DeployResult> deployed;
+  std::vector<openwhisk::DeployResult> deployed;
   try {
-    deployed = whisk::deploy_actions(dir, server.apihost, server.auth, server.ns, target.insecure);
+    deployed =
+        openwhisk::deploy_actions(dir, server.apihost, server.auth, server.ns, target.insecure);
   } catch (const std::exception& e) {
     return std::string("--actions-dir: ") + e.what();
   }
@@ -63,7 +64,7 @@ std::string check_actions(const RelayerGroup& group) {
   if (group.actions.empty()) return "";
   std::vector<std::string> missing;
   try {
-    missing = whisk::missing_actions(group.openwhisk, group.actions, group.insecure);
+    missing = openwhisk::missing_actions(group.openwhisk, group.actions, group.insecure);
   } catch (const std::exception& e) {
     return "cannot check the OpenWhisk actions of " + where(group) + ": " + e.what();
   }

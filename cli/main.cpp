@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "link") == 0) return snet::cli::link_command(argc, argv, 2);
   if (std::strcmp(command, "run") == 0) return snet::cli::run_command(argc, argv, 2);
   if (std::strcmp(command, "actions") == 0) {
-    return snet::whisk::actions_command(argc, argv, 2, std::cout, std::cerr);
+    return snet::cli::actions_command(argc, argv, 2, std::cout, std::cerr);
   }
   std::cerr << "snet: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

@@ -6,21 +6,21 @@
 
 namespace snet::cli {
 
-OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
-                                 const whisk::OpenWhiskConfig& env,
-                                 const whisk::OpenWhiskConfig& wskprops,
+OpenWhiskChoice choose_openwhisk(const openwhisk::OpenWhiskConfig& flags,
+                                 const openwhisk::OpenWhiskConfig& env,
+                                 const openwhisk::OpenWhiskConfig& wskprops,
                                  const std::string& bundled_url) {
   OpenWhiskChoice choice;
-  const auto given = whisk::merge_openwhisk_config(flags, env, wskprops, {});
+  const auto given = openwhisk::merge_openwhisk_config(flags, env, wskprops, {});
   choice.external = !given.apihost.empty();
   if (choice.external) {
     choice.server =
-        whisk::merge_openwhisk_config(given, {}, {}, whisk::bundled_openwhisk_defaults());
+        openwhisk::merge_openwhisk_config(given, {}, {}, openwhisk::bundled_openwhisk_defaults());
   } else {
-    choice.server = whisk::bundled_openwhisk_defaults();
+    choice.server = openwhisk::bundled_openwhisk_defaults();
     choice.server.apihost = bundled_url;
   }
-  choice.server.apihost = whisk::normalize_apihost(choice.server.apihost);
+  choice.server.apihost = openwhisk::normalize_apihost(choice.server.apihost);
   return choice;
 }
 

@@ -15,17 +15,17 @@
 namespace snet::cli {
 
 struct OpenWhiskChoice {
-  whisk::OpenWhiskConfig server;  // complete: apihost (normalized), auth, namespace
-  bool external = false;          // false: the bundled snet-whisk at `bundled_url`
+  openwhisk::OpenWhiskConfig server;  // complete: apihost (normalized), auth, namespace
+  bool external = false;              // false: the bundled snet-whisk at `bundled_url`
 };
 
 /// Precedence as wsk: `flags`, then `env`, then `wskprops`; fields none of them sets take
 /// snet-whisk's defaults (its development key, namespace "_"). No API host anywhere: the bundled
 /// snet-whisk at `bundled_url`, with its own key and namespace (whatever auth was given: that
 /// key belongs to another OpenWhisk).
-OpenWhiskChoice choose_openwhisk(const whisk::OpenWhiskConfig& flags,
-                                 const whisk::OpenWhiskConfig& env,
-                                 const whisk::OpenWhiskConfig& wskprops,
+OpenWhiskChoice choose_openwhisk(const openwhisk::OpenWhiskConfig& flags,
+                                 const openwhisk::OpenWhiskConfig& env,
+                                 const openwhisk::OpenWhiskConfig& wskprops,
                                  const std::string& bundled_url);
 
 /// The actions the topology's buttons run on OpenWhisk (compute backend "openwhisk"), sorted,

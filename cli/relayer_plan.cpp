@@ -39,14 +39,14 @@ RelayerGroup named_group(const Topology& topology, const ComputeInstance& comput
   group.backend = compute.backend;
   group.actions = openwhisk_actions_of(topology.buttons_using(compute.name));
   group.bundled = compute.apihost.empty();
-  const auto bundled = whisk::bundled_openwhisk_defaults();
+  const auto bundled = openwhisk::bundled_openwhisk_defaults();
   if (group.bundled) {
     group.openwhisk = {defaults.bundled_apihost, defaults.bundled_auth,
                        compute.ns.empty() ? bundled.ns : compute.ns};
     return group;
   }
   group.insecure = compute.insecure;
-  group.openwhisk.apihost = whisk::normalize_apihost(compute.apihost);
+  group.openwhisk.apihost = openwhisk::normalize_apihost(compute.apihost);
   group.openwhisk.ns = compute.ns.empty() ? bundled.ns : compute.ns;
   if (!compute.auth_env.empty()) {
     const auto key = defaults.getenv ? defaults.getenv(compute.auth_env) : std::nullopt;

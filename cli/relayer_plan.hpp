@@ -18,13 +18,13 @@ namespace snet::cli {
 
 /// The relayers of one compute.
 struct RelayerGroup {
-  std::string compute;               // their --compute; "": every press (no named computes)
-  std::vector<std::string> names;    // service names
-  std::string backend;               // builtin or openwhisk (the default compute: either)
-  whisk::OpenWhiskConfig openwhisk;  // the OpenWhisk they invoke (the key goes by environment)
-  bool insecure = false;             // accept its self-signed certificate
-  bool bundled = true;               // it is the bundled snet-whisk
-  std::vector<std::string> actions;  // the OpenWhisk actions its buttons run, sorted, each once
+  std::string compute;                   // their --compute; "": every press (no named computes)
+  std::vector<std::string> names;        // service names
+  std::string backend;                   // builtin or openwhisk (the default compute: either)
+  openwhisk::OpenWhiskConfig openwhisk;  // the OpenWhisk they invoke (the key goes by environment)
+  bool insecure = false;                 // accept its self-signed certificate
+  bool bundled = true;                   // it is the bundled snet-whisk
+  std::vector<std::string> actions;      // the OpenWhisk actions its buttons run, sorted, each once
 };
 
 struct RelayerDefaults {

@@ -132,8 +132,8 @@ RelayerDefaults relayer_defaults(const Settings& s) {
   defaults.openwhisk = s.openwhisk;
   defaults.insecure = s.openwhisk_insecure;
   defaults.bundled_apihost =
-      whisk::normalize_apihost("http://127.0.0.1:" + std::to_string(s.whisk_port));
-  defaults.bundled_auth = whisk::data_dir_key(s.whisk_data_dir());
+      openwhisk::normalize_apihost("http://127.0.0.1:" + std::to_string(s.whisk_port));
+  defaults.bundled_auth = openwhisk::data_dir_key(s.whisk_data_dir());
   defaults.given_auth = s.given_auth;
   defaults.getenv = [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -182,18 +182,18 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   s.log_dir = s.data_dir + "/logs";
   s.log_max_bytes =
       static_cast<std::uintmax_t>(flags.integer("log-max-bytes", 0, 1'000'000'000'000L));
-  const whisk::OpenWhiskConfig given_flags{flags.str("openwhisk-apihost"),
-                                           flags.str("openwhisk-auth"),
-                                           flags.str("openwhisk-namespace")};
-  const auto env = whisk::openwhisk_config_from_env();
-  const auto wskprops = whisk::read_wskprops(whisk::default_wskprops_path());
+  const openwhisk::OpenWhiskConfig given_flags{flags.str("openwhisk-apihost"),
+                                               flags.str("openwhisk-auth"),
+                                               flags.str("openwhisk-namespace")};
+  const auto env = openwhisk::openwhisk_config_from_env();
+  const auto wskprops = openwhisk::read_wskprops(openwhisk::default_wskprops_path());
   s.openwhisk = choose_openwhisk(given_flags, env, wskprops,
                                  "http://127.0.0.1:" + std::to_string(s.whisk_port));
-  s.given_auth = whisk::merge_openwhisk_config(given_flags, env, wskprops, {}).auth;
+  s.given_auth = openwhisk::merge_openwhisk_config(given_flags, env, wskprops, {}).auth;
   s.openwhisk_insecure = flags.on("openwhisk-insecure");
   // The bundled snet-whisk and its relayers share the data directory's generated key, not
   // OpenWhisk's public guest key.
-  if (!s.openwhisk.external) s.openwhisk.server.auth = whisk::data_dir_key(s.whisk_data_dir());
+  if (!s.openwhisk.external) s.openwhisk.server.auth = openwhisk::data_dir_key(s.whisk_data_dir());
   try {
     s.links = kernel::parse_links_mode(flags.str("links"));
   } catch (const std::invalid_argument& e) {
@@ -407,7 +407,7 @@ int up_command(int argc, const char* const* argv, int first) {
   // Each compute of the topology its own relayers (relayer_plan.hpp). They get their OpenWhisk
   // explicitly, not from their environment or wskprops; its key by environment variable, so
   // that `ps` does not show it.
-  const whisk::OpenWhiskConfig& openwhisk = s.openwhisk.server;
+  const openwhisk::OpenWhiskConfig& openwhisk = s.openwhisk.server;
   std::vector<RelayerGroup> groups;
   try {
     groups = plan_relayers(topology, relayer_defaults(s));
@@ -504,15 +504,15 @@ int up_command(int argc, const char* const* argv, int first) {
         group.compute.empty() ? topology.buttons() : topology.buttons_using(group.compute);
     for (const auto& [trigger, action] : openwhisk_triggers_of(buttons)) {
       try {
-        whisk::ensure_trigger_rule(group.openwhisk, trigger, action,
-                                   {{"broker_url", action_broker_url}}, group.insecure);
+        openwhisk::ensure_trigger_rule(group.openwhisk, trigger, action,
+                                       {{"broker_url", action_broker_url}}, group.insecure);
       } catch (const std::exception& e) {
         return give_up("cannot make trigger '" + trigger + "' and its rule to action '" + action +
                            "' on " + group.openwhisk.apihost + ": " + e.what(),
                        "");
       }
       std::cout << "OpenWhisk trigger " << trigger << " fires rule "
-                << whisk::trigger_rule_name(trigger, action) << " -> action " << action
+                << openwhisk::trigger_rule_name(trigger, action) << " -> action " << action
                 << " (broker_url " << action_broker_url << ")" << std::endl;
     }
   }

@@ -1,5 +1,5 @@
 // The one place that knows every compute backend: declares their flags and builds them.
-// A new backend (e.g. relayer/openwhisk_compute.hpp) adds its flags in add_backend_flags() and
+// A new backend (e.g. openwhisk/openwhisk_compute.hpp) adds its flags in add_backend_flags() and
 // one `backends.add(...)` line in make_backends(); nothing else in the relayer changes.
 // Thread safety: call both at start-up, from one thread.
 #pragma once

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "compute.hpp"
+#include "snet/compute.hpp"
 
 namespace snet::relayer {
 

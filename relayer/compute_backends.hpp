@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compute.hpp"
+#include "snet/compute.hpp"
 
 namespace snet::relayer {
 

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "compute.hpp"
+#include "snet/compute.hpp"
 #include "snet/topology.hpp"
 #include "state_tracker.hpp"
 

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "placement.hpp"
 #include "snet/clock.hpp"
 #include "snet/log.hpp"
 #include "syntax_checker.hpp"
@@ -193,7 +194,7 @@ class Invoker::Pool {
   }
 
  private:
-  enum class State { starting, fresh, initializing, ready };
+  using State = placement::WorkerState;
   struct Slot {
     std::shared_ptr<Worker> worker;
     State state = State::starting;
@@ -203,7 +204,15 @@ class Invoker::Pool {
     std::shared_ptr<asio::steady_timer> init_timer;  // the time limit of the init
     SteadyClock::time_point last_used = SteadyClock::now();
     bool retiring = false;  // no new activations; exits once idle
+
+    placement::WorkerView view() const {
+      return {state, action ? action->revision : 0, assigned.size(), retiring, last_used};
+    }
   };
+  static placement::WorkerView view_of(const Slot& slot) { return slot.view(); }
+  static placement::Demand demand_of(const ActivationPtr& a) {
+    return {a->action->revision, a->action->limits.concurrency};
+  }
 
   // ---- Scheduling --------------------------------------------------------------------------
 
@@ -219,76 +228,35 @@ class Invoker::Pool {
     prewarmed_gauge_.set(prewarmed);
   }
 
+  // Where the activation goes is placement's choice (placement.hpp); false: it waits.
   bool place(const ActivationPtr& a) {
-    for (auto& [id, slot] : slots_) {  // a warm worker of this very code with a free slot
-      if ((slot.state == State::ready || slot.state == State::initializing) && !slot.retiring &&
-          slot.action->revision == a->action->revision &&
-          static_cast<long>(slot.assigned.size()) < a->action->limits.concurrency) {
-        assign(id, slot, a);
-        return true;
-      }
-    }
-    for (auto& [id, slot] : slots_) {  // a prewarmed worker: initialize it for this action
-      if (slot.state == State::fresh && !slot.retiring) {
-        bind(id, slot, a->action);
-        assign(id, slot, a);
-        return true;
-      }
-    }
-    return false;
+    const auto choice = placement::choose_worker(slots_, demand_of(a), view_of);
+    if (!choice) return false;
+    Slot& slot = slots_.at(choice->worker);
+    if (choice->initialize) bind(choice->worker, slot, a->action);
+    assign(choice->worker, slot, a);
+    return true;
   }
 
   // Starts enough workers for what is queued, replacing idle workers of other actions when the
   // pool is full.
   void grow_for_pending() {
-    std::map<std::uint64_t, std::pair<long, long>> per_revision;  // revision -> (count, limit)
-    for (const auto& a : pending_) {
-      auto& entry = per_revision[a->action->revision];
-      ++entry.first;
-      entry.second = a->action->limits.concurrency;
-    }
-    long needed = 0;
-    for (const auto& [revision, entry] : per_revision) {
-      needed += (entry.first + entry.second - 1) / entry.second;
-    }
-    long starting = 0;
-    for (const auto& [id, slot] : slots_) starting += slot.state == State::starting ? 1 : 0;
-    for (long i = starting; i < needed; ++i) {
-      if (live_workers() >= options_.max_workers && !evict_idle()) break;
+    const auto growth = placement::plan_growth(
+        slots_, placement::workers_needed(pending_, demand_of), options_.max_workers, view_of);
+    const std::size_t without_room = growth.start - growth.retire.size();
+    for (std::size_t i = 0; i < growth.start; ++i) {
+      if (i >= without_room) retire_slot(slots_.at(growth.retire[i - without_room]));
       if (!spawn()) return;
     }
   }
 
   void maintain_pool() {
     if (stopping_) return;
-    std::size_t ready = 0;
-    for (const auto& [id, slot] : slots_) {
-      ready += (slot.state == State::starting || slot.state == State::fresh) ? 1 : 0;
-    }
-    while (ready < options_.prewarm && live_workers() < options_.max_workers) {
+    const std::size_t missing =
+        placement::prewarm_shortfall(slots_, options_.prewarm, options_.max_workers, view_of);
+    for (std::size_t i = 0; i < missing; ++i) {
       if (!spawn()) return;
-      ++ready;
     }
-  }
-
-  std::size_t live_workers() const {
-    std::size_t n = 0;
-    for (const auto& [id, slot] : slots_) n += slot.retiring ? 0 : 1;
-    return n;
-  }
-
-  // Retires the least recently used idle worker; false when every worker is busy.
-  bool evict_idle() {
-    Slot* victim = nullptr;
-    for (auto& [id, slot] : slots_) {
-      if (slot.state == State::ready && slot.assigned.empty() && !slot.retiring &&
-          (victim == nullptr || slot.last_used < victim->last_used)) {
-        victim = &slot;
-      }
-    }
-    if (victim == nullptr) return false;
-    retire_slot(*victim);
-    return true;
   }
 
   void retire_slot(Slot& slot) {

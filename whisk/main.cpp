@@ -21,7 +21,7 @@ namespace {
 
 void declare(Flags& flags) {
   flags.add("http-bind", "SNET_WHISK_BIND", "127.0.0.1", "address the REST API listens on")
-      .add("http-port", "SNET_WHISK_PORT", std::to_string(whisk::kDefaultPort),
+      .add("http-port", "SNET_WHISK_PORT", std::to_string(openwhisk::kDefaultPort),
            "port of the REST API (OpenWhisk's usual 3233)")
       .add("auth", "SNET_WHISK_AUTH", "",
            "the uuid:key clients must present (HTTP Basic); default: the key of --data-dir "
@@ -41,7 +41,7 @@ void declare(Flags& flags) {
       .add("max-in-flight", "SNET_WHISK_MAX_IN_FLIGHT", "256",
            "activations queued or running at once; more are answered 429")
       .add("blocking-wait-ms", "SNET_WHISK_BLOCKING_WAIT_MS",
-           std::to_string(whisk::kBlockingWaitMs),
+           std::to_string(openwhisk::kBlockingWaitMs),
            "a blocking invocation answers 202 with the activation id after this")
       .add("activations-kept", "SNET_WHISK_ACTIVATIONS_KEPT", "10000",
            "finished activation records kept in memory (least recently used go first)")
@@ -67,7 +67,7 @@ whisk::WhiskOptions options_from(const Flags& flags) {
   o.data_dir = flags.str("data-dir");
   o.rest.auth = flags.str("auth");
   if (o.rest.auth.empty()) {
-    o.rest.auth = o.data_dir.empty() ? whisk::kDevAuth : whisk::data_dir_key(o.data_dir);
+    o.rest.auth = o.data_dir.empty() ? openwhisk::kDevAuth : openwhisk::data_dir_key(o.data_dir);
   }
   if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");
   o.invoker.api_key = o.rest.auth;
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
             options.invoker.launch.sandbox ? ", sandboxed" : "",
             options.invoker.launch.user.empty() ? "" : ", as user " + options.invoker.launch.user,
             ")");
-  if (options.rest.auth == whisk::kDevAuth) {
+  if (options.rest.auth == openwhisk::kDevAuth) {
     log::warn(
         "serving with OpenWhisk's public guest key: give --auth or --data-dir beyond a "
         "development machine");

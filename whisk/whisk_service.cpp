@@ -147,15 +147,15 @@ void WhiskService::load_entities() {
             corrupt > 0 ? " (" + std::to_string(corrupt) + " corrupt files skipped)" : "");
 }
 
-std::vector<DeployResult> WhiskService::deploy_directory(const std::string& dir) {
-  std::vector<DeployResult> results;
-  for (const auto& file : read_action_files(dir)) {
-    DeployResult result{file.name, file.path, false, 0, file.error};
+std::vector<openwhisk::DeployResult> WhiskService::deploy_directory(const std::string& dir) {
+  std::vector<openwhisk::DeployResult> results;
+  for (const auto& file : openwhisk::read_action_files(dir)) {
+    openwhisk::DeployResult result{file.name, file.path, false, 0, file.error};
     try {
       if (!result.error.empty()) throw std::invalid_argument(result.error);
       const auto existing = actions_.find(file.name);
-      Action action =
-          parse_action_put(action_put_body(file.code), options_.rest.ns, file.name, existing.get());
+      Action action = parse_action_put(openwhisk::action_put_body(file.code), options_.rest.ns,
+                                       file.name, existing.get());
       // Shared: the check may answer after we gave up waiting.
       auto checked = std::make_shared<std::promise<std::optional<std::string>>>();
       auto verdict = checked->get_future();

@@ -54,7 +54,7 @@ class WhiskService {
   /// Stores every *.js action of `dir` (as `snet actions deploy` would, syntax check included)
   /// without going through HTTP, so it can run before start(). Returns one result per file.
   /// Throws std::runtime_error when `dir` is not a readable directory.
-  std::vector<DeployResult> deploy_directory(const std::string& dir);
+  std::vector<openwhisk::DeployResult> deploy_directory(const std::string& dir);
   /// Listens; throws std::runtime_error naming the address when it cannot.
   void start();
   int port() const { return server_->port(); }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "amqp_acks.hpp"
+#include "amqp_confirms.hpp"
 #include "amqp_connection.hpp"
 #include "amqp_endpoint.hpp"
 #include "amqp_error.hpp"
@@ -423,7 +424,7 @@ class AmqpBus final : public Bus {
     for (const auto& binding : bindings) bind_queue(binding);
     consumers_.emplace(conn_->consume(queue_), queue_);
     for (const auto& group : groups) consumers_.emplace(conn_->consume(group), group);
-    next_publish_tag_ = 1;
+    confirms_.restart();
     const auto heartbeat = conn_->heartbeat();
     // Wake often enough that rabbitmq-c sends its heartbeat at most a quarter late.
     idle_wait_ms_ =
@@ -471,10 +472,10 @@ class AmqpBus final : public Bus {
   // Stop: everything queued is sent, confirms are awaited briefly, then a polite close.
   void finish() {
     const auto deadline = Clock::now() + kStopFlushTimeout;
-    while (!unconfirmed_.empty() && Clock::now() < deadline) {
+    while (!confirms_.empty() && Clock::now() < deadline) {
       read_frames(kReadBatch);
       ack_handled();
-      if (unconfirmed_.empty() || conn_->has_buffered_input()) continue;
+      if (confirms_.empty() || conn_->has_buffered_input()) continue;
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_for_io(static_cast<int>(std::max<std::int64_t>(1, left.count())));
@@ -516,13 +517,13 @@ class AmqpBus final : public Bus {
   void send_pending(std::size_t limit) {
     for (std::size_t n = 0; n < limit && !pending_.empty(); ++n) {
       Outgoing& next = pending_.front();
-      const std::uint64_t tag = next_publish_tag_++;
+      const std::uint64_t tag = confirms_.next_tag();
       // With report_unroutable the tag travels as message-id, so a basic.return names its publish.
       conn_->publish(next.exchange.empty() ? kExchange : next.exchange,
                      routing_key_for_topic(next.message.topic), next.message.payload,
                      next.qos == Qos::at_least_once && endpoint_.persistent, next.message.headers,
                      report_unroutable_, report_unroutable_ ? std::to_string(tag) : std::string());
-      unconfirmed_.emplace(tag, std::move(next));
+      confirms_.sent(std::move(next));
       pending_.pop_front();
     }
   }
@@ -627,8 +628,7 @@ class AmqpBus final : public Bus {
                             as_string(ret.routing_key) + "', " + as_string(ret.reply_text) + ")";
     const AmqpContent content = conn_->read_content();
     try {
-      const std::uint64_t tag = std::stoull(content.message_id);
-      if (unconfirmed_.count(tag) != 0) returned_.emplace(tag, why);
+      confirms_.returned(std::stoull(content.message_id), why);
     } catch (const std::exception&) {
       log::debug("amqp: a returned message without our message id: ", why);
     }
@@ -648,20 +648,10 @@ class AmqpBus final : public Bus {
     for (const auto tag : plan.singles) conn_->ack(tag, false);
   }
 
-  void confirm(std::uint64_t tag, bool multiple, const std::string& error) {
-    const auto first = multiple ? unconfirmed_.begin() : unconfirmed_.find(tag);
-    const auto last = multiple ? unconfirmed_.upper_bound(tag)
-                               : (first == unconfirmed_.end() ? first : std::next(first));
-    for (auto it = first; it != last; ++it) {
-      const auto ret = returned_.find(it->first);
-      if (ret != returned_.end() && error.empty()) {
-        complete(it->second, false, ret->second);
-      } else {
-        complete(it->second, error.empty(), error);
-      }
-      if (ret != returned_.end()) returned_.erase(ret);
-    }
-    unconfirmed_.erase(first, last);
+  void confirm(std::uint64_t tag, bool multiple, const std::string& refusal) {
+    confirms_.confirm(
+        tag, multiple, refusal,
+        [this](Outgoing& out, bool ok, const std::string& error) { complete(out, ok, error); });
   }
 
   void complete(Outgoing& out, bool ok, const std::string& error) {
@@ -677,15 +667,13 @@ class AmqpBus final : public Bus {
   // After a lost connection: QoS 1 goes out again (before anything newer), QoS 0 is reported.
   void requeue_unconfirmed() {
     std::vector<Outgoing> resend;
-    for (auto& [tag, out] : unconfirmed_) {
+    for (auto& out : confirms_.take_unconfirmed()) {
       if (out.qos == Qos::at_least_once) {
         resend.push_back(std::move(out));
       } else {
         complete(out, false, "connection lost before the broker confirmed it");
       }
     }
-    unconfirmed_.clear();
-    returned_.clear();
     for (auto it = resend.rbegin(); it != resend.rend(); ++it) pending_.push_front(std::move(*it));
   }
 
@@ -711,8 +699,7 @@ class AmqpBus final : public Bus {
       std::lock_guard lock(mutex_);
       outbox.swap(outbox_);
     }
-    for (auto& [tag, out] : unconfirmed_) complete(out, false, why);
-    unconfirmed_.clear();
+    for (auto& out : confirms_.take_unconfirmed()) complete(out, false, why);
     for (auto& out : pending_) complete(out, false, why);
     pending_.clear();
     for (auto& out : outbox) complete(out, false, why);
@@ -755,10 +742,8 @@ class AmqpBus final : public Bus {
   // Network thread only (and stop() after joining it).
   std::unique_ptr<AmqpConnection> conn_;
   std::string queue_;
-  std::deque<Outgoing> pending_;                   // taken from outbox_, not yet sent
-  std::map<std::uint64_t, Outgoing> unconfirmed_;  // publish sequence number -> message
-  std::map<std::uint64_t, std::string> returned_;  // unconfirmed but returned: why
-  std::uint64_t next_publish_tag_ = 1;
+  std::deque<Outgoing> pending_;        // taken from outbox_, not yet sent
+  ConfirmLedger<Outgoing> confirms_;    // sent, awaiting the broker's ack or nack
   std::uint64_t generation_ = 0;        // of the connection: see AckInbox
   DeliveryLedger ledger_;               // deliveries not yet acknowledged
   std::vector<std::uint64_t> handled_;  // automatic acks: handlers returned, not yet acked

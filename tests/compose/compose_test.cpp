@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../whisk/whisk_defaults.hpp"  // the guest key (not on the include path here)
+#include "../../openwhisk/whisk_defaults.hpp"  // the guest key (not on the include path here)
 #include "compose_project.hpp"
 #include "harness.hpp"
 #include "ws_client.hpp"
@@ -192,7 +192,7 @@ TEST_CASE("compose config: the compose file and a `snet compose` override are va
   CHECK(healthchecks == kServices.size());
   // The bundled whisk's key is generated on its volume and read from there by the relayer:
   // OpenWhisk's public guest key is nowhere in the file, no key is in an environment.
-  CHECK(plain.output.find(whisk::kDevAuth) == std::string::npos);
+  CHECK(plain.output.find(openwhisk::kDevAuth) == std::string::npos);
   CHECK(plain.output.find("OPENWHISK_AUTH_FILE: /data/whisk/whisk.auth") != std::string::npos);
   CHECK(plain.output.find("- whisk-data:/data/whisk:ro") != std::string::npos);  // relayer
   CHECK(plain.output.find("- whisk-data:/data/whisk:rw") != std::string::npos);  // whisk
@@ -386,7 +386,7 @@ TEST_CASE(
   REQUIRE_MESSAGE(key.status == 0, key.output);
   const std::string whisk_key = trimmed(key.output);
   CHECK(std::regex_match(whisk_key, std::regex("[0-9a-f-]{36}:[A-Za-z0-9]{64}")));
-  CHECK(whisk_key != whisk::kDevAuth);
+  CHECK(whisk_key != openwhisk::kDevAuth);
   TempDir client_dir("snet-compose-client");
   const std::string script = client_dir.path() + "/client.js";
   const std::string key_copy = client_dir.path() + "/whisk.auth";
@@ -396,7 +396,7 @@ TEST_CASE(
       "env NODE_PATH=" + shell_quote(source_path("whisk/runtime/node_modules")) +
           " OW_APIHOST=http://127.0.0.1:" + std::to_string(ports.whisk) +
           " OW_KEY_FILE=" + shell_quote(key_copy) +
-          " OW_GUEST_KEY=" + shell_quote(whisk::kDevAuth) + " node " + shell_quote(script),
+          " OW_GUEST_KEY=" + shell_quote(openwhisk::kDevAuth) + " node " + shell_quote(script),
       std::chrono::seconds(60));
   INFO("client: ", client.output);
   const json answer = json::parse(trimmed(client.output), nullptr, false);

@@ -53,7 +53,7 @@ int amqp_publish(const std::string& url, const std::string& exchange,
                  const std::string& routing_key, const std::string& payload,
                  const std::map<std::string, std::string>& headers) {
   std::vector<std::string> argv = {"amqp-publish", "--url=" + url, "-e", exchange,
-                                   "-r", routing_key, "-b", payload};
+                                   "-r",           routing_key,    "-b", payload};
   for (const auto& [key, value] : headers) {
     argv.push_back("-H");
     argv.push_back(key + ": " + value);
@@ -68,6 +68,13 @@ std::string built_program(const std::string& name) {
   return (fs::path(SNET_BINARY_DIR) / name).string();
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string source_path(const std::string& relative) {
   return (fs::path(SNET_SOURCE_DIR) / relative).string();
 }
@@ -76,15 +83,12 @@ Service::Service(const std::string& program, std::vector<std::string> args,
                  std::map<std::string, std::string> env) {
   log_path_ = dir_.path() + "/output.log";
   args.insert(args.begin(), built_program(program));
-  process_ = ChildProcess(std::move(args), ChildProcess::Options{std::move(env), log_path_,
-                                                                  "=stdout", true});
+  process_ = ChildProcess(std::move(args),
+                          ChildProcess::Options{std::move(env), log_path_, "=stdout", true});
 }
 
 std::string Service::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text(log_path_);
 }
 
 Recorder::Recorder(const std::string& url, std::vector<std::string> filters) {
@@ -103,7 +107,9 @@ Recorder::Recorder(const std::string& url, std::vector<std::string> filters) {
   if (!bus_->wait_connected(10s)) throw std::runtime_error("recorder could not connect to " + url);
 }
 
-Recorder::~Recorder() { bus_->stop(); }
+Recorder::~Recorder() {
+  bus_->stop();
+}
 
 bool Recorder::wait(const std::function<bool(const std::vector<Message>&)>& pred,
                     std::chrono::milliseconds timeout) {
@@ -135,8 +141,8 @@ std::vector<Message> Recorder::messages() {
 
 int mosquitto_pub(int port, const std::string& topic, const std::string& payload,
                   bool null_message) {
-  std::vector<std::string> argv = {"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port),
-                                   "-q", "1", "-t", topic};
+  std::vector<std::string> argv = {
+      "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", topic};
   if (null_message) {
     argv.push_back("-n");
   } else {

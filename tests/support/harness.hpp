@@ -76,6 +76,8 @@ int amqp_publish(const std::string& url, const std::string& exchange,
 std::string built_program(const std::string& name);
 /// Path of a file in the source tree (e.g. "topology/single.json").
 std::string source_path(const std::string& relative);
+/// The whole content of the file at `path` ("" when it cannot be read).
+std::string read_text(const std::string& path);
 
 /// Starts one of our services with arguments; its output goes to a log file that is printed
 /// if the test fails while it is alive (see dump_log()).

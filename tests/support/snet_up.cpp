@@ -87,13 +87,6 @@ bool alive(pid_t pid) {
   return state != 0 && state != 'Z' && state != 'X';
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 SnetRun run_snet(std::vector<std::string> args, std::chrono::milliseconds timeout,
                  std::map<std::string, std::string> env) {
   TempDir dir("snet-cli");

@@ -26,7 +26,6 @@ std::map<pid_t, std::string> processes_mentioning(const std::string& text);
 bool alive(pid_t pid);
 /// The state letter of /proc/<pid>/stat ('R', 'S', 'T' stopped...), or 0 when gone.
 char process_state(pid_t pid);
-std::string read_text(const std::string& path);
 
 /// A finished `snet` command: its exit status (-1: did not exit in time) and its output.
 struct SnetRun {

@@ -1,4 +1,5 @@
-// For tests of the topology loader: the errors an invalid topology is rejected with.
+// For tests of the loaders that reject what they read with a list of errors (topologies,
+// scenarios): the errors something is rejected with, and whether one mentions a text.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -11,15 +12,23 @@
 
 namespace snet::test {
 
-/// The error list of an invalid topology (fails the test if it was accepted).
-inline std::vector<std::string> errors_of(const std::string& text) {
+/// The error list `load()` throws as an `Error` (with `errors`), failing the test if it throws
+/// nothing; `what` names the input in that failure.
+template <typename Error, typename Load>
+std::vector<std::string> rejection_errors(Load&& load, const std::string& what) {
   try {
-    (void)parse_topology_text(text);
-  } catch (const TopologyError& e) {
+    load();
+  } catch (const Error& e) {
     return e.errors;
   }
-  FAIL("topology was accepted: " << text);
+  FAIL("accepted: " << what);
   return {};
+}
+
+/// The error list of an invalid topology (fails the test if it was accepted).
+inline std::vector<std::string> errors_of(const std::string& text) {
+  return rejection_errors<TopologyError>([&] { (void)parse_topology_text(text); },
+                                         "topology " + text);
 }
 
 /// Whether any error contains `needle`.

@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "scenario.hpp"
+#include "topology_errors.hpp"
 #include "workload.hpp"
 
 using namespace snet;
 using namespace snet::experiment;
+using snet::test::mentions;
 
 namespace {
 const Topology kTopology = parse_topology_text(R"({
@@ -26,18 +28,7 @@ Scenario parse(const std::string& text) {
 }
 
 std::vector<std::string> errors_of(const std::string& text) {
-  try {
-    (void)parse(text);
-  } catch (const ScenarioError& e) {
-    return e.errors;
-  }
-  FAIL("scenario was accepted: " << text);
-  return {};
-}
-
-bool mentions(const std::vector<std::string>& errors, const std::string& needle) {
-  return std::any_of(errors.begin(), errors.end(),
-                     [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  return test::rejection_errors<ScenarioError>([&] { (void)parse(text); }, "scenario " + text);
 }
 }  // namespace
 

@@ -29,7 +29,7 @@
 
 using namespace snet;
 using namespace std::chrono_literals;
-using relayer::to_action_params;
+using openwhisk::to_action_params;
 
 namespace {
 
@@ -43,20 +43,20 @@ const char* const kFixedWork =
     " while (process.hrtime.bigint() < until) {} return {commands: {[p.targets[0].id]: {on: "
     "true}}}; }";
 
-relayer::ComputeRequest press(const std::string& action, long work_us) {
-  relayer::ComputeRequest r;
+snet::ComputeRequest press(const std::string& action, long work_us) {
+  snet::ComputeRequest r;
   r.topology = "bench";
   r.button = "button-1";
   r.action = action;
   r.press_id = std::to_string(now_us());
   r.press_ts = now_us();
-  r.targets = {relayer::TargetInfo{"lamp-1", false, {}}};
+  r.targets = {snet::TargetInfo{"lamp-1", false, {}}};
   r.button_attrs["work_us"] = std::to_string(work_us);
   return r;
 }
 
 // One press at a time: latency samples in microseconds.
-std::vector<std::int64_t> sequential(relayer::Compute& compute, const std::string& action,
+std::vector<std::int64_t> sequential(snet::Compute& compute, const std::string& action,
                                      long work_us, int count) {
   std::vector<std::int64_t> samples;
   std::mutex mutex;
@@ -65,7 +65,7 @@ std::vector<std::int64_t> sequential(relayer::Compute& compute, const std::strin
     bool done = false;
     std::string error;
     const auto start = now_us();
-    compute.invoke(press(action, work_us), [&](relayer::ComputeResult r) {
+    compute.invoke(press(action, work_us), [&](snet::ComputeResult r) {
       std::lock_guard lock(mutex);
       error = r.error;
       done = true;
@@ -84,17 +84,17 @@ std::vector<std::int64_t> sequential(relayer::Compute& compute, const std::strin
 // HTTP round trip through snet-whisk costs without the client's engine (its thread, queue and
 // multi handle) in between.
 std::vector<std::int64_t> raw_http(const std::string& apihost, const std::string& auth, int count) {
-  whisk::ensure_curl_initialized();
-  whisk::CurlEasy easy(curl_easy_init());
-  whisk::CurlList headers = whisk::json_headers();
+  openwhisk::ensure_curl_initialized();
+  openwhisk::CurlEasy easy(curl_easy_init());
+  openwhisk::CurlList headers = openwhisk::json_headers();
   const std::string url =
-      whisk::entity_url(apihost, "_", "actions", "trivial") + "?blocking=true&result=true";
+      openwhisk::entity_url(apihost, "_", "actions", "trivial") + "?blocking=true&result=true";
   const std::string params = to_action_params(press("trivial", 0)).dump();
   std::vector<std::int64_t> samples;
   std::string body;
   for (int i = 0; i < count; ++i) {
     body.clear();
-    whisk::configure_request(easy.get(), auth, body, headers.get(), 10s, 2s, false);
+    openwhisk::configure_request(easy.get(), auth, body, headers.get(), 10s, 2s, false);
     curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, params.c_str());
     curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(params.size()));
@@ -106,14 +106,14 @@ std::vector<std::int64_t> raw_http(const std::string& apihost, const std::string
 }
 
 // `in_flight` presses outstanding at all times until `total` are done: invocations/s.
-double sustained(relayer::Compute& compute, int total, int in_flight, int& failures) {
+double sustained(snet::Compute& compute, int total, int in_flight, int& failures) {
   std::mutex mutex;
   std::condition_variable cv;
   int started = 0, finished = 0;
   failures = 0;
   std::function<void()> launch;
   launch = [&] {
-    compute.invoke(press("trivial", 0), [&](relayer::ComputeResult r) {
+    compute.invoke(press("trivial", 0), [&](snet::ComputeResult r) {
       bool more = false;
       {
         std::lock_guard lock(mutex);
@@ -155,7 +155,7 @@ void print(const char* label, const bench::Summary& s, double minus_us = 0) {
 int main(int argc, char** argv) {
   Flags flags("snet-whisk-bench", "Presses through the OpenWhisk client into snet-whisk.");
   flags.add("apihost", "", "", "use this OpenWhisk instead of starting snet-whisk")
-      .add("auth", "", whisk::kDevAuth, "uuid:key for --apihost")
+      .add("auth", "", openwhisk::kDevAuth, "uuid:key for --apihost")
       .add("workers", "", "4", "snet-whisk --workers")
       .add("presses", "", "2000", "presses per sequential measurement")
       .add("total", "", "20000", "presses per sustained measurement");
@@ -183,8 +183,8 @@ int main(int argc, char** argv) {
   for (const auto& [name, code] : {std::pair{"trivial", kTrivial}, std::pair{"work", kFixedWork}}) {
     const nlohmann::json body = {{"exec", {{"kind", "nodejs:default"}, {"code", code}}},
                                  {"limits", {{"concurrency", 1}}}};
-    const auto reply = whisk::http_call(
-        "PUT", whisk::entity_url(apihost, "_", "actions", name) + "?overwrite=true", auth,
+    const auto reply = openwhisk::http_call(
+        "PUT", openwhisk::entity_url(apihost, "_", "actions", name) + "?overwrite=true", auth,
         body.dump());
     if (reply.status != 200) {
       std::cerr << "deploying " << name << " failed: " << reply.status << " " << reply.body
@@ -193,10 +193,10 @@ int main(int argc, char** argv) {
     }
   }
   Metrics metrics;
-  relayer::OpenWhiskOptions options;
+  openwhisk::OpenWhiskOptions options;
   options.server = {apihost, auth, "_"};
   options.max_in_flight = 256;
-  relayer::OpenWhiskCompute compute(options, metrics);
+  openwhisk::OpenWhiskCompute compute(options, metrics);
   const int presses = static_cast<int>(flags.integer("presses", 10, 10'000'000));
   const int total = static_cast<int>(flags.integer("total", 10, 100'000'000));
 

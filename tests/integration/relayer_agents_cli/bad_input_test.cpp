@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "press_path_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -27,8 +27,8 @@ std::string rejected(const std::string& service, const std::string& reason) {
 
 TEST_CASE(
     "malformed, oversized, wrong-type and unknown-device presses are counted; valid ones flow") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   const std::string huge = R"({"id":")" + std::string(5000, 'x') + R"("})";
   struct Bad {
     std::string device, payload;
@@ -51,7 +51,7 @@ TEST_CASE(
                  R"({"id":"ok-)" + std::to_string(round) + R"("})");
   }
   // As people do it, too.
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("press", "button-1"), "{oops") == 0);
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("press", "button-1"), "{oops") == 0);
 
   for (int round = 0; round < rounds; ++round) {
     const std::string actuator = "actuator-" + std::to_string(round % 3 + 1);
@@ -77,8 +77,8 @@ TEST_CASE(
 }
 
 TEST_CASE("an actuator rejects and counts bad commands, and applies the good ones after them") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   path.publish(path.topic("cmd", "actuator-1"), "{");
   path.publish(path.topic("cmd", "actuator-1"), R"({"on":"yes","press_id":"c1"})");
   path.publish(path.topic("cmd", "actuator-1"), R"({"press_id":"c2"})");
@@ -100,11 +100,11 @@ TEST_CASE("an actuator rejects and counts bad commands, and applies the good one
 }
 
 TEST_CASE("a retained press is not replayed when the relayer starts") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.recorder.bus().publish(
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.recorder->bus().publish(
       Message{path.topic("press", "button-1"), R"({"id":"stale"})", true, {}}, Qos::at_least_once);
-  REQUIRE(path.recorder.wait_for(path.topic("press", "button-1"), "stale"));
-  path.start_all();
+  REQUIRE(path.recorder->wait_for(path.topic("press", "button-1"), "stale"));
+  path.start();
   CHECK(path.wait_status("relayer", 0, [](const auto& m) {
     return counts_are(m,
                       {{rejected("relayer", "retained"), 1}, {"snet_relayer_commands_total", 0}});

@@ -2,18 +2,18 @@
 // actuator's state outlives the agent (it is restored from its retained report).
 #include <doctest/doctest.h>
 
-#include "press_path_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
 
 TEST_CASE("an agent survives a broker restart and applies presses after it") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   path.publish(path.topic("press", "button-1"), R"({"id":"before"})");
   REQUIRE_MESSAGE(path.wait_state("actuator-1", "before"), path.logs());
 
-  path.broker.server().restart();
+  path.mosquitto->server().restart();
   // Statuses stamped after the broker is back, showing every device reconnected and
   // re-subscribed, and the relayer too.
   const Micros restarted = now_us();
@@ -26,9 +26,9 @@ TEST_CASE("an agent survives a broker restart and applies presses after it") {
       path.wait_status("relayer", restarted,
                        [](const auto& m) { return m.value("snet_relayer_connected", 0) == 1; }),
       path.logs());
-  REQUIRE(path.recorder.bus().wait_connected(10s));
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("press", "button-1"), R"({"id":"after"})") ==
-          0);
+  REQUIRE(path.recorder->bus().wait_connected(10s));
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("press", "button-1"),
+                        R"({"id":"after"})") == 0);
   auto after = path.wait_state("actuator-1", "after");
   REQUIRE_MESSAGE(after, path.logs());
   CHECK_FALSE(after->on);  // "before" switched it on; the relayer still knew that
@@ -37,20 +37,20 @@ TEST_CASE("an agent survives a broker restart and applies presses after it") {
 }
 
 TEST_CASE("an actuator restores its state from its retained report when the agent restarts") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   path.publish(path.topic("press", "button-2"), R"({"id":"lit"})");
   REQUIRE_MESSAGE(path.wait_state("actuator-2", "lit"), path.logs());
 
   path.agent->stop();
   const Micros restarted = now_us();
-  const std::size_t mark = path.recorder.messages().size();
+  const std::size_t mark = path.recorder->messages().size();
   path.start_agent();
   REQUIRE(path.wait_status("agent", restarted, [](const auto& m) {
     return m.value("snet_agent_actuators_restored", 0) == 3;
   }));
   // Restored, not re-initialised: no new report for actuator-2 ...
-  const auto messages = path.recorder.messages();
+  const auto messages = path.recorder->messages();
   for (std::size_t i = mark; i < messages.size(); ++i) {
     CHECK(messages[i].topic != path.topic("state", "actuator-2"));
   }

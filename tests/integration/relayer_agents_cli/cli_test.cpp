@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "press_path_fixture.hpp"
+#include "emulation.hpp"
 #include "snet/net.hpp"
 #include "snet/version.hpp"
 #include "snet_up.hpp"
@@ -77,27 +77,27 @@ TEST_CASE("snet reports usage errors with exit code 2") {
 }
 
 TEST_CASE("snet press triggers the button, or publishes the press itself with --direct") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
-  auto pressed = run_snet(
-      {"press", "button-1", "--topology", path.topology_path, "--broker-url", path.broker.url()});
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
+  auto pressed = run_snet({"press", "button-1", "--topology", path.topology_path, "--broker-url",
+                           path.mosquitto->url()});
   REQUIRE_MESSAGE(pressed.status == 0, pressed.output);
   const std::string id = pressed.output.substr(0, pressed.output.find('\n'));
-  REQUIRE(path.recorder.wait_for(path.topic("trigger", "button-1"), id));
+  REQUIRE(path.recorder->wait_for(path.topic("trigger", "button-1"), id));
   auto state = path.wait_state("actuator-1", id);
   REQUIRE_MESSAGE(state, path.logs());
   CHECK(state->on);
 
   auto direct = run_snet({"press", "button-1", "--direct", "--id", "direct-1", "--topology",
-                          path.topology_path, "--broker-url", path.broker.url()});
+                          path.topology_path, "--broker-url", path.mosquitto->url()});
   REQUIRE_MESSAGE(direct.status == 0, direct.output);
   CHECK(direct.output == "direct-1\n");
   auto flipped = path.wait_state("actuator-1", "direct-1");
   REQUIRE(flipped);
   CHECK_FALSE(flipped->on);
 
-  auto unknown = run_snet(
-      {"press", "button-9", "--topology", path.topology_path, "--broker-url", path.broker.url()});
+  auto unknown = run_snet({"press", "button-9", "--topology", path.topology_path, "--broker-url",
+                           path.mosquitto->url()});
   CHECK(unknown.status == 1);
   CHECK(unknown.output.find("'button-9' is not a button") != std::string::npos);
 }

@@ -2,9 +2,7 @@
 // -> broker -> actuator, observed on the actuators' retained state topics.
 #include <doctest/doctest.h>
 
-#include <fstream>
-
-#include "press_path_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -12,18 +10,18 @@ using namespace snet::test;
 namespace {
 
 // The one state report of `actuator` that is retained right now (what a newcomer would see).
-std::optional<StateReport> retained_state(const PressPath& path, const std::string& actuator) {
-  Recorder fresh(path.broker.url(), {path.topic("state", actuator)});
+std::optional<StateReport> retained_state(const Emulation& path, const std::string& actuator) {
+  Recorder fresh(path.mosquitto->url(), {path.topic("state", actuator)});
   auto message = fresh.wait_for(path.topic("state", actuator));
   if (!message || !message->retained) return std::nullopt;
   return parse_state(message->payload);
 }
 
 // The newest state report of `actuator` received after `after` messages were recorded.
-std::optional<StateReport> next_state(PressPath& path, const std::string& actuator,
+std::optional<StateReport> next_state(Emulation& path, const std::string& actuator,
                                       std::size_t after) {
   std::optional<StateReport> found;
-  path.recorder.wait([&](const std::vector<Message>& all) {
+  path.recorder->wait([&](const std::vector<Message>& all) {
     for (std::size_t i = after; i < all.size(); ++i) {
       if (all[i].topic == path.topic("state", actuator)) {
         found = parse_state(all[i].payload);
@@ -38,14 +36,14 @@ std::optional<StateReport> next_state(PressPath& path, const std::string& actuat
 }  // namespace
 
 TEST_CASE("mosquitto_pub presses with -n and with '{}' each flip the target's retained state") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   const auto initial = retained_state(path, "actuator-1");
   REQUIRE(initial);  // the actuator published its initial report
   CHECK_FALSE(initial->on);
 
-  std::size_t mark = path.recorder.messages().size();
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("press", "button-1"), "", true) == 0);
+  std::size_t mark = path.recorder->messages().size();
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("press", "button-1"), "", true) == 0);
   auto first = next_state(path, "actuator-1", mark);
   REQUIRE_MESSAGE(first, path.logs());
   CHECK(first->on);
@@ -55,8 +53,8 @@ TEST_CASE("mosquitto_pub presses with -n and with '{}' each flip the target's re
   CHECK(first->relay_ts >= first->press_ts);
   CHECK(first->applied_ts >= first->relay_ts);
 
-  mark = path.recorder.messages().size();
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("press", "button-1"), "{}") == 0);
+  mark = path.recorder->messages().size();
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("press", "button-1"), "{}") == 0);
   auto second = next_state(path, "actuator-1", mark);
   REQUIRE_MESSAGE(second, path.logs());
   CHECK_FALSE(second->on);
@@ -71,10 +69,10 @@ TEST_CASE("mosquitto_pub presses with -n and with '{}' each flip the target's re
 }
 
 TEST_CASE("a trigger makes the emulated button press, with the id it was given") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   path.publish(path.topic("trigger", "button-2"), R"({"id":"trigger-1"})");
-  auto press = path.recorder.wait_for(path.topic("press", "button-2"), "trigger-1");
+  auto press = path.recorder->wait_for(path.topic("press", "button-2"), "trigger-1");
   REQUIRE_MESSAGE(press, path.logs());
   CHECK(parse_press(press->payload).ts > 0);  // the button stamps the time of the press
   auto state = path.wait_state("actuator-2", "trigger-1");
@@ -82,16 +80,16 @@ TEST_CASE("a trigger makes the emulated button press, with the id it was given")
   CHECK(state->on);
 
   // An empty trigger presses too, under a new id.
-  const std::size_t mark = path.recorder.messages().size();
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("trigger", "button-3"), "", true) == 0);
+  const std::size_t mark = path.recorder->messages().size();
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("trigger", "button-3"), "", true) == 0);
   auto after = next_state(path, "actuator-3", mark);
   REQUIRE_MESSAGE(after, path.logs());
   CHECK(after->on);
 }
 
 TEST_CASE("1->N and N->1 wiring: one button switches three lamps, two buttons share one") {
-  PressPath path("tests/topology/wiring-builtin.json", "wiring");
-  path.start_all();
+  Emulation path("tests/topology/wiring-builtin.json", "wiring");
+  path.start();
   path.publish(path.topic("press", "hall-button"), R"({"id":"hall-1"})");
   for (const char* lamp : {"lamp-1", "lamp-2", "lamp-3"}) {
     auto state = path.wait_state(lamp, "hall-1");
@@ -113,8 +111,8 @@ TEST_CASE("1->N and N->1 wiring: one button switches three lamps, two buttons sh
 }
 
 TEST_CASE("two quick presses flip twice, and the same press id twice is applied once") {
-  PressPath path("tests/topology/single-builtin.json", "single");
-  path.start_all();
+  Emulation path("tests/topology/single-builtin.json", "single");
+  path.start();
   // Back to back, without waiting in between: the relayer must not read a stale state.
   path.publish(path.topic("press", "button-1"), R"({"id":"quick-1"})");
   path.publish(path.topic("press", "button-1"), R"({"id":"quick-2"})");
@@ -126,8 +124,8 @@ TEST_CASE("two quick presses flip twice, and the same press id twice is applied 
 
   path.publish(path.topic("press", "button-2"), R"({"id":"dup-1"})");
   path.publish(path.topic("press", "button-2"), R"({"id":"dup-1"})");
-  REQUIRE(mosquitto_pub(path.broker.port(), path.topic("press", "button-2"), R"({"id":"dup-1"})") ==
-          0);
+  REQUIRE(mosquitto_pub(path.mosquitto->port(), path.topic("press", "button-2"),
+                        R"({"id":"dup-1"})") == 0);
   path.publish(path.topic("press", "button-2"), R"({"id":"dup-after"})");
   auto after = path.wait_state("actuator-2", "dup-after");
   REQUIRE_MESSAGE(after, path.logs());
@@ -150,15 +148,12 @@ TEST_CASE("two quick presses flip twice, and the same press id twice is applied 
 }
 
 TEST_CASE("an unknown builtin action becomes an error event naming it") {
-  TempDir dir;
-  const std::string file = dir.path() + "/dim.json";
-  std::ofstream(file) << R"({"name": "dim", "compute": {"backend": "builtin", "action": "dim"},
-                            "pairs": 1})";
-  PressPath path("topology/single.json", "dim");
-  path.topology_path = file;
-  path.start_all();
+  Emulation path(BrokerChoice::mosquitto, nlohmann::json::parse(R"({
+    "compute": {"backend": "builtin", "action": "dim"}, "pairs": 1})"),
+                 "dim");
+  path.start();
   path.publish(path.topic("press", "button-1"), R"({"id":"dim-1"})");
-  auto event = path.recorder.wait_for(path.topic("event", "button-1"), "dim-1");
+  auto event = path.recorder->wait_for(path.topic("event", "button-1"), "dim-1");
   REQUIRE_MESSAGE(event, path.logs());
   const PressError error = parse_press_error(event->payload);
   CHECK(error.error.find("'dim'") != std::string::npos);

@@ -2,10 +2,7 @@
 // ways a person would: mosquitto_pub on the plugin's port and amqp-publish on amq.topic.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "routing_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -14,10 +11,7 @@ using nlohmann::json;
 namespace {
 
 json mixed_example() {
-  std::ifstream in(source_path("topology/mixed.json"));
-  std::stringstream text;
-  text << in.rdbuf();
-  json topo = json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
+  json topo = topology_json("topology/mixed.json");
   topo["devices"].push_back({{"id", "everyone"}, {"kind", "button"}, {"patterns", {"#"}}});
   return topo;
 }

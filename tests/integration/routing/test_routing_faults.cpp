@@ -4,10 +4,7 @@
 
 #include <sys/wait.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "routing_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -22,10 +19,7 @@ long metric(const json& metrics, const std::string& name) {
 }  // namespace
 
 TEST_CASE("after a RabbitMQ restart, devices and relayer reconnect and every later press applies") {
-  std::ifstream in(source_path("topology/mixed.json"));
-  std::stringstream text;
-  text << in.rdbuf();
-  Emulation emu(BrokerChoice::rabbitmq, json::parse(text.str(), nullptr, true, true), "restart");
+  Emulation emu(BrokerChoice::rabbitmq, topology_json("topology/mixed.json"), "restart");
   emu.start();
   emu.press("mqtt-switch", "before-restart");
   REQUIRE_MESSAGE(emu.wait_states("before-restart", {"amqp-lamp", "mqtt-lamp"}), emu.logs());

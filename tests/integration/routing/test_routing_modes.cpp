@@ -1,12 +1,9 @@
 // Each routing mode against a real broker, with the shipped example topologies: a press changes
-// exactly the actuators its comment promises and no others (see routing_fixture.hpp for how
+// exactly the actuators its comment promises and no others (see emulation.hpp for how
 // "no others" is shown without sleeping), and the relayer publishes one command per route.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "routing_fixture.hpp"
+#include "emulation.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -15,10 +12,7 @@ using nlohmann::json;
 namespace {
 
 json example(const std::string& file) {
-  std::ifstream in(source_path("topology/" + file));
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
+  return topology_json("topology/" + file);
 }
 
 // The example plus a sentinel button "everyone" that reaches every actuator in its mode.

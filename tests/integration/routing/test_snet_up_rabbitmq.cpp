@@ -5,25 +5,12 @@
 #include <sys/wait.h>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "harness.hpp"
 #include "snet/net.hpp"
 
 using namespace snet;
 using namespace snet::test;
-
-namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 TEST_CASE("snet up starts RabbitMQ for a rabbitmq topology, runs mixed devices, and stops it") {
   REQUIRE_MESSAGE(std::filesystem::exists(built_program("snet-state")),
@@ -34,7 +21,8 @@ TEST_CASE("snet up starts RabbitMQ for a rabbitmq topology, runs mixed devices, 
   ChildProcess up(
       {built_program("snet"), "up", source_path("topology/mixed.json"), "--amqp-port",
        std::to_string(amqp_port), "--mqtt-port", std::to_string(mqtt_port), "--http-port",
-       std::to_string(http_port), "--whisk-port", std::to_string(free_port()), "--data-dir", data.path() + "/data", "--start-timeout-s", "60"},
+       std::to_string(http_port), "--whisk-port", std::to_string(free_port()), "--data-dir",
+       data.path() + "/data", "--start-timeout-s", "60"},
       ChildProcess::Options{{}, log_path, "=stdout", true});
   REQUIRE_MESSAGE(
       eventually(

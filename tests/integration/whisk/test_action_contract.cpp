@@ -1,4 +1,4 @@
-// The action contract's JSON mapping (relayer/action_contract.hpp), without servers; and the
+// The action contract's JSON mapping (openwhisk/action_contract.hpp), without servers; and the
 // wskprops reading that the relayer's configuration relies on.
 #include <cstdlib>
 #include <fstream>
@@ -11,7 +11,7 @@
 #include "whisk_fixture.hpp"
 
 using namespace snet;
-using namespace snet::relayer;
+using namespace snet::openwhisk;
 using namespace snet::test;
 using nlohmann::json;
 using Commands = std::vector<std::pair<std::string, bool>>;
@@ -117,9 +117,9 @@ TEST_CASE("wskprops and the environment fill what flags leave empty, as wsk read
 
 TEST_CASE("deploy reads limits from a '// snet:limits' comment and rejects a bad one") {
   const json body =
-      whisk::action_put_body("// x\n// snet:limits {\"timeout\": 5000}\nfunction main(){}");
+      openwhisk::action_put_body("// x\n// snet:limits {\"timeout\": 5000}\nfunction main(){}");
   CHECK(body["exec"]["kind"] == "nodejs:default");
   CHECK(body["limits"] == json::parse(R"({"timeout": 5000})"));
-  CHECK_FALSE(whisk::action_put_body("function main(){}").contains("limits"));
-  CHECK_THROWS_AS(whisk::action_put_body("// snet:limits timeout=5\n"), std::invalid_argument);
+  CHECK_FALSE(openwhisk::action_put_body("function main(){}").contains("limits"));
+  CHECK_THROWS_AS(openwhisk::action_put_body("// snet:limits timeout=5\n"), std::invalid_argument);
 }

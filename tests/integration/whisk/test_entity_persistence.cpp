@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kEcho = "function main(params) { return params; }";
 
-json body_of(const whisk::HttpReply& reply) {
+json body_of(const openwhisk::HttpReply& reply) {
   return json::parse(reply.body, nullptr, false);
 }
 

@@ -8,7 +8,7 @@
 
 using namespace snet;
 using namespace snet::test;
-using relayer::ComputeResult;
+using snet::ComputeResult;
 using Commands = std::vector<std::pair<std::string, bool>>;
 
 namespace {
@@ -16,21 +16,21 @@ namespace {
 struct Deployed {
   WhiskServer whisk;
   Metrics metrics;
-  std::unique_ptr<relayer::OpenWhiskCompute> compute;
+  std::unique_ptr<openwhisk::OpenWhiskCompute> compute;
   Deployed() {
     for (const auto& r :
-         whisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth())) {
+         openwhisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth())) {
       INFO(r.file, ": ", r.error);
       REQUIRE(r.ok);
     }
-    compute = std::make_unique<relayer::OpenWhiskCompute>(whisk.client_options(), metrics);
+    compute = std::make_unique<openwhisk::OpenWhiskCompute>(whisk.client_options(), metrics);
   }
-  ComputeResult run(const relayer::ComputeRequest& request) {
+  ComputeResult run(const snet::ComputeRequest& request) {
     return invoke_and_wait(*compute, request);
   }
 };
 
-relayer::TargetInfo lamp(const std::string& id, std::optional<bool> on, std::string floor = "1") {
+snet::TargetInfo lamp(const std::string& id, std::optional<bool> on, std::string floor = "1") {
   auto t = target(id, on);
   t.attrs["floor"] = std::move(floor);
   return t;

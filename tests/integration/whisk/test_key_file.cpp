@@ -14,35 +14,36 @@
 #include "whisk_key.hpp"
 
 using namespace snet;
+using namespace snet::openwhisk;
 using namespace snet::test;
 
 namespace {
 
 // The relayer's own flags, parsed from `args` with no OPENWHISK_* of the caller's environment.
-std::unique_ptr<relayer::OpenWhiskCompute> compute_from(const std::vector<std::string>& args,
-                                                        Metrics& metrics) {
+std::unique_ptr<openwhisk::OpenWhiskCompute> compute_from(const std::vector<std::string>& args,
+                                                          Metrics& metrics) {
   for (const char* name : {"OPENWHISK_APIHOST", "OPENWHISK_AUTH", "OPENWHISK_AUTH_FILE",
                            "OPENWHISK_NAMESPACE", "SNET_OPENWHISK_AUTH_WAIT_MS"}) {
     ::unsetenv(name);
   }
   Flags flags("snet-relayer", "test");
-  relayer::add_openwhisk_flags(flags);
+  openwhisk::add_openwhisk_flags(flags);
   std::vector<const char*> argv = {"snet-relayer"};
   for (const auto& a : args) argv.push_back(a.c_str());
   REQUIRE(flags.parse(static_cast<int>(argv.size()), argv.data()));
-  return relayer::make_openwhisk_compute(flags, metrics);
+  return openwhisk::make_openwhisk_compute(flags, metrics);
 }
 
 }  // namespace
 
 TEST_CASE("a data directory's key is made once, whole, and read back by await_key_file") {
   TempDir dir("snet-key");
-  const std::string key = whisk::data_dir_key(dir.path());
-  CHECK(key != whisk::kDevAuth);
-  CHECK(key.find(':') == 36);                     // uuid:key, as OpenWhisk's keys look
-  CHECK(whisk::data_dir_key(dir.path()) == key);  // the second call finds it
-  const std::string file = whisk::key_file(dir.path());
-  CHECK(whisk::await_key_file(file, std::chrono::milliseconds(0)) == key);
+  const std::string key = openwhisk::data_dir_key(dir.path());
+  CHECK(key != openwhisk::kDevAuth);
+  CHECK(key.find(':') == 36);                         // uuid:key, as OpenWhisk's keys look
+  CHECK(openwhisk::data_dir_key(dir.path()) == key);  // the second call finds it
+  const std::string file = openwhisk::key_file(dir.path());
+  CHECK(openwhisk::await_key_file(file, std::chrono::milliseconds(0)) == key);
   const auto perms = std::filesystem::status(file).permissions();
   CHECK((perms & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));

@@ -22,10 +22,11 @@
 #include "whisk_fixture.hpp"
 
 using namespace snet;
+using namespace snet::openwhisk;
 using namespace snet::test;
 using nlohmann::json;
-using relayer::ComputeResult;
-using relayer::OpenWhiskCompute;
+using openwhisk::OpenWhiskCompute;
+using snet::ComputeResult;
 namespace doc = snet::test::documented;
 
 namespace {
@@ -82,8 +83,8 @@ http::Response answer(int status, const std::string& body) {
   return r;
 }
 
-relayer::OpenWhiskOptions client_for(const std::string& apihost) {
-  relayer::OpenWhiskOptions options;
+openwhisk::OpenWhiskOptions client_for(const std::string& apihost) {
+  openwhisk::OpenWhiskOptions options;
   options.server = {apihost, "user:pass", "_"};
   options.deadline = 10s;
   options.backoff = 10ms;
@@ -472,8 +473,8 @@ TEST_CASE("snet-whisk: the documented create, invoke and activation exchanges") 
     CHECK(again.status == doc::kConflict);
     CHECK(json::parse(again.body)["error"] == doc::kConflictText);
 
-    const auto intruder = whisk::http_call("GET", whisk.apihost() + doc::kActionsCollection,
-                                           "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:wrong", "");
+    const auto intruder = openwhisk::http_call("GET", whisk.apihost() + doc::kActionsCollection,
+                                               "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:wrong", "");
     CHECK(intruder.status == doc::kUnauthorized);
     CHECK(json::parse(intruder.body)["error"] == doc::kAuthInvalidText);
   }

@@ -33,7 +33,7 @@ TEST_CASE("a press runs an OpenWhisk action in snet-whisk and its commands reach
   Mosquitto broker;
   WhiskServer whisk;
   for (const auto& r :
-       whisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth())) {
+       openwhisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth())) {
     REQUIRE(r.ok);
   }
   REQUIRE(whisk.put_action("thrower", "function main() { throw new Error('alarm wiring cut'); }")
@@ -43,7 +43,7 @@ TEST_CASE("a press runs an OpenWhisk action in snet-whisk and its commands reach
   Metrics metrics;
   relayer::ComputeBackends backends;
   backends.add("openwhisk",
-               std::make_unique<relayer::OpenWhiskCompute>(whisk.client_options(), metrics));
+               std::make_unique<openwhisk::OpenWhiskCompute>(whisk.client_options(), metrics));
   BusOptions options;
   options.url = broker.url();
   auto bus = make_bus(options);

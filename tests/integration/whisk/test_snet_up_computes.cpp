@@ -35,7 +35,7 @@ void press(SnetUp& up, const std::string& topology, const std::string& button,
 // Activations of `action` on an OpenWhisk (namespace "_" unless given).
 std::size_t activations(const std::string& apihost, const std::string& key,
                         const std::string& action, const std::string& ns = "_") {
-  const auto reply = whisk::http_call(
+  const auto reply = openwhisk::http_call(
       "GET", apihost + "/api/v1/namespaces/" + ns + "/activations?name=" + action + "&limit=200",
       key, "", 10s);
   const auto list = nlohmann::json::parse(reply.body, nullptr, false);
@@ -95,7 +95,7 @@ TEST_CASE("snet up edge_cloud: each compute's relayers take only its buttons' pr
 
   const auto run = nlohmann::json::parse(read_text(up.data_dir() + "/run.json"), nullptr, false);
   const std::string apihost = run.value("openwhisk_apihost", "");
-  const auto key = whisk::existing_data_dir_key(up.data_dir() + "/whisk");
+  const auto key = openwhisk::existing_data_dir_key(up.data_dir() + "/whisk");
   REQUIRE(key.has_value());
 
   // Cloud presses are OpenWhisk activations; edge presses are not.

@@ -16,8 +16,8 @@
 #include "snet/net.hpp"
 #include "snet/process.hpp"
 #include "snet_up.hpp"
-#include "whisk_fixture.hpp"
 #include "whisk_defaults.hpp"
+#include "whisk_fixture.hpp"
 #include "whisk_key.hpp"
 
 using namespace snet;
@@ -51,9 +51,9 @@ struct ExternalOpenWhisk {
   std::string no_wskprops = dir.path() + "/no-wskprops";
   ExternalOpenWhisk() { std::ofstream(topology) << kTopology; }
 
-  whisk::HttpReply get(const std::string& path) const {
-    return whisk::http_call("GET", server.apihost() + "/api/v1/namespaces/" + kNamespace + path,
-                            kKey, "", 10s);
+  openwhisk::HttpReply get(const std::string& path) const {
+    return openwhisk::http_call("GET", server.apihost() + "/api/v1/namespaces/" + kNamespace + path,
+                                kKey, "", 10s);
   }
   std::size_t activations_of(const std::string& action) const {
     const auto reply = get("/activations?name=" + action + "&limit=200");
@@ -96,7 +96,9 @@ class TlsProxy {
                       "TCP:127.0.0.1:" + std::to_string(backend_port)},
                      ChildProcess::Options{{}, dir_.path() + "/socat.log", "=stdout", true});
     REQUIRE(eventually(
-        [&] { return whisk::http_call("GET", url() + "/ping", "", "", 2s, true).status == 200; },
+        [&] {
+          return openwhisk::http_call("GET", url() + "/ping", "", "", 2s, true).status == 200;
+        },
         15s));
   }
   // socat forks a process per connection, in its process group: stop them all.
@@ -120,7 +122,7 @@ TEST_CASE("snet up --openwhisk-insecure: an OpenWhisk over TLS with a self-signe
   ExternalOpenWhisk openwhisk;
   TlsProxy tls(openwhisk.server.port());
   // Verified TLS refuses the certificate: so does snet up, naming the URL, before anything runs.
-  CHECK(whisk::http_call("GET", tls.url() + "/ping", "", "", 5s).status == 0);
+  CHECK(openwhisk::http_call("GET", tls.url() + "/ping", "", "", 5s).status == 0);
   SnetUp::Options options;
   options.topology = openwhisk.topology;
   options.topology_name = "extow";
@@ -183,7 +185,7 @@ TEST_CASE("snet up reads the OpenWhisk from the wsk properties file, as wsk does
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
     std::ostringstream out, err;
-    REQUIRE(whisk::actions_command(static_cast<int>(argv.size()), argv.data(), 2, out, err) == 0);
+    REQUIRE(cli::actions_command(static_cast<int>(argv.size()), argv.data(), 2, out, err) == 0);
   }
   const std::string props = openwhisk.dir.path() + "/wskprops";
   std::ofstream(props) << "APIHOST=" << openwhisk.server.apihost() << "\nAUTH=" << kKey
@@ -249,12 +251,13 @@ TEST_CASE("the demo topology's presses cross the bundled snet-whisk (flip_switch
   CHECK(up.service("whisk")["state"] == "running");
   CHECK_FALSE(up.press_until_applied("button-1", "actuator-1", "demo").empty());
   // A key generated for this data directory, not OpenWhisk's public guest key.
-  const auto key = whisk::existing_data_dir_key(up.data_dir() + "/whisk");
+  const auto key = openwhisk::existing_data_dir_key(up.data_dir() + "/whisk");
   REQUIRE(key.has_value());
-  CHECK(*key != whisk::kDevAuth);
-  CHECK(whisk::http_call("GET", apihost + "/api/v1/namespaces/_/actions", whisk::kDevAuth, "", 10s)
+  CHECK(*key != openwhisk::kDevAuth);
+  CHECK(openwhisk::http_call("GET", apihost + "/api/v1/namespaces/_/actions", openwhisk::kDevAuth,
+                             "", 10s)
             .status == 401);
-  const auto listed = whisk::http_call(
+  const auto listed = openwhisk::http_call(
       "GET", apihost + "/api/v1/namespaces/_/activations?name=flip_switch", *key, "", 10s);
   const auto activations = nlohmann::json::parse(listed.body, nullptr, false);
   CHECK(activations.is_array());
@@ -266,6 +269,6 @@ TEST_CASE("the demo topology's presses cross the bundled snet-whisk (flip_switch
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  CHECK(whisk::actions_command(static_cast<int>(argv.size()), argv.data(), 2, out, err) == 0);
+  CHECK(cli::actions_command(static_cast<int>(argv.size()), argv.data(), 2, out, err) == 0);
   INFO(err.str());
 }

@@ -24,7 +24,7 @@ namespace {
 struct FeedStack {
   TempDir none{"no-wskprops"};
   std::unique_ptr<SnetUp> up;
-  whisk::OpenWhiskConfig server;
+  openwhisk::OpenWhiskConfig server;
 
   FeedStack() {
     SnetUp::Options options;
@@ -35,12 +35,12 @@ struct FeedStack {
     const auto run = json::parse(read_text(up->data_dir() + "/run.json"), nullptr, false);
     server.apihost = run.value("openwhisk_apihost", "");
     server.ns = "_";
-    server.auth = whisk::existing_data_dir_key(up->data_dir() + "/whisk").value_or("");
+    server.auth = openwhisk::existing_data_dir_key(up->data_dir() + "/whisk").value_or("");
   }
-  whisk::HttpReply call(const std::string& method, const std::string& path,
-                        const std::string& body = "") const {
-    return whisk::http_call(method, server.apihost + "/api/v1/namespaces/_" + path, server.auth,
-                            body, 10s);
+  openwhisk::HttpReply call(const std::string& method, const std::string& path,
+                            const std::string& body = "") const {
+    return openwhisk::http_call(method, server.apihost + "/api/v1/namespaces/_" + path, server.auth,
+                                body, 10s);
   }
   json get(const std::string& path) const {
     return json::parse(call("GET", path).body, nullptr, false);
@@ -122,8 +122,8 @@ TEST_CASE("trigger per press: the rule's action publishes the commands, the actu
 
     CHECK(feed.call("POST", "/rules/snet-press-flip_publish", R"({"status":"inactive"})").status ==
           200);
-    whisk::ensure_trigger_rule(feed.server, "snet-press", "flip_publish",
-                               {{"broker_url", feed.up->mqtt_url()}});
+    openwhisk::ensure_trigger_rule(feed.server, "snet-press", "flip_publish",
+                                   {{"broker_url", feed.up->mqtt_url()}});
     CHECK(feed.get("/rules/snet-press-flip_publish").value("status", "") == "active");
     const json rules = feed.get("/rules");
     REQUIRE(rules.is_array());

@@ -13,9 +13,10 @@
 #include "whisk_fixture.hpp"
 
 using namespace snet;
+using namespace snet::openwhisk;
 using namespace snet::test;
-using relayer::ComputeResult;
-using relayer::OpenWhiskCompute;
+using openwhisk::OpenWhiskCompute;
+using snet::ComputeResult;
 
 namespace {
 
@@ -33,7 +34,7 @@ function main(params) {
 TEST_CASE("a deployed action turns a press into commands") {
   WhiskServer whisk;
   const auto deployed =
-      whisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth());
+      openwhisk::deploy_actions(source_path("actions"), whisk.apihost(), WhiskServer::auth());
   for (const auto& r : deployed) {
     INFO(r.file, ": ", r.error);
     CHECK(r.ok);
@@ -104,7 +105,7 @@ TEST_CASE("an action with a syntax error is refused at deploy with the compiler'
         << "function main(params) {\n  return {commands: }\n}\n";
     std::ofstream(dir.path() + "/fine.js") << "function main() { return {commands: {}}; }\n";
   }
-  const auto results = whisk::deploy_actions(dir.path(), whisk.apihost(), WhiskServer::auth());
+  const auto results = openwhisk::deploy_actions(dir.path(), whisk.apihost(), WhiskServer::auth());
   REQUIRE(results.size() == 2);
   CHECK(results[0].name == "broken");
   CHECK_FALSE(results[0].ok);
@@ -125,7 +126,7 @@ TEST_CASE("an OpenWhisk that refuses an action's limits.concurrency still gets t
   std::ofstream(dir.path() + "/eager.js")
       << "// snet:limits {\"timeout\": 5000, \"concurrency\": 1000}\n"
       << "function main() { return {commands: {}}; }\n";
-  const auto results = whisk::deploy_actions(dir.path(), whisk.apihost(), WhiskServer::auth());
+  const auto results = openwhisk::deploy_actions(dir.path(), whisk.apihost(), WhiskServer::auth());
   REQUIRE(results.size() == 1);
   INFO(results[0].error);
   CHECK(results[0].ok);

@@ -75,7 +75,7 @@ TEST_CASE("bad requests are refused with a reason, and the service goes on") {
     CHECK(reply.body.find(row.mentions) != std::string::npos);
   }
   const auto anonymous =
-      whisk::http_call("GET", whisk.apihost() + "/api/v1/namespaces/_/actions", "", "");
+      openwhisk::http_call("GET", whisk.apihost() + "/api/v1/namespaces/_/actions", "", "");
   CHECK(anonymous.status == 401);
   const std::string metrics = whisk.call("GET", "/metrics").body;
   CHECK(metric_value(metrics, "snet_whisk_rejected_total{reason=\"bad_request\"}") >= 7);
@@ -100,7 +100,7 @@ TEST_CASE("console output is kept with its own activation, also when activations
   }
   for (int n = 0; n < 4; ++n) {
     CAPTURE(n);
-    whisk::HttpReply logs;
+    openwhisk::HttpReply logs;
     REQUIRE(eventually(
         [&] {
           logs = whisk.call("GET", "/api/v1/namespaces/_/activations/" + ids[n] + "/logs");
@@ -121,7 +121,8 @@ TEST_CASE("console output is kept with its own activation, also when activations
 TEST_CASE("--actions-dir deploys a directory at start-up") {
   WhiskServer whisk({"--actions-dir", source_path("actions")});
   const json actions = json::parse(whisk.call("GET", "/api/v1/namespaces/_/actions").body);
-  CHECK(actions.size() == whisk::read_action_files(source_path("actions")).size());  // every .js
+  CHECK(actions.size() ==
+        openwhisk::read_action_files(source_path("actions")).size());  // every .js
 }
 
 TEST_CASE("with --broker-url, snet-whisk publishes its status and goes offline when stopped") {
@@ -143,7 +144,7 @@ TEST_CASE("snet actions deploy: a line per file, and the exit status tells the o
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
     std::ostringstream o, e;
-    const int rc = whisk::actions_command(static_cast<int>(argv.size()), argv.data(), 2, o, e);
+    const int rc = cli::actions_command(static_cast<int>(argv.size()), argv.data(), 2, o, e);
     out = o.str();
     err = e.str();
     return rc;

@@ -27,40 +27,40 @@ WhiskServer::WhiskServer(std::vector<std::string> extra) {
 }
 
 std::string WhiskServer::auth() {
-  return whisk::kDevAuth;
+  return openwhisk::kDevAuth;
 }
 
-whisk::HttpReply WhiskServer::put_action(const std::string& name, const std::string& code,
-                                         const nlohmann::json& limits) const {
+openwhisk::HttpReply WhiskServer::put_action(const std::string& name, const std::string& code,
+                                             const nlohmann::json& limits) const {
   nlohmann::json body = {{"exec", {{"kind", "nodejs:default"}, {"code", code}}}};
   if (!limits.is_null()) body["limits"] = limits;
-  return whisk::http_call("PUT",
-                          whisk::entity_url(apihost(), "_", "actions", name) + "?overwrite=true",
-                          auth(), body.dump());
+  return openwhisk::http_call(
+      "PUT", openwhisk::entity_url(apihost(), "_", "actions", name) + "?overwrite=true", auth(),
+      body.dump());
 }
 
-whisk::HttpReply WhiskServer::call(const std::string& method, const std::string& path,
-                                   const std::string& body) const {
-  return whisk::http_call(method, apihost() + path, auth(), body, 10s);
+openwhisk::HttpReply WhiskServer::call(const std::string& method, const std::string& path,
+                                       const std::string& body) const {
+  return openwhisk::http_call(method, apihost() + path, auth(), body, 10s);
 }
 
-relayer::OpenWhiskOptions WhiskServer::client_options() const {
-  relayer::OpenWhiskOptions options;
+openwhisk::OpenWhiskOptions WhiskServer::client_options() const {
+  openwhisk::OpenWhiskOptions options;
   options.server = {apihost(), auth(), "_"};
   options.deadline = 15s;
   return options;
 }
 
-relayer::TargetInfo target(const std::string& id, std::optional<bool> on) {
-  relayer::TargetInfo t;
+snet::TargetInfo target(const std::string& id, std::optional<bool> on) {
+  snet::TargetInfo t;
   t.id = id;
   t.on = on;
   return t;
 }
 
-relayer::ComputeRequest press(const std::string& action, std::vector<relayer::TargetInfo> targets,
-                              const std::string& button) {
-  relayer::ComputeRequest r;
+snet::ComputeRequest press(const std::string& action, std::vector<snet::TargetInfo> targets,
+                           const std::string& button) {
+  snet::ComputeRequest r;
   r.topology = "whisk-test";
   r.button = button;
   r.action = action;
@@ -70,13 +70,12 @@ relayer::ComputeRequest press(const std::string& action, std::vector<relayer::Ta
   return r;
 }
 
-relayer::ComputeResult invoke_and_wait(relayer::Compute& compute, relayer::ComputeRequest request,
-                                       std::chrono::milliseconds timeout) {
-  auto promise = std::make_shared<std::promise<relayer::ComputeResult>>();
+snet::ComputeResult invoke_and_wait(snet::Compute& compute, snet::ComputeRequest request,
+                                    std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<snet::ComputeResult>>();
   auto future = promise->get_future();
-  compute.invoke(std::move(request), [promise](relayer::ComputeResult result) {
-    promise->set_value(std::move(result));
-  });
+  compute.invoke(std::move(request),
+                 [promise](snet::ComputeResult result) { promise->set_value(std::move(result)); });
   const bool ready = future.wait_for(timeout) == std::future_status::ready;
   REQUIRE_MESSAGE(ready, "the compute did not call done within ", timeout.count(), " ms");
   return future.get();

@@ -10,10 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compute.hpp"
 #include "curl_util.hpp"
 #include "harness.hpp"
 #include "openwhisk_compute.hpp"
+#include "snet/compute.hpp"
 
 namespace snet::test {
 
@@ -29,14 +29,14 @@ class WhiskServer {
   ChildProcess& process() { return service_->process(); }
 
   /// PUT .../actions/{name}?overwrite=true with the code and optional limits.
-  whisk::HttpReply put_action(const std::string& name, const std::string& code,
-                              const nlohmann::json& limits = nullptr) const;
+  openwhisk::HttpReply put_action(const std::string& name, const std::string& code,
+                                  const nlohmann::json& limits = nullptr) const;
   /// Any request to {apihost}{path} with the right credentials.
-  whisk::HttpReply call(const std::string& method, const std::string& path,
-                        const std::string& body = "") const;
+  openwhisk::HttpReply call(const std::string& method, const std::string& path,
+                            const std::string& body = "") const;
 
   /// A client configured for this server.
-  relayer::OpenWhiskOptions client_options() const;
+  openwhisk::OpenWhiskOptions client_options() const;
 
  private:
   int port_ = 0;
@@ -44,14 +44,14 @@ class WhiskServer {
 };
 
 /// A press of `button` on `targets` (all last reported off unless given), running `action`.
-relayer::ComputeRequest press(const std::string& action, std::vector<relayer::TargetInfo> targets,
-                              const std::string& button = "button-1");
-relayer::TargetInfo target(const std::string& id, std::optional<bool> on = std::nullopt);
+snet::ComputeRequest press(const std::string& action, std::vector<snet::TargetInfo> targets,
+                           const std::string& button = "button-1");
+snet::TargetInfo target(const std::string& id, std::optional<bool> on = std::nullopt);
 
 /// Calls compute.invoke and waits for `done` at most `timeout`; fails the test when it does
 /// not come. Checks that `done` comes only once (a second call throws in the callback).
-relayer::ComputeResult invoke_and_wait(relayer::Compute& compute, relayer::ComputeRequest request,
-                                       std::chrono::milliseconds timeout = 20s);
+snet::ComputeResult invoke_and_wait(snet::Compute& compute, snet::ComputeRequest request,
+                                    std::chrono::milliseconds timeout = 20s);
 
 /// The value of one metric line "name{labels} value" in Prometheus text (0 when absent).
 long long metric_value(const std::string& prometheus, const std::string& series);

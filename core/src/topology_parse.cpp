@@ -1,0 +1,386 @@
+// The topology file's reader: JSON in, a Topology (core/include/snet/topology.hpp) out, with
+// every problem reported at once, each with its JSON path. The model itself (lookups, the
+// invariants validate() checks) is in topology.cpp.
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "snet/json_text.hpp"
+#include "snet/link.hpp"
+#include "snet/topology.hpp"
+#include "topology_internal.hpp"
+
+namespace snet {
+
+namespace {
+
+using nlohmann::json;
+
+// Collects errors while walking the document so that one run reports all of them.
+class Reader {
+ public:
+  std::vector<std::string> errors;
+
+  void error(const std::string& where, const std::string& what) {
+    errors.push_back(where.empty() ? what : where + ": " + what);
+  }
+
+  void check_fields(const json& obj, const std::string& where,
+                    std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, value] : obj.items()) {
+      bool known = false;
+      for (auto a : allowed) known = known || key == a;
+      if (!known) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        error(where, "unknown field '" + key + "' (allowed: " + list + ")");
+      }
+    }
+  }
+
+  std::string string(const json& obj, const std::string& where, const char* key,
+                     const std::string& fallback, bool required = false) {
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+      if (required) error(where, std::string("missing field '") + key + "'");
+      return fallback;
+    }
+    if (!it->is_string()) {
+      error(where, std::string("field '") + key + "' must be a string");
+      return fallback;
+    }
+    return it->get<std::string>();
+  }
+
+  template <typename Enum, std::size_t N>
+  Enum choice(const json& obj, const std::string& where, const char* key, Enum fallback,
+              const std::pair<std::string_view, Enum> (&options)[N]) {
+    const std::string text = string(obj, where, key, "");
+    if (text.empty()) return fallback;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (text == name) return value;
+      list += (list.empty() ? "" : ", ") + std::string(name);
+    }
+    error(where, std::string("field '") + key + "' is '" + text + "', expected one of: " + list);
+    return fallback;
+  }
+
+  // An array of strings, e.g. "targets": ["lamp-1"]; `what` names one element in errors.
+  std::vector<std::string> strings(const json& obj, const std::string& where, const char* key,
+                                   const char* what) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end()) return out;
+    if (!it->is_array()) {
+      error(where, std::string("'") + key + "' must be an array of " + what + "s");
+      return out;
+    }
+    for (const auto& item : *it) {
+      if (item.is_string()) {
+        out.push_back(item.get<std::string>());
+      } else {
+        error(where, std::string("every entry of '") + key + "' must be a string (" + what + ")");
+      }
+    }
+    return out;
+  }
+
+  // "match": {"x-match": "all", "type": "lamp"}  or a list of such objects.
+  std::vector<HeaderMatch> matches(const json& value, const std::string& where) {
+    std::vector<HeaderMatch> out;
+    const json list = value.is_array() ? value : json::array({value});
+    for (const auto& item : list) {
+      if (!item.is_object()) {
+        error(where,
+              "'match' must be an object like {\"x-match\": \"all\", \"type\": \"lamp\"} "
+              "or a list of them");
+        continue;
+      }
+      HeaderMatch match;
+      for (const auto& [key, v] : item.items()) {
+        if (!v.is_string()) {
+          error(where, "match." + key + " must be a string");
+        } else if (key == "x-match") {
+          const auto mode = v.get<std::string>();
+          if (mode != "all" && mode != "any") {
+            error(where, "match.x-match is '" + mode + "', expected all or any");
+          }
+          match.all = mode != "any";
+        } else {
+          match.attrs[key] = v.get<std::string>();
+        }
+      }
+      out.push_back(std::move(match));
+    }
+    return out;
+  }
+
+  // A button's fields not given fall back to the topology's compute; `use` too, unless the
+  // button names a backend of its own.
+  ComputeSpec compute(const json& obj, const std::string& where, const ComputeSpec& fallback,
+                      const std::vector<ComputeInstance>& computes) {
+    if (!obj.is_object()) {
+      error(where,
+            "'compute' must be an object like {\"backend\": \"builtin\", \"action\": "
+            "\"flip_switch\"} or {\"use\": \"cloud\", \"action\": \"flip_switch\"}");
+      return fallback;
+    }
+    check_fields(obj, where + ".compute", {"use", "backend", "action", "trigger"});
+    ComputeSpec spec;
+    const bool backend_given = obj.contains("backend");
+    spec.use = string(obj, where + ".compute", "use", backend_given ? "" : fallback.use);
+    spec.backend = string(obj, where + ".compute", "backend", fallback.backend);
+    detail::resolve_compute_use(spec, backend_given, computes, where + ".compute", errors);
+    spec.action = string(obj, where + ".compute", "action", fallback.action);
+    // A button's own compute names its whole mode: the topology's trigger is inherited only
+    // along with the topology's backend and action.
+    const bool inherits =
+        !obj.contains("use") && !obj.contains("backend") && !obj.contains("action");
+    spec.trigger = string(obj, where + ".compute", "trigger", inherits ? fallback.trigger : "");
+    if (spec.backend != "builtin" && spec.backend != "openwhisk") {
+      error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
+    }
+    if (spec.action.empty()) error(where + ".compute", "action must not be empty");
+    if (obj.contains("trigger")) {
+      if (const auto problem = detail::trigger_problem(spec); !problem.empty()) {
+        error(where + ".compute", problem);
+      }
+    }
+    return spec;
+  }
+};
+
+constexpr std::pair<std::string_view, DeviceKind> kKinds[] = {{"button", DeviceKind::button},
+                                                              {"actuator", DeviceKind::actuator}};
+constexpr std::pair<std::string_view, BrokerKind> kBrokers[] = {
+    {"mosquitto", BrokerKind::mosquitto}, {"rabbitmq", BrokerKind::rabbitmq}};
+constexpr std::pair<std::string_view, Routing> kRoutings[] = {
+    {"topic", Routing::topic}, {"fanout", Routing::fanout}, {"headers", Routing::headers}};
+constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"mqtt", Protocol::mqtt},
+                                                                {"amqp", Protocol::amqp}};
+
+void read_devices(Reader& in, const json& list, Topology& topo) {
+  if (!list.is_array()) {
+    in.error("devices", "must be an array of devices");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& item = list[i];
+    std::string where = "devices[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      in.error(where, "must be an object with 'id' and 'kind'");
+      continue;
+    }
+    Device dev;
+    dev.id = in.string(item, where, "id", "", true);
+    if (!dev.id.empty()) where += " '" + dev.id + "'";
+    in.check_fields(item, where,
+                    {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
+                     "compute", "site", "link"});
+    (void)in.string(item, where, "kind", "", true);  // reports a missing kind
+    dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
+    const Protocol native = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+    dev.protocol = in.choice(item, where, "protocol", native, kProtocols);
+    if (auto it = item.find("attrs"); it != item.end()) {
+      if (!it->is_object()) {
+        in.error(where, "'attrs' must be an object of strings");
+      } else {
+        for (const auto& [key, value] : it->items()) {
+          if (!value.is_string()) {
+            in.error(where, "attrs." + key + " must be a string");
+            continue;
+          }
+          dev.attrs[key] = value.get<std::string>();
+        }
+      }
+    }
+    dev.exact_targets = in.strings(item, where, "targets", "actuator id");
+    dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
+    dev.groups = in.strings(item, where, "groups", "group name");
+    if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
+    dev.compute = topo.compute;
+    if (auto it = item.find("compute"); it != item.end()) {
+      dev.compute = in.compute(*it, where, topo.compute, topo.computes);
+    }
+    dev.site = in.string(item, where, "site", "");
+    if (auto it = item.find("link"); it != item.end()) {
+      dev.link = parse_link_spec(*it, where + ".link", in.errors);
+    }
+    topo.devices.push_back(std::move(dev));
+  }
+}
+
+// "groups": {"hall": ["lamp-1", "lamp-2"], ...}
+void read_groups(Reader& in, const json& spec, Topology& topo) {
+  if (!spec.is_object()) {
+    in.error("groups",
+             "must be an object of group name -> member actuator ids, e.g. "
+             "{\"hall\": [\"lamp-1\", \"lamp-2\"]}");
+    return;
+  }
+  for (const auto& [name, members] : spec.items()) {
+    topo.groups[name] = in.strings(spec, "groups." + name, name.c_str(), "actuator id");
+  }
+}
+
+// "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
+// "site": "farm"}  or a list of such objects (e.g. one per building).
+void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo) {
+  long count = 0, start = 1;
+  std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
+  Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+  if (spec.is_number_integer()) {
+    count = spec.get<long>();
+  } else if (spec.is_object()) {
+    in.check_fields(spec, where, {"count", "button", "actuator", "start", "protocol", "site"});
+    site = in.string(spec, where, "site", "");
+    protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
+    auto c = spec.find("count");
+    if (c == spec.end() || !c->is_number_integer()) {
+      in.error(where, "'count' must be a whole number");
+      return;
+    }
+    count = c->get<long>();
+    if (auto s = spec.find("start"); s != spec.end()) {
+      if (!s->is_number_integer())
+        in.error(where, "'start' must be a whole number");
+      else
+        start = s->get<long>();
+    }
+    button_prefix = in.string(spec, where, "button", button_prefix);
+    actuator_prefix = in.string(spec, where, "actuator", actuator_prefix);
+  } else {
+    in.error(where, "must be a number or an object with 'count'");
+    return;
+  }
+  if (count < 1 || count > 100000) {
+    in.error(where, "count must be from 1 to 100000, not " + std::to_string(count));
+    return;
+  }
+  for (long n = start; n < start + count; ++n) {
+    Device actuator;
+    actuator.id = actuator_prefix + std::to_string(n);
+    actuator.kind = DeviceKind::actuator;
+    actuator.protocol = protocol;
+    actuator.site = site;
+    Device button;
+    button.site = site;
+    button.protocol = actuator.protocol;
+    button.id = button_prefix + std::to_string(n);
+    button.kind = DeviceKind::button;
+    button.exact_targets = {actuator.id};
+    button.compute = topo.compute;
+    topo.devices.push_back(std::move(button));
+    topo.devices.push_back(std::move(actuator));
+  }
+}
+
+void read_pairs(Reader& in, const json& spec, Topology& topo) {
+  if (!spec.is_array()) return read_pair_spec(in, spec, "pairs", topo);
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    read_pair_spec(in, spec[i], "pairs[" + std::to_string(i) + "]", topo);
+  }
+}
+
+// "sites": [{"id": "building-a", "parent": "campus", "link": {"latency_ms": 5}}, ...]
+void read_sites(Reader& in, const json& list, Topology& topo) {
+  if (!list.is_array()) {
+    in.error("sites",
+             "must be an array of sites like {\"id\": \"building-a\", \"link\": "
+             "{\"latency_ms\": 20}}");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& item = list[i];
+    std::string where = "sites[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      in.error(where, "must be an object with 'id'");
+      continue;
+    }
+    Site site;
+    site.id = in.string(item, where, "id", "", true);
+    if (!site.id.empty()) where += " '" + site.id + "'";
+    in.check_fields(item, where, {"id", "parent", "description", "link"});
+    site.parent = in.string(item, where, "parent", "");
+    site.description = in.string(item, where, "description", "");
+    if (auto it = item.find("link"); it != item.end()) {
+      site.link = parse_link_spec(*it, where + ".link", in.errors);
+    }
+    topo.sites.push_back(std::move(site));
+  }
+}
+
+// "relayers": 3
+void read_relayers(Reader& in, const json& value, Topology& topo) {
+  const std::string range = "1 to " + std::to_string(Topology::kMaxRelayers);
+  if (!value.is_number_integer()) {
+    in.error("relayers", "must be a whole number from " + range + ", not " + value.dump());
+    return;
+  }
+  const auto count = value.get<long long>();
+  if (count < 1 || count > Topology::kMaxRelayers) {
+    in.error("relayers", "must be from " + range + ", not " + std::to_string(count));
+    return;
+  }
+  topo.relayers = static_cast<int>(count);
+}
+
+}  // namespace
+
+Topology parse_topology(const nlohmann::json& doc) {
+  Reader in;
+  Topology topo;
+  if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
+  in.check_fields(doc, "",
+                  {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
+                   "groups", "devices", "pairs", "relayers", "sites", "comment"});
+  topo.name = in.string(doc, "", "name", "", true);
+  topo.description = in.string(doc, "", "description", "");
+  topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
+  topo.routing = in.choice(doc, "", "routing", Routing::topic, kRoutings);
+  // The named computes first: the topology's and the buttons' "compute" may use them.
+  if (auto it = doc.find("computes"); it != doc.end()) {
+    topo.computes = detail::parse_computes(*it, in.errors);
+  }
+  if (auto it = doc.find("compute"); it != doc.end()) {
+    topo.compute = in.compute(*it, "topology", ComputeSpec{}, topo.computes);
+  }
+  topo.topic_key = in.strings(doc, "topic_key", "topic_key", "attr name");
+  if (auto it = doc.find("groups"); it != doc.end()) read_groups(in, *it, topo);
+  if (auto it = doc.find("sites"); it != doc.end()) read_sites(in, *it, topo);
+  if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
+  if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
+  if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
+  for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
+  if (!in.errors.empty()) throw TopologyError(std::move(in.errors));
+  topo.reindex();
+  return topo;
+}
+
+Topology parse_topology_text(std::string_view text) {
+  json doc;
+  try {
+    doc = parse_json_text(text);
+  } catch (const JsonSyntaxError& e) {
+    throw TopologyError({e.what()});
+  }
+  return parse_topology(doc);
+}
+
+Topology load_topology(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw TopologyError({path + ": cannot open the file"});
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  try {
+    return parse_topology_text(buffer.str());
+  } catch (TopologyError& e) {
+    std::vector<std::string> errors;
+    for (auto& line : e.errors) errors.push_back(path + ": " + line);
+    throw TopologyError(std::move(errors));
+  }
+}
+
+}  // namespace snet
