@@ -5,6 +5,7 @@
 
 #include "snet/bus_loop.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 
 namespace snet {
 
@@ -17,9 +18,9 @@ Service::Service(ServiceInfo info) : info_(std::move(info)), flags_(info_.progra
       .add("topology", "SNET_TOPOLOGY", "topology/single.json",
            info_.broker_optional ? "topology whose status topic is used (only with --broker-url)"
                                  : "topology file")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error")
       .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
            "how often the status and metrics are published");
+  log::add_flags(flags_);
   if (!info_.name_env.empty()) {
     flags_.add("name", info_.name_env, info_.name,
                "service name: status topic, client id and log component (e.g. " + info_.name +
@@ -28,11 +29,7 @@ Service::Service(ServiceInfo info) : info_(std::move(info)), flags_(info_.progra
 }
 
 void Service::configure() {
-  try {
-    log::set_level(log::parse_level(flags_.str("log-level")));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--log-level: ") + e.what());
-  }
+  log::apply_flags(flags_);
   status_interval_ = std::chrono::milliseconds(flags_.integer("status-interval-ms", 10, 3'600'000));
   name_ = info_.name_env.empty() ? info_.name : flags_.str("name");
   if (name_.empty() || name_.find_first_of("/+#$ ") != std::string::npos) {

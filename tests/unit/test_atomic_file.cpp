@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "harness.hpp"
@@ -19,10 +17,7 @@ TEST_CASE("write_file_atomically replaces a file whole, with its mode, leaving n
   const std::string path = dir.path() + "/state.json";
   snet::write_file_atomically(path, "old\n");
   snet::write_file_atomically(path, "new\n", 0600);
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  CHECK(text.str() == "new\n");
+  CHECK(snet::test::read_text(path) == "new\n");
   struct stat info {};
   REQUIRE(::stat(path.c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);

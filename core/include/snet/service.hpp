@@ -1,7 +1,7 @@
 // The skeleton every service's main() shares (snet-relayer, snet-agent, snet-state, snet-whisk):
 // the shutdown signals, the flags they all take (--broker-url, --topology, --log-level,
-// --status-interval-ms, and --name where several may run), the status bus's client id and last
-// will, the status reporter, and one exit-code policy:
+// --log-format, --status-interval-ms, and --name where several may run), the status bus's client id
+// and last will, the status reporter, and one exit-code policy:
 //
 //   0  a clean stop: SIGTERM, SIGINT or SIGHUP (also --help and --version)
 //   2  a usage or configuration error, found before the service runs: an unknown flag, a bad

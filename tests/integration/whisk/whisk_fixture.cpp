@@ -51,25 +51,6 @@ openwhisk::OpenWhiskOptions WhiskServer::client_options() const {
   return options;
 }
 
-snet::TargetInfo target(const std::string& id, std::optional<bool> on) {
-  snet::TargetInfo t;
-  t.id = id;
-  t.on = on;
-  return t;
-}
-
-snet::ComputeRequest press(const std::string& action, std::vector<snet::TargetInfo> targets,
-                           const std::string& button) {
-  snet::ComputeRequest r;
-  r.topology = "whisk-test";
-  r.button = button;
-  r.action = action;
-  r.press_id = new_press_id();
-  r.press_ts = now_us();
-  r.targets = std::move(targets);
-  return r;
-}
-
 snet::ComputeResult invoke_and_wait(snet::Compute& compute, snet::ComputeRequest request,
                                     std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<snet::ComputeResult>>();

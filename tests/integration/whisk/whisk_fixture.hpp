@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compute_requests.hpp"
 #include "curl_util.hpp"
 #include "harness.hpp"
 #include "openwhisk_compute.hpp"
@@ -42,11 +43,6 @@ class WhiskServer {
   int port_ = 0;
   std::unique_ptr<Service> service_;
 };
-
-/// A press of `button` on `targets` (all last reported off unless given), running `action`.
-snet::ComputeRequest press(const std::string& action, std::vector<snet::TargetInfo> targets,
-                           const std::string& button = "button-1");
-snet::TargetInfo target(const std::string& id, std::optional<bool> on = std::nullopt);
 
 /// Calls compute.invoke and waits for `done` at most `timeout`; fails the test when it does
 /// not come. Checks that `done` comes only once (a second call throws in the callback).

@@ -6,9 +6,10 @@
 #include <doctest/doctest.h>
 
 #include "action_contract.hpp"
+#include "compute_requests.hpp"
 #include "deploy.hpp"
+#include "harness.hpp"
 #include "openwhisk_compute.hpp"
-#include "whisk_fixture.hpp"
 
 using namespace snet;
 using namespace snet::openwhisk;
