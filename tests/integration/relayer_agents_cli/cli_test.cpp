@@ -57,7 +57,7 @@ TEST_CASE("snet validate prints OK with a summary for good files and every error
 
   auto not_json = run_snet({"validate", write_file(dir, "nojson.json", "{\"name\": ")});
   CHECK(not_json.status == 1);
-  CHECK(not_json.output.find("nojson.json: line 1, column 10: expected a value") !=
+  CHECK(not_json.output.find("- line 1, column 10: expected a value, found the end of the text") !=
         std::string::npos);
   auto missing = run_snet({"validate", dir.path() + "/absent.json"});
   CHECK(missing.status == 1);
