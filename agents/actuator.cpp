@@ -6,10 +6,6 @@
 
 namespace snet::agents {
 
-std::string sync_topic(const std::string& topology, const std::string& device) {
-  return std::string(topics::kRoot) + "/" + topology + "/sync/" + device;
-}
-
 ActuatorDevice::ActuatorDevice(const DeviceContext& context, std::string id,
                                const std::vector<routing::Subscription>& subscriptions,
                                std::size_t dedupe_capacity)
@@ -20,7 +16,7 @@ ActuatorDevice::ActuatorDevice(const DeviceContext& context, std::string id,
     routing::subscribe(bus(), subscription, Qos::at_least_once);
   }
   bus().subscribe(topics::make(topology(), topics::Kind::state, this->id()), Qos::at_least_once);
-  bus().subscribe(sync_topic(topology(), this->id()), Qos::at_least_once);
+  bus().subscribe(topics::make(topology(), topics::Kind::sync, this->id()), Qos::at_least_once);
 }
 
 ActuatorDevice::~ActuatorDevice() {
@@ -41,13 +37,14 @@ bool ActuatorDevice::restored() const {
 void ActuatorDevice::on_connected() {
   std::lock_guard lock(mutex_);
   if (!restored_) {
-    bus().publish(Message{sync_topic(topology(), id()), "", false, {}}, Qos::at_least_once);
+    bus().publish(Message{topics::make(topology(), topics::Kind::sync, id()), "", false, {}},
+                  Qos::at_least_once);
   }
 }
 
 void ActuatorDevice::on_message(const Message& message) {
   if (routing::is_command_topic(topology(), message.topic)) return on_command(message);
-  if (message.topic == sync_topic(topology(), id())) return finish_restore();
+  if (message.topic == topics::make(topology(), topics::Kind::sync, id())) return finish_restore();
   const auto topic = topics::parse(message.topic);
   if (topic && topic->kind == topics::Kind::state && topic->device == id()) {
     return on_retained_state(message);

@@ -51,7 +51,4 @@ class ActuatorDevice final : public EmulatedDevice {
   RecentIds applied_;
 };
 
-/// Private topic an actuator uses as its restore marker.
-std::string sync_topic(const std::string& topology, const std::string& device);
-
 }  // namespace snet::agents

@@ -4,12 +4,10 @@ namespace snet::agents {
 
 AgentMetrics::AgentMetrics(Metrics& metrics)
     : registry(metrics),
-      devices(metrics.counter("snet_agent_devices", "Devices hosted by this agent", "", "gauge")),
-      connected(metrics.counter("snet_agent_devices_connected", "Devices connected and subscribed",
-                                "", "gauge")),
-      restored(metrics.counter("snet_agent_actuators_restored",
-                               "Actuators whose state is restored and that apply commands", "",
-                               "gauge")),
+      devices(metrics.gauge("snet_agent_devices", "Devices hosted by this agent")),
+      connected(metrics.gauge("snet_agent_devices_connected", "Devices connected and subscribed")),
+      restored(metrics.gauge("snet_agent_actuators_restored",
+                             "Actuators whose state is restored and that apply commands")),
       presses(metrics.counter("snet_agent_presses_total", "Presses published by buttons")),
       applied(metrics.counter("snet_agent_commands_applied_total", "Commands applied")),
       duplicates(metrics.counter("snet_agent_duplicates_total",

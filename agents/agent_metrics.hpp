@@ -21,9 +21,9 @@ struct AgentMetrics {
   Counter& faults(const std::string& action);
 
   Metrics& registry;
-  Counter& devices;       // gauge: devices hosted
-  Counter& connected;     // gauge: devices connected and subscribed right now
-  Counter& restored;      // gauge: actuators that have restored their state
+  Gauge& devices;         // devices hosted
+  Gauge& connected;       // devices connected and subscribed right now
+  Gauge& restored;        // actuators that have restored their state
   Counter& presses;       // presses published by buttons
   Counter& applied;       // commands applied by actuators
   Counter& duplicates;    // commands whose press id was already applied

@@ -33,6 +33,7 @@
 #include "snet/clock.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/process.hpp"
@@ -294,11 +295,11 @@ int main(int argc, char** argv) {
       .add("presses", "", "1000", "presses in the load window")
       .add("rate", "", "200", "presses per second in the load window")
       .add("engine", "", "all",
-           "all, none, process or kernel (as root with network namespaces; all includes it then)")
-      .add("log-level", "SNET_LOG_LEVEL", "warn", "debug, info, warn or error");
+           "all, none, process or kernel (as root with network namespaces; all includes it then)");
+  snet::log::add_flags(flags, "warn");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    snet::log::set_level(snet::log::parse_level(flags.str("log-level")));
+    snet::log::apply_flags(flags);
     snet::log::set_component("links-bench");
     Context ctx;
     ctx.pairs = static_cast<int>(flags.integer("devices", 2, 100'000) / 2);

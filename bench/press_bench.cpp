@@ -28,6 +28,7 @@
 #include "snet/clock.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/process.hpp"
@@ -354,11 +355,11 @@ int main(int argc, char** argv) {
            "presses in flight at most in (c): Paho scans its queues linearly, so a deep window "
            "costs more than it gains")
       .add("rate-buttons", "", "100", "buttons the presses of (c) are spread over")
-      .add("devices", "", "10000", "devices hosted by one agent in (d)")
-      .add("log-level", "SNET_LOG_LEVEL", "warn", "debug, info, warn or error");
+      .add("devices", "", "10000", "devices hosted by one agent in (d)");
+  snet::log::add_flags(flags, "warn");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    snet::log::set_level(snet::log::parse_level(flags.str("log-level")));
+    snet::log::apply_flags(flags);
     snet::log::set_component("bench");
     Context ctx;
     ctx.bin_dir = snet::self_dir();

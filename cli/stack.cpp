@@ -1,7 +1,6 @@
 #include "stack.hpp"
 
 #include <sys/wait.h>
-#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -13,19 +12,9 @@ namespace snet::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// FNV-1a: stable across builds and runs (std::hash is not promised to be).
-std::string fingerprint(const std::string& text) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  std::ostringstream out;
-  out << std::hex << hash;
-  return out.str();
-}
-
 // Drops the node's database (queues, bindings) when the routing changed since its last run.
-void forget_stale_queues(const std::string& data_dir, const std::string& routing) {
+void forget_stale_queues(const std::string& data_dir, const std::string& now) {
   const fs::path marker = fs::path(data_dir) / "routing.fingerprint";
-  const std::string now = fingerprint(routing);
   std::string before;
   std::ifstream(marker) >> before;
   const fs::path database = fs::path(data_dir) / "mnesia";

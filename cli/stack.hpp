@@ -31,9 +31,9 @@ class LocalBroker : public Runnable {
     int mqtt_port = 1883;                  // mosquitto, or RabbitMQ's MQTT plugin
     int amqp_port = 5672;                  // RabbitMQ only
     std::string data_dir;
-    /// RabbitMQ: text that changes whenever the topology's routing does. When it differs from
-    /// the last run's in this data_dir the node starts with no queues: the durable queues'
-    /// bindings of the old routing would misroute commands.
+    /// RabbitMQ: routing_fingerprint() of the topology. When it differs from the last run's in
+    /// this data_dir the node starts with no queues: the durable queues' bindings of the old
+    /// routing would misroute commands.
     std::string routing_fingerprint;
   };
   /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.

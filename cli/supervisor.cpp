@@ -90,7 +90,7 @@ struct Supervisor::Service {
   Clock::time_point stop_deadline{};
   std::vector<http::Reply> waiting;  // answered when the stop or kill under way completes
   Counter* restarts_total = nullptr;
-  Counter* up = nullptr;
+  Gauge* up = nullptr;
 
   Service(std::string n, std::string k, std::unique_ptr<Runnable> r, RestartPolicy p)
       : name(std::move(n)), kind(std::move(k)), runnable(std::move(r)), policy(p) {}
@@ -108,8 +108,8 @@ void Supervisor::add(std::string name, std::string kind, std::unique_ptr<Runnabl
   service->restarts_total =
       &metrics_.counter("snet_supervisor_restarts_total",
                         "Restarts of a service by snet up after it exited on its own", label);
-  service->up = &metrics_.counter("snet_supervisor_service_up",
-                                  "1 while the service runs and is ready, else 0", label, "gauge");
+  service->up = &metrics_.gauge("snet_supervisor_service_up",
+                                "1 while the service runs and is ready, else 0", label);
   services_.push_back(std::move(service));
 }
 

@@ -23,11 +23,15 @@
 #include "curl_util.hpp"
 #include "emulated_network.hpp"
 #include "health.hpp"
+#include "log_rotation.hpp"
 #include "openwhisk_setup.hpp"
+#include "relayer/backend_names.hpp"
 #include "relayer_plan.hpp"
+#include "routing_fingerprint.hpp"
 #include "run_file.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
@@ -99,8 +103,11 @@ Flags up_flags() {
            "(no emulation)")
       .add("links-subnet", "SNET_LINKS_SUBNET", "",
            "with the kernel engine: the IPv4 range of the sites' addresses (default: the first "
-           "/16 of 10.213.0.0-10.250.255.255 no route of this machine uses)")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "log level passed to the services");
+           "/16 of 10.213.0.0-10.250.255.255 no route of this machine uses)");
+  flags.add("log-max-bytes", "SNET_LOG_MAX_BYTES", "10485760",
+            "size at which a service's log under <data-dir> is rotated: its lines move to "
+            "<log>.1 (the one older copy kept) and it starts again empty; 0: never");
+  log::add_flags(flags);
   return flags;
 }
 
@@ -108,6 +115,7 @@ struct Settings {
   std::string topology_path, broker_url, mqtt_url, http_bind, data_dir, log_dir;
   int mqtt_port = 0, amqp_port = 0, http_port = 0, whisk_port = 0, control_port = 0;
   int relayers = 1;
+  std::uintmax_t log_max_bytes = 0;  // 0: the logs are not rotated
   RestartMode restart = RestartMode::on_failure;
   milliseconds start_timeout{}, stop_timeout{};
   OpenWhiskChoice openwhisk;
@@ -174,6 +182,8 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   s.http_bind = flags.str("http-bind");
   s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
   s.log_dir = s.data_dir + "/logs";
+  s.log_max_bytes =
+      static_cast<std::uintmax_t>(flags.integer("log-max-bytes", 0, 1'000'000'000'000L));
   const openwhisk::OpenWhiskConfig given_flags{flags.str("openwhisk-apihost"),
                                                flags.str("openwhisk-auth"),
                                                flags.str("openwhisk-namespace")};
@@ -208,12 +218,13 @@ int up_command(int argc, const char* const* argv, int first) {
   try {
     if (!flags.parse(argc, argv, first)) return 0;
     if (flags.positional().size() > 1) throw UsageError("give at most one topology");
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
     const std::string topology_arg =
         flags.positional().empty() ? flags.str("topology") : flags.positional()[0];
     const std::string topology_path = resolve_topology_path(topology_arg);
     try {
       topology = load_topology(topology_path);
+      relayer::check_backends(topology, topology_path);  // the backends are the relayer's to know
     } catch (const TopologyError& e) {
       std::cerr << "snet up: " << e.what() << "\n";
       return 1;
@@ -335,13 +346,7 @@ int up_command(int argc, const char* const* argv, int first) {
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
-    auto routing = topology.to_json();
-    // How many relayers share the load does not change the routing.
-    routing.erase("relayers");
-    if (auto computes = routing.find("computes"); computes != routing.end()) {
-      for (auto& compute : *computes) compute.erase("relayers");
-    }
-    options.routing_fingerprint = routing.dump();
+    options.routing_fingerprint = routing_fingerprint(topology);
     std::unique_ptr<LocalBroker> broker;
     try {
       broker = std::make_unique<LocalBroker>(options);
@@ -381,8 +386,9 @@ int up_command(int argc, const char* const* argv, int first) {
     return [&watch, name](Micros started) { return watch.online_since(name, started); };
   };
   const std::string bin = self_dir();
-  const std::vector<std::string> common = {"--broker-url",  s.broker_url,  "--topology",
-                                           s.topology_path, "--log-level", flags.str("log-level")};
+  const std::vector<std::string> common = {
+      "--broker-url", s.broker_url,           "--topology",   s.topology_path,
+      "--log-level",  flags.str("log-level"), "--log-format", flags.str("log-format")};
   auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
     head.insert(head.end(), common.begin(), common.end());
     head.insert(head.end(), tail.begin(), tail.end());
@@ -555,8 +561,14 @@ int up_command(int argc, const char* const* argv, int first) {
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker " << s.broker_url
             << "  (Ctrl-C stops)" << std::endl;
 
+  std::vector<std::string> logs;
+  for (const auto& name : supervisor.names()) logs.push_back(supervisor.log_path(name));
+  LogRotator rotator(std::move(logs), s.log_max_bytes);
   int sig = 0;
-  while ((sig = shutdown.wait_for(milliseconds(20))) == 0) supervisor.tick();
+  while ((sig = shutdown.wait_for(milliseconds(20))) == 0) {
+    supervisor.tick();
+    rotator.tick();
+  }
 
   std::cout << "stopping (signal " << sig << "; again to force)" << std::endl;
   const auto stop_started = Clock::now();

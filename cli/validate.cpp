@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "relayer/backend_names.hpp"
 #include "scenario.hpp"
 #include "snet/flags.hpp"
 #include "snet/topology.hpp"
@@ -105,6 +106,7 @@ int validate_command(int argc, const char* const* argv, int first) {
     }
     try {
       const Topology topology = load_topology(path);
+      relayer::check_backends(topology, path);  // the backends are the relayer's to know
       std::cout << "OK: " << topology.name << ", " << topology.buttons().size() << " buttons, "
                 << topology.actuators().size() << " actuators";
       if (topology.emulates_network()) {

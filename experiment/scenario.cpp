@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/json_text.hpp"
+
 namespace snet::experiment {
 namespace {
 
@@ -328,8 +330,12 @@ Scenario load_scenario(const std::string& path) {
   if (!file) throw ScenarioError({path + ": cannot open the file"});
   std::stringstream buffer;
   buffer << file.rdbuf();
-  const json doc = json::parse(buffer.str(), nullptr, false, /*ignore_comments=*/true);
-  if (doc.is_discarded()) throw ScenarioError({path + ": not valid JSON"});
+  json doc;
+  try {
+    doc = parse_json_text(buffer.str());
+  } catch (const JsonSyntaxError& e) {
+    throw ScenarioError({path + ": " + e.what()});
+  }
   try {
     return parse_scenario(doc);
   } catch (ScenarioError& e) {

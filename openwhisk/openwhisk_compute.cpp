@@ -100,10 +100,9 @@ class OpenWhiskCompute::Engine {
             metrics.counter("snet_openwhisk_retries_total", "", "reason=\"transport\"")),
         polls_(metrics.counter("snet_openwhisk_polls_total",
                                "Activation polls after a 202 (blocking wait ran out)")),
-        in_flight_(
-            metrics.counter("snet_openwhisk_in_flight", "HTTP requests open now", "", "gauge")),
-        outstanding_gauge_(metrics.counter("snet_openwhisk_outstanding",
-                                           "Invocations accepted and not yet done", "", "gauge")) {
+        in_flight_(metrics.gauge("snet_openwhisk_in_flight", "HTTP requests open now")),
+        outstanding_gauge_(
+            metrics.gauge("snet_openwhisk_outstanding", "Invocations accepted and not yet done")) {
     openwhisk::ensure_curl_initialized();
     multi_.reset(curl_multi_init());
     if (!multi_) throw std::runtime_error("curl_multi_init failed");
@@ -538,8 +537,8 @@ class OpenWhiskCompute::Engine {
   Counter& retry_throttled_;
   Counter& retry_transport_;
   Counter& polls_;
-  Counter& in_flight_;
-  Counter& outstanding_gauge_;
+  Gauge& in_flight_;
+  Gauge& outstanding_gauge_;
   std::size_t capacity_ = 0;
   std::atomic<std::size_t> outstanding_{0};
 

@@ -87,7 +87,6 @@ void PlainHttpClient::close_all() {
   }
   by_fd_.clear();
   idle_.clear();
-  busy_ = 0;
 }
 
 // A non-blocking socket connecting to the API host; IPv4 addresses first ("localhost" may
@@ -189,7 +188,6 @@ void PlainHttpClient::assign(Connection& c, void* tag, std::string out, Clock::t
   c.parser.emplace();
   c.parser->eager(true);
   c.parser->body_limit(kBodyLimit);
-  ++busy_;
   if (!c.connecting) flush(c);
 }
 
@@ -264,7 +262,6 @@ void PlainHttpClient::read(Connection& c) {
         const auto deadline = c.deadline;
         const auto connect_timeout = c.connect_timeout;
         c.tag = nullptr;
-        --busy_;
         drop(c);
         std::string error;
         Connection* fresh = fresh_connection(connect_timeout, error);
@@ -304,7 +301,6 @@ void PlainHttpClient::read(Connection& c) {
 void PlainHttpClient::complete(Connection& c, PlainHttpAnswer answer, bool keep) {
   answers_.push_back(std::move(answer));
   c.tag = nullptr;
-  --busy_;
   c.reused = true;
   c.in.clear();
   c.out.clear();
@@ -319,7 +315,6 @@ void PlainHttpClient::fail(Connection& c, std::string error, bool timed_out) {
   if (c.tag) {
     answers_.push_back(PlainHttpAnswer{c.tag, false, timed_out, std::move(error), 0, {}});
     c.tag = nullptr;
-    --busy_;
   }
   drop(c);
 }

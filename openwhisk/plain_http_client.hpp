@@ -63,7 +63,6 @@ class PlainHttpClient {
   std::vector<PlainHttpAnswer>& answers() { return answers_; }
   /// Drops every connection; their requests are forgotten (the caller owns them).
   void close_all();
-  std::size_t open_requests() const { return busy_; }
 
  private:
   struct Connection;
@@ -89,7 +88,6 @@ class PlainHttpClient {
   std::vector<Connection*> idle_;                 // connected, no request: reused first
   std::unordered_map<int, ConnectionPtr> by_fd_;  // every open connection by socket
   std::vector<PlainHttpAnswer> answers_;
-  std::size_t busy_ = 0;
 };
 
 }  // namespace snet::openwhisk

@@ -36,10 +36,9 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
                                         "Commands the broker refused or that were not confirmed")),
       press_errors_(metrics.counter("snet_relayer_press_errors_total",
                                     "Presses that failed (compute error, no targets)")),
-      in_flight_(
-          metrics.counter("snet_relayer_in_flight", "Compute invocations in flight", "", "gauge")),
-      connected_(metrics.counter("snet_relayer_connected",
-                                 "1 while connected to the broker and subscribed", "", "gauge")),
+      in_flight_(metrics.gauge("snet_relayer_in_flight", "Compute invocations in flight")),
+      connected_(metrics.gauge("snet_relayer_connected",
+                               "1 while connected to the broker and subscribed")),
       seen_presses_(options.dedupe_capacity),
       backends_(std::move(backends)) {
   for (auto reason : kPressRejectReasons) rejected(std::string(reason));

@@ -26,7 +26,7 @@
 #include <optional>
 #include <string>
 
-#include "compute_backends.hpp"
+#include "backends.hpp"
 #include "press_settlement.hpp"
 #include "snet/bus.hpp"
 #include "snet/message.hpp"
@@ -94,8 +94,8 @@ class Relayer {
   Counter& unroutable_;
   Counter& publish_failures_;
   Counter& press_errors_;
-  Counter& in_flight_;
-  Counter& connected_;
+  Gauge& in_flight_;
+  Gauge& connected_;
   StateTracker states_;
   std::mutex dedupe_mutex_;
   RecentIds seen_presses_;

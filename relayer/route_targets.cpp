@@ -1,6 +1,7 @@
 #include "route_targets.hpp"
 
 #include "snet/routing.hpp"
+#include "snet/topics.hpp"
 
 namespace snet::relayer {
 
@@ -27,7 +28,8 @@ TargetInfo target_for(const Topology& topology, const Route& route, const StateT
     case RouteKind::pattern:
       info.on = majority_on(route.members, states);
       for (std::size_t i = 0; i < route.levels.size() && i < topology.topic_key.size(); ++i) {
-        if (route.levels[i] != "+") info.attrs[topology.topic_key[i]] = route.levels[i];
+        if (route.levels[i] != topics::kAnyLevel)
+          info.attrs[topology.topic_key[i]] = route.levels[i];
       }
       break;
     case RouteKind::group:

@@ -1,6 +1,7 @@
 #include "live_feed.hpp"
 
 #include "snet/log.hpp"
+#include "topology_view.hpp"
 #include "views.hpp"
 
 namespace snet::state {
@@ -22,7 +23,7 @@ LiveFeed::LiveFeed(const Topology& topology, StateMetrics& metrics,
       metrics_(metrics),
       health_(std::move(health)),
       flush_interval_(flush_interval),
-      topology_json_(topology.to_json()) {
+      topology_json_(state::topology_view(topology)) {
   thread_ = std::thread([this] { run(); });
 }
 

@@ -30,10 +30,11 @@ class ServiceHealth {
 
   /// {"<service>": {"online", "last_seen" (µs), "stale", "metrics": {...}}, ...}
   nlohmann::json services() const;
-  /// The services' counters in the Prometheus text format, each sample labelled
-  /// service="<name>". The service `self` and families already typed in `skip_text` (the
-  /// caller's own exposition) are left out.
-  std::string prometheus(const std::string& self, const std::string& skip_text) const;
+  /// `own` (the caller's exposition) with the services' counters and gauges added, each sample
+  /// labelled service="<name>": in the family of the same name where `own` has one (e.g.
+  /// process_resident_memory_bytes), else in a family of its own. The service `self` is left
+  /// out, and so is what is not a valid sample.
+  std::string prometheus(const std::string& self, const std::string& own) const;
 
  private:
   struct Entry {

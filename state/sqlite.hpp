@@ -47,7 +47,6 @@ class Statement {
   /// Parameters are 1-based, as in SQLite.
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view value);
-  Statement& bind_null(int index);
   /// Advances; true while a row is available.
   bool step();
   /// Runs a statement that returns no rows, then resets it.

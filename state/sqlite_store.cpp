@@ -5,6 +5,10 @@
 namespace snet::state {
 namespace {
 
+constexpr const char* kEventColumns =
+    "seq, kind, device, is_on, press_id, button, action, error, press_ts, relay_ts, applied_ts, "
+    "error_ts, stored_ts";
+
 // The history's columns, shared by the schema and the one-time rebuild below.
 constexpr const char* kEventsTable = R"sql((
   seq        INTEGER PRIMARY KEY,
@@ -19,30 +23,41 @@ constexpr const char* kEventsTable = R"sql((
   relay_ts   INTEGER NOT NULL,
   applied_ts INTEGER NOT NULL,
   error_ts   INTEGER NOT NULL,
-  stored_ts  INTEGER NOT NULL
+  stored_ts  INTEGER NOT NULL,
+  topology   TEXT NOT NULL DEFAULT ''
 )
 )sql";
 
-std::string schema() {
-  return std::string(R"sql(
-CREATE TABLE IF NOT EXISTS current_state (
-  device     TEXT PRIMARY KEY,
+// Every row belongs to one topology: topologies that share a data directory (one after the
+// other) share the file, and each sees only its own devices' states and history. Rows of a
+// database made before (topology '') are seen by none.
+constexpr const char* kCurrentStateTable = R"sql((
+  topology   TEXT NOT NULL DEFAULT '',
+  device     TEXT NOT NULL,
   is_on      INTEGER NOT NULL,
   press_id   TEXT NOT NULL,
   button     TEXT NOT NULL,
   press_ts   INTEGER NOT NULL,
   relay_ts   INTEGER NOT NULL,
   applied_ts INTEGER NOT NULL,
-  stored_ts  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events )sql") +
-         kEventsTable +
-         R"sql(;
-CREATE UNIQUE INDEX IF NOT EXISTS events_state_once ON events (device, press_id, applied_ts)
-  WHERE kind = 'state';
-CREATE INDEX IF NOT EXISTS events_by_device ON events (device, seq);
-CREATE INDEX IF NOT EXISTS events_by_button ON events (button, seq);
-CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
+  stored_ts  INTEGER NOT NULL,
+  PRIMARY KEY (topology, device)
+)
+)sql";
+
+std::string schema() {
+  return std::string("CREATE TABLE IF NOT EXISTS current_state ") + kCurrentStateTable +
+         ";\nCREATE TABLE IF NOT EXISTS events " + kEventsTable + R"sql(;
+DROP INDEX IF EXISTS events_state_once;
+DROP INDEX IF EXISTS events_by_device;
+DROP INDEX IF EXISTS events_by_button;
+DROP INDEX IF EXISTS events_by_kind;
+CREATE UNIQUE INDEX IF NOT EXISTS events_state_once_per_topology
+  ON events (topology, device, press_id, applied_ts) WHERE kind = 'state';
+CREATE INDEX IF NOT EXISTS events_of_topology ON events (topology, seq);
+CREATE INDEX IF NOT EXISTS events_of_topology_device ON events (topology, device, seq);
+CREATE INDEX IF NOT EXISTS events_of_topology_button ON events (topology, button, seq);
+CREATE INDEX IF NOT EXISTS events_of_topology_kind ON events (topology, kind, seq);
 )sql";
 }
 
@@ -50,21 +65,44 @@ CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
 // alter a CHECK, so the table is rebuilt once, in one transaction (its indexes are re-made by
 // schema() afterwards).
 std::string allow_faults() {
-  return std::string("CREATE TABLE events_with_faults ") + kEventsTable + R"sql(;
-INSERT INTO events_with_faults SELECT * FROM events;
+  return std::string("CREATE TABLE events_with_faults ") + kEventsTable +
+         ";\nINSERT INTO events_with_faults (" + kEventColumns + ") SELECT " + kEventColumns +
+         R"sql( FROM events;
 DROP TABLE events;
 ALTER TABLE events_with_faults RENAME TO events;
 )sql";
+}
+
+// A database made before topologies were told apart: events gets the column (rows of before
+// keep topology ''), current_state is rebuilt (its key becomes (topology, device)).
+std::string add_topology(bool events, bool current_state) {
+  std::string sql;
+  if (events) sql += "ALTER TABLE events ADD COLUMN topology TEXT NOT NULL DEFAULT '';\n";
+  if (current_state) {
+    sql += std::string("CREATE TABLE current_state_per_topology ") + kCurrentStateTable + R"sql(;
+INSERT INTO current_state_per_topology (device, is_on, press_id, button, press_ts, relay_ts,
+  applied_ts, stored_ts) SELECT device, is_on, press_id, button, press_ts, relay_ts, applied_ts,
+  stored_ts FROM current_state;
+DROP TABLE current_state;
+ALTER TABLE current_state_per_topology RENAME TO current_state;
+)sql";
+  }
+  return sql;
+}
+
+// Whether `table` exists without `column`.
+bool lacks_column(Db& db, const char* table, const char* column) {
+  Statement s(db, std::string("SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                              "AND name = '") +
+                      table + "'), (SELECT count(*) FROM pragma_table_info('" + table +
+                      "') WHERE name = '" + column + "')");
+  return s.step() && s.int64(0) == 1 && s.int64(1) == 0;
 }
 
 bool events_refuse_faults(Db& db) {
   Statement s(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'");
   return s.step() && s.text(0).find("'fault'") == std::string::npos;
 }
-
-constexpr const char* kEventColumns =
-    "seq, kind, device, is_on, press_id, button, action, error, press_ts, relay_ts, applied_ts, "
-    "error_ts, stored_ts";
 
 // A fault reuses the history's columns: device = target, press_id = fault id, button = target
 // kind, error = detail, error_ts = when it was asked for.
@@ -128,12 +166,13 @@ struct Schema {
     db.exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
         "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;");
-    if (events_refuse_faults(db)) {
-      Transaction tx(db);
-      db.exec(allow_faults());
-      tx.commit();
-    }
+    Transaction tx(db);
+    if (events_refuse_faults(db)) db.exec(allow_faults());
+    const std::string migration = add_topology(lacks_column(db, "events", "topology"),
+                                               lacks_column(db, "current_state", "topology"));
+    if (!migration.empty()) db.exec(migration);
     db.exec(schema());
+    tx.commit();
   }
 };
 
@@ -141,17 +180,18 @@ struct SqliteStore::Writer {
   explicit Writer(const std::string& path) : db(path, /*create=*/true), schema(db) {}
   Db db;
   Schema schema;
-  Statement insert_state{db,
-                         std::string("INSERT OR IGNORE INTO events (") + kEventColumns +
-                             ") VALUES (NULL, 'state', ?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, 0, ?8)"};
-  Statement insert_error{db,
-                         std::string("INSERT INTO events (") + kEventColumns +
-                             ") VALUES (NULL, 'error', ?1, 0, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8)"};
+  Statement insert_state{
+      db, std::string("INSERT OR IGNORE INTO events (") + kEventColumns +
+              ", topology) VALUES (NULL, 'state', ?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, 0, ?8, ?9)"};
+  Statement insert_error{
+      db, std::string("INSERT INTO events (") + kEventColumns +
+              ", topology) VALUES (NULL, 'error', ?1, 0, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)"};
   Statement upsert_current{
       db,
       "INSERT INTO current_state (device, is_on, press_id, button, press_ts, relay_ts, "
-      "applied_ts, stored_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-      "ON CONFLICT (device) DO UPDATE SET is_on = excluded.is_on, press_id = excluded.press_id, "
+      "applied_ts, stored_ts, topology) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (topology, device) DO UPDATE SET is_on = excluded.is_on, press_id = "
+      "excluded.press_id, "
       "button = excluded.button, press_ts = excluded.press_ts, relay_ts = excluded.relay_ts, "
       "applied_ts = excluded.applied_ts, stored_ts = excluded.stored_ts"};
 };
@@ -161,9 +201,9 @@ struct SqliteStore::Writer {
 struct SqliteStore::FaultWriter {
   explicit FaultWriter(const std::string& path) : db(path, /*create=*/false) {}
   Db db;
-  Statement insert_fault{db,
-                         std::string("INSERT INTO events (") + kEventColumns +
-                             ") VALUES (NULL, 'fault', ?1, 0, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, ?7)"};
+  Statement insert_fault{
+      db, std::string("INSERT INTO events (") + kEventColumns +
+              ", topology) VALUES (NULL, 'fault', ?1, 0, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, ?7, ?9)"};
 };
 
 struct SqliteStore::Reader {
@@ -171,31 +211,36 @@ struct SqliteStore::Reader {
   Db db;
   Statement current{db,
                     "SELECT device, is_on, press_id, button, press_ts, relay_ts, applied_ts, "
-                    "stored_ts FROM current_state ORDER BY device"};
-  Statement newest{
-      db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq DESC LIMIT ?1"};
+                    "stored_ts FROM current_state WHERE topology = ?9 ORDER BY device"};
+  Statement newest{db, std::string("SELECT ") + kEventColumns +
+                           " FROM events WHERE topology = ?9 ORDER BY seq DESC LIMIT ?1"};
   // Both halves walk an index newest-first and stop at the limit, however long the history.
   Statement newest_of_device{
       db, std::string("SELECT * FROM (SELECT ") + kEventColumns +
-              " FROM events WHERE device = ?1 ORDER BY seq DESC LIMIT ?2) UNION ALL "
+              " FROM events WHERE topology = ?9 AND device = ?1 ORDER BY seq DESC LIMIT ?2) "
+              "UNION ALL "
               "SELECT * FROM (SELECT " +
               kEventColumns +
-              " FROM events WHERE button = ?1 AND device <> ?1 ORDER BY seq DESC LIMIT ?2) "
+              " FROM events WHERE topology = ?9 AND button = ?1 AND device <> ?1 ORDER BY seq "
+              "DESC LIMIT ?2) "
               "ORDER BY seq DESC LIMIT ?2"};
-  Statement newest_of_kind{db, std::string("SELECT ") + kEventColumns +
-                                   " FROM events WHERE kind = ?1 ORDER BY seq DESC LIMIT ?2"};
+  Statement newest_of_kind{
+      db, std::string("SELECT ") + kEventColumns +
+              " FROM events WHERE topology = ?9 AND kind = ?1 ORDER BY seq DESC LIMIT ?2"};
   Statement newest_of_device_and_kind{
       db, std::string("SELECT * FROM (SELECT ") + kEventColumns +
-              " FROM events WHERE device = ?1 AND kind = ?3 ORDER BY seq DESC LIMIT ?2) UNION ALL "
+              " FROM events WHERE topology = ?9 AND device = ?1 AND kind = ?3 ORDER BY seq DESC "
+              "LIMIT ?2) UNION ALL "
               "SELECT * FROM (SELECT " +
               kEventColumns +
-              " FROM events WHERE button = ?1 AND device <> ?1 AND kind = ?3 ORDER BY seq DESC "
-              "LIMIT ?2) ORDER BY seq DESC LIMIT ?2"};
+              " FROM events WHERE topology = ?9 AND button = ?1 AND device <> ?1 AND kind = ?3 "
+              "ORDER BY seq DESC LIMIT ?2) ORDER BY seq DESC LIMIT ?2"};
   Statement ping{db, "SELECT count(*) FROM current_state"};
 };
 
-SqliteStore::SqliteStore(const std::string& path)
-    : writer_(std::make_unique<Writer>(path)),
+SqliteStore::SqliteStore(const std::string& path, std::string topology)
+    : topology_(std::move(topology)),
+      writer_(std::make_unique<Writer>(path)),
       fault_writer_(std::make_unique<FaultWriter>(path)),
       reader_(std::make_unique<Reader>(path)) {}
 
@@ -212,17 +257,18 @@ void SqliteStore::write(std::vector<EventRecord>& batch) {
     if (r.kind == EventKind::state) {
       w.insert_state.bind(1, r.device).bind(2, std::int64_t{r.on}).bind(3, r.press_id);
       w.insert_state.bind(4, r.button).bind(5, r.press_ts).bind(6, r.relay_ts);
-      w.insert_state.bind(7, r.applied_ts).bind(8, stored[i]);
+      w.insert_state.bind(7, r.applied_ts).bind(8, stored[i]).bind(9, topology_);
       w.insert_state.run();
       if (w.db.changes() == 0) continue;  // already stored: not a new state
       seqs[i] = w.db.last_insert_rowid();
       w.upsert_current.bind(1, r.device).bind(2, std::int64_t{r.on}).bind(3, r.press_id);
       w.upsert_current.bind(4, r.button).bind(5, r.press_ts).bind(6, r.relay_ts);
-      w.upsert_current.bind(7, r.applied_ts).bind(8, stored[i]);
+      w.upsert_current.bind(7, r.applied_ts).bind(8, stored[i]).bind(9, topology_);
       w.upsert_current.run();
     } else {
       w.insert_error.bind(1, r.device).bind(2, r.press_id).bind(3, r.button).bind(4, r.action);
       w.insert_error.bind(5, r.error).bind(6, r.press_ts).bind(7, r.error_ts).bind(8, stored[i]);
+      w.insert_error.bind(9, topology_);
       w.insert_error.run();
       seqs[i] = w.db.last_insert_rowid();
     }
@@ -238,6 +284,7 @@ void SqliteStore::write(std::vector<EventRecord>& batch) {
 std::vector<DeviceState> SqliteStore::current_states() {
   std::lock_guard lock(read_mutex_);
   Statement& s = reader_->current;
+  s.bind(9, topology_);
   std::vector<DeviceState> out;
   try {
     while (s.step()) {
@@ -260,6 +307,7 @@ EventRecord SqliteStore::record_fault(EventRecord fault) {
   Statement& s = w.insert_fault;
   s.bind(1, fault.device).bind(2, fault.fault_id).bind(3, fault.target_kind);
   s.bind(4, fault.action).bind(5, fault.detail).bind(6, fault.fault_ts).bind(7, fault.stored_ts);
+  s.bind(9, topology_);
   s.run();  // autocommit: one statement, one transaction
   fault.seq = w.db.last_insert_rowid();
   return fault;
@@ -279,6 +327,7 @@ std::vector<EventRecord> SqliteStore::events(const std::string& device, int limi
     s.bind(1, device).bind(2, std::int64_t{limit});
     if (kind) s.bind(3, to_string(*kind));
   }
+  s.bind(9, topology_);
   std::vector<EventRecord> out;
   try {
     while (s.step()) out.push_back(read_event(s));

@@ -18,7 +18,9 @@ namespace snet::state {
 class SqliteStore final : public Store {
  public:
   /// Opens or creates the database file (its directory must exist). Throws StoreError.
-  explicit SqliteStore(const std::string& path);
+  /// Everything written is `topology`'s and only its rows are read: topologies that use one
+  /// data directory one after the other share the file, not their devices' history.
+  explicit SqliteStore(const std::string& path, std::string topology = "");
   ~SqliteStore() override;
 
   void write(std::vector<EventRecord>& batch) override;
@@ -29,6 +31,7 @@ class SqliteStore final : public Store {
   void check() override;
 
  private:
+  std::string topology_;
   struct Writer;
   struct FaultWriter;
   struct Reader;

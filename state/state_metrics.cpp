@@ -1,6 +1,11 @@
 #include "state_metrics.hpp"
 
 namespace snet::state {
+namespace {
+constexpr const char* kLatencyHelp =
+    "Seconds from a button press to the relayer's command (relayed), the actuator applying it "
+    "(applied) and this service storing the state report (stored)";
+}  // namespace
 
 StateMetrics::StateMetrics(Metrics& r)
     : registry(r),
@@ -18,9 +23,8 @@ StateMetrics::StateMetrics(Metrics& r)
                               "Write transactions committed to the store")),
       store_failures(r.counter("snet_state_store_write_failures_total",
                                "Write transactions that failed and were retried")),
-      queue_depth(
-          r.counter("snet_state_queue_depth", "Messages waiting to be stored", "", "gauge")),
-      ws_clients(r.counter("snet_state_ws_clients", "Connected WebSocket clients", "", "gauge")),
+      queue_depth(r.gauge("snet_state_queue_depth", "Messages waiting to be stored")),
+      ws_clients(r.gauge("snet_state_ws_clients", "Connected WebSocket clients")),
       ws_dropped(r.counter("snet_state_ws_dropped_total",
                            "WebSocket clients dropped because they read too slowly")),
       ws_messages(
@@ -28,7 +32,13 @@ StateMetrics::StateMetrics(Metrics& r)
       presses_requested(
           r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")),
       connection_losses(r.counter("snet_state_connection_losses_total",
-                                  "Times the broker connection was lost (the bus reconnects)")) {
+                                  "Times the broker connection was lost (the bus reconnects)")),
+      press_to_relayed(r.histogram("snet_press_latency_seconds", kLatencyHelp,
+                                   metric_label("stage", "relayed"))),
+      press_to_applied(r.histogram("snet_press_latency_seconds", kLatencyHelp,
+                                   metric_label("stage", "applied"))),
+      press_to_stored(r.histogram("snet_press_latency_seconds", kLatencyHelp,
+                                  metric_label("stage", "stored"))) {
   // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
   for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
                              "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic"}) {

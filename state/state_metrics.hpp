@@ -27,12 +27,17 @@ struct StateMetrics {
   Counter& statuses_received;  // service status messages
   Counter& store_batches;      // write transactions committed
   Counter& store_failures;     // write transactions that failed (retried)
-  Counter& queue_depth;        // gauge: messages waiting for the writer
-  Counter& ws_clients;         // gauge: connected WebSocket clients
+  Gauge& queue_depth;          // messages waiting for the writer
+  Gauge& ws_clients;           // connected WebSocket clients
   Counter& ws_dropped;         // WebSocket clients dropped for reading too slowly
   Counter& ws_messages;        // messages broadcast on the live feed
   Counter& presses_requested;  // POST /api/devices/{button}/press accepted
   Counter& connection_losses;  // broker connection lost (the bus reconnects)
+  // snet_press_latency_seconds{stage=...}: from the press to the command's relay, to its
+  // application by the actuator and to its storage here, once per new state report.
+  Histogram& press_to_relayed;
+  Histogram& press_to_applied;
+  Histogram& press_to_stored;
 };
 
 }  // namespace snet::state

@@ -35,11 +35,11 @@ std::string default_dashboard_dir() {
 
 namespace {
 
-std::unique_ptr<SqliteStore> open_store(const std::string& data_dir) {
+std::unique_ptr<SqliteStore> open_store(const std::string& data_dir, const std::string& topology) {
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) throw StoreError("cannot create the data directory " + data_dir + ": " + ec.message());
-  return std::make_unique<SqliteStore>((fs::path(data_dir) / "state.db").string());
+  return std::make_unique<SqliteStore>((fs::path(data_dir) / "state.db").string(), topology);
 }
 
 std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o, const Topology& topology,
@@ -64,7 +64,7 @@ struct StateService::Parts {
       : options(std::move(o)),
         topology(load_topology(options.topology_path)),
         metrics(registry),
-        store(open_store(options.data_dir)),
+        store(open_store(options.data_dir, topology.name)),
         bus(make_state_bus(loop, options, topology, registry)),
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
@@ -179,8 +179,7 @@ struct StateService::Parts {
     metrics.queue_depth.set(static_cast<std::int64_t>(writer.depth()));
     metrics.ws_clients.set(static_cast<std::int64_t>(server->websocket_clients()));
     metrics.ws_dropped.set(static_cast<std::int64_t>(server->websockets_dropped()));
-    std::string own = registry.prometheus();
-    return own + services.prometheus("state", own);
+    return services.prometheus("state", registry.prometheus());
   }
 
   StateOptions options;

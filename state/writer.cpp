@@ -5,6 +5,22 @@
 #include "snet/log.hpp"
 
 namespace snet::state {
+namespace {
+
+// A state report carries each hop's time stamp; the hops of one machine share its clock, so
+// the differences are the press path's latencies. A report without a press (an actuator's
+// restored state) or with a hop before the press (clocks of other hosts) is left out.
+void observe_latency(StateMetrics& metrics, const EventRecord& r) {
+  if (r.press_ts <= 0) return;
+  auto observe = [&](Histogram& histogram, Micros at) {
+    if (at >= r.press_ts) histogram.observe(static_cast<double>(at - r.press_ts) / 1e6);
+  };
+  if (r.relay_ts > 0) observe(metrics.press_to_relayed, r.relay_ts);
+  if (r.applied_ts > 0) observe(metrics.press_to_applied, r.applied_ts);
+  if (r.stored_ts > 0) observe(metrics.press_to_stored, r.stored_ts);
+}
+
+}  // namespace
 
 StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
                          StateMetrics& metrics, std::size_t max_batch)
@@ -133,6 +149,7 @@ bool StateWriter::write(std::vector<EventRecord>& records) {
       ++duplicates;
     } else if (r.kind == EventKind::state) {
       ++states;
+      observe_latency(metrics_, r);
     } else {
       ++errors;
     }

@@ -102,15 +102,11 @@ class Invoker::Pool {
                                   "Activations killed for exceeding their time limit")),
         crashes_(
             metrics.counter("snet_whisk_worker_exits_total", "Workers that exited unexpectedly")),
-        workers_gauge_(
-            metrics.counter("snet_whisk_workers", "Node.js worker processes", "", "gauge")),
-        queued_gauge_(
-            metrics.counter("snet_whisk_queued", "Activations waiting for a worker", "", "gauge")),
-        in_flight_gauge_(
-            metrics.counter("snet_whisk_in_flight", "Activations queued or running", "", "gauge")),
-        prewarmed_gauge_(metrics.counter("snet_whisk_workers_prewarmed",
-                                         "Started workers not yet bound to an action", "",
-                                         "gauge")),
+        workers_gauge_(metrics.gauge("snet_whisk_workers", "Node.js worker processes")),
+        queued_gauge_(metrics.gauge("snet_whisk_queued", "Activations waiting for a worker")),
+        in_flight_gauge_(metrics.gauge("snet_whisk_in_flight", "Activations queued or running")),
+        prewarmed_gauge_(metrics.gauge("snet_whisk_workers_prewarmed",
+                                       "Started workers not yet bound to an action")),
         memory_kills_(metrics.counter("snet_whisk_memory_kills_total",
                                       "Workers killed for exceeding their action's memory limit")),
         memory_timer_(io_),
@@ -118,7 +114,7 @@ class Invoker::Pool {
     for (const char* status : {kSuccess, kApplicationError, kDeveloperError, kInternalError}) {
       by_status_[status] = &metrics.counter("snet_whisk_activations_total",
                                             "Finished activations by response.status",
-                                            std::string("status=\"") + status + "\"");
+                                            metric_label("status", status));
     }
     asio::post(io_, [this] { maintain_pool(); });
     thread_ = std::thread([this] { io_.run(); });
@@ -552,10 +548,10 @@ class Invoker::Pool {
   Counter& cold_starts_;
   Counter& timeouts_;
   Counter& crashes_;
-  Counter& workers_gauge_;
-  Counter& queued_gauge_;
-  Counter& in_flight_gauge_;
-  Counter& prewarmed_gauge_;
+  Gauge& workers_gauge_;
+  Gauge& queued_gauge_;
+  Gauge& in_flight_gauge_;
+  Gauge& prewarmed_gauge_;
   Counter& memory_kills_;
   std::map<std::string, Counter*> by_status_;
   asio::steady_timer memory_timer_;

@@ -1,175 +1,47 @@
-// snet-whisk: an OpenWhisk-compatible local compute (see whisk_service.hpp and rest_api.hpp).
-#include <unistd.h>
-#include <iostream>
-
-#include "deploy.hpp"
-#include "snet/bus.hpp"
-#include "snet/flags.hpp"
+// snet-whisk: an OpenWhisk-compatible local compute (see whisk_service.hpp and rest_api.hpp;
+// exit codes in snet/service.hpp).
 #include "snet/log.hpp"
-#include "snet/shutdown.hpp"
-#include "snet/status.hpp"
-#include "snet/topology.hpp"
+#include "snet/service.hpp"
+#include "whisk_config.hpp"
 #include "whisk_defaults.hpp"
-#include "whisk_key.hpp"
-#include "whisk_service.hpp"
-#include "worker.hpp"
 
 using namespace snet;
 
-namespace {
-
-void declare(Flags& flags) {
-  flags.add("http-bind", "SNET_WHISK_BIND", "127.0.0.1", "address the REST API listens on")
-      .add("http-port", "SNET_WHISK_PORT", std::to_string(openwhisk::kDefaultPort),
-           "port of the REST API (OpenWhisk's usual 3233)")
-      .add("auth", "SNET_WHISK_AUTH", "",
-           "the uuid:key clients must present (HTTP Basic); default: the key of --data-dir "
-           "(<data-dir>/whisk.auth, generated once), else OpenWhisk's public guest key")
-      .add("data-dir", "SNET_WHISK_DATA_DIR", "",
-           "keeps the generated key, unpacked zipped actions, and the actions, triggers and "
-           "rules (entities/), which a restart loads back (default: a temporary directory, "
-           "nothing kept, and the guest key)")
-      .add("worker-user", "SNET_WHISK_WORKER_USER", "nobody",
-           "when snet-whisk runs as root, workers run as this user (\"\" : as root)")
-      .add("sandbox", "SNET_WHISK_SANDBOX", "on",
-           "on: workers run under Node's permission model (read only the runtime and the "
-           "actions, write nothing, start no process); off: plain Node.js")
-      .add("namespace", "SNET_WHISK_NAMESPACE", "guest", "the namespace served (\"_\" means it)")
-      .add("workers", "SNET_WHISK_WORKERS", "8", "Node.js worker processes at most")
-      .add("prewarm", "SNET_WHISK_PREWARM", "1", "uninitialized workers kept ready")
-      .add("max-in-flight", "SNET_WHISK_MAX_IN_FLIGHT", "256",
-           "activations queued or running at once; more are answered 429")
-      .add("blocking-wait-ms", "SNET_WHISK_BLOCKING_WAIT_MS",
-           std::to_string(openwhisk::kBlockingWaitMs),
-           "a blocking invocation answers 202 with the activation id after this")
-      .add("activations-kept", "SNET_WHISK_ACTIVATIONS_KEPT", "10000",
-           "finished activation records kept in memory (least recently used go first)")
-      .add("max-body-bytes", "SNET_WHISK_MAX_BODY_BYTES", "8388608", "largest request body")
-      .add("node", "SNET_WHISK_NODE", "node", "the Node.js executable")
-      .add("runtime", "SNET_WHISK_RUNTIME", "",
-           "the worker runtime script (default: found next to the program or in the sources)")
-      .add("actions-dir", "SNET_WHISK_ACTIONS_DIR", "",
-           "deploy every *.js of this directory at start-up (e.g. actions/)")
-      .add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883",
-           "publish status \"whisk\" on this broker (only when given)")
-      .add("topology", "SNET_TOPOLOGY", "topology/single.json",
-           "topology whose status topic is used (only with --broker-url)")
-      .add("log-level", "SNET_LOG_LEVEL", "info", "debug, info, warn or error");
-}
-
-whisk::WhiskOptions options_from(const Flags& flags) {
-  whisk::WhiskOptions o;
-  o.bind_address = flags.str("http-bind");
-  o.port = static_cast<int>(flags.integer("http-port", 0, 65535));
-  o.max_body_bytes = static_cast<std::size_t>(flags.integer("max-body-bytes", 1024, 1L << 30));
-  o.activations_kept = static_cast<std::size_t>(flags.integer("activations-kept", 1, 10'000'000));
-  o.data_dir = flags.str("data-dir");
-  o.rest.auth = flags.str("auth");
-  if (o.rest.auth.empty()) {
-    o.rest.auth = o.data_dir.empty() ? openwhisk::kDevAuth : openwhisk::data_dir_key(o.data_dir);
-  }
-  if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");
-  o.invoker.api_key = o.rest.auth;
-  o.rest.ns = flags.str("namespace");
-  if (o.rest.ns.empty() || o.rest.ns == "_") throw UsageError("--namespace needs a real name");
-  o.rest.blocking_wait =
-      std::chrono::milliseconds(flags.integer("blocking-wait-ms", 0, 10 * 60 * 1000));
-  o.invoker.max_workers = static_cast<std::size_t>(flags.integer("workers", 1, 1000));
-  o.invoker.prewarm = static_cast<std::size_t>(flags.integer("prewarm", 0, 1000));
-  o.invoker.max_in_flight = static_cast<std::size_t>(flags.integer("max-in-flight", 1, 1'000'000));
-  o.invoker.launch.node = flags.str("node");
-  if (flags.str("sandbox") != "on" && flags.str("sandbox") != "off") {
-    throw UsageError("--sandbox must be on or off");
-  }
-  o.invoker.launch.sandbox = flags.str("sandbox") == "on";
-  if (o.invoker.launch.sandbox && !whisk::node_has_permission_model(o.invoker.launch.node)) {
-    log::warn(o.invoker.launch.node,
-              " has no permission model (Node.js 20 or later has it): "
-              "workers run without the sandbox");
-    o.invoker.launch.sandbox = false;
-  }
-  if (::geteuid() == 0) o.invoker.launch.user = flags.str("worker-user");
-  try {
-    o.invoker.launch.script = whisk::find_worker_script(flags.str("runtime"));
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
-  }
-  return o;
-}
-
-void deploy_directory(const std::string& dir, whisk::WhiskService& service) {
-  int failed = 0;
-  for (const auto& r : service.deploy_directory(dir)) {
-    if (r.ok) {
-      log::info("deployed action '", r.name, "' from ", r.file);
-    } else {
-      ++failed;
-      log::error("cannot deploy ", r.file, ": ", r.error);
-    }
-  }
-  if (failed > 0) log::warn(failed, " action file(s) of ", dir, " were not deployed");
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  ShutdownSignal shutdown;
-  Flags flags("snet-whisk",
-              "OpenWhisk-compatible local compute: the actions REST API, running JavaScript "
-              "actions in warm Node.js workers.");
-  declare(flags);
-  whisk::WhiskOptions options;
-  try {
-    if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
-    options = options_from(flags);
-  } catch (const std::exception& e) {
-    std::cerr << "snet-whisk: " << e.what() << "\n";
-    return 2;
-  }
-  log::set_component("whisk");
-
-  Metrics metrics;
-  whisk::WhiskService service(options, metrics);
-  try {
+  Service service({.program = "snet-whisk",
+                   .summary = "OpenWhisk-compatible local compute: the actions REST API, running "
+                              "JavaScript actions in warm Node.js workers.",
+                   .name = "whisk",
+                   .broker_optional = true});
+  whisk::add_whisk_flags(service.flags());
+  return service.run(argc, argv, [&] {
+    const whisk::WhiskOptions options = whisk::whisk_options(service.flags());
+    Metrics metrics;
+    whisk::WhiskService server(options, metrics);
     // Actions first: once the port answers, they are there.
-    if (!flags.str("actions-dir").empty()) deploy_directory(flags.str("actions-dir"), service);
-    service.start();
-  } catch (const std::exception& e) {
-    log::error(e.what());
-    return 1;
-  }
-  log::info("listening on ", service.url(), " (namespace ", options.rest.ns, ", ",
-            options.invoker.max_workers, " workers, runtime ", options.invoker.launch.script,
-            options.invoker.launch.sandbox ? ", sandboxed" : "",
-            options.invoker.launch.user.empty() ? "" : ", as user " + options.invoker.launch.user,
-            ")");
-  if (options.rest.auth == openwhisk::kDevAuth) {
-    log::warn(
-        "serving with OpenWhisk's public guest key: give --auth or --data-dir beyond a "
-        "development machine");
-  }
-
-  std::unique_ptr<Bus> bus;
-  std::unique_ptr<StatusReporter> status;
-  if (flags.given("broker-url")) {
-    try {
-      const Topology topology = load_topology(flags.str("topology"));
-      BusOptions bus_options;
-      bus_options.url = flags.str("broker-url");
-      bus_options.client_id = "snet-" + topology.name + "-whisk";
-      bus_options.will = status_will(topology.name, "whisk");
-      bus = make_bus(bus_options);
-      bus->start();
-      status = std::make_unique<StatusReporter>(*bus, topology.name, "whisk", metrics);
-    } catch (const std::exception& e) {
-      log::error("status reporting: ", e.what());
-      return 1;
+    const std::string actions = service.flags().str("actions-dir");
+    if (!actions.empty()) whisk::deploy_directory(actions, server);
+    server.start();
+    log::info("listening on ", server.url(), " (namespace ", options.rest.ns, ", ",
+              options.invoker.max_workers, " workers, runtime ", options.invoker.launch.script,
+              options.invoker.launch.sandbox ? ", sandboxed" : "",
+              options.invoker.launch.user.empty() ? "" : ", as user " + options.invoker.launch.user,
+              ")");
+    if (options.rest.auth == openwhisk::kDevAuth) {
+      log::warn(
+          "serving with OpenWhisk's public guest key: give --auth or --data-dir beyond a "
+          "development machine");
     }
-  }
-  const int sig = shutdown.wait();
-  log::info("signal ", sig, ": shutting down");
-  status.reset();
-  if (bus) bus->stop();
-  return 0;
+    std::unique_ptr<Bus> bus;  // the status, when a broker is given
+    std::unique_ptr<StatusReporter> status;
+    if (service.uses_broker()) {
+      bus = service.make_bus(service.bus_options());
+      bus->start();
+      status = service.report_status(*bus, metrics);
+    }
+    service.wait_for_shutdown();
+    status.reset();
+    if (bus) bus->stop();
+    return kExitClean;
+  });
 }

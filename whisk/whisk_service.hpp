@@ -61,8 +61,7 @@ class WhiskService {
   /// The URL clients use (the bind address, or 127.0.0.1 for a wildcard bind).
   std::string url() const;
   std::size_t workers() const { return invoker_->workers(); }
-  /// Entities loaded from the data directory at construction, and files skipped as corrupt.
-  std::size_t entities_loaded() const { return entities_loaded_; }
+  /// Files of the data directory skipped as corrupt at construction.
   std::size_t entities_corrupt() const { return (files_ ? files_->corrupt() : 0) + skipped_; }
 
  private:

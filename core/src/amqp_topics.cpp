@@ -1,5 +1,7 @@
 #include "amqp_topics.hpp"
 
+#include "snet/topics.hpp"
+
 namespace snet::detail {
 namespace {
 
@@ -51,7 +53,7 @@ std::optional<std::string> filter_problem(std::string_view filter) {
     if (has_wildcard && level.size() != 1) {
       return "filter '" + std::string(filter) + "': a wildcard must fill a whole level";
     }
-    if (level == "#" && end != std::string_view::npos) {
+    if (level == topics::kAllLevels && end != std::string_view::npos) {
       return "filter '" + std::string(filter) + "': '#' must be the last level";
     }
     if (end == std::string_view::npos) break;

@@ -28,7 +28,7 @@ std::string pattern_topic(std::string_view topology, const std::vector<std::stri
   std::string topic = prefix(topology) + "pattern";
   for (const auto& level : levels) {
     topic += "/";
-    topic += level == "+" ? std::string(kWildcardLevel) : level;
+    topic += level == topics::kAnyLevel ? std::string(kWildcardLevel) : level;
   }
   return topic;
 }
@@ -98,7 +98,7 @@ ActuatorSubscriptions::ActuatorSubscriptions(const Topology& topology) : topolog
     for (const auto& route : button->routes) {
       if (route.kind == RouteKind::pattern) {
         std::vector<bool> shape;
-        for (const auto& level : route.levels) shape.push_back(level != "+");
+        for (const auto& level : route.levels) shape.push_back(level != topics::kAnyLevel);
         pattern_shapes_.insert(std::move(shape));
       } else if (route.kind == RouteKind::match) {
         std::vector<std::string> keys;
@@ -126,7 +126,7 @@ std::vector<Subscription> ActuatorSubscriptions::of(const Device& actuator) cons
     for (const auto& shape : pattern_shapes_) {
       std::vector<std::string> levels;
       for (std::size_t i = 0; i < shape.size() && i < key.size(); ++i) {
-        levels.push_back(shape[i] ? key[i] : "+");
+        levels.push_back(shape[i] ? key[i] : std::string(topics::kAnyLevel));
       }
       out.push_back({pattern_topic(t, levels), std::nullopt, {}});
     }

@@ -20,6 +20,8 @@ std::string_view name(Kind kind) {
       return "control";
     case Kind::presence:
       return "presence";
+    case Kind::sync:
+      return "sync";
   }
   return "?";
 }
@@ -33,7 +35,7 @@ std::string make(std::string_view topology, Kind kind, std::string_view device) 
 }
 
 std::string all(std::string_view topology, Kind kind) {
-  return make(topology, kind, "+");
+  return make(topology, kind, kAnyLevel);
 }
 
 std::string control_topic(std::string_view topology) {
@@ -45,7 +47,7 @@ std::string link_control_topic(std::string_view topology, std::string_view link)
 }
 
 std::string link_control_filter(std::string_view topology) {
-  return link_control_topic(topology, "+");
+  return link_control_topic(topology, kAnyLevel);
 }
 
 std::string link_report_topic(std::string_view topology, std::string_view reporter) {
@@ -53,7 +55,7 @@ std::string link_report_topic(std::string_view topology, std::string_view report
 }
 
 std::string link_report_filter(std::string_view topology) {
-  return link_report_topic(topology, "+");
+  return link_report_topic(topology, kAnyLevel);
 }
 
 std::string scenario_topic(std::string_view topology) {
@@ -76,7 +78,7 @@ std::optional<Parsed> parse(std::string_view topic) {
   }
   if (parts[0] != kRoot || parts[1].empty() || parts[3].empty()) return std::nullopt;
   for (Kind kind : {Kind::press, Kind::trigger, Kind::cmd, Kind::state, Kind::status, Kind::event,
-                    Kind::control, Kind::presence}) {
+                    Kind::control, Kind::presence, Kind::sync}) {
     if (parts[2] == name(kind)) return Parsed{std::string(parts[1]), kind, std::string(parts[3])};
   }
   return std::nullopt;

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "snet/routing.hpp"
 #include "topology_internal.hpp"
 
 namespace snet {
@@ -127,113 +126,6 @@ void Topology::reindex() {
   site_index_.clear();
   for (std::size_t i = 0; i < sites.size(); ++i) site_index_.emplace(sites[i].id, i);
   detail::resolve_routes(*this);
-}
-
-namespace {
-
-json route_json(const Topology& topo, const Route& route) {
-  json item = {{"kind", to_string(route.kind)}, {"id", route.id}, {"actuators", route.members}};
-  switch (route.kind) {
-    case RouteKind::actuator:
-      item["actuator"] = route.name;
-      break;
-    case RouteKind::pattern:
-      item["pattern"] = route.name;
-      break;
-    case RouteKind::group:
-      item["group"] = route.name;
-      break;
-    case RouteKind::match:
-      item["x-match"] = route.match.all ? "all" : "any";
-      item["match"] = route.match.attrs;
-      break;
-  }
-  // Where its one command goes: the topic, and on RabbitMQ the exchange and headers.
-  const routing::Address address = routing::address_of(topo, route);
-  item["topic"] = address.topic;
-  if (topo.broker == BrokerKind::rabbitmq) {
-    item["exchange"] = address.exchange.empty() ? "amq.topic" : address.exchange;
-    if (!address.headers.empty()) item["headers"] = address.headers;
-  }
-  return item;
-}
-
-// {"name": "cloud", "backend": "openwhisk", "action": "flip_switch"}: the name is "default"
-// for the topology's own compute.
-json compute_json(const ComputeSpec& spec) {
-  json out = {{"name", spec.name()}, {"backend", spec.backend}, {"action", spec.action}};
-  if (!spec.trigger.empty()) out["trigger"] = spec.trigger;
-  return out;
-}
-
-// The named computes, each with its buttons (no key: only the variable's name).
-json computes_json(const Topology& topo) {
-  json list = json::array();
-  for (const auto& c : topo.computes) {
-    json item = {{"name", c.name}, {"backend", c.backend}, {"relayers", c.relayers}};
-    if (c.backend == "openwhisk") {
-      item["apihost"] = c.apihost;  // "": the bundled snet-whisk
-      item["namespace"] = c.ns.empty() ? "_" : c.ns;
-      if (c.insecure) item["insecure"] = true;
-      if (!c.auth_env.empty()) item["auth_env"] = c.auth_env;
-    }
-    json buttons = json::array();
-    for (const Device* b : topo.buttons_using(c.name)) buttons.push_back(b->id);
-    item["buttons"] = std::move(buttons);
-    list.push_back(std::move(item));
-  }
-  return list;
-}
-
-}  // namespace
-
-nlohmann::json Topology::to_json() const {
-  json devs = json::array();
-  for (const auto& d : devices) {
-    json item = {{"id", d.id}, {"kind", to_string(d.kind)}, {"protocol", to_string(d.protocol)}};
-    if (!d.attrs.empty()) item["attrs"] = d.attrs;
-    if (!d.site.empty()) item["site"] = d.site;
-    if (d.link) item["link"] = d.link->to_json();
-    if (d.kind == DeviceKind::button) {
-      item["targets"] = d.targets;
-      json routes = json::array();
-      for (const auto& route : d.routes) routes.push_back(route_json(*this, route));
-      item["routes"] = std::move(routes);
-      item["compute"] = compute_json(d.compute);
-    } else {
-      item["sources"] = sources_of(d.id);
-      if (!topic_key.empty()) {
-        std::string key;
-        for (const auto& level : key_of(d)) key += (key.empty() ? "" : "/") + level;
-        item["key"] = key;
-      }
-    }
-    devs.push_back(std::move(item));
-  }
-  json out = {{"name", name},
-              {"description", description},
-              {"broker", to_string(broker)},
-              {"routing", to_string(routing)},
-              {"compute", compute_json(compute)},
-              {"devices", std::move(devs)}};
-  if (!topic_key.empty()) out["topic_key"] = topic_key;
-  if (!groups.empty()) out["groups"] = groups;
-  if (relayers != 1) out["relayers"] = relayers;
-  if (!computes.empty()) out["computes"] = computes_json(*this);
-  if (!sites.empty()) {
-    json list = json::array();
-    for (const auto& site : sites) {
-      json item = {{"id", site.id}, {"link", site.link.to_json()}};
-      if (!site.parent.empty()) item["parent"] = site.parent;
-      if (!site.description.empty()) item["description"] = site.description;
-      json members = json::array();
-      for (const Device* d : devices_in(site.id)) members.push_back(d->id);
-      item["devices"] = std::move(members);
-      list.push_back(std::move(item));
-    }
-    out["sites"] = std::move(list);
-  }
-  return out;
 }
 
 std::vector<std::string> validate(const Topology& topo) {

@@ -112,8 +112,10 @@ ComputeInstance parse_compute(const std::string& name, const json& item,
       compute.relayers = static_cast<int>(it->get<long long>());
     }
   }
-  if (compute.backend != "builtin" && compute.backend != "openwhisk") {
-    errors.push_back(where + ".backend: '" + compute.backend + "' is not builtin or openwhisk");
+  // Which backends exist is the relayer's to say (relayer/include/relayer/backend_names.hpp).
+  if (item.contains("backend") && !is_valid_name(compute.backend)) {
+    errors.push_back(where + ".backend: '" + compute.backend +
+                     "' must be 1-64 letters, digits, '-' or '_'");
   }
   if (compute.backend == "builtin") {
     for (const char* key : {"apihost", "namespace", "insecure", "auth_env"}) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/json_text.hpp"
 #include "snet/link.hpp"
 #include "snet/topology.hpp"
 #include "topology_internal.hpp"
@@ -138,8 +139,11 @@ class Reader {
     const bool inherits =
         !obj.contains("use") && !obj.contains("backend") && !obj.contains("action");
     spec.trigger = string(obj, where + ".compute", "trigger", inherits ? fallback.trigger : "");
-    if (spec.backend != "builtin" && spec.backend != "openwhisk") {
-      error(where + ".compute", "backend '" + spec.backend + "' is not builtin or openwhisk");
+    // Which backends exist is the relayer's to say (relayer/include/relayer/backend_names.hpp);
+    // here only the shape.
+    if (!is_valid_name(spec.backend)) {
+      error(where + ".compute",
+            "backend '" + spec.backend + "' must be 1-64 letters, digits, '-' or '_'");
     }
     if (spec.action.empty()) error(where + ".compute", "action must not be empty");
     if (obj.contains("trigger")) {
@@ -359,16 +363,11 @@ Topology parse_topology(const nlohmann::json& doc) {
 }
 
 Topology parse_topology_text(std::string_view text) {
-  json doc = json::parse(text, nullptr, false, /*ignore_comments=*/true);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions only to get the position of the error.
-    try {
-      json reparsed = json::parse(text, nullptr, true, true);
-      (void)reparsed;
-    } catch (const json::parse_error& e) {
-      throw TopologyError({std::string("not valid JSON: ") + e.what()});
-    }
-    throw TopologyError({"not valid JSON"});
+  json doc;
+  try {
+    doc = parse_json_text(text);
+  } catch (const JsonSyntaxError& e) {
+    throw TopologyError({e.what()});
   }
   return parse_topology(doc);
 }

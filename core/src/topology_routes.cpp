@@ -4,12 +4,12 @@
 #include <functional>
 #include <set>
 
+#include "snet/routing.hpp"
+#include "snet/topics.hpp"
 #include "topology_internal.hpp"
 
 namespace snet {
 namespace {
-
-constexpr std::string_view kWildcardToken = "_";  // a pattern's '+' on the wire (routing.hpp)
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
@@ -117,7 +117,7 @@ class RouteChecker {
         if (it == d.attrs.end()) {
           add(where, "attrs." + attr + " is missing; the topic_key (" + join(topo_.topic_key, "/") +
                          ") needs it on every actuator");
-        } else if (!is_valid_name(it->second) || it->second == kWildcardToken) {
+        } else if (!is_valid_name(it->second) || it->second == routing::kWildcardLevel) {
           add(where, "attrs." + attr + " '" + it->second +
                          "' cannot be a topic-key level (1-64 letters, digits, '-' or '_', not "
                          "'_' alone)");
@@ -313,11 +313,11 @@ std::vector<std::string> pattern_levels(std::string_view pattern, std::size_t ke
     const std::string level(
         pattern.substr(start, end == std::string_view::npos ? end : end - start));
     if (rest) return fail("'#' must be the last level");
-    if (level == "#") {
+    if (level == topics::kAllLevels) {
       rest = true;
-    } else if (level == "+") {
+    } else if (level == topics::kAnyLevel) {
       levels.push_back(level);
-    } else if (!is_valid_name(level) || level == kWildcardToken) {
+    } else if (!is_valid_name(level) || level == routing::kWildcardLevel) {
       return fail("level '" + level +
                   "' must be '+', '#' or a key value (letters, digits, '-', "
                   "'_')");
@@ -331,7 +331,8 @@ std::vector<std::string> pattern_levels(std::string_view pattern, std::size_t ke
     return fail("has " + std::to_string(levels.size()) + " levels but the topic key has " +
                 std::to_string(key_size) + " (use '+' for any value, or end with '#')");
   }
-  levels.resize(key_size, "+");  // '#': every remaining level is a wildcard
+  levels.resize(key_size,
+                std::string(topics::kAnyLevel));  // '#': every remaining level is a wildcard
   if (error != nullptr) error->clear();
   return levels;
 }
@@ -339,7 +340,7 @@ std::vector<std::string> pattern_levels(std::string_view pattern, std::size_t ke
 bool pattern_selects(const std::vector<std::string>& levels, const std::vector<std::string>& key) {
   if (levels.size() != key.size()) return false;
   for (std::size_t i = 0; i < levels.size(); ++i) {
-    if (levels[i] != "+" && levels[i] != key[i]) return false;
+    if (levels[i] != topics::kAnyLevel && levels[i] != key[i]) return false;
   }
   return true;
 }

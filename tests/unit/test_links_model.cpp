@@ -9,6 +9,7 @@
 #include "snet/topics.hpp"
 #include "snet/topology.hpp"
 #include "topology_errors.hpp"
+#include "topology_view.hpp"
 
 using namespace snet;
 using snet::test::errors_of;
@@ -46,7 +47,7 @@ TEST_CASE("sites nest, and a device's link path runs from the device outwards") 
   CHECK(links.at("l2").ideal());
   CHECK(t.find_site("floor-1")->parent == "building-a");
   CHECK(t.devices_in("building-a").size() == 1);
-  const auto json = t.to_json();
+  const auto json = state::topology_view(t);
   CHECK(json["sites"][1]["devices"] == nlohmann::json::array({"l1"}));
   CHECK(json["devices"][0]["site"] == "floor-1");
 }

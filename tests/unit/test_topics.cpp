@@ -13,11 +13,23 @@ TEST_CASE("topics are built and parsed symmetrically") {
   CHECK(parsed->kind == topics::Kind::press);
   CHECK(parsed->device == "button-1");
   CHECK(topics::all("x", topics::Kind::state) == "snet/x/state/+");
+  // An actuator's restore marker is one of ours too.
+  CHECK(topics::make("x", topics::Kind::sync, "lamp") == "snet/x/sync/lamp");
+  const auto sync = topics::parse("snet/x/sync/lamp");
+  REQUIRE(sync);
+  CHECK(sync->kind == topics::Kind::sync);
+  CHECK(sync->device == "lamp");
 }
 
 TEST_CASE("foreign or malformed topics are not ours") {
-  const char* bad[] = {"", "snet", "snet/a/press", "snet/a/press/", "other/a/press/b",
-                       "snet/a/unknown/b", "snet/a/press/b/extra", "snet//press/b"};
+  const char* bad[] = {"",
+                       "snet",
+                       "snet/a/press",
+                       "snet/a/press/",
+                       "other/a/press/b",
+                       "snet/a/unknown/b",
+                       "snet/a/press/b/extra",
+                       "snet//press/b"};
   for (const char* t : bad) {
     CAPTURE(t);
     CHECK_FALSE(topics::parse(t));

@@ -7,6 +7,7 @@
 #include "harness.hpp"
 #include "snet/topology.hpp"
 #include "topology_errors.hpp"
+#include "topology_view.hpp"
 
 using namespace snet;
 using snet::test::errors_of;
@@ -27,7 +28,7 @@ TEST_CASE("a trigger compute is inherited with the topology's compute, and shown
   CHECK(t.find("b2")->compute.trigger.empty());  // its own action: invoked, not a trigger
   CHECK(t.find("b3")->compute.trigger == "other");
   CHECK(t.find("b3")->compute.action == "flip_publish");
-  const auto view = t.to_json();
+  const auto view = state::topology_view(t);
   CHECK(view["compute"]["trigger"] == "snet-press");
   CHECK(view["devices"][1]["compute"].contains("trigger") == false);
 }

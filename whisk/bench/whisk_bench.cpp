@@ -21,6 +21,7 @@
 #include "snet/clock.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
+#include "snet/log_flags.hpp"
 #include "snet/net.hpp"
 #include "snet/process.hpp"
 #include "stats.hpp"
@@ -157,11 +158,11 @@ int main(int argc, char** argv) {
       .add("auth", "", openwhisk::kDevAuth, "uuid:key for --apihost")
       .add("workers", "", "4", "snet-whisk --workers")
       .add("presses", "", "2000", "presses per sequential measurement")
-      .add("total", "", "20000", "presses per sustained measurement")
-      .add("log-level", "SNET_LOG_LEVEL", "warn", "debug, info, warn or error");
+      .add("total", "", "20000", "presses per sustained measurement");
+  log::add_flags(flags, "warn");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    log::set_level(log::parse_level(flags.str("log-level")));
+    log::apply_flags(flags);
   } catch (const std::exception& e) {
     std::cerr << "snet-whisk-bench: " << e.what() << "\n";
     return 2;

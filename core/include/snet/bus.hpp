@@ -156,4 +156,8 @@ struct BusOptions {
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.
 std::unique_ptr<Bus> make_bus(const BusOptions& options);
 
+/// Throws std::invalid_argument, saying what is wrong, when make_bus() would refuse `url`
+/// (scheme, host, port, AMQP options). Neither resolves nor connects.
+void check_broker_url(const std::string& url);
+
 }  // namespace snet

@@ -9,14 +9,19 @@
 namespace snet::topics {
 
 inline constexpr std::string_view kRoot = "snet";
+/// MQTT's wildcards: one topic level, and every level from here on (AMQP's "*" and "#" after
+/// amqp_topics' translation). A pattern's levels (Route::levels) use kAnyLevel too.
+inline constexpr std::string_view kAnyLevel = "+";
+inline constexpr std::string_view kAllLevels = "#";
 
 // press: a button was pressed (anyone may publish one, e.g. mosquitto_pub)
 // trigger: asks the emulated button device to press itself (dashboard, `snet press`)
 // cmd: relayer -> actuator; state: actuator's reported state (retained)
 // status: a service's health and counters (retained, with a last will); event: press errors
 // control: fault injection for the agents' devices (control_topic()); presence: a device's
-// connection, retained, {"online": false} as its last will
-enum class Kind { press, trigger, cmd, state, status, event, control, presence };
+// connection, retained, {"online": false} as its last will; sync: an actuator's own restore
+// marker (it publishes one to itself after subscribing: docs/protocol.md)
+enum class Kind { press, trigger, cmd, state, status, event, control, presence, sync };
 
 std::string_view name(Kind kind);
 /// snet/<topology>/<kind>/<device>

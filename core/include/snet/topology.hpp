@@ -176,10 +176,6 @@ class Topology {
   /// Devices of `site` itself (not of its child sites), in topology order.
   std::vector<const Device*> devices_in(std::string_view site) const;
 
-  /// JSON for GET /api/topology: name, broker, routing, compute, topic_key, groups, devices;
-  /// each button with its routes (kind, members, where its command is published) and targets.
-  nlohmann::json to_json() const;
-
   /// Builds the index used by find() and resolves every button's routes and targets; called by
   /// the loaders after validation.
   void reindex();

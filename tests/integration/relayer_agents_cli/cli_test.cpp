@@ -57,7 +57,8 @@ TEST_CASE("snet validate prints OK with a summary for good files and every error
 
   auto not_json = run_snet({"validate", write_file(dir, "nojson.json", "{\"name\": ")});
   CHECK(not_json.status == 1);
-  CHECK(not_json.output.find("not valid JSON") != std::string::npos);
+  CHECK(not_json.output.find("- line 1, column 10: expected a value, found the end of the text") !=
+        std::string::npos);
   auto missing = run_snet({"validate", dir.path() + "/absent.json"});
   CHECK(missing.status == 1);
   CHECK(missing.output.find("cannot open") != std::string::npos);
@@ -244,6 +245,14 @@ TEST_CASE("every program answers --version, and snet and each command --help, wi
     CHECK(WIFEXITED(*child.exit_status()));
     CHECK(WEXITSTATUS(*child.exit_status()) == 0);
     CHECK(read_text(dir.path() + "/out") == std::string(program) + " " + snet::version() + "\n");
+    // The logging flags are declared once (core's log_flags) and offered by every service.
+    ChildProcess help(
+        {built_program(program), program == std::string("snet") ? "up" : "--help", "--help"},
+        ChildProcess::Options{{}, dir.path() + "/help", "=stdout", true});
+    REQUIRE(help.wait_for(10s));
+    const std::string text = read_text(dir.path() + "/help");
+    CHECK_MESSAGE(text.find("--log-format VALUE") != std::string::npos, text);
+    CHECK_MESSAGE(text.find("--log-level VALUE") != std::string::npos, text);
   }
   struct Case {
     std::vector<std::string> args;

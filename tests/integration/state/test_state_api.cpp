@@ -1,6 +1,9 @@
 // snet-state's REST API against a real mosquitto and the real snet-state process.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
+#include "prometheus_text.hpp"
 #include "snet/clock.hpp"
 #include "state_stack.hpp"
 
@@ -177,4 +180,47 @@ TEST_CASE("health: /healthz is 200 when connected, /api/health lists services, /
   }));
   CHECK(res.body.find("not connected") != std::string::npos);
   CHECK(stack.post("/api/devices/button-1/press").status == 503);
+}
+
+TEST_CASE("/metrics: press latency histograms in seconds, the process and the build") {
+  StateStack stack;
+  // A state report whose press took 2 ms to be relayed and 5 ms to be applied.
+  const long long pressed = now_us() - 50'000;
+  const nlohmann::json state = {{"device", "actuator-1"},       {"on", true},
+                                {"press_id", "p-latency"},      {"button", "button-1"},
+                                {"press_ts", pressed},          {"relay_ts", pressed + 2'000},
+                                {"applied_ts", pressed + 5'000}};
+  REQUIRE(mosquitto_pub(stack.broker().port(), "snet/single/state/actuator-1", state.dump()) == 0);
+  // A relayed service status with a label value the text format must keep quoted.
+  const nlohmann::json status = {
+      {"service", "relayer"},
+      {"online", true},
+      {"ts", now_us()},
+      {"metrics",
+       {{"snet_relayer_rejected_total{reason=\"bad_topic\"}", 2},
+        {"process_resident_memory_bytes", 12345678},
+        {"snet_relayer_forged{reason=\"a\"} 1\nsnet_fake{x=\"y\"}", 3},  // dropped
+        {"snet_relayer_spaced_total{reason=\"a b\"}", 4}}}};             // dropped
+  REQUIRE(mosquitto_pub(stack.broker().port(), "snet/single/status/relayer", status.dump()) == 0);
+  CHECK(eventually([&] {
+    return stack.metric(R"(snet_press_latency_seconds_count{stage="stored"})") == 1 &&
+           stack.metric(R"(snet_relayer_rejected_total{service="relayer",reason="bad_topic"})") ==
+               2;
+  }));
+  const test::Exposition e = test::parse_exposition(stack.get("/metrics").body);
+  CHECK(e.types.at("snet_press_latency_seconds") == "histogram");
+  CHECK(e.at(R"(snet_press_latency_seconds_sum{stage="relayed"})") == doctest::Approx(0.002));
+  CHECK(e.at(R"(snet_press_latency_seconds_bucket{stage="relayed",le="0.001"})") == 0);
+  CHECK(e.at(R"(snet_press_latency_seconds_bucket{stage="relayed",le="0.0025"})") == 1);
+  CHECK(e.at(R"(snet_press_latency_seconds_sum{stage="applied"})") == doctest::Approx(0.005));
+  CHECK(e.at(R"(snet_press_latency_seconds_sum{stage="stored"})") >= 0.05);
+  CHECK(e.at("process_open_fds") > 3);
+  CHECK(e.at(R"(process_resident_memory_bytes{service="relayer"})") == 12345678);
+  CHECK_FALSE(e.types.count("snet_fake"));
+  CHECK_FALSE(e.types.count("snet_relayer_spaced_total"));
+  CHECK(e.at("process_resident_memory_bytes") > 1e6);
+  CHECK(e.has("process_cpu_seconds_total"));
+  CHECK(e.has("process_start_time_seconds"));
+  CHECK(std::any_of(e.samples.begin(), e.samples.end(),
+                    [](const auto& s) { return s.first.rfind("snet_build_info{", 0) == 0; }));
 }

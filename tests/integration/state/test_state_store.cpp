@@ -81,3 +81,28 @@ TEST_CASE(
         std::string::npos);
   CHECK(log.find("rejected message on " + a1 + ": oversized") != std::string::npos);
 }
+
+TEST_CASE("two topologies that share a data dir do not see each other's history") {
+  StateStack single;  // topology "single": actuator-1..3
+  StateStack wiring(source_path("tests/topology/wiring-builtin.json"),
+                    {"--data-dir", single.data_dir()});  // the same state.db
+  single.publish_state("actuator-1", true, "p-single");
+  wiring.publish_state("lamp-1", true, "p-wiring");
+  REQUIRE(eventually([&] {
+    return single.metric("snet_state_states_stored_total") == 1 &&
+           wiring.metric("snet_state_states_stored_total") == 1;
+  }));
+  const auto of_single = single.get_json("/api/events")["events"];
+  const auto of_wiring = wiring.get_json("/api/events")["events"];
+  REQUIRE(of_single.size() == 1);
+  CHECK(of_single[0]["device"] == "actuator-1");
+  REQUIRE(of_wiring.size() == 1);
+  CHECK(of_wiring[0]["device"] == "lamp-1");
+  CHECK(wiring.get_json("/api/events?device=actuator-1")["events"].empty());
+
+  // After a restart each loads its own current states only.
+  single.stop_state();
+  single.start_state();
+  CHECK(single.get_json("/api/devices/actuator-1")["press_id"] == "p-single");
+  CHECK(single.get_json("/api/events")["events"].size() == 1);
+}

@@ -3,7 +3,7 @@
 // broker; a failing action becomes the press's error event.
 #include <doctest/doctest.h>
 
-#include "compute_backends.hpp"
+#include "backends.hpp"
 #include "deploy.hpp"
 #include "relayer.hpp"
 #include "snet/bus.hpp"

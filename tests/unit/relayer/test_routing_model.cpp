@@ -147,30 +147,6 @@ TEST_CASE("headers routing: one message to snet.headers, and bindings that make 
   }
 }
 
-TEST_CASE("GET /api/topology's view shows each button's routes, members and where they go") {
-  const json view = load_topology(test::source_path("topology/headers.json")).to_json();
-  CHECK(view["routing"] == "headers");
-  const json& button = view["devices"][0];
-  CHECK(button["id"] == "north-lamps");
-  CHECK(button["targets"] == json::array({"north-lamp-1", "north-lamp-2"}));
-  REQUIRE(button["routes"].size() == 1);
-  const json& r = button["routes"][0];
-  CHECK(r["kind"] == "match");
-  CHECK(r["x-match"] == "all");
-  CHECK(r["match"] == json{{"type", "lamp"}, {"zone", "north"}});
-  CHECK(r["actuators"] == json::array({"north-lamp-1", "north-lamp-2"}));
-  CHECK(r["exchange"] == "snet.headers");
-  CHECK(r["headers"]["snet-match"] == "all:type,zone");
-  const json topic_view = load_topology(test::source_path("topology/topic.json")).to_json();
-  CHECK(topic_view["topic_key"] == json::array({"floor", "room", "type"}));
-  CHECK(topic_view["devices"][1]["routes"][0]["topic"] == "snet/topic/pattern/1/_/lamp");
-  bool keyed = false;
-  for (const auto& d : topic_view["devices"]) {
-    if (d["id"] == "hall-lamp") keyed = d["key"] == "1/hall/lamp";
-  }
-  CHECK(keyed);
-}
-
 TEST_CASE("invalid routing combinations fail validation saying what to change") {
   SUBCASE("headers on Mosquitto") {
     expect_error(R"({"name":"x","routing":"headers","devices":[

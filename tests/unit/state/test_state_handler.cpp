@@ -7,6 +7,7 @@
 #include "live_feed.hpp"
 #include "snet/net.hpp"
 #include "snet/topology.hpp"
+#include "sqlite.hpp"
 #include "sqlite_store.hpp"
 
 using namespace snet;
@@ -96,6 +97,67 @@ TEST_CASE("the store keeps current states and a deduplicated history across reop
       state_record("actuator-3", true, "x'); DROP TABLE events;--", 9)};
   reopened.write(tricky);
   CHECK(reopened.events("actuator-3", 1).front().press_id == "x'); DROP TABLE events;--");
+}
+
+TEST_CASE("topologies sharing one state.db see only their own states and history") {
+  TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  SqliteStore a(path, "alpha");
+  SqliteStore b(path, "beta");
+  std::vector<EventRecord> of_a = {state_record("lamp-1", true, "a1", 1000)};
+  std::vector<EventRecord> of_b = {state_record("lamp-1", false, "b1", 1000),  // same id, key
+                                   state_record("lamp-2", true, "b2", 2000)};
+  a.write(of_a);
+  b.write(of_b);
+  CHECK(of_b[0].seq > 0);  // not a duplicate of alpha's report: another topology's device
+  REQUIRE(a.current_states().size() == 1);
+  CHECK(a.current_states()[0].on == true);
+  CHECK(b.current_states().size() == 2);
+  CHECK(b.current_states()[0].on == false);
+  CHECK(a.events("", 10).size() == 1);
+  CHECK(a.events("lamp-1", 10).front().press_id == "a1");
+  CHECK(b.events("", 10).size() == 2);
+  CHECK(b.events("button-1", 10, EventKind::state).size() == 2);
+  EventRecord fault;
+  fault.device = "lamp-2";
+  fault.action = "offline";
+  fault.target_kind = "device";
+  (void)b.record_fault(fault);
+  CHECK(a.events("", 10, EventKind::fault).empty());
+  CHECK(b.events("", 10, EventKind::fault).size() == 1);
+}
+
+TEST_CASE("a state.db of before topologies were told apart is migrated, its rows kept apart") {
+  TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  {
+    Db db(path, /*create=*/true);
+    db.exec(R"sql(
+CREATE TABLE current_state (device TEXT PRIMARY KEY, is_on INTEGER NOT NULL,
+  press_id TEXT NOT NULL, button TEXT NOT NULL, press_ts INTEGER NOT NULL,
+  relay_ts INTEGER NOT NULL, applied_ts INTEGER NOT NULL, stored_ts INTEGER NOT NULL);
+CREATE TABLE events (seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('state', 'error')), device TEXT NOT NULL,
+  is_on INTEGER NOT NULL, press_id TEXT NOT NULL, button TEXT NOT NULL, action TEXT NOT NULL,
+  error TEXT NOT NULL, press_ts INTEGER NOT NULL, relay_ts INTEGER NOT NULL,
+  applied_ts INTEGER NOT NULL, error_ts INTEGER NOT NULL, stored_ts INTEGER NOT NULL);
+CREATE UNIQUE INDEX events_state_once ON events (device, press_id, applied_ts)
+  WHERE kind = 'state';
+INSERT INTO current_state VALUES ('lamp-1', 1, 'old', 'button-1', 1, 2, 3, 4);
+INSERT INTO events VALUES (NULL, 'state', 'lamp-1', 1, 'old', 'button-1', '', '', 1, 2, 3, 0, 4);
+)sql");
+  }
+  SqliteStore store(path, "alpha");
+  CHECK(store.current_states().empty());  // whose they were is unknown: shown to none
+  CHECK(store.events("", 10).empty());
+  std::vector<EventRecord> batch = {state_record("lamp-1", true, "old", 3)};  // same key as before
+  store.write(batch);
+  CHECK(batch[0].seq > 0);
+  CHECK(store.events("", 10).size() == 1);
+  CHECK(store.record_fault(EventRecord{}).seq > 0);  // faults allowed after the rebuild too
+  SqliteStore legacy(path);                          // topology "": the rows of before, still there
+  CHECK(legacy.current_states().size() == 1);
+  CHECK(legacy.events("", 10).size() == 1);
 }
 
 TEST_CASE("the request handler answers the REST API without sockets") {

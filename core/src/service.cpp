@@ -1,0 +1,122 @@
+#include "snet/service.hpp"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "snet/bus_loop.hpp"
+#include "snet/log.hpp"
+#include "snet/log_flags.hpp"
+
+namespace snet {
+
+Service::Service(ServiceInfo info) : info_(std::move(info)), flags_(info_.program, info_.summary) {
+  flags_
+      .add("broker-url", "SNET_BROKER_URL", "mqtt://127.0.0.1:1883",
+           info_.broker_optional
+               ? "publish status \"" + info_.name + "\" on this broker (only when given)"
+               : "broker to connect to")
+      .add("topology", "SNET_TOPOLOGY", "topology/single.json",
+           info_.broker_optional ? "topology whose status topic is used (only with --broker-url)"
+                                 : "topology file")
+      .add("status-interval-ms", "SNET_STATUS_INTERVAL_MS", "2000",
+           "how often the status and metrics are published");
+  log::add_flags(flags_);
+  if (!info_.name_env.empty()) {
+    flags_.add("name", info_.name_env, info_.name,
+               "service name: status topic, client id and log component (e.g. " + info_.name +
+                   "-1, " + info_.name + "-2... when several run)");
+  }
+}
+
+void Service::configure() {
+  log::apply_flags(flags_);
+  status_interval_ = std::chrono::milliseconds(flags_.integer("status-interval-ms", 10, 3'600'000));
+  name_ = info_.name_env.empty() ? info_.name : flags_.str("name");
+  if (name_.empty() || name_.find_first_of("/+#$ ") != std::string::npos) {
+    throw UsageError("--name: '" + name_ +
+                     "' must be non-empty, without '/', '+', '#', '$' or spaces");
+  }
+  broker_url_ = flags_.str("broker-url");
+  uses_broker_ = !info_.broker_optional || flags_.given("broker-url");
+  if (uses_broker_) {
+    try {
+      check_broker_url(broker_url_);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--broker-url: ") + e.what());
+    }
+  }
+  log::set_component(name_);
+  // Every configuration error before the service starts anything.
+  if (uses_broker_) (void)topology();
+}
+
+int Service::run(int argc, char** argv, const std::function<int()>& body) {
+  try {
+    if (!flags_.parse(argc, argv)) return kExitClean;
+    configure();
+    return body();
+  } catch (const UsageError& e) {
+    std::cerr << info_.program << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const TopologyError& e) {
+    std::cerr << info_.program << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return kExitFailure;
+  }
+}
+
+const Topology& Service::topology() {
+  if (!topology_) topology_ = load_topology(flags_.str("topology"));
+  return *topology_;
+}
+
+BusOptions Service::bus_options() {
+  BusOptions options;
+  options.url = broker_url_;
+  options.client_id = "snet-" + topology().name + "-" + name_;
+  options.will = status_will(topology().name, name_);
+  return options;
+}
+
+std::unique_ptr<Bus> Service::make_bus(const BusOptions& options, BusLoop* loop) {
+  try {
+    return loop != nullptr ? loop->make_bus(options) : snet::make_bus(options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--broker-url: ") + e.what());
+  }
+}
+
+std::unique_ptr<StatusReporter> Service::report_status(Bus& bus, const Metrics& metrics) {
+  return std::make_unique<StatusReporter>(bus, topology().name, name_, metrics, status_interval_);
+}
+
+bool Service::wait_connected(Bus& bus) {
+  while (!bus.wait_connected(std::chrono::milliseconds(200))) {
+    if (stop_requested()) return false;
+  }
+  return true;
+}
+
+bool Service::stop_requested() {
+  return wait_for_shutdown(std::chrono::milliseconds(0)) != 0;
+}
+
+int Service::wait_for_shutdown() {
+  if (signal_ == 0) {
+    signal_ = shutdown_.wait();
+    log::info("signal ", signal_, ": shutting down");
+  }
+  return signal_;
+}
+
+int Service::wait_for_shutdown(std::chrono::milliseconds timeout) {
+  if (signal_ == 0) {
+    signal_ = shutdown_.wait_for(timeout);
+    if (signal_ != 0) log::info("signal ", signal_, ": shutting down");
+  }
+  return signal_;
+}
+
+}  // namespace snet
