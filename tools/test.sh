@@ -28,7 +28,9 @@ if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker
 
 echo "test: setup took $(( $(date +%s) - started )) s"
 status=0
-ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 1500 "$@" || status=$?
+ctest_status=0
+ctest --test-dir "${SNET_BUILD_DIR:-build}" --output-on-failure --parallel 2 --timeout 1500 "$@" || ctest_status=$?
+status=$ctest_status
 # The whole suite (no ctest arguments) also runs a bounded subset under ASan+UBSan and TSan
 # (tools/sanitize.sh); SNET_SANITIZERS=0 skips it, SNET_SANITIZERS=asan|tsan picks one.
 if [ $# -eq 0 ] || [ -n "${SNET_SANITIZERS:-}" ]; then
@@ -36,5 +38,7 @@ if [ $# -eq 0 ] || [ -n "${SNET_SANITIZERS:-}" ]; then
   tools/sanitize.sh || status=1
   echo "test: sanitizers took $(( $(date +%s) - sanitize_started )) s"
 fi
+# Last, so a CI log's tail names what failed.
+if [ "$ctest_status" -ne 0 ]; then tools/failed-tests.sh "${SNET_BUILD_DIR:-build}"; fi
 echo "test: total $(( $(date +%s) - started )) s"
 exit $status
