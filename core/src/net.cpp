@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <fstream>
@@ -102,6 +103,19 @@ bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds 
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a port: no event exists
   }
+}
+
+std::string redacted_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto authority_start = scheme + 3;
+  const auto authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
+  // The last '@' of the authority ends the user info: an unencoded '@' in a password stays hidden.
+  const auto at = url.rfind('@', authority_end - 1);
+  if (at == std::string::npos || at < authority_start) return url;
+  const auto colon = url.find(':', authority_start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 HostPort parse_url(const std::string& url, int default_port) {

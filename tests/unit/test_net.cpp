@@ -16,3 +16,13 @@ TEST_CASE("free_port hands one process distinct ports, below the ephemeral range
   }
   CHECK(ports.size() == 500);
 }
+
+TEST_CASE("redacted_url hides a password and keeps the rest of the URL") {
+  CHECK(snet::redacted_url("amqp://snet:snet@127.0.0.1:5672/snet") ==
+        "amqp://snet:***@127.0.0.1:5672/snet");
+  CHECK(snet::redacted_url("mqtt://user:p@ss@host:1883") == "mqtt://user:***@host:1883");
+  CHECK(snet::redacted_url("mqtt://user@host:1883") == "mqtt://user@host:1883");
+  CHECK(snet::redacted_url("mqtt://127.0.0.1:1883") == "mqtt://127.0.0.1:1883");
+  CHECK(snet::redacted_url("http://host/a:b@c") == "http://host/a:b@c");  // '@' in the path
+  CHECK(snet::redacted_url("not a url") == "not a url");
+}

@@ -21,4 +21,8 @@ struct HostPort {
 /// Parses scheme://[user[:pass]@]host[:port][/path]; throws std::invalid_argument naming the URL.
 HostPort parse_url(const std::string& url, int default_port);
 
+/// `url` fit to show (logs, REST, WebSocket, health): a password in its user info becomes "***"
+/// ("amqp://u:p@h/v" -> "amqp://u:***@h/v"); anything else is returned as it is.
+std::string redacted_url(const std::string& url);
+
 }  // namespace snet
