@@ -18,6 +18,7 @@ StateOptions state_options(Service& service) {
   const Flags& flags = service.flags();
   StateOptions options;
   options.broker_url = service.broker_url();
+  options.broker_password = service.broker_password();
   options.topology_path = flags.str("topology");
   options.http_bind = flags.str("http-bind");
   options.http_port = static_cast<int>(flags.integer("http-port", 0, 65535));

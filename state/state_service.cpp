@@ -47,6 +47,7 @@ std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o, const 
   BusOptions bus;
   bus.metrics = &registry;  // the bus's own counters (AMQP) in GET /metrics
   bus.url = o.broker_url;
+  bus.password = o.broker_password;
   bus.client_id = o.client_id.empty() ? "snet-" + topology.name + "-state" : o.client_id;
   bus.will = status_will(topology.name, "state");
   // Acknowledged after the commit, kept by the broker while we are away: a killed state service

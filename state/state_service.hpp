@@ -13,6 +13,7 @@ namespace snet::state {
 
 struct StateOptions {
   std::string broker_url = "mqtt://127.0.0.1:1883";
+  std::string broker_password;  // of broker_url's user ("": the URL's, or none)
   std::string topology_path = "topology/single.json";
   std::string http_bind = "127.0.0.1";
   int http_port = 8080;             // 0: any free port (see StateService::http_port())

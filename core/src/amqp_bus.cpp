@@ -20,6 +20,7 @@
 #include "amqp_endpoint.hpp"
 #include "amqp_error.hpp"
 #include "amqp_topics.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 #include "snet/metrics.hpp"
 
@@ -757,6 +758,10 @@ class AmqpBus final : public Bus {
 std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client_id) {
   AmqpBusSettings settings;
   settings.endpoint = parse_amqp_url(options.url, options.keepalive);
+  // The password by BusOptions or environment when the URL names a user without one.
+  if (const BusLogin login = bus_login(options); !login.user.empty()) {
+    settings.endpoint.password = login.password;
+  }
   if (options.will) log::debug("amqp: a last will is an MQTT feature; ignored over AMQP");
   if (options.persistent_session && !stable_client_id) {
     log::warn("amqp: a persistent session needs a client id of your choosing (none given): ",

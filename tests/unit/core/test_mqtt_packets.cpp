@@ -21,6 +21,16 @@ TEST_CASE("CONNECT carries clean session, keepalive, client id and the will") {
   CHECK(with_will.substr(with_will.size() - 6) == bytes({0, 1, 't', 0, 1, 'x'}));
 }
 
+TEST_CASE("CONNECT carries a user name and password when a login is given") {
+  const std::string login = encode_connect("d", 20, std::nullopt, true, "u", "pw");
+  CHECK(static_cast<unsigned char>(login[9]) == (0x02 | 0x80 | 0x40));
+  CHECK(login.substr(login.size() - 7) == bytes({0, 1, 'u', 0, 2, 'p', 'w'}));
+  const std::string user_only = encode_connect("d", 20, std::nullopt, true, "u", "");
+  CHECK(static_cast<unsigned char>(user_only[9]) == (0x02 | 0x80));
+  CHECK(encode_connect("d", 20, std::nullopt, true, "", "ignored") ==
+        encode_connect("d", 20, std::nullopt));
+}
+
 TEST_CASE("SUBSCRIBE, PUBLISH, PUBACK, PINGREQ and DISCONNECT encode as specified") {
   CHECK(encode_subscribe(7, {{"a/b", 1}}) == bytes({0x82, 8, 0, 7, 0, 3, 'a', '/', 'b', 1}));
   CHECK(encode_publish("t", "hi", 1, true, 0x0102) == bytes({0x33, 7, 0, 1, 't', 1, 2, 'h', 'i'}));
