@@ -32,6 +32,7 @@
 #include "run_file.hpp"
 #include "snet/broker_credentials.hpp"
 #include "snet/flags.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/log.hpp"
 #include "snet/log_flags.hpp"
 #include "snet/net.hpp"
@@ -42,6 +43,7 @@
 #include "snet/version.hpp"
 #include "stack.hpp"
 #include "stale_sessions.hpp"
+#include "state_client.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
 #include "trigger_setup.hpp"
@@ -497,10 +499,19 @@ int up_command(int argc, const char* const* argv, int first) {
              {"--http-port", std::to_string(s.whisk_port), "--data-dir", s.whisk_data_dir(),
               "--actions-dir", s.actions_dir.empty() ? bundled_actions_dir() : s.actions_dir}));
   }
+  // The state API's bearer token (changes need it when --http-bind is not a loopback address):
+  // kept in the data dir (0600) and given to snet-state by file name, never on a command line.
+  const std::string token_file = http_token_file(s.data_dir);
+  std::string http_token;
+  try {
+    http_token = http::ensure_token_file(token_file);
+  } catch (const std::exception& e) {
+    return give_up(e.what(), "");
+  }
   add("state", "state",
       with({bin + "/snet-state"}, {"--http-port", std::to_string(s.http_port), "--http-bind",
                                    s.http_bind, "--data-dir", s.data_dir + "/state"}),
-      {{"SNET_SUPERVISOR_URL", control.url()}});
+      {{"SNET_SUPERVISOR_URL", control.url()}, {"SNET_HTTP_TOKEN_FILE", token_file}});
   std::vector<std::string> agent_tail;
   if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
   for (auto& arg : network->agent_args()) agent_tail.push_back(std::move(arg));
@@ -640,6 +651,14 @@ int up_command(int argc, const char* const* argv, int first) {
               << "devices.credentials each device's; anonymous clients on loopback may only "
                  "press and read states"
               << std::endl;
+  }
+  if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
+    // For the user: other hosts reach the API, so changes need this (snet ctl and snet link
+    // read it from the data dir; a browser elsewhere from the address's #token=).
+    std::cout << "API token (POST/PUT need it: --http-bind " << s.http_bind
+              << " is reachable from other hosts): " << http_token << "\n  from another host: "
+              << "http://<this host>:" << s.http_port << "/#token=" << http_token << "  (kept in "
+              << token_file << ")" << std::endl;
   }
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker "
             << redacted_url(s.broker_url) << "  (Ctrl-C stops)" << std::endl;
