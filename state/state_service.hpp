@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "retention.hpp"
+
 namespace snet::state {
 
 struct StateOptions {
@@ -23,6 +25,7 @@ struct StateOptions {
   std::chrono::milliseconds flush_interval{40};
   std::chrono::milliseconds status_interval{2000};
   std::string supervisor_url;  // `snet up`'s supervisor (SNET_SUPERVISOR_URL); "": none
+  RetentionOptions retention;  // how long and how much history state.db keeps
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed
