@@ -1,8 +1,23 @@
 #include "state_config.hpp"
 
 #include <charconv>
+#include <cstdlib>
+#include <sstream>
 
 namespace snet::state {
+namespace {
+
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
 
 void add_state_flags(Flags& flags) {
   flags.add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address the HTTP server listens on")
@@ -18,7 +33,21 @@ void add_state_flags(Flags& flags) {
            "history older than this is pruned: 90s, 30m, 12h, 7d (0: kept whatever its age); "
            "devices' current states are always kept")
       .add("history-max-rows", "SNET_STATE_HISTORY_MAX_ROWS", "1000000",
-           "the oldest history beyond this many records is pruned (0: no limit)");
+           "the oldest history beyond this many records is pruned (0: no limit)")
+      .add("allowed-origin", "SNET_ALLOWED_ORIGINS", "",
+           "origins (comma-separated, e.g. https://dash.example) whose pages may change state "
+           "and open the live feed besides this server's own; no wildcards")
+      .add("allowed-host", "SNET_ALLOWED_HOSTS", "",
+           "host names (comma-separated) accepted in the Host header besides loopback names, IP "
+           "addresses, --http-bind and this machine's name (e.g. a reverse proxy's name)")
+      .add("http-auth", "SNET_HTTP_AUTH", "auto",
+           "when POST/PUT/DELETE need 'Authorization: Bearer <token>': auto (when --http-bind "
+           "is not a loopback address), always or never")
+      .add("http-token-file", "SNET_HTTP_TOKEN_FILE", "",
+           "file (mode 0600) holding the bearer token; $SNET_HTTP_TOKEN also gives it; neither: "
+           "one is generated into <data-dir>/http-token when needed")
+      .add("http-max-connections", "SNET_HTTP_MAX_CONNECTIONS", "1024",
+           "open HTTP and WebSocket connections at most; more are closed at once and counted");
 }
 
 std::optional<std::chrono::seconds> parse_max_age(std::string_view text) {
@@ -55,6 +84,27 @@ StateOptions state_options(Service& service) {
   }
   options.retention.max_age = *max_age;
   options.retention.max_rows = flags.integer("history-max-rows", 0, 1'000'000'000);
+  options.allowed_origins = comma_list(flags.str("allowed-origin"));
+  options.allowed_hosts = comma_list(flags.str("allowed-host"));
+  try {  // the guard checks them: a bad one is a usage error, before anything starts
+    http::GuardOptions check;
+    check.allowed_origins = options.allowed_origins;
+    check.allowed_hosts = options.allowed_hosts;
+    http::RequestGuard{check};
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--allowed-origin / --allowed-host: ") + e.what());
+  }
+  const auto mode = http::parse_token_mode(flags.str("http-auth"));
+  if (!mode) {
+    throw UsageError("--http-auth: must be auto, always or never, got '" + flags.str("http-auth") +
+                     "'");
+  }
+  options.token_mode = *mode;
+  options.token_file = flags.str("http-token-file");
+  // By environment or file only: a token on the command line would show in `ps`.
+  if (const char* token = std::getenv("SNET_HTTP_TOKEN")) options.token = token;
+  options.http_max_connections =
+      static_cast<std::size_t>(flags.integer("http-max-connections", 1, 1'000'000));
   return options;
 }
 

@@ -49,6 +49,8 @@ class ServerCore {
   const WebSocketCallbacks websocket;
   std::atomic<std::size_t> websocket_clients{0};
   std::atomic<std::uint64_t> websockets_dropped{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> accept_failures{0};
 
   std::uint64_t add(const std::weak_ptr<Closable>& session);
   void remove(std::uint64_t id);
@@ -97,7 +99,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
  private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void dispatch(bhttp::request<bhttp::string_body> request);
+  void dispatch(Request request);
   void on_reply(std::uint64_t sequence, Response response);
   void write(Response response, bool close_after);
   void on_write(bool close, beast::error_code ec, std::size_t bytes);
