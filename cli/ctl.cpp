@@ -108,8 +108,9 @@ int ctl_command(int argc, const char* const* argv, int first) {
   const auto found = state_service_url(flags, "snet ctl", std::cerr);
   if (!found) return 1;
   const std::string& base = *found;
-  const auto body = call_state_api("snet ctl", request.method, base, request.path, request.body,
-                                   timeout, std::cerr);
+  const auto body =
+      call_state_api("snet ctl", request.method, base, request.path, request.body, timeout,
+                     std::cerr, state_api_headers(flags, "snet ctl", std::cerr));
   if (!body) return 1;
   print_result(request, *body);
   return 0;

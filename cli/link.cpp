@@ -135,8 +135,9 @@ int link_command(int argc, const char* const* argv, int first) {
     }
     return show_one(*body, id);
   }
-  const auto body = call_state_api("snet link", "PUT", base, "/api/links/" + id, patch.dump(),
-                                   timeout, std::cerr);
+  const auto body =
+      call_state_api("snet link", "PUT", base, "/api/links/" + id, patch.dump(), timeout, std::cerr,
+                     state_api_headers(flags, "snet link", std::cerr));
   if (!body) return 1;
   std::cout << id << ": " << text(body->value("detail", json())) << "  "
             << text(body->value("fault_id", json())) << "\n  now "

@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,12 +21,22 @@ namespace snet::cli {
 std::optional<std::string> state_service_url(const Flags& flags, const std::string& program,
                                              std::ostream& err);
 
-/// Calls `method base+path` with a JSON `body` (may be empty). Returns the answer's JSON object,
-/// or nullopt after printing "<program>: <why>" to `err` (no answer, an error status with the
-/// API's error text and the status, or an answer without JSON).
+/// <data-dir>/http-token: the state service's bearer token, made by `snet up` (mode 0600).
+std::string http_token_file(const std::string& data_dir);
+
+/// "Authorization: Bearer <token>" for the state API when a token is known: $SNET_HTTP_TOKEN,
+/// else the token file of `flags`' data-dir when there is one (a state service bound to a
+/// non-loopback address refuses changes without it). Prints why a token file is unusable.
+std::vector<std::string> state_api_headers(const Flags& flags, const std::string& program,
+                                           std::ostream& err);
+
+/// Calls `method base+path` with a JSON `body` (may be empty) and extra `headers`. Returns the
+/// answer's JSON object, or nullopt after printing "<program>: <why>" to `err` (no answer, an error
+/// status with the API's error text and the status, or an answer without JSON).
 std::optional<nlohmann::json> call_state_api(const std::string& program, const std::string& method,
                                              const std::string& base, const std::string& path,
                                              const std::string& body,
-                                             std::chrono::milliseconds timeout, std::ostream& err);
+                                             std::chrono::milliseconds timeout, std::ostream& err,
+                                             const std::vector<std::string>& headers = {});
 
 }  // namespace snet::cli

@@ -30,8 +30,10 @@
 #include "routing_fingerprint.hpp"
 #include "run_file.hpp"
 #include "snet/flags.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/log.hpp"
 #include "snet/log_flags.hpp"
+#include "snet/net.hpp"
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
@@ -39,6 +41,7 @@
 #include "snet/version.hpp"
 #include "stack.hpp"
 #include "stale_sessions.hpp"
+#include "state_client.hpp"
 #include "supervisor.hpp"
 #include "topology_path.hpp"
 #include "trigger_setup.hpp"
@@ -379,7 +382,8 @@ int up_command(int argc, const char* const* argv, int first) {
   try {
     status_watch = std::make_unique<StatusWatch>(s.broker_url, topology.name, now_us());
   } catch (const std::exception& e) {
-    return give_up("cannot watch the services' status on " + s.broker_url + ": " + e.what(), "");
+    return give_up(
+        "cannot watch the services' status on " + redacted_url(s.broker_url) + ": " + e.what(), "");
   }
   StatusWatch& watch = *status_watch;
   auto online = [&watch](const std::string& name) {
@@ -435,10 +439,19 @@ int up_command(int argc, const char* const* argv, int first) {
              {"--http-port", std::to_string(s.whisk_port), "--data-dir", s.whisk_data_dir(),
               "--actions-dir", s.actions_dir.empty() ? bundled_actions_dir() : s.actions_dir}));
   }
+  // The state API's bearer token (changes need it when --http-bind is not a loopback address):
+  // kept in the data dir (0600) and given to snet-state by file name, never on a command line.
+  const std::string token_file = http_token_file(s.data_dir);
+  std::string http_token;
+  try {
+    http_token = http::ensure_token_file(token_file);
+  } catch (const std::exception& e) {
+    return give_up(e.what(), "");
+  }
   add("state", "state",
       with({bin + "/snet-state"}, {"--http-port", std::to_string(s.http_port), "--http-bind",
                                    s.http_bind, "--data-dir", s.data_dir + "/state"}),
-      {{"SNET_SUPERVISOR_URL", control.url()}});
+      {{"SNET_SUPERVISOR_URL", control.url()}, {"SNET_HTTP_TOKEN_FILE", token_file}});
   std::vector<std::string> agent_tail;
   if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
   for (auto& arg : network->agent_args()) agent_tail.push_back(std::move(arg));
@@ -510,7 +523,7 @@ int up_command(int argc, const char* const* argv, int first) {
       }
       std::cout << "OpenWhisk trigger " << trigger << " fires rule "
                 << openwhisk::trigger_rule_name(trigger, action) << " -> action " << action
-                << " (broker_url " << action_broker_url << ")" << std::endl;
+                << " (broker_url " << redacted_url(action_broker_url) << ")" << std::endl;
     }
   }
   const std::vector<std::string> rest = {"state", "agent"};
@@ -558,8 +571,16 @@ int up_command(int argc, const char* const* argv, int first) {
     log::warn(e.what(), " (snet press, health, ctl and link will not find this stack)");
   }
   std::cout << "control endpoint " << control.url() << " (GET /services)" << std::endl;
-  std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker " << s.broker_url
-            << "  (Ctrl-C stops)" << std::endl;
+  if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
+    // For the user: other hosts reach the API, so changes need this (snet ctl and snet link
+    // read it from the data dir; a browser elsewhere from the address's #token=).
+    std::cout << "API token (POST/PUT need it: --http-bind " << s.http_bind
+              << " is reachable from other hosts): " << http_token << "\n  from another host: "
+              << "http://<this host>:" << s.http_port << "/#token=" << http_token << "  (kept in "
+              << token_file << ")" << std::endl;
+  }
+  std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker "
+            << redacted_url(s.broker_url) << "  (Ctrl-C stops)" << std::endl;
 
   std::vector<std::string> logs;
   for (const auto& name : supervisor.names()) logs.push_back(supervisor.log_path(name));

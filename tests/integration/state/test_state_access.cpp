@@ -5,8 +5,13 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+
+#include "fake_supervisor.hpp"
 #include "snet/http_client.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/net.hpp"
+#include "snet_up.hpp"
 #include "state_stack.hpp"
 #include "ws_client.hpp"
 
@@ -147,4 +152,60 @@ TEST_CASE("/api/health, /healthz and the live snapshot never show the broker's p
   REQUIRE(snapshot);
   CHECK(snapshot->dump().find(secret) == std::string::npos);
   CHECK(state.log().find(secret) == std::string::npos);
+}
+
+TEST_CASE("snet ctl and snet link send the token of the data dir; without it they are refused") {
+  FakeSupervisor supervisor;
+  TempDir data("snet-token-data");
+  const std::string token = http::ensure_token_file(data.path() + "/http-token");
+  // As `snet up` starts it: the token by file name (never on the command line), a wide bind.
+  StateStack stack(source_path("topology/single.json"),
+                   {"--supervisor-url", supervisor.url(), "--http-bind", "0.0.0.0",
+                    "--http-token-file", data.path() + "/http-token"});
+  const std::string base = "http://127.0.0.1:" + std::to_string(stack.http_port());
+  auto ctl = [&](std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), "ctl");
+    env["SNET_URL"] = "";
+    return run_snet(std::move(args), 20s, std::move(env));
+  };
+
+  TempDir elsewhere("snet-no-token");
+  auto refused = ctl({"storm", "--kind", "button", "--url", base, "--data-dir", elsewhere.path()});
+  CHECK(refused.status == 1);
+  CHECK(refused.output.find("Authorization: Bearer") != std::string::npos);
+  CHECK(refused.output.find("HTTP 401") != std::string::npos);
+
+  auto storm = ctl({"storm", "--kind", "button", "--url", base, "--data-dir", data.path()});
+  CHECK_MESSAGE(storm.status == 0, storm.output);
+  storm = ctl({"storm", "--kind", "button", "--url", base, "--data-dir", elsewhere.path()},
+              {{"SNET_HTTP_TOKEN", token}});
+  CHECK_MESSAGE(storm.status == 0, storm.output);
+  const auto link =
+      run_snet({"link", "button-1", "--latency", "5ms", "--url", base, "--data-dir", data.path()},
+               20s, {{"SNET_URL", ""}});
+  CHECK(link.output.find("HTTP 401") == std::string::npos);
+  CHECK(refused.output.find(token) == std::string::npos);
+}
+
+TEST_CASE("snet up on a non-loopback address prints the token it keeps in the data dir (0600)") {
+  SnetUp::Options options;
+  options.topology = "tests/topology/single-builtin.json";
+  options.extra_args = {"--http-bind", "0.0.0.0"};
+  SnetUp up(options);
+  const std::string file = up.data_dir() + "/http-token";
+  struct stat info {};
+  REQUIRE(::stat(file.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  const std::string token = http::read_token_file(file);
+  CHECK(up.output().find("/#token=" + token) != std::string::npos);
+  const std::string base = "http://127.0.0.1:" + std::to_string(up.http_port());
+  CHECK(http::call("POST", base + kPress).status == 401);
+  CHECK(http::call("POST", base + kPress, "", 5s, {"Authorization: Bearer " + token}).status ==
+        202);
+  // Not on any command line: `ps` shows the file's name at most.
+  for (const auto& [pid, command] : processes_mentioning(up.data_dir())) {
+    CHECK_MESSAGE(
+        read_text("/proc/" + std::to_string(pid) + "/cmdline").find(token) == std::string::npos,
+        command);
+  }
 }

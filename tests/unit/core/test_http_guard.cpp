@@ -113,6 +113,11 @@ TEST_CASE("loopback and IP literal decisions are pure functions of the text") {
   CHECK(http::token_required(http::TokenMode::automatic, "0.0.0.0"));
   CHECK(http::token_required(http::TokenMode::always, "127.0.0.1"));
   CHECK_FALSE(http::token_required(http::TokenMode::never, "0.0.0.0"));
+  CHECK(http::from_loopback(request("GET", {}, "127.0.0.1:5000")));
+  CHECK(http::from_loopback(request("GET", {}, "::1:5000")));
+  CHECK(http::from_loopback(request("GET", {}, "::ffff:127.0.0.1:5000")));
+  CHECK_FALSE(http::from_loopback(request("GET", {}, "172.17.0.1:5000")));
+  CHECK_FALSE(http::from_loopback(request("GET", {}, "")));
   CHECK(http::parse_token_mode("auto") == http::TokenMode::automatic);
   CHECK_FALSE(http::parse_token_mode("sometimes").has_value());
 }
