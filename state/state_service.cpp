@@ -73,7 +73,7 @@ struct StateService::Parts {
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
-        writer(*store, ingest, feed, services, metrics),
+        writer(*store, ingest, feed, services, metrics, options.retention),
         supervisor(options.supervisor_url),
         links(topology, metrics, &feed),
         scenario(topology, metrics, &feed),
@@ -227,10 +227,14 @@ struct StateService::Parts {
 
 StateService::StateService(StateOptions options)
     : parts_(std::make_unique<Parts>(std::move(options))) {
+  const RetentionOptions& kept = parts_->options.retention;
   log::info("topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
-            " devices); store ", parts_->options.data_dir, "/state.db; listening on http://",
-            parts_->options.http_bind, ":", http_port(), "/ (dashboard from ",
-            parts_->api.dashboard_dir, ")");
+            " devices); store ", parts_->options.data_dir, "/state.db (history: ",
+            kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows",
+            ", ",
+            kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
+            "); listening on http://", parts_->options.http_bind, ":", http_port(),
+            "/ (dashboard from ", parts_->api.dashboard_dir, ")");
 }
 
 StateService::~StateService() {

@@ -12,6 +12,8 @@
 
 #include "snet/http_guard.hpp"
 
+#include "retention.hpp"
+
 namespace snet::state {
 
 struct StateOptions {
@@ -36,6 +38,7 @@ struct StateOptions {
   std::string token;
   std::string token_file;
   std::size_t http_max_connections = 1024;
+  RetentionOptions retention;  // how long and how much history state.db keeps
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed
