@@ -1,6 +1,7 @@
 // Fuzz target: the state service's HTTP handler, fed raw bytes as a client sends them: Beast's
 // request parser (the server's limits), the request as the application sees it
-// (to_request), and the state service's whole API (make_api with the control, link and
+// (to_request), the request guard (Host, Origin, bearer token: http_guard.hpp, every rule on),
+// and the state service's whole API (make_api with the control, link and
 // scenario routes, a SQLite store, a bus that accepts every publish), as HttpSession does it,
 // without sockets. Up to 4 pipelined requests per input. Every request gets an answer: a parse
 // error's 400/413/431 or the router's response, which has a valid status and, when it says
@@ -25,6 +26,7 @@
 #include "link_table.hpp"
 #include "live_feed.hpp"
 #include "scenario_tracker.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/log.hpp"
 #include "snet/metrics.hpp"
 #include "sqlite_store.hpp"
@@ -38,6 +40,7 @@ using snet::http::Request;
 using snet::http::Response;
 
 constexpr std::size_t kBodyLimit = 64 * 1024;  // ServerOptions' default, as snet-state uses it
+constexpr const char* kToken = "fuzz-token";
 
 // Accepts every publish at once (the broker "acknowledged" it), so asynchronous routes answer
 // before dispatch() returns.
@@ -77,6 +80,10 @@ struct StateApi {
   snet::state::LinkTable links{topology, metrics, &feed};
   snet::state::ScenarioTracker scenario{topology, metrics, &feed};
   snet::state::ControlContext control{topology, store, feed, metrics, bus, supervisor, &links};
+  // Every rule on: reachable from other hosts (so a token is required), a proxy's host name
+  // and one more origin allowed.
+  snet::http::RequestGuard guard{snet::http::GuardOptions{
+      "0.0.0.0", {"proxy.example"}, {"https://dash.example"}, kToken, true}};
   snet::state::ApiContext context{topology,
                                   feed,
                                   store,
@@ -90,7 +97,8 @@ struct StateApi {
                                   [this] { return registry.prometheus(); },
                                   SNET_SOURCE_DIR "/dashboard",
                                   &control,
-                                  &scenario};
+                                  &scenario,
+                                  &guard};
   snet::http::Router router = snet::state::make_api(context);
 
   StateApi() {
@@ -133,17 +141,28 @@ bool serve_one(std::string_view& bytes) {
   SNET_FUZZ_CHECK(parser.is_done());
 
   bhttp::request<bhttp::string_body> raw = parser.release();
-  if (boost::beast::websocket::is_upgrade(raw)) return false;  // a WebSocket session, or 404
+  const bool upgrade = boost::beast::websocket::is_upgrade(raw);
   const bool keep_alive = raw.keep_alive();
   Request request;
   try {
-    request = snet::http::detail::to_request(std::move(raw), "127.0.0.1:40000");
+    request = snet::http::detail::to_request(raw, "127.0.0.1:40000");
   } catch (const std::invalid_argument&) {
-    return keep_alive;  // 400 naming the problem
+    return keep_alive && !upgrade;  // 400 naming the problem
   }
+  // The server's guard first (ServerOptions::guard, as snet-state sets it): a refusal is the
+  // answer. A state-changing request it lets through carries the token, whatever else it has.
+  StateApi& api = StateApi::instance();
+  if (auto refusal = api.guard.check(request)) {
+    SNET_FUZZ_CHECK(refusal->response.status >= 400 && !refusal->reason.empty());
+    check_response(refusal->response);
+    return keep_alive && !upgrade;
+  }
+  if (snet::http::is_mutating(request.method)) {
+    SNET_FUZZ_CHECK(request.header("authorization") == std::string("Bearer ") + kToken);
+  }
+  if (upgrade) return false;  // a WebSocket session, or 404
   std::optional<Response> response;
-  StateApi::instance().router.dispatch(std::move(request),
-                                       [&response](Response r) { response = std::move(r); });
+  api.router.dispatch(std::move(request), [&response](Response r) { response = std::move(r); });
   SNET_FUZZ_CHECK(response.has_value());
   check_response(*response);
   return keep_alive;

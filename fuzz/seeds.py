@@ -133,7 +133,9 @@ write("amqp_message", "queue", delivery(b"", b"some-queue", properties(None), b"
 def request(method, target, body=b"", headers=()):
     lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1:8080"] + list(headers)
     if body or method in ("POST", "PUT"):
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        # The token fuzz_http_request.cpp's guard expects, and the dashboard's own origin.
+        lines += ["Authorization: Bearer fuzz-token", "Origin: http://127.0.0.1:8080",
+                  "Content-Type: application/json", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -154,7 +156,10 @@ write("http_request", "health", request("GET", "/healthz") + request("GET", "/re
 write("http_request", "scenario", request("GET", "/api/scenario"))
 write("http_request", "static", request("GET", "/") + request("GET", "/%2e%2e/README.md"))
 write("http_request", "chunked", b"POST /api/devices/b1/press HTTP/1.1\r\nHost: x\r\n"
-      b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
-write("http_request", "websocket", request("GET", "/ws", headers=[
+      b"Authorization: Bearer fuzz-token\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+write("http_request", "refused", request("GET", "/api/devices", headers=["Host: evil.example"]) +
+      b"POST /api/devices/b1/press HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+      b"Origin: https://evil.example\r\nContent-Length: 0\r\n\r\n")
+write("http_request", "websocket", request("GET", "/ws", headers=["Origin: https://dash.example",
     "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]))

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "http_access.hpp"
 #include "snet/message.hpp"
 #include "snet/topics.hpp"
 #include "views.hpp"
@@ -104,6 +105,13 @@ http::Router make_api(const ApiContext& context) {
                             "URL` publishes one (scenarios/README.md)");
     });
   }
+  router.route("GET", "/api/session", [ctx](const Request& req) {
+    Response r =
+        json_response(200, ctx->guard != nullptr ? session_view(*ctx->guard, req)
+                                                 : nlohmann::json{{"token_required", false}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  });
   router.route("GET", "/api/events", [ctx](const Request& req) { return events(*ctx, req); });
   router.route("GET", "/api/health",
                [ctx](const Request&) { return json_response(200, ctx->health()); });

@@ -15,6 +15,7 @@
 #include "live_feed.hpp"
 #include "scenario_tracker.hpp"
 #include "snet/bus.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/http_server.hpp"
 #include "snet/topology.hpp"
 #include "state_metrics.hpp"
@@ -35,6 +36,7 @@ struct ApiContext {
   std::string dashboard_dir;
   const ControlContext* control = nullptr;    // the control routes (control_api.hpp); none if null
   const ScenarioTracker* scenario = nullptr;  // GET /api/scenario; none if null
+  const http::RequestGuard* guard = nullptr;  // GET /api/session; no token needed if null
 };
 
 inline constexpr int kDefaultEventLimit = 100;

@@ -29,6 +29,12 @@ StateMetrics::StateMetrics(Metrics& r)
                            "WebSocket clients dropped because they read too slowly")),
       ws_messages(
           r.counter("snet_state_ws_messages_total", "Messages broadcast to WebSocket clients")),
+      http_connections_refused(
+          r.counter("snet_state_http_connections_refused_total",
+                    "HTTP connections closed at once because --http-max-connections were open")),
+      http_accept_failures(
+          r.counter("snet_state_http_accept_failures_total",
+                    "Failed accepts of HTTP connections (e.g. out of file descriptors)")),
       presses_requested(
           r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")),
       connection_losses(r.counter("snet_state_connection_losses_total",
@@ -53,6 +59,16 @@ StateMetrics::StateMetrics(Metrics& r)
                              "bad_link", "unknown_link", "not_emulated"}) {
     control_rejected(reason);
   }
+  for (const char* reason : {"foreign_host", "foreign_origin", "websocket_foreign_origin",
+                             "token_missing", "token_wrong"}) {
+    http_refused(reason);
+  }
+}
+
+Counter& StateMetrics::http_refused(const std::string& reason) {
+  return registry.counter("snet_state_http_refused_total",
+                          "HTTP requests refused: foreign Host or Origin, missing or wrong token",
+                          "reason=\"" + reason + "\"");
 }
 
 Counter& StateMetrics::faults(const std::string& action) {

@@ -17,6 +17,10 @@ struct StateMetrics {
   Counter& faults(const std::string& action);
   /// snet_state_control_rejected_total{reason="..."}: control requests refused as bad input
   Counter& control_rejected(const std::string& reason);
+  /// snet_state_http_refused_total{reason="..."}: requests refused by the request guard
+  /// (http_guard.hpp: foreign_host, foreign_origin, websocket_foreign_origin, token_missing,
+  /// token_wrong)
+  Counter& http_refused(const std::string& reason);
 
   Metrics& registry;
   Counter& states_received;   // state reports that arrived (valid or not)
@@ -24,15 +28,17 @@ struct StateMetrics {
   Counter& states_duplicate;  // state reports already stored, skipped
   Counter& errors_received;   // press errors that arrived on event/+
   Counter& errors_stored;
-  Counter& statuses_received;  // service status messages
-  Counter& store_batches;      // write transactions committed
-  Counter& store_failures;     // write transactions that failed (retried)
-  Gauge& queue_depth;          // messages waiting for the writer
-  Gauge& ws_clients;           // connected WebSocket clients
-  Counter& ws_dropped;         // WebSocket clients dropped for reading too slowly
-  Counter& ws_messages;        // messages broadcast on the live feed
-  Counter& presses_requested;  // POST /api/devices/{button}/press accepted
-  Counter& connection_losses;  // broker connection lost (the bus reconnects)
+  Counter& statuses_received;         // service status messages
+  Counter& store_batches;             // write transactions committed
+  Counter& store_failures;            // write transactions that failed (retried)
+  Gauge& queue_depth;                 // messages waiting for the writer
+  Gauge& ws_clients;                  // connected WebSocket clients
+  Counter& ws_dropped;                // WebSocket clients dropped for reading too slowly
+  Counter& ws_messages;               // messages broadcast on the live feed
+  Counter& http_connections_refused;  // connections closed at once: the server's cap was reached
+  Counter& http_accept_failures;      // failed accepts (out of descriptors), each then paused
+  Counter& presses_requested;         // POST /api/devices/{button}/press accepted
+  Counter& connection_losses;         // broker connection lost (the bus reconnects)
   // snet_press_latency_seconds{stage=...}: from the press to the command's relay, to its
   // application by the actuator and to its storage here, once per new state report.
   Histogram& press_to_relayed;

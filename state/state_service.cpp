@@ -4,6 +4,7 @@
 
 #include "api.hpp"
 #include "control_api.hpp"
+#include "http_access.hpp"
 #include "ingest.hpp"
 #include "link_table.hpp"
 #include "live_feed.hpp"
@@ -15,6 +16,7 @@
 #include "snet/http_server.hpp"
 #include "snet/log.hpp"
 #include "snet/metrics.hpp"
+#include "snet/net.hpp"
 #include "snet/process.hpp"
 #include "snet/status.hpp"
 #include "snet/topics.hpp"
@@ -63,6 +65,7 @@ struct StateService::Parts {
   explicit Parts(StateOptions o)
       : options(std::move(o)),
         topology(load_topology(options.topology_path)),
+        guard(guard_options(options)),
         metrics(registry),
         store(open_store(options.data_dir, topology.name)),
         bus(make_state_bus(loop, options, topology, registry)),
@@ -90,7 +93,8 @@ struct StateService::Parts {
             [this] { return metrics_text(); },
             options.dashboard_dir.empty() ? default_dashboard_dir() : options.dashboard_dir,
             &control,
-            &scenario} {
+            &scenario,
+            &guard} {
     try {
       start();
     } catch (...) {
@@ -111,10 +115,10 @@ struct StateService::Parts {
     });
     bus->on_connection_change([this](bool connected) {
       if (connected) {
-        log::info("connected to ", options.broker_url);
+        log::info("connected to ", redacted_url(options.broker_url));
       } else {
         metrics.connection_losses.add();
-        log::warn("lost the connection to ", options.broker_url, "; reconnecting");
+        log::warn("lost the connection to ", redacted_url(options.broker_url), "; reconnecting");
       }
       feed.health_changed();
     });
@@ -129,6 +133,16 @@ struct StateService::Parts {
     http.threads = options.http_threads;
     http.websocket_path = "/ws";
     http.handler_timeout = std::chrono::seconds(10);
+    http.max_connections = options.http_max_connections;
+    // Before any handler and any WebSocket handshake: a refused request is counted, and a
+    // refused WebSocket never receives the snapshot.
+    http.guard = [this](const http::Request& request) -> std::optional<http::Response> {
+      auto refusal = guard.check(request);
+      if (!refusal) return std::nullopt;
+      metrics.http_refused(refusal->reason).add();
+      log::debug("http: refused a request from ", request.remote, ": ", refusal->reason);
+      return std::move(refusal->response);
+    };
     server = std::make_unique<http::Server>(
         http, make_api(api),
         http::WebSocketCallbacks{[this](const auto& c) { feed.open(c); }, nullptr,
@@ -155,16 +169,20 @@ struct StateService::Parts {
 
   nlohmann::json health_view() const {
     const std::string store_error = writer.problem();
-    return {{"broker", {{"connected", bus->connected()}, {"url", options.broker_url}}},
-            {"store", {{"ok", store_error.empty()}, {"error", store_error}}},
-            {"services", services.services()},
-            {"supervisor", supervisor.configured() ? nlohmann::json{{"url", supervisor.url()}}
-                                                   : nlohmann::json()}};
+    // Shown to every page and client: never the broker's password.
+    return {
+        {"broker", {{"connected", bus->connected()}, {"url", redacted_url(options.broker_url)}}},
+        {"store", {{"ok", store_error.empty()}, {"error", store_error}}},
+        {"services", services.services()},
+        {"supervisor",
+         supervisor.configured() ? nlohmann::json{{"url", supervisor.url()}} : nlohmann::json()}};
   }
 
   std::vector<std::string> problems() {
     std::vector<std::string> out;
-    if (!bus->connected()) out.push_back("message bus not connected (" + options.broker_url + ")");
+    if (!bus->connected()) {
+      out.push_back("message bus not connected (" + redacted_url(options.broker_url) + ")");
+    }
     try {
       store->check();
     } catch (const std::exception& e) {
@@ -179,11 +197,14 @@ struct StateService::Parts {
     metrics.queue_depth.set(static_cast<std::int64_t>(writer.depth()));
     metrics.ws_clients.set(static_cast<std::int64_t>(server->websocket_clients()));
     metrics.ws_dropped.set(static_cast<std::int64_t>(server->websockets_dropped()));
+    metrics.http_connections_refused.set(static_cast<std::int64_t>(server->connections_refused()));
+    metrics.http_accept_failures.set(static_cast<std::int64_t>(server->accept_failures()));
     return services.prometheus("state", registry.prometheus());
   }
 
   StateOptions options;
   Topology topology;
+  http::RequestGuard guard;
   Metrics registry;
   StateMetrics metrics;
   ServiceHealth services;

@@ -8,6 +8,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "snet/http_guard.hpp"
 
 namespace snet::state {
 
@@ -23,6 +26,15 @@ struct StateOptions {
   std::chrono::milliseconds flush_interval{40};
   std::chrono::milliseconds status_interval{2000};
   std::string supervisor_url;  // `snet up`'s supervisor (SNET_SUPERVISOR_URL); "": none
+  // Who may use the HTTP API (snet/http_guard.hpp).
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;
+  http::TokenMode token_mode = http::TokenMode::automatic;
+  // The bearer token when one is required: this one, else read from token_file, else one
+  // generated into <data_dir>/http-token (0600).
+  std::string token;
+  std::string token_file;
+  std::size_t http_max_connections = 1024;
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed

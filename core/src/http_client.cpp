@@ -1,5 +1,7 @@
 #include "snet/http_client.hpp"
 
+#include <strings.h>
+
 #include <memory>
 
 #include <curl/curl.h>
@@ -22,7 +24,7 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* o
 }  // namespace
 
 ClientReply call(const std::string& method, const std::string& url, const std::string& body,
-                 std::chrono::milliseconds timeout) {
+                 std::chrono::milliseconds timeout, const std::vector<std::string>& extra) {
   ClientReply reply;
   // libcurl >= 7.84 initialises itself thread-safely on first use.
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
@@ -41,12 +43,19 @@ ClientReply call(const std::string& method, const std::string& url, const std::s
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
   if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  bool typed = false;
+  for (const auto& line : extra) {
+    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+    typed = typed || (line.size() >= 13 && strncasecmp(line.c_str(), "content-type:", 13) == 0);
+  }
   if (!body.empty() || method == "POST" || method == "PUT") {
-    headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    if (!typed) {
+      headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
+    }
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
+  if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   const CURLcode code = curl_easy_perform(h);
   if (code != CURLE_OK) {
     reply.body.clear();

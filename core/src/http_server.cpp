@@ -87,18 +87,53 @@ struct Server::Impl {
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (ec) {
-        // E.g. out of file descriptors: wait a little instead of spinning on the error.
-        report(ec, "accept");
-        retry_timer.expires_after(std::chrono::milliseconds(100));
-        retry_timer.async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec) accept();
-        });
-        return;
+      if (ec) return back_off(ec);
+      if (accept_failing) {
+        accept_failing = false;
+        log::info("http: accepting connections again");
       }
-      std::make_shared<HttpSession>(std::move(socket), core)->run();
+      if (core->size() >= core->options.max_connections) {
+        refuse(std::move(socket));
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), core)->run();
+      }
       accept();
     });
+  }
+
+  // Out of file descriptors (EMFILE, ENFILE) or another failed accept: the pending connection
+  // stays in the backlog; try again after a pause instead of spinning on the error, and say so
+  // once per episode rather than ten times a second.
+  void back_off(const beast::error_code& ec) {
+    ++core->accept_failures;
+    if (!accept_failing) {
+      accept_failing = true;
+      log::warn("http: accept failed: ", ec.message(), "; retrying every ",
+                core->options.accept_backoff.count(), " ms (", core->size(), " connections open)");
+    }
+    retry_timer.expires_after(core->options.accept_backoff);
+    retry_timer.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) accept();
+    });
+  }
+
+  // One connection too many: a short answer if the socket takes it without waiting, then
+  // closed. Never queued: that would hold the descriptor the cap is there to save.
+  void refuse(tcp::socket socket) {
+    const std::uint64_t refused = ++core->connections_refused;
+    if (refused == 1 || refused % 1000 == 0) {
+      log::warn("http: ", core->options.max_connections,
+                " connections are open (the limit): refusing new ones (", refused, " so far)");
+    }
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nContent-Length: 49\r\n\r\n"
+        "{\"error\":\"too many connections, try again later\"}";
+    beast::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(kBusy), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
   }
 
   void run_thread() {
@@ -119,6 +154,7 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   int port = 0;
+  bool accept_failing = false;  // on the acceptor's strand only
   bool started = false;
   bool stopped = false;
 };
@@ -208,6 +244,12 @@ std::size_t Server::websocket_clients() const {
 }
 std::uint64_t Server::websockets_dropped() const {
   return impl_->core->websockets_dropped.load();
+}
+std::uint64_t Server::connections_refused() const {
+  return impl_->core->connections_refused.load();
+}
+std::uint64_t Server::accept_failures() const {
+  return impl_->core->accept_failures.load();
 }
 
 }  // namespace snet::http

@@ -49,6 +49,8 @@ class ServerCore {
   const WebSocketCallbacks websocket;
   std::atomic<std::size_t> websocket_clients{0};
   std::atomic<std::uint64_t> websockets_dropped{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> accept_failures{0};
 
   std::uint64_t add(const std::weak_ptr<Closable>& session);
   void remove(std::uint64_t id);
@@ -82,11 +84,11 @@ class ServerCore {
   bool stopped_ = false;
 };
 
-/// The application's view of a request Beast parsed: Request::make's (which throws
+/// The application's view of a request Beast parsed, taking its body: Request::make's (throws
 /// std::invalid_argument for a malformed target), with the header fields (names in lower case,
 /// a repeated field's values joined by ", ") and the peer's "address:port". No I/O: the fuzz
 /// target of the HTTP handler (fuzz/) feeds raw bytes through Beast's parser and this.
-Request to_request(bhttp::request<bhttp::string_body>&& raw, std::string remote);
+Request to_request(bhttp::request<bhttp::string_body>& raw, std::string remote);
 
 /// Logs a failed I/O step, except the noise of ordinary closing and shutting down.
 void report(const beast::error_code& ec, const char* what);
@@ -103,7 +105,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
  private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void dispatch(bhttp::request<bhttp::string_body> request);
+  void dispatch(Request request);
   void on_reply(std::uint64_t sequence, Response response);
   void write(Response response, bool close_after);
   void on_write(bool close, beast::error_code ec, std::size_t bytes);

@@ -16,7 +16,7 @@ std::string lower(std::string_view text) {
 
 }  // namespace
 
-Request to_request(bhttp::request<bhttp::string_body>&& raw, std::string remote) {
+Request to_request(bhttp::request<bhttp::string_body>& raw, std::string remote) {
   Request request = Request::make(std::string(raw.method_string()), std::string(raw.target()),
                                   std::move(raw.body()));
   for (const auto& field : raw) {

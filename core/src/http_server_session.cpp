@@ -46,6 +46,7 @@ void HttpSession::force_close() {
 void HttpSession::do_read() {
   parser_.emplace();
   parser_->body_limit(core_->options.body_limit);
+  parser_->header_limit(static_cast<std::uint32_t>(core_->options.header_limit));
   head_ = false;
   stream_.expires_after(core_->options.read_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
@@ -68,32 +69,42 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return report(ec, "http read");
 
-  bhttp::request<bhttp::string_body> request = parser_->release();
-  if (websocket::is_upgrade(request)) {
-    const std::string_view target = request.target();
+  bhttp::request<bhttp::string_body> raw = parser_->release();
+  version_ = raw.version();
+  keep_alive_ = raw.keep_alive();
+  head_ = raw.method() == bhttp::verb::head;
+  const bool upgrade = websocket::is_upgrade(raw);
+  Request request;
+  try {
+    request = to_request(raw, remote_);
+  } catch (const std::invalid_argument& e) {
+    return write(error_response(400, e.what()), !keep_alive_ || upgrade);
+  }
+  if (core_->options.guard) {
+    std::optional<Response> refused;
+    try {
+      refused = core_->options.guard(request);
+    } catch (const std::exception& e) {
+      log::error("http: the request guard failed: ", e.what());
+      refused = error_response(500, std::string("internal error: ") + e.what());
+    }
+    // A refused upgrade is answered as plain HTTP: no handshake, nothing of the feed is sent.
+    if (refused) return write(std::move(*refused), !keep_alive_ || upgrade);
+  }
+  if (upgrade) {
+    const std::string_view target = raw.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (!core_->options.websocket_path.empty() && path == core_->options.websocket_path) {
       stream_.expires_never();
-      std::make_shared<WebSocketSession>(stream_.release_socket(), core_)->run(std::move(request));
+      std::make_shared<WebSocketSession>(stream_.release_socket(), core_)->run(std::move(raw));
       return;
     }
-    version_ = request.version();
     return write(error_response(404, "no WebSocket endpoint at " + std::string(path)), true);
   }
   dispatch(std::move(request));
 }
 
-void HttpSession::dispatch(bhttp::request<bhttp::string_body> raw) {
-  version_ = raw.version();
-  keep_alive_ = raw.keep_alive();
-  head_ = raw.method() == bhttp::verb::head;
-  Request request;
-  try {
-    request = to_request(std::move(raw), remote_);
-  } catch (const std::invalid_argument& e) {
-    return write(error_response(400, e.what()), !keep_alive_);
-  }
-
+void HttpSession::dispatch(Request request) {
   const std::uint64_t sequence = ++sequence_;
   awaiting_reply_ = true;
   reply_timer_.expires_after(core_->options.handler_timeout);

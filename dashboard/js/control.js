@@ -5,6 +5,8 @@
 // the API's error text) is shown next to the services. Only a state service started by
 // `snet up` has a supervisor (health.supervisor); without one there are no service controls.
 
+import { withToken } from "./session.js";
+
 const FALLBACK_REFRESH_MS = 5000;
 const EVENT_REFRESH_MS = 400;  // events come in bursts: one refresh per burst
 export const DEVICE_VERBS = ["offline", "online", "crash", "freeze"];
@@ -14,7 +16,7 @@ async function post(path, body) {
   try {
     const res = await fetch(path, {
       method: "POST",
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: withToken(body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined,
     });
     const json = await res.json().catch(() => ({}));

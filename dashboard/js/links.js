@@ -4,6 +4,8 @@
 // are applied by revision: of a fetched view and a pushed item, the one with the higher `rev`
 // wins, so the order they arrive in does not matter. Nothing here touches the DOM.
 
+import { withToken } from "./session.js";
+
 /** "20 ms ±5 · 1% loss · 1 Mbit/s", "cut · 20 ms", "ideal". */
 export function linkLabel(spec) {
   const parts = [];
@@ -36,7 +38,7 @@ export async function putLink(id, patch) {
   try {
     const res = await fetch(`/api/links/${encodeURIComponent(id)}`, {
       method: "PUT",
-      headers: { "Content-Type": "application/json" },
+      headers: withToken({ "Content-Type": "application/json" }),
       body: JSON.stringify(patch),
     });
     const body = await res.json().catch(() => ({}));

@@ -11,6 +11,7 @@ import { LinkModel } from "./links.js";
 import { LiveConnection } from "./live.js";
 import { PressLog } from "./press_log.js";
 import { PressTracker } from "./presses.js";
+import { loadSession } from "./session.js";
 import { ScenarioPanel, faultWindows } from "./scenario.js";
 import { SiteView } from "./site_view.js";
 import { DeviceStore } from "./store.js";
@@ -21,6 +22,7 @@ const HISTORY_LIMIT = 500;
 const LINKS_REFETCH_MS = 300;
 const MAX_LINK_CHOICES = 2000;  // link faults come in bursts: one GET /api/links per burst
 
+loadSession();  // the token presses and control need on a server reachable from elsewhere
 const frame = new FrameScheduler();
 const store = new DeviceStore();
 const log = new PressLog(store);

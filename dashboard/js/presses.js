@@ -3,6 +3,8 @@
 // or an `errors` item names it (error, with the relayer's reason). A result can beat the POST's
 // answer over the WebSocket, so recent results are remembered by press id for a while.
 
+import { withToken } from "./session.js";
+
 const RECENT_LIMIT = 4096;
 const CONFIRM_AFTER_MS = 5000;
 
@@ -32,7 +34,10 @@ export class PressTracker {
     let seen;
     this.#sending++;
     try {
-      const res = await fetch(`/api/devices/${encodeURIComponent(buttonId)}/press`, { method: "POST" });
+      const res = await fetch(`/api/devices/${encodeURIComponent(buttonId)}/press`, {
+        method: "POST",
+        headers: withToken(),
+      });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
       press.id = body.press_id;

@@ -25,12 +25,16 @@ struct WsClient::Impl {
   std::string reason;
 
   // Runs handlers until `done` holds or the deadline passes; returns whether it holds.
+  // The io_context stops whenever it runs out of work (e.g. after a send with no read pending):
+  // restarted once per call, since the caller may just have added work; a second stop means
+  // nothing pending can make `done` true.
   bool run_until(const std::function<bool()>& done, Clock::time_point deadline) {
+    bool restarted = false;
     while (!done()) {
       if (ioc.run_one_until(deadline) == 0) {
-        if (Clock::now() >= deadline) return done();
-        ioc.restart();  // ran out of work: nothing pending can make `done` true
-        if (!done()) return false;
+        if (Clock::now() >= deadline || restarted) return done();
+        ioc.restart();
+        restarted = true;
       }
     }
     return true;
@@ -53,7 +57,8 @@ struct WsClient::Impl {
   }
 };
 
-WsClient::WsClient(int port, const std::string& target, std::chrono::milliseconds timeout)
+WsClient::WsClient(int port, const std::string& target, std::chrono::milliseconds timeout,
+                   Headers headers)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   const auto deadline = Clock::now() + timeout;
@@ -61,6 +66,7 @@ WsClient::WsClient(int port, const std::string& target, std::chrono::millisecond
                                         static_cast<unsigned short>(port));
   bool done = false;
   beast::error_code error;
+  websocket::response_type answer;
   beast::get_lowest_layer(s.ws).expires_after(timeout);
   beast::get_lowest_layer(s.ws).async_connect(endpoint, [&](beast::error_code ec) {
     if (ec) {
@@ -71,17 +77,22 @@ WsClient::WsClient(int port, const std::string& target, std::chrono::millisecond
     beast::get_lowest_layer(s.ws).expires_never();
     s.ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     s.ws.read_message_max(64 * 1024 * 1024);
-    s.ws.async_handshake("127.0.0.1:" + std::to_string(port), target, [&](beast::error_code hs) {
-      error = hs;
-      done = true;
-    });
+    s.ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+      for (const auto& [name, value] : headers) req.set(name, value);
+    }));
+    s.ws.async_handshake(answer, "127.0.0.1:" + std::to_string(port), target,
+                         [&](beast::error_code hs) {
+                           error = hs;
+                           done = true;
+                         });
   });
   if (!s.run_until([&] { return done; }, deadline)) {
     throw std::runtime_error("websocket connect to port " + std::to_string(port) + " timed out");
   }
   if (error) {
     throw std::runtime_error("websocket connect to port " + std::to_string(port) + target +
-                             " failed: " + error.message());
+                             " failed: " + error.message() + " (HTTP " +
+                             std::to_string(answer.result_int()) + ")");
   }
 }
 

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,10 +18,12 @@ namespace snet::test {
 
 class WsClient {
  public:
-  /// Connects to ws://127.0.0.1:<port><target>; throws std::runtime_error with the reason when
-  /// the connection or the handshake fails or takes longer than `timeout`.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  /// Connects to ws://127.0.0.1:<port><target> with extra handshake `headers` (e.g. Origin);
+  /// throws std::runtime_error with the reason (and the HTTP status of a declined handshake)
+  /// when the connection or the handshake fails or takes longer than `timeout`.
   WsClient(int port, const std::string& target = "/ws",
-           std::chrono::milliseconds timeout = std::chrono::seconds(5));
+           std::chrono::milliseconds timeout = std::chrono::seconds(5), Headers headers = {});
   ~WsClient();
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace snet::http {
 
@@ -19,8 +20,10 @@ struct ClientReply {
   std::string error;  // why there was no answer, when status == 0
 };
 
-/// Sends `body` as application/json when it is not empty (or the method is POST/PUT).
+/// Sends `body` as application/json when it is not empty (or the method is POST/PUT), unless
+/// `headers` ("Name: value" lines, e.g. "Authorization: Bearer ...") give a Content-Type.
 ClientReply call(const std::string& method, const std::string& url, const std::string& body = {},
-                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                 const std::vector<std::string>& headers = {});
 
 }  // namespace snet::http

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -154,12 +155,24 @@ struct ServerOptions {
   int port = 0;                            // 0: any free port, see Server::port()
   int threads = 1;                         // I/O threads
   std::size_t body_limit = 64 * 1024;      // larger request bodies are answered 413
+  std::size_t header_limit = 8 * 1024;     // larger request headers are answered 431
+  // Open connections (HTTP and WebSocket) at most; one more is closed at once (after a short
+  // 503 when the socket takes it) and counted in connections_refused(), so that a flood of
+  // clients cannot use up the process's file descriptors.
+  std::size_t max_connections = 1024;
+  // After a failed accept (EMFILE, ENFILE: out of descriptors), accepting resumes after this
+  // pause: the listener neither spins on the error nor stops.
+  std::chrono::milliseconds accept_backoff{100};
   std::chrono::milliseconds read_timeout{30'000};     // a whole request must arrive within it
   std::chrono::milliseconds handler_timeout{30'000};  // unanswered requests then get 503
   std::string websocket_path;                         // upgrades accepted here only ("" = none)
   std::size_t websocket_queue_limit = 256;  // messages waiting per client before it is dropped
   std::size_t websocket_message_limit = 64 * 1024;  // largest message accepted from a client
   std::string server_name = "serverlessnet";
+  // Runs before the handler and before a WebSocket handshake (on a Request with the upgrade's
+  // headers, "upgrade: websocket" among them); a Response returned is the answer instead, and
+  // no handler or WebSocket callback sees the request. E.g. RequestGuard (http_guard.hpp).
+  std::function<std::optional<Response>(const Request&)> guard;
 };
 
 class Server {
@@ -179,9 +192,11 @@ class Server {
   /// waits up to `grace` for them to finish, then stops the threads. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(2));
 
-  std::size_t connections() const;           // open HTTP and WebSocket connections
-  std::size_t websocket_clients() const;     // open WebSocket connections
-  std::uint64_t websockets_dropped() const;  // clients dropped for a full send queue
+  std::size_t connections() const;            // open HTTP and WebSocket connections
+  std::size_t websocket_clients() const;      // open WebSocket connections
+  std::uint64_t websockets_dropped() const;   // clients dropped for a full send queue
+  std::uint64_t connections_refused() const;  // closed at once: max_connections were open
+  std::uint64_t accept_failures() const;      // failed accepts (EMFILE...), each then paused
 
  private:
   struct Impl;
