@@ -16,6 +16,11 @@ const mqtt = require('mqtt');
 const PUBLISH_TIMEOUT_MS = 5000;
 const clients = new Map();  // broker URL -> Promise of a connected client
 
+// The URL as it may be shown: snet up's carries the action's broker password.
+function redacted(url) {
+  return String(url).replace(/^([a-z]+:\/\/[^:@\/]*):[^@\/]*@/i, '$1:***@');
+}
+
 function connect(url) {
   let client = clients.get(url);
   if (client) return client;
@@ -30,7 +35,7 @@ function connect(url) {
     const fail = (why) => {
       clearTimeout(timer);
       c.end(true);
-      reject(new Error(`cannot connect to the broker ${url}: ${why}`));
+      reject(new Error(`cannot connect to the broker ${redacted(url)}: ${why}`));
     };
     // Refused connections are retried by mqtt.js without an 'error' event: bound the wait.
     const timer = setTimeout(() => fail(`no CONNACK within ${PUBLISH_TIMEOUT_MS} ms`),

@@ -5,6 +5,7 @@
 #include "actuator.hpp"
 #include "button.hpp"
 #include "device_selection.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 #include "snet/routing.hpp"
 
@@ -23,9 +24,12 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
     const std::string& url =
         own != options_.device_urls.end() ? own->second : urls.of(device->protocol);
     const auto placed = options_.device_placements.find(device->id);
+    const auto password = options_.device_passwords.find(device->id);
+    const bool own_login = password != options_.device_passwords.end();
     const DeviceContext context{
         network_,
-        url,
+        own_login ? with_url_user(url, device->id) : url,
+        own_login ? password->second : std::string(),
         topology.name,
         metrics_,
         log_connections,

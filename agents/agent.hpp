@@ -35,6 +35,10 @@ struct AgentOptions {
   std::map<std::string, std::string> device_urls;
   // Device id -> where its socket is made (the kernel link engine; snet/socket_placement.hpp).
   std::map<std::string, SocketPlacement> device_placements;
+  // Device id -> its own broker password (--device-credentials-file): the device then logs in
+  // as its id, so the broker's ACL holds it to its own topics. Empty: devices connect as the
+  // URL says.
+  std::map<std::string, std::string> device_passwords;
 };
 
 class Agent {

@@ -1,6 +1,7 @@
 #include "agent_service.hpp"
 
 #include "device_selection.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 #include "snet/open_files.hpp"
 #include "snet/topics.hpp"
@@ -12,6 +13,10 @@ void add_agent_flags(Flags& flags) {
       .add("mqtt-url", "SNET_MQTT_URL", "",
            "MQTT listener for \"protocol\": \"mqtt\" devices (default: --broker-url if it is "
            "mqtt://, else RabbitMQ's MQTT plugin on port 1883 of its host)")
+      .add("device-credentials-file", "SNET_DEVICE_CREDENTIALS_FILE", "",
+           "file (mode 0600) of device-id:password lines: each device logs in to the broker as "
+           "its id with its own password (snet up writes one per data dir); every hosted device "
+           "needs a line")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
       .add("kinds", "SNET_KINDS", "all", "all, buttons or actuators")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "10000",
@@ -45,6 +50,20 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
     }
   }
   setup.devices = select_devices(topology, flags.str("devices"), flags.str("kinds"));
+  if (const std::string file = flags.str("device-credentials-file"); !file.empty()) {
+    try {
+      auto passwords = read_credentials_file(file);
+      for (const Device* device : setup.devices) {
+        const auto it = passwords.find(device->id);
+        if (it == passwords.end()) {
+          throw std::invalid_argument(file + ": no credentials for device '" + device->id + "'");
+        }
+        options.device_passwords.emplace(it->first, std::move(it->second));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--device-credentials-file: ") + e.what());
+    }
+  }
   auto urls = device_urls(options.broker_url, options.mqtt_url, setup.devices);
   network::RelayOptions relay_options;
   if (placements) {  // devices live in the sites' namespaces: loopback is not theirs

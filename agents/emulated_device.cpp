@@ -9,6 +9,7 @@ EmulatedDevice::EmulatedDevice(const DeviceContext& context, std::string id)
     : id_(std::move(id)), topology_(context.topology), metrics_(context.metrics) {
   BusOptions options;
   options.url = context.broker_url;
+  options.password = context.broker_password;
   options.client_id = "snet-" + topology_ + "-" + id_;
   options.persistent_session = true;
   options.log_connection_changes = context.log_connections;

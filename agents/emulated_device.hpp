@@ -20,7 +20,8 @@ namespace snet::agents {
 struct DeviceContext {
   BusLoop& network;  // carries the device's connection
   std::string broker_url;
-  std::string topology;  // the topology's name (part of every topic)
+  std::string broker_password;  // "": the URL's (or the environment's) login
+  std::string topology;         // the topology's name (part of every topic)
   AgentMetrics& metrics;
   bool log_connections = true;     // each loss and reconnect (off for large agents: too many)
   SocketPlacement placement = {};  // the kernel link engine's: the device's namespace and address

@@ -3,6 +3,7 @@
 #include "agent.hpp"
 #include "agent_service.hpp"
 #include "snet/log.hpp"
+#include "snet/net.hpp"
 #include "snet/service.hpp"
 
 using namespace snet;
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     agents::serve_control(*status_bus, topology, agent, setup, agent_metrics);
     status_bus->start();
     log::info("topology '", topology.name, "': connecting ", agent.size(), " devices to ",
-              service.broker_url());
+              redacted_url(service.broker_url()));
     agent.start([&] { return service.stop_requested(); });
     if (!service.stop_requested()) {
       // Online only after the devices are up: `snet up` waits for this.

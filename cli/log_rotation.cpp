@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "snet/file_modes.hpp"
 #include "snet/log.hpp"
 
 namespace snet::cli {
@@ -46,7 +47,8 @@ bool rotate_log_if_larger(const std::string& path, std::uintmax_t max_bytes) {
   const std::string partial = old + ".partial";
   // Close-on-exec: a child started meanwhile by another thread must not inherit them.
   Fd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  Fd out{::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  Fd out{::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kLogFileMode)};
+  if (out.fd >= 0) narrow_mode(out.fd, kLogFileMode);  // a leftover .partial of an old version
   // Copy, then copy what arrived during the copy, so the truncation below races with as few
   // bytes as possible.
   const bool copied = in.fd >= 0 && out.fd >= 0 && copy_rest(in.fd, out.fd) &&

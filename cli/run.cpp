@@ -104,7 +104,12 @@ std::optional<Stack> start_stack(const experiment::Scenario& s, const std::strin
       const auto doc = nlohmann::json::parse(read_file(run_json), nullptr, false);
       if (doc.is_object()) {
         stack.http_url = doc.value("http_url", "");
-        stack.broker_url = doc.value("broker_url", "");
+        try {
+          stack.broker_url = broker_login_url(run_info_from_json(doc), /*mqtt=*/false);
+        } catch (const std::invalid_argument& e) {
+          std::cerr << "snet run: " << run_json << ": " << e.what() << "\n";
+          return std::nullopt;
+        }
         return stack;
       }
     }
@@ -169,7 +174,12 @@ int run_command(int argc, const char* const* argv, int first) {
         std::cerr << no_running_message("snet run", data_dir, running, "--broker-url URL") << "\n";
         return 2;
       }
-      options.broker_url = running.info.broker_url;
+      try {
+        options.broker_url = broker_login_url(running.info, /*mqtt=*/false);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "snet run: " << e.what() << "\n";
+        return 2;
+      }
     }
   }
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "snet/atomic_file.hpp"
+#include "snet/broker_credentials.hpp"
 
 namespace snet::cli {
 namespace fs = std::filesystem;
@@ -24,7 +25,8 @@ nlohmann::json to_json(const RunInfo& run) {
           {"supervisor_url", run.control_url},
           {"openwhisk_apihost", run.openwhisk_apihost},
           {"pid", run.pid},
-          {"version", run.version}};
+          {"version", run.version},
+          {"broker_password_file", run.broker_password_file}};
 }
 
 RunInfo run_info_from_json(const nlohmann::json& doc) {
@@ -44,6 +46,7 @@ RunInfo run_info_from_json(const nlohmann::json& doc) {
   run.control_url = text("supervisor_url");
   run.openwhisk_apihost = text("openwhisk_apihost");
   run.version = text("version");
+  run.broker_password_file = text("broker_password_file");
   if (const auto it = doc.find("pid"); it != doc.end() && it->is_number_integer()) {
     run.pid = it->get<long>();
   }
@@ -74,6 +77,12 @@ std::string without_password(const std::string& url) {
   const auto colon = url.find(':', host_start);
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon) + url.substr(at);
+}
+
+std::string broker_login_url(const RunInfo& run, bool mqtt) {
+  const std::string& url = mqtt && !run.mqtt_url.empty() ? run.mqtt_url : run.broker_url;
+  if (run.broker_password_file.empty()) return url;
+  return with_url_password(url, read_secret_file(run.broker_password_file));
 }
 
 namespace {
@@ -133,7 +142,12 @@ BrokerTarget broker_target(const Flags& flags, const std::string& program, bool 
   if (lookup.state == RunLookup::State::running) {
     const RunInfo& run = lookup.info;
     if (target.broker_url.empty()) {
-      target.broker_url = mqtt && !run.mqtt_url.empty() ? run.mqtt_url : run.broker_url;
+      try {
+        target.broker_url = broker_login_url(run, mqtt);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(program + ": the broker login of " + run_file_path(data_dir) +
+                                 ": " + e.what());
+      }
     }
     if (target.topology.empty()) target.topology = run.topology_path;
     target.run = run;

@@ -27,6 +27,8 @@ struct RunInfo {
   std::string openwhisk_apihost;  // "" without an OpenWhisk compute
   long pid = 0;
   std::string version;
+  /// The password file (mode 0600) of broker_url's user ("": none; the URLs carry no password).
+  std::string broker_password_file = {};
 };
 
 nlohmann::json to_json(const RunInfo& run);
@@ -43,6 +45,11 @@ void remove_run_file(const std::string& data_dir);
 
 /// `url` without the password of its user info ("amqp://u:p@h" -> "amqp://u@h").
 std::string without_password(const std::string& url);
+
+/// The broker URL of `run` (its MQTT listener when `mqtt`) with the password of its
+/// broker_password_file in it, for a bus of this process only (never shown unredacted). Throws
+/// std::invalid_argument when that file cannot be used.
+std::string broker_login_url(const RunInfo& run, bool mqtt);
 
 /// What a command finds in a data dir.
 struct RunLookup {

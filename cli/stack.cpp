@@ -46,6 +46,9 @@ LocalBroker::LocalBroker(const Options& options) {
     mosquitto.bind_address = options.bind;
     mosquitto.extra_bind_addresses = options.extra_binds;
     mosquitto.data_dir = options.data_dir + "/mosquitto";
+    mosquitto.password_file = options.password_file;
+    mosquitto.acl_file = options.acl_file;
+    mosquitto.run_as = options.run_as;
     mosquitto_ = MosquittoServer::prepare(mosquitto);
   }
 }

@@ -35,6 +35,8 @@ class LocalBroker : public Runnable {
     /// this data_dir the node starts with no queues: the durable queues' bindings of the old
     /// routing would misroute commands.
     std::string routing_fingerprint;
+    /// Mosquitto: logins and ACL (broker_accounts.hpp), and the user it switches to as root.
+    std::string password_file, acl_file, run_as;
   };
   /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.
   explicit LocalBroker(const Options& options);

@@ -19,6 +19,7 @@
 #include "snet/log.hpp"
 #include "snet/message.hpp"
 #include "snet/metrics.hpp"
+#include "snet/net.hpp"
 #include "snet/topics.hpp"
 
 namespace snet::cli {
@@ -172,7 +173,8 @@ int hand_over_session(const std::string& broker_url, const std::string& client_i
     if (!bus->wait_connected(std::max(
             std::chrono::duration_cast<milliseconds>(deadline - Clock::now()), milliseconds(1)))) {
       bus->stop();
-      throw std::runtime_error("could not connect to " + broker_url + " as " + client_id);
+      throw std::runtime_error("could not connect to " + redacted_url(broker_url) + " as " +
+                               client_id);
     }
     // The session stays a member of its shared subscriptions while we drain it, so a republished
     // message may come back to it (after a marker, even). Rounds: a round is done when its marker

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/file_modes.hpp"
 #include "snet/log.hpp"
 #include "stack.hpp"
 
@@ -35,7 +36,7 @@ milliseconds since(Clock::time_point start) {
 // Appends a line to a service's log, so its own output shows where a restart happened. Opened
 // close-on-exec: a child started meanwhile by another thread must not inherit it.
 void append_line(const std::string& path, const std::string& line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = open_append(path.c_str(), kLogFileMode);
   if (fd < 0) return;
   const std::string text = line + "\n";
   [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());

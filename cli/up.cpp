@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker_accounts.hpp"
 #include "commands.hpp"
 #include "compute_checks.hpp"
 #include "control_api.hpp"
@@ -29,6 +30,7 @@
 #include "relayer_plan.hpp"
 #include "routing_fingerprint.hpp"
 #include "run_file.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/flags.hpp"
 #include "snet/http_guard.hpp"
 #include "snet/log.hpp"
@@ -146,6 +148,18 @@ RelayerDefaults relayer_defaults(const Settings& s) {
     return std::string(value);
   };
   return defaults;
+}
+
+// The broker accounts of the services this run starts (broker_accounts.hpp).
+std::vector<ServiceAccount> service_accounts(const std::vector<RelayerGroup>& groups) {
+  std::vector<ServiceAccount> services;
+  for (const auto& group : groups) {
+    for (const auto& name : group.names) services.push_back({name, ServiceRole::relayer});
+  }
+  services.push_back({"state", ServiceRole::state});
+  services.push_back({"agent", ServiceRole::agent});
+  services.push_back({"whisk", ServiceRole::whisk});
+  return services;
 }
 
 std::string loopback_if_any(const std::string& bind) {
@@ -337,6 +351,20 @@ int up_command(int argc, const char* const* argv, int first) {
     return 0;
   };
 
+  // Each compute of the topology its own relayers (relayer_plan.hpp): planned first, as the
+  // broker's accounts name them.
+  std::vector<RelayerGroup> groups;
+  try {
+    groups = plan_relayers(topology, relayer_defaults(s));
+  } catch (const std::exception& e) {
+    return give_up(e.what(), "");
+  }
+  // How each service logs in to the broker: its own user and password file on our Mosquitto,
+  // the development password (by environment, never argv) on our RabbitMQ, and whatever the
+  // user's environment says on a broker of theirs.
+  std::optional<BrokerAccounts> accounts;
+  std::string rabbitmq_password;
+
   // 1. The broker.
   if (flags.given("broker-url")) {
     s.broker_url = flags.str("broker-url");
@@ -350,6 +378,18 @@ int up_command(int argc, const char* const* argv, int first) {
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
     options.routing_fingerprint = routing_fingerprint(topology);
+    if (topology.broker == BrokerKind::mosquitto) {
+      try {
+        options.run_as = broker_run_as(s.data_dir + "/mosquitto");
+        accounts = prepare_broker_accounts(topology, service_accounts(groups), s.data_dir,
+                                           s.data_dir + "/mosquitto", options.run_as);
+      } catch (const std::exception& e) {
+        std::cerr << "snet up: broker logins: " << e.what() << "\n";
+        return 1;
+      }
+      options.password_file = accounts->mosquitto_password_file;
+      options.acl_file = accounts->mosquitto_acl_file;
+    }
     std::unique_ptr<LocalBroker> broker;
     try {
       broker = std::make_unique<LocalBroker>(options);
@@ -360,6 +400,10 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     s.broker_url = broker->url();
     s.mqtt_url = broker->mqtt_url();
+    if (topology.broker == BrokerKind::rabbitmq) {  // the password goes by environment
+      rabbitmq_password = parse_url(s.broker_url, 0).password;
+      s.broker_url = without_password(s.broker_url);
+    }
     supervisor.add("broker", "broker", std::move(broker));
     if (topology.broker == BrokerKind::rabbitmq) {
       std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
@@ -376,11 +420,31 @@ int up_command(int argc, const char* const* argv, int first) {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
     }
   }
+  // snet up's own clients (status watch, stale sessions, links, its status) log in as the
+  // operator; the URL with the password stays in this process.
+  const std::string operator_url =
+      accounts                     ? with_url_password(with_url_user(s.broker_url, kOperatorUser),
+                                                       read_secret_file(accounts->password_file(kOperatorUser)))
+      : !rabbitmq_password.empty() ? with_url_password(s.broker_url, rabbitmq_password)
+                                   : s.broker_url;
+  auto url_of = [&](const std::string& service) {
+    return accounts ? with_url_user(s.broker_url, service_user(service)) : s.broker_url;
+  };
+  auto login_env = [&](const std::string& service) -> std::map<std::string, std::string> {
+    if (accounts) {
+      return {{kBrokerPasswordFileEnv, accounts->password_file(service_user(service))},
+              {kBrokerPasswordEnv, ""}};
+    }
+    if (!rabbitmq_password.empty()) {
+      return {{kBrokerPasswordEnv, rabbitmq_password}, {kBrokerPasswordFileEnv, ""}};
+    }
+    return {};  // a broker of the user's: their environment's password, if any
+  };
 
   // 2. The services, each ready once it reports online after it started.
   std::unique_ptr<StatusWatch> status_watch;
   try {
-    status_watch = std::make_unique<StatusWatch>(s.broker_url, topology.name, now_us());
+    status_watch = std::make_unique<StatusWatch>(operator_url, topology.name, now_us());
   } catch (const std::exception& e) {
     return give_up(
         "cannot watch the services' status on " + redacted_url(s.broker_url) + ": " + e.what(), "");
@@ -390,31 +454,27 @@ int up_command(int argc, const char* const* argv, int first) {
     return [&watch, name](Micros started) { return watch.online_since(name, started); };
   };
   const std::string bin = self_dir();
-  const std::vector<std::string> common = {
-      "--broker-url", s.broker_url,           "--topology",   s.topology_path,
-      "--log-level",  flags.str("log-level"), "--log-format", flags.str("log-format")};
+  const std::vector<std::string> common = {"--topology",   s.topology_path,
+                                           "--log-level",  flags.str("log-level"),
+                                           "--log-format", flags.str("log-format")};
   auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
     head.insert(head.end(), common.begin(), common.end());
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
   };
+  // Each service with its own broker login: the user in --broker-url, the password by file.
   auto add = [&](const std::string& name, const std::string& kind, std::vector<std::string> command,
                  std::map<std::string, std::string> env = {}) {
+    command.insert(command.begin() + 1, {"--broker-url", url_of(name)});
+    env.merge(login_env(name));
     supervisor.add(
         name, kind,
         std::make_unique<ServiceProgram>(std::move(command), s.log_dir + "/" + name + ".log",
                                          online(name), std::move(env)));
   };
-  // Each compute of the topology its own relayers (relayer_plan.hpp). They get their OpenWhisk
-  // explicitly, not from their environment or wskprops; its key by environment variable, so
-  // that `ps` does not show it.
+  // The relayers get their OpenWhisk explicitly, not from their environment or wskprops; its
+  // key by environment variable, so that `ps` does not show it.
   const openwhisk::OpenWhiskConfig& openwhisk = s.openwhisk.server;
-  std::vector<RelayerGroup> groups;
-  try {
-    groups = plan_relayers(topology, relayer_defaults(s));
-  } catch (const std::exception& e) {
-    return give_up(e.what(), "");
-  }
   std::vector<std::string> relayers;
   bool bundled_whisk = !s.openwhisk.external;  // as ever, unless every compute is elsewhere
   for (const auto& group : groups) {
@@ -455,13 +515,15 @@ int up_command(int argc, const char* const* argv, int first) {
   std::vector<std::string> agent_tail;
   if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
   for (auto& arg : network->agent_args()) agent_tail.push_back(std::move(arg));
+  if (accounts)
+    agent_tail.insert(agent_tail.end(), {"--device-credentials-file", accounts->devices_file});
   if (network->kernel()) {
     if (flags.given("broker-url")) {
       log::warn("links: the emulated sites reach only a broker listening on ",
                 network->core_address(), " (--broker-url names one of yours)");
     }
     BusOptions links_bus;
-    links_bus.url = s.broker_url;
+    links_bus.url = operator_url;
     links_bus.client_id = "snet-" + topology.name + "-links-kernel";
     links_bus.log_connection_changes = false;  // the supervisor reports the broker's deaths
     try {
@@ -498,7 +560,7 @@ int up_command(int argc, const char* const* argv, int first) {
       sessions.push_back({"snet-" + topology.name + "-" + name, "relayer"});
     }
     sessions.push_back({"snet-" + topology.name + "-state", "state"});
-    hand_over_stale_sessions(s.broker_url, s.data_dir, sessions, metrics,
+    hand_over_stale_sessions(operator_url, s.data_dir, sessions, metrics,
                              std::min(s.start_timeout, milliseconds(10'000)));
   }
   // Every action a button names must exist on its compute, or its first press would fail (404).
@@ -508,7 +570,13 @@ int up_command(int argc, const char* const* argv, int first) {
   // Trigger computes: on each compute's OpenWhisk, the trigger (the broker's MQTT URL bound to
   // it, for the action to publish the commands to) and its rule to the action, before anything
   // can press.
-  const std::string action_broker_url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  // On our Mosquitto the action logs in as snet.compute; its password is a trigger parameter
+  // (kept by the compute, shown to holders of its key only).
+  std::string action_broker_url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  if (accounts) {
+    action_broker_url = with_url_password(with_url_user(action_broker_url, kComputeUser),
+                                          read_secret_file(accounts->password_file(kComputeUser)));
+  }
   for (const auto& group : groups) {
     const auto buttons =
         group.compute.empty() ? topology.buttons() : topology.buttons_using(group.compute);
@@ -538,7 +606,7 @@ int up_command(int argc, const char* const* argv, int first) {
 
   // The supervisor's own status (restart counters for the dashboard's health strip).
   BusOptions bus_options;
-  bus_options.url = s.mqtt_url.empty() ? s.broker_url : s.mqtt_url;
+  bus_options.url = s.mqtt_url.empty() || accounts ? operator_url : s.mqtt_url;
   bus_options.client_id = "snet-" + topology.name + "-supervisor";
   bus_options.will = status_will(topology.name, "supervisor");
   bus_options.log_connection_changes = false;  // the supervisor reports the broker's deaths itself
@@ -564,13 +632,26 @@ int up_command(int argc, const char* const* argv, int first) {
               openwhisk.apihost,
               static_cast<long>(::getpid()),
               version()};
-  if (!flags.given("broker-url")) run.broker_url = s.broker_url;  // public dev credentials only
+  if (accounts) {  // the operator's login: snet press, run, link and health use it
+    run.broker_url = run.mqtt_url = with_url_user(s.broker_url, kOperatorUser);
+    run.broker_password_file = accounts->password_file(kOperatorUser);
+  } else if (!flags.given("broker-url")) {
+    run.broker_url = operator_url;  // RabbitMQ's public development credentials only
+  }
   try {
     write_run_file(s.data_dir, run);
   } catch (const std::exception& e) {
     log::warn(e.what(), " (snet press, health, ctl and link will not find this stack)");
   }
   std::cout << "control endpoint " << control.url() << " (GET /services)" << std::endl;
+  if (accounts) {
+    std::cout << "broker logins (mode 0600) in " << accounts->credentials_dir
+              << "/: " << kOperatorUser
+              << ".password is yours (snet press, run, link and health use it), "
+              << "devices.credentials each device's; anonymous clients on loopback may only "
+                 "press and read states"
+              << std::endl;
+  }
   if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
     // For the user: other hosts reach the API, so changes need this (snet ctl and snet link
     // read it from the data dir; a browser elsewhere from the address's #token=).

@@ -13,6 +13,7 @@
 #include "snet/bus_loop.hpp"
 #include "snet/http_client.hpp"
 #include "snet/message.hpp"
+#include "snet/net.hpp"
 #include "snet/scenario_status.hpp"
 #include "snet/topics.hpp"
 #include "workload.hpp"
@@ -235,7 +236,7 @@ RunResult run_scenario(const Scenario& scenario, const Topology& topology,
   presser->start();
   if (!watch->wait_connected(std::chrono::seconds(15)) ||
       !presser->wait_connected(std::chrono::seconds(15))) {
-    throw std::runtime_error("cannot connect to the broker at " + options.broker_url);
+    throw std::runtime_error("cannot connect to the broker at " + redacted_url(options.broker_url));
   }
 
   std::vector<Step> steps;

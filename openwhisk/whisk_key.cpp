@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "snet/file_modes.hpp"
+
 namespace snet::openwhisk {
 namespace fs = std::filesystem;
 
@@ -56,13 +58,16 @@ std::optional<std::string> existing_data_dir_key(const std::string& data_dir) {
 
 std::string data_dir_key(const std::string& data_dir) {
   const std::string file = key_file(data_dir);
-  if (fs::exists(file)) return read_key(file);
+  if (fs::exists(file)) {
+    narrow_mode(file, kSecretFileMode);  // written by an older version, or copied in
+    return read_key(file);
+  }
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   // Written completely under a name of its own first, then linked into place: link() fails when
   // another process was quicker (its key wins), and a reader never sees a half-written file.
   const std::string staged = file + ".new-" + std::to_string(::getpid());
-  const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kSecretFileMode);
   if (fd < 0) throw std::runtime_error("cannot create " + staged + ": " + std::strerror(errno));
   const std::string key = new_key();
   const std::string line = key + "\n";

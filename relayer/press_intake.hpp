@@ -2,7 +2,8 @@
 // press replayed by the broker), oversized, unknown button, then the JSON itself. Fills in what
 // a press may omit: a new id and the arrival time.
 // Throws snet::BadMessage with the reason used as the `reason` label of
-// snet_relayer_rejected_total: retained | oversized | unknown_device | malformed_json | wrong_type.
+// snet_relayer_rejected_total: retained | oversized | unknown_device | malformed_json | wrong_type
+// | bad_timestamp.
 // Thread safety: pure function of its arguments.
 #pragma once
 
@@ -24,6 +25,6 @@ AcceptedPress accept_press(const Topology& topology, std::string_view button,
 
 /// Every reason accept_press() may give, so metrics show them (at 0) from the start.
 inline constexpr std::string_view kPressRejectReasons[] = {
-    "retained", "oversized", "unknown_device", "malformed_json", "wrong_type"};
+    "retained", "oversized", "unknown_device", "malformed_json", "wrong_type", "bad_timestamp"};
 
 }  // namespace snet::relayer

@@ -1,6 +1,7 @@
 #include "relayer_config.hpp"
 
 #include "backends.hpp"
+#include "snet/net.hpp"
 
 namespace snet::relayer {
 
@@ -37,16 +38,16 @@ RelayerOptions relayer_options(const Flags& flags, const Topology& topology,
       // headers exchanges: AMQP members would silently miss every command.
       throw UsageError(std::string(to_string(topology.routing)) +
                        " routing on RabbitMQ publishes to exchanges: give the AMQP URL "
-                       "(--broker-url amqp://user:pass@host:5672/vhost), not '" +
-                       broker_url + "'");
+                       "(--broker-url amqp://user@host:5672/vhost), not '" +
+                       redacted_url(broker_url) + "'");
     }
     if (group != "none") {
       // RabbitMQ 3.10's MQTT plugin has no shared subscriptions: $share/... would match
       // nothing and the relayer would never see a press.
       throw UsageError(
           "RabbitMQ's MQTT plugin has no shared subscriptions: give the AMQP URL (--broker-url "
-          "amqp://user:pass@host:5672/vhost), or --share-group none to take every press over '" +
-          broker_url + "'");
+          "amqp://user@host:5672/vhost), or --share-group none to take every press over '" +
+          redacted_url(broker_url) + "'");
     }
   }
   options.share_group = group == "none" ? "" : "snet-" + topology.name + "-" + group;

@@ -1,12 +1,25 @@
 #include "sqlite.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include "snet/file_modes.hpp"
 
 #include "snet/log.hpp"
 
 namespace snet::state {
 
 Db::Db(const std::string& path, bool create) : path_(path) {
+  // The history carries what came from the wire: not world-readable, like the logs. SQLite
+  // gives its -wal and -shm files the database file's mode.
+  if (create) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kLogFileMode);
+    if (fd >= 0) {
+      narrow_mode(fd, kLogFileMode);
+      ::close(fd);
+    }
+  }
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -82,6 +95,14 @@ void Statement::run() {
   } resetter{*this};
   while (step()) {
   }
+}
+
+bool Statement::any() {
+  struct Resetter {
+    Statement& s;
+    ~Resetter() { s.reset(); }
+  } resetter{*this};
+  return step();
 }
 
 void Statement::reset() {

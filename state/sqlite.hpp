@@ -51,6 +51,8 @@ class Statement {
   bool step();
   /// Runs a statement that returns no rows, then resets it.
   void run();
+  /// Whether the statement yields a row; resets it.
+  bool any();
   /// Clears the result and the bindings for the next use.
   void reset();
 

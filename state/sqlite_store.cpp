@@ -186,6 +186,11 @@ struct SqliteStore::Writer {
   Statement insert_error{
       db, std::string("INSERT INTO events (") + kEventColumns +
               ", topology) VALUES (NULL, 'error', ?1, 0, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)"};
+  // A state report that is its device's current state already (a retained report seen again
+  // after a restart) is a duplicate even when retention has pruned its history row.
+  Statement is_current{db,
+                       "SELECT 1 FROM current_state WHERE topology = ?1 AND device = ?2 AND "
+                       "press_id = ?3 AND applied_ts = ?4"};
   Statement upsert_current{
       db,
       "INSERT INTO current_state (device, is_on, press_id, button, press_ts, relay_ts, "
@@ -241,6 +246,7 @@ struct SqliteStore::Reader {
 SqliteStore::SqliteStore(const std::string& path, std::string topology)
     : topology_(std::move(topology)),
       writer_(std::make_unique<Writer>(path)),
+      pruner_(std::make_unique<SqlitePruner>(writer_->db)),
       fault_writer_(std::make_unique<FaultWriter>(path)),
       reader_(std::make_unique<Reader>(path)) {}
 
@@ -255,6 +261,9 @@ void SqliteStore::write(std::vector<EventRecord>& batch) {
     const EventRecord& r = batch[i];
     stored[i] = now_us();
     if (r.kind == EventKind::state) {
+      w.is_current.bind(1, topology_).bind(2, r.device).bind(3, r.press_id);
+      w.is_current.bind(4, r.applied_ts);
+      if (w.is_current.any()) continue;  // already stored: not a new state
       w.insert_state.bind(1, r.device).bind(2, std::int64_t{r.on}).bind(3, r.press_id);
       w.insert_state.bind(4, r.button).bind(5, r.press_ts).bind(6, r.relay_ts);
       w.insert_state.bind(7, r.applied_ts).bind(8, stored[i]).bind(9, topology_);
@@ -337,6 +346,14 @@ std::vector<EventRecord> SqliteStore::events(const std::string& device, int limi
   }
   s.reset();
   return out;
+}
+
+Pruned SqliteStore::prune(const PruneLimits& limits) {
+  return pruner_->prune(limits);
+}
+
+HistorySize SqliteStore::history_size() {
+  return pruner_->size();
 }
 
 void SqliteStore::check() {

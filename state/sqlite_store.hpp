@@ -2,7 +2,8 @@
 // bound parameters only, schema created when missing. One connection writes, another reads.
 // synchronous=NORMAL: a committed batch survives a crash of this process (not of the machine).
 //
-// Thread safety: as Store. The writing connection is used by write() only; record_fault() has
+// Thread safety: as Store. The writing connection is used by write(), prune() and
+// history_size() only; record_fault() has
 // its own connection and the reading connection another, each guarded by a mutex.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "sqlite.hpp"
+#include "sqlite_pruner.hpp"
 #include "store.hpp"
 
 namespace snet::state {
@@ -29,6 +31,8 @@ class SqliteStore final : public Store {
   std::vector<EventRecord> events(const std::string& device, int limit,
                                   std::optional<EventKind> kind = std::nullopt) override;
   void check() override;
+  Pruned prune(const PruneLimits& limits) override;
+  HistorySize history_size() override;
 
  private:
   std::string topology_;
@@ -36,6 +40,7 @@ class SqliteStore final : public Store {
   struct FaultWriter;
   struct Reader;
   std::unique_ptr<Writer> writer_;
+  std::unique_ptr<SqlitePruner> pruner_;  // on writer_'s connection; destroyed before it
   std::mutex fault_mutex_;
   std::unique_ptr<FaultWriter> fault_writer_;
   std::mutex read_mutex_;

@@ -1,5 +1,6 @@
 #include "state_config.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <sstream>
 
@@ -28,6 +29,11 @@ void add_state_flags(Flags& flags) {
            "the live feed sends coalesced changes at most this often")
       .add("supervisor-url", "SNET_SUPERVISOR_URL", "",
            "the supervisor of `snet up` (set by it), for /api/services; empty: none")
+      .add("history-max-age", "SNET_STATE_HISTORY_MAX_AGE", "7d",
+           "history older than this is pruned: 90s, 30m, 12h, 7d (0: kept whatever its age); "
+           "devices' current states are always kept")
+      .add("history-max-rows", "SNET_STATE_HISTORY_MAX_ROWS", "1000000",
+           "the oldest history beyond this many records is pruned (0: no limit)")
       .add("allowed-origin", "SNET_ALLOWED_ORIGINS", "",
            "origins (comma-separated, e.g. https://dash.example) whose pages may change state "
            "and open the live feed besides this server's own; no wildcards")
@@ -44,10 +50,26 @@ void add_state_flags(Flags& flags) {
            "open HTTP and WebSocket connections at most; more are closed at once and counted");
 }
 
+std::optional<std::chrono::seconds> parse_max_age(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value < 0) return std::nullopt;
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  std::int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  if (unit == "m") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86'400;
+  constexpr std::int64_t kCentury = 100LL * 366 * 86'400;
+  if (scale == 0 || value > kCentury / scale) return std::nullopt;
+  return std::chrono::seconds(value * scale);
+}
+
 StateOptions state_options(Service& service) {
   const Flags& flags = service.flags();
   StateOptions options;
   options.broker_url = service.broker_url();
+  options.broker_password = service.broker_password();
   options.topology_path = flags.str("topology");
   options.http_bind = flags.str("http-bind");
   options.http_port = static_cast<int>(flags.integer("http-port", 0, 65535));
@@ -56,6 +78,13 @@ StateOptions state_options(Service& service) {
   options.flush_interval = std::chrono::milliseconds(flags.integer("flush-ms", 1, 10'000));
   options.status_interval = service.status_interval();
   options.supervisor_url = flags.str("supervisor-url");
+  const auto max_age = parse_max_age(flags.str("history-max-age"));
+  if (!max_age) {
+    throw UsageError("--history-max-age: '" + flags.str("history-max-age") +
+                     "' is not a duration such as 90s, 30m, 12h or 7d (0: no limit)");
+  }
+  options.retention.max_age = *max_age;
+  options.retention.max_rows = flags.integer("history-max-rows", 0, 1'000'000'000);
   options.allowed_origins = comma_list(flags.str("allowed-origin"));
   options.allowed_hosts = comma_list(flags.str("allowed-host"));
   try {  // the guard checks them: a bad one is a usage error, before anything starts

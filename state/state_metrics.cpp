@@ -5,6 +5,7 @@ namespace {
 constexpr const char* kLatencyHelp =
     "Seconds from a button press to the relayer's command (relayed), the actuator applying it "
     "(applied) and this service storing the state report (stored)";
+constexpr const char* kPrunedHelp = "History rows removed by retention, by limit (age or rows)";
 }  // namespace
 
 StateMetrics::StateMetrics(Metrics& r)
@@ -39,6 +40,12 @@ StateMetrics::StateMetrics(Metrics& r)
           r.counter("snet_state_presses_requested_total", "Presses requested over HTTP")),
       connection_losses(r.counter("snet_state_connection_losses_total",
                                   "Times the broker connection was lost (the bus reconnects)")),
+      history_pruned_by_age(
+          r.counter("snet_state_history_pruned_total", kPrunedHelp, metric_label("reason", "age"))),
+      history_pruned_by_rows(r.counter("snet_state_history_pruned_total", kPrunedHelp,
+                                       metric_label("reason", "rows"))),
+      history_rows(r.gauge("snet_state_history_rows", "Rows in the stored history")),
+      db_bytes(r.gauge("snet_state_db_bytes", "Size of the state database file in bytes")),
       press_to_relayed(r.histogram("snet_press_latency_seconds", kLatencyHelp,
                                    metric_label("stage", "relayed"))),
       press_to_applied(r.histogram("snet_press_latency_seconds", kLatencyHelp,
@@ -46,8 +53,9 @@ StateMetrics::StateMetrics(Metrics& r)
       press_to_stored(r.histogram("snet_press_latency_seconds", kLatencyHelp,
                                   metric_label("stage", "stored"))) {
   // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
-  for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
-                             "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic"}) {
+  for (const char* reason :
+       {"oversized", "malformed_json", "wrong_type", "missing_field", "unknown_device",
+        "device_mismatch", "not_an_actuator", "bad_topic", "bad_timestamp"}) {
     rejected(reason);
   }
   for (const char* action : {"stop", "start", "restart", "kill", "pause", "resume", "offline",

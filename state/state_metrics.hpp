@@ -39,6 +39,11 @@ struct StateMetrics {
   Counter& http_accept_failures;      // failed accepts (out of descriptors), each then paused
   Counter& presses_requested;         // POST /api/devices/{button}/press accepted
   Counter& connection_losses;         // broker connection lost (the bus reconnects)
+  // snet_state_history_pruned_total{reason="age"|"rows"}: history rows removed by retention
+  Counter& history_pruned_by_age;
+  Counter& history_pruned_by_rows;
+  Gauge& history_rows;  // rows in the history (all topologies of the file), after each round
+  Gauge& db_bytes;      // the database file's size (pages in use or free), after each round
   // snet_press_latency_seconds{stage=...}: from the press to the command's relay, to its
   // application by the actuator and to its storage here, once per new state report.
   Histogram& press_to_relayed;

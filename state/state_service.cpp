@@ -49,6 +49,7 @@ std::unique_ptr<Bus> make_state_bus(BusLoop& loop, const StateOptions& o, const 
   BusOptions bus;
   bus.metrics = &registry;  // the bus's own counters (AMQP) in GET /metrics
   bus.url = o.broker_url;
+  bus.password = o.broker_password;
   bus.client_id = o.client_id.empty() ? "snet-" + topology.name + "-state" : o.client_id;
   bus.will = status_will(topology.name, "state");
   // Acknowledged after the commit, kept by the broker while we are away: a killed state service
@@ -72,7 +73,7 @@ struct StateService::Parts {
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
-        writer(*store, ingest, feed, services, metrics),
+        writer(*store, ingest, feed, services, metrics, options.retention),
         supervisor(options.supervisor_url),
         links(topology, metrics, &feed),
         scenario(topology, metrics, &feed),
@@ -226,10 +227,14 @@ struct StateService::Parts {
 
 StateService::StateService(StateOptions options)
     : parts_(std::make_unique<Parts>(std::move(options))) {
+  const RetentionOptions& kept = parts_->options.retention;
   log::info("topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
-            " devices); store ", parts_->options.data_dir, "/state.db; listening on http://",
-            parts_->options.http_bind, ":", http_port(), "/ (dashboard from ",
-            parts_->api.dashboard_dir, ")");
+            " devices); store ", parts_->options.data_dir, "/state.db (history: ",
+            kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows",
+            ", ",
+            kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
+            "); listening on http://", parts_->options.http_bind, ":", http_port(),
+            "/ (dashboard from ", parts_->api.dashboard_dir, ")");
 }
 
 StateService::~StateService() {

@@ -12,10 +12,13 @@
 
 #include "snet/http_guard.hpp"
 
+#include "retention.hpp"
+
 namespace snet::state {
 
 struct StateOptions {
   std::string broker_url = "mqtt://127.0.0.1:1883";
+  std::string broker_password;  // of broker_url's user ("": the URL's, or none)
   std::string topology_path = "topology/single.json";
   std::string http_bind = "127.0.0.1";
   int http_port = 8080;             // 0: any free port (see StateService::http_port())
@@ -35,6 +38,7 @@ struct StateOptions {
   std::string token;
   std::string token_file;
   std::size_t http_max_connections = 1024;
+  RetentionOptions retention;  // how long and how much history state.db keeps
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed

@@ -1,11 +1,11 @@
-// The Store seam of the state service: the current state of every actuator and an append-only
-// history of what happened (state reports, press errors and control actions: faults), with
-// every hop's timestamp so latency can be queried. SqliteStore (sqlite_store.hpp) is the
-// implementation.
+// The Store seam of the state service: the current state of every actuator and a history,
+// appended to and pruned oldest first (retention.hpp), of what happened (state reports, press
+// errors and control actions: faults), with every hop's timestamp so latency can be queried.
+// SqliteStore (sqlite_store.hpp) is the implementation.
 //
-// Thread safety: write() is called by one thread (the writer); record_fault(),
-// current_states(), events() and check() may be called from any thread, concurrently with
-// write().
+// Thread safety: write(), prune() and history_size() are called by one thread (the writer);
+// record_fault(), current_states(), events() and check() may be called from any thread,
+// concurrently with write().
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,27 @@ struct DeviceState {
 
 DeviceState current_state_of(const EventRecord& state_report);
 
+/// What one pruning round of the history may remove. The current states are never pruned:
+/// they live apart from the history (Store::current_states()).
+struct PruneLimits {
+  Micros older_than = 0;      // records stored before this go; 0: no limit by age
+  std::int64_t max_rows = 0;  // the oldest beyond this many go; 0: no limit by count
+  std::int64_t batch = 1000;  // at most this many rows in this round (one short transaction)
+};
+
+struct Pruned {
+  std::int64_t by_age = 0;
+  std::int64_t by_rows = 0;
+  bool more = false;  // the batch was used up: another round has work
+};
+
+/// The history's size as SQLite keeps it cheaply: rows by the range of seq (the store only
+/// ever removes the oldest, so the range has no holes) and the database file's pages.
+struct HistorySize {
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;  // page_count * page_size (the write-ahead log not counted)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -90,6 +111,14 @@ class Store {
 
   /// Throws StoreError when the store cannot be read.
   virtual void check() = 0;
+
+  /// Removes the oldest history records (of every topology sharing the file) in one short
+  /// transaction: first those stored before `older_than`, then those beyond `max_rows`. Called
+  /// by the writer's thread, between write() batches. Throws StoreError.
+  virtual Pruned prune(const PruneLimits& limits) = 0;
+
+  /// Called by the writer's thread. Throws StoreError.
+  virtual HistorySize history_size() = 0;
 };
 
 }  // namespace snet::state

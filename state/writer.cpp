@@ -23,13 +23,14 @@ void observe_latency(StateMetrics& metrics, const EventRecord& r) {
 }  // namespace
 
 StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
-                         StateMetrics& metrics, std::size_t max_batch)
+                         StateMetrics& metrics, RetentionOptions retention, std::size_t max_batch)
     : store_(store),
       ingest_(ingest),
       feed_(feed),
       health_(health),
       metrics_(metrics),
-      max_batch_(max_batch) {
+      max_batch_(max_batch),
+      retention_(store, retention, metrics) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -71,20 +72,26 @@ void StateWriter::run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything is written
+      // Woken by a message, by stop(), or when retention has a round to do.
+      wake_.wait_until(lock, retention_.due(), [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;  // everything is written
+      if (queue_.empty()) {
+        lock.unlock();
+        retention_.tick(0);
+        continue;
+      }
       const std::size_t n = std::min(queue_.size(), max_batch_);
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size()));
     }
-    process(batch);
+    retention_.tick(process(batch));
     batch.clear();
   }
 }
 
-void StateWriter::process(std::deque<Message>& messages) {
+std::int64_t StateWriter::process(std::deque<Message>& messages) {
   std::vector<EventRecord> records;
   records.reserve(messages.size());
   bool health_changed = false;
@@ -107,9 +114,14 @@ void StateWriter::process(std::deque<Message>& messages) {
     }
   }
   bool stored = true;
+  std::int64_t written = 0;
   if (!records.empty()) {
     stored = write(records);
-    if (stored) feed_.apply(records);
+    if (stored) {
+      feed_.apply(records);
+      written =
+          std::count_if(records.begin(), records.end(), [](const auto& r) { return r.seq != 0; });
+    }
   }
   if (health_changed) feed_.health_changed();
   // Committed (or nothing to keep): only now may the broker forget them. Not stored (the
@@ -119,6 +131,7 @@ void StateWriter::process(std::deque<Message>& messages) {
       if (message.ack) message.ack();
     }
   }
+  return written;
 }
 
 bool StateWriter::write(std::vector<EventRecord>& records) {

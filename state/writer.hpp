@@ -4,6 +4,7 @@
 // hands them to the live feed, so what the dashboard shows is durable, and acknowledges them to
 // the broker (Message::ack), so what the broker forgets is durable too. A failing store is
 // retried with back-off (nothing is dropped while the service runs) and reported by problem().
+// Between batches it prunes the history (Retention), in rounds short enough not to hold presses.
 // Thread safety: enqueue(), depth() and problem() from any thread; stop() from one.
 #pragma once
 
@@ -15,6 +16,7 @@
 
 #include "ingest.hpp"
 #include "live_feed.hpp"
+#include "retention.hpp"
 #include "service_health.hpp"
 #include "state_metrics.hpp"
 #include "store.hpp"
@@ -24,7 +26,7 @@ namespace snet::state {
 class StateWriter {
  public:
   StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
-              StateMetrics& metrics, std::size_t max_batch = 5000);
+              StateMetrics& metrics, RetentionOptions retention = {}, std::size_t max_batch = 5000);
   ~StateWriter();
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
@@ -38,8 +40,8 @@ class StateWriter {
 
  private:
   void run();
-  void process(std::deque<Message>& messages);
-  bool write(std::vector<EventRecord>& records);  // false: not stored (stopping)
+  std::int64_t process(std::deque<Message>& messages);  // returns the rows written
+  bool write(std::vector<EventRecord>& records);        // false: not stored (stopping)
 
   Store& store_;
   Ingest& ingest_;
@@ -47,6 +49,7 @@ class StateWriter {
   ServiceHealth& health_;
   StateMetrics& metrics_;
   const std::size_t max_batch_;
+  Retention retention_;  // the writer's thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -15,7 +15,8 @@ std::string percent_decoded(const std::string& text, const std::string& url) {
       continue;
     }
     if (i + 2 >= text.size()) {
-      throw std::invalid_argument("AMQP URL '" + url + "': incomplete %-escape in '" + text + "'");
+      throw std::invalid_argument("AMQP URL '" + redacted_url(url) +
+                                  "': incomplete %-escape in its user, password or vhost");
     }
     const std::string hex = text.substr(i + 1, 2);
     std::size_t used = 0;
@@ -26,7 +27,8 @@ std::string percent_decoded(const std::string& text, const std::string& url) {
       used = 0;
     }
     if (used != 2) {
-      throw std::invalid_argument("AMQP URL '" + url + "': bad %-escape '%" + hex + "'");
+      throw std::invalid_argument("AMQP URL '" + redacted_url(url) +
+                                  "': bad %-escape in its user, password or vhost");
     }
     out += static_cast<char>(value);
     i += 2;
@@ -42,14 +44,14 @@ int heartbeat_seconds(const std::string& value, const std::string& url) {
   } catch (const std::exception&) {
     // reported below
   }
-  throw std::invalid_argument("AMQP URL '" + url + "': heartbeat '" + value +
+  throw std::invalid_argument("AMQP URL '" + redacted_url(url) + "': heartbeat '" + value +
                               "' is not a number of seconds 0-65535");
 }
 
 bool yes_or_no(const std::string& key, const std::string& value, const std::string& url) {
   if (value == "true" || value == "1") return true;
   if (value == "false" || value == "0") return false;
-  throw std::invalid_argument("AMQP URL '" + url + "': " + key + " '" + value +
+  throw std::invalid_argument("AMQP URL '" + redacted_url(url) + "': " + key + " '" + value +
                               "' is not true/false");
 }
 
@@ -63,7 +65,8 @@ AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default
   }
   const HostPort parts = parse_url(base, 5672);
   if (parts.scheme != "amqp") {
-    throw std::invalid_argument("AMQP URL '" + url + "': scheme must be amqp:// (no TLS here)");
+    throw std::invalid_argument("AMQP URL '" + redacted_url(url) +
+                                "': scheme must be amqp:// (no TLS here)");
   }
   AmqpEndpoint out;
   out.host = parts.host;
@@ -85,7 +88,7 @@ AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default
     } else if (key == "persistent") {
       out.persistent = yes_or_no(key, value, url);
     } else if (!key.empty()) {
-      throw std::invalid_argument("AMQP URL '" + url + "': unknown option '" + key +
+      throw std::invalid_argument("AMQP URL '" + redacted_url(url) + "': unknown option '" + key +
                                   "' (supported: heartbeat, persistent)");
     }
     start = end + 1;

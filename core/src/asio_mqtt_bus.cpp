@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "mqtt_packets.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 
 namespace snet::detail {
@@ -43,6 +44,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         retry_timer_(io),
         ping_timer_(io),
         client_id_(options.client_id),
+        login_(bus_login(options)),
         keepalive_(static_cast<std::uint16_t>(options.keepalive.count())),
         max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))),
         clean_session_(!options.persistent_session),
@@ -100,7 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       error_code ignored;
       self->socket_.set_option(tcp::no_delay(true), ignored);
       self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_,
-                                       self->clean_session_));
+                                       self->clean_session_, self->login_.user,
+                                       self->login_.password));
       self->read();
     });
   }
@@ -419,6 +422,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   asio::steady_timer retry_timer_, ping_timer_;
   std::string client_id_;
+  BusLogin login_;
   std::optional<mqtt::Will> will_;
   std::uint16_t keepalive_;
   std::size_t max_buffered_;

@@ -17,7 +17,7 @@ void check_broker_url(const std::string& url) {
   }
   const HostPort parsed = parse_url(url, 1883);
   if (parsed.scheme != "mqtt" && parsed.scheme != "tcp") {
-    throw std::invalid_argument("broker URL '" + url +
+    throw std::invalid_argument("broker URL '" + redacted_url(url) +
                                 "': unsupported scheme (expected mqtt://, tcp:// or amqp://)");
   }
 }

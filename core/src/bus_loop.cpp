@@ -46,8 +46,8 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
       boost::system::error_code ec;
       auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
       if (ec || results.empty()) {
-        throw std::invalid_argument("broker URL '" + options.url + "': cannot resolve host '" +
-                                    url.host + "'");
+        throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
+                                    "': cannot resolve host '" + url.host + "'");
       }
       it = loop_->resolved.emplace(key, results.begin()->endpoint()).first;
     }

@@ -1,6 +1,7 @@
 #include "snet/message.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <random>
 #include <sstream>
 
@@ -42,14 +43,32 @@ std::string get_string(const json& doc, const char* key, bool required) {
   return value;
 }
 
-Micros get_micros(const json& doc, const char* key) {
+std::int64_t get_integer(const json& doc, const char* key, const char* unit) {
   auto it = doc.find(key);
   if (it == doc.end() || it->is_null()) return 0;
   if (!it->is_number_integer()) {
     throw BadMessage("wrong_type",
-                     std::string("field '") + key + "' must be an integer (microseconds)");
+                     std::string("field '") + key + "' must be an integer (" + unit + ")");
   }
-  return it->get<Micros>();
+  // Above INT64_MAX, get<int64_t>() would wrap to a negative number.
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t{INT64_MAX}) {
+    return -1;
+  }
+  return it->get<std::int64_t>();
+}
+
+// A time stamp from the wire: 0 (absent) or microseconds since 1970 up to a day past this
+// host's clock. Anything else would be stored and skew every latency computed from it.
+Micros get_timestamp(const json& doc, const char* key) {
+  const Micros value = get_integer(doc, key, "microseconds");
+  if (value < 0 || value > now_us() + kMaxTimestampSkewUs) {
+    throw BadMessage("bad_timestamp",
+                     std::string("field '") + key +
+                         "' must be microseconds since 1970 and at most a day ahead of this "
+                         "host's clock, not " +
+                         (value < 0 ? std::string("negative") : std::to_string(value)));
+  }
+  return value;
 }
 
 bool get_bool(const json& doc, const char* key) {
@@ -73,7 +92,7 @@ void put_if(json& doc, const char* key, Micros value) {
 
 Press parse_press(std::string_view payload) {
   const json doc = parse_object(payload, /*empty_is_object=*/true);
-  return Press{get_string(doc, "id", false), get_micros(doc, "ts")};
+  return Press{get_string(doc, "id", false), get_timestamp(doc, "ts")};
 }
 
 std::string to_json(const Press& press) {
@@ -89,8 +108,8 @@ Command parse_command(std::string_view payload) {
   cmd.on = get_bool(doc, "on");
   cmd.press_id = get_string(doc, "press_id", true);
   cmd.button = get_string(doc, "button", false);
-  cmd.press_ts = get_micros(doc, "press_ts");
-  cmd.relay_ts = get_micros(doc, "relay_ts");
+  cmd.press_ts = get_timestamp(doc, "press_ts");
+  cmd.relay_ts = get_timestamp(doc, "relay_ts");
   return cmd;
 }
 
@@ -109,9 +128,9 @@ StateReport parse_state(std::string_view payload) {
   state.on = get_bool(doc, "on");
   state.press_id = get_string(doc, "press_id", false);
   state.button = get_string(doc, "button", false);
-  state.press_ts = get_micros(doc, "press_ts");
-  state.relay_ts = get_micros(doc, "relay_ts");
-  state.applied_ts = get_micros(doc, "applied_ts");
+  state.press_ts = get_timestamp(doc, "press_ts");
+  state.relay_ts = get_timestamp(doc, "relay_ts");
+  state.applied_ts = get_timestamp(doc, "applied_ts");
   return state;
 }
 
@@ -136,8 +155,8 @@ PressError parse_press_error(std::string_view payload) {
     throw BadMessage("missing_field", "field 'error' must be a string");
   }
   e.error = it->get<std::string>().substr(0, 1024);
-  e.press_ts = get_micros(doc, "press_ts");
-  e.ts = get_micros(doc, "ts");
+  e.press_ts = get_timestamp(doc, "press_ts");
+  e.ts = get_timestamp(doc, "ts");
   return e;
 }
 
@@ -183,8 +202,8 @@ DeviceControl parse_device_control(std::string_view payload) {
     c.devices.push_back(d.get<std::string>());
   }
   c.id = get_string(doc, "id", false);
-  c.ts = get_micros(doc, "ts");
-  c.duration_ms = get_micros(doc, "duration_ms");
+  c.ts = get_timestamp(doc, "ts");
+  c.duration_ms = get_integer(doc, "duration_ms", "milliseconds");
   if (c.duration_ms < 0 || c.duration_ms > 86'400'000) {
     throw BadMessage("wrong_type", "field 'duration_ms' must be from 0 to 86400000");
   }
@@ -204,7 +223,7 @@ ServiceStatus parse_status(std::string_view payload) {
   ServiceStatus s;
   s.service = get_string(doc, "service", false);
   s.online = get_bool(doc, "online");
-  s.ts = get_micros(doc, "ts");
+  s.ts = get_timestamp(doc, "ts");
   if (auto it = doc.find("metrics"); it != doc.end() && it->is_object()) {
     s.metrics_json = it->dump();
   }

@@ -12,6 +12,7 @@
 
 #include <mqtt/async_client.h>
 
+#include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 #include "snet/message.hpp"
 
@@ -205,6 +206,10 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
           "manual_ack needs a BusLoop bus: Paho acknowledges a message before handling it");
     }
     connect_options_.set_keep_alive_interval(options.keepalive);
+    if (const BusLogin login = bus_login(options); !login.user.empty()) {
+      connect_options_.set_user_name(login.user);
+      if (!login.password.empty()) connect_options_.set_password(login.password);
+    }
     connect_options_.set_connect_timeout(std::chrono::seconds(5));
     connect_options_.set_automatic_reconnect(std::chrono::milliseconds(100),
                                              std::chrono::seconds(2));

@@ -38,18 +38,24 @@ std::uint16_t get_u16(std::string_view s, std::size_t at) {
 }  // namespace
 
 std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s,
-                           const std::optional<Will>& will, bool clean_session) {
+                           const std::optional<Will>& will, bool clean_session,
+                           std::string_view user, std::string_view password) {
   std::string body;
   put_str(body, "MQTT");
   body.push_back(4);  // protocol level 3.1.1
   std::uint8_t flags = clean_session ? 0x02 : 0x00;
   if (will) flags |= 0x04 | (1 << 3) | (will->retain ? 0x20 : 0);  // will at QoS 1
+  if (!user.empty()) flags |= 0x80 | (password.empty() ? 0 : 0x40);
   body.push_back(static_cast<char>(flags));
   put_u16(body, keepalive_s);
   put_str(body, client_id);
   if (will) {
     put_str(body, will->topic);
     put_str(body, will->payload);
+  }
+  if (!user.empty()) {
+    put_str(body, user);
+    if (!password.empty()) put_str(body, password);
   }
   return frame(0x10, body);
 }
@@ -117,6 +123,8 @@ std::optional<std::pair<Packet, std::size_t>> next_packet(std::string_view strea
 Publish decode_publish(const Packet& packet) {
   Publish out;
   out.qos = (packet.flags >> 1) & 0x03;
+  // MQTT 3.1.1, 3.3.1.2: both QoS bits set is malformed, and the connection must be closed.
+  if (out.qos == 3) throw ProtocolError("PUBLISH with QoS 3");
   out.retain = (packet.flags & 0x01) != 0;
   const std::uint16_t topic_len = get_u16(packet.body, 0);
   std::size_t at = 2 + topic_len;

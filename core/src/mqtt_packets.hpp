@@ -38,8 +38,10 @@ struct Will {
 };
 
 /// `clean_session` false: the broker keeps the session (subscriptions, queued QoS 1 messages).
+/// `user` empty: anonymous (then `password` is not sent either).
 std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s,
-                           const std::optional<Will>& will, bool clean_session = true);
+                           const std::optional<Will>& will, bool clean_session = true,
+                           std::string_view user = {}, std::string_view password = {});
 std::string encode_subscribe(std::uint16_t id,
                              const std::vector<std::pair<std::string, int>>& filters);
 std::string encode_publish(std::string_view topic, std::string_view payload, int qos, bool retain,

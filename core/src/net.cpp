@@ -122,7 +122,8 @@ HostPort parse_url(const std::string& url, int default_port) {
   HostPort out;
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos || scheme_end == 0) {
-    throw std::invalid_argument("URL '" + url + "' has no scheme (like mqtt://127.0.0.1:1883)");
+    throw std::invalid_argument("URL '" + redacted_url(url) +
+                                "' has no scheme (like mqtt://127.0.0.1:1883)");
   }
   out.scheme = url.substr(0, scheme_end);
   std::string rest = url.substr(scheme_end + 3);
@@ -141,7 +142,8 @@ HostPort parse_url(const std::string& url, int default_port) {
   std::string port_text;
   if (!rest.empty() && rest.front() == '[') {  // [::1]:port
     const auto close = rest.find(']');
-    if (close == std::string::npos) throw std::invalid_argument("URL '" + url + "': bad IPv6 host");
+    if (close == std::string::npos)
+      throw std::invalid_argument("URL '" + redacted_url(url) + "': bad IPv6 host");
     out.host = rest.substr(1, close - 1);
     if (close + 1 < rest.size() && rest[close + 1] == ':') port_text = rest.substr(close + 2);
   } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
@@ -150,14 +152,15 @@ HostPort parse_url(const std::string& url, int default_port) {
   } else {
     out.host = rest;
   }
-  if (out.host.empty()) throw std::invalid_argument("URL '" + url + "' has no host");
+  if (out.host.empty()) throw std::invalid_argument("URL '" + redacted_url(url) + "' has no host");
   if (!port_text.empty()) {
     try {
       std::size_t used = 0;
       out.port = std::stoi(port_text, &used);
       if (used != port_text.size() || out.port < 1 || out.port > 65535) throw std::out_of_range("");
     } catch (const std::exception&) {
-      throw std::invalid_argument("URL '" + url + "': port '" + port_text + "' is not 1-65535");
+      throw std::invalid_argument("URL '" + redacted_url(url) + "': port '" + port_text +
+                                  "' is not 1-65535");
     }
   }
   return out;

@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include "snet/file_modes.hpp"
+
 extern char** environ;
 
 namespace snet {
@@ -101,8 +103,9 @@ void close_fd_range(unsigned first, unsigned last) {
   for (unsigned fd = first; fd <= last && fd < top; ++fd) ::close(static_cast<int>(fd));
 }
 
+// A child's output is its log: not world-readable (file_modes.hpp).
 int open_output(const char* path) {
-  return ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  return open_append(path, kLogFileMode);
 }
 
 [[noreturn]] void run_child(const ChildSetup& s) {

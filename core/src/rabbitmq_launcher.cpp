@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "snet/atomic_file.hpp"
 #include "snet/broker_launcher.hpp"
+#include "snet/file_modes.hpp"
 #include "snet/log.hpp"
 #include "snet/net.hpp"
 
@@ -120,8 +122,12 @@ RabbitMqServer::RabbitMqServer(RabbitMqOptions options, Prepared) : options_(std
   const fs::path config(options_.config_dir), data(options_.data_dir);
   copy_required(config / "enabled_plugins", data / "enabled_plugins");
   copy_required(config / "definitions.json", data / "definitions.json");
-  std::ofstream(data / "rabbitmq.conf")
-      << render_config(config / "rabbitmq.conf", options_, (data / "definitions.json").string());
+  // Users with their password hashes, and the MQTT plugin's default login: the owner's only.
+  narrow_mode((data / "definitions.json").string(), kSecretFileMode);
+  write_file_atomically(
+      (data / "rabbitmq.conf").string(),
+      render_config(config / "rabbitmq.conf", options_, (data / "definitions.json").string()),
+      kSecretFileMode);
   std::ofstream(data / "rabbitmq-env.conf")
       << "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n";
   log_path_ = (data / "rabbitmq.log").string();

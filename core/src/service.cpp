@@ -1,11 +1,14 @@
 #include "snet/service.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
+#include "snet/broker_credentials.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/log.hpp"
 #include "snet/log_flags.hpp"
+#include "snet/net.hpp"
 
 namespace snet {
 
@@ -15,6 +18,10 @@ Service::Service(ServiceInfo info) : info_(std::move(info)), flags_(info_.progra
            info_.broker_optional
                ? "publish status \"" + info_.name + "\" on this broker (only when given)"
                : "broker to connect to")
+      .add("broker-password-file", kBrokerPasswordFileEnv, "",
+           "file (mode 0600) holding the password of --broker-url's user; or give the password "
+           "in $" +
+               std::string(kBrokerPasswordEnv) + ", never on the command line")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json",
            info_.broker_optional ? "topology whose status topic is used (only with --broker-url)"
                                  : "topology file")
@@ -43,6 +50,19 @@ void Service::configure() {
       check_broker_url(broker_url_);
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--broker-url: ") + e.what());
+    }
+    const char* env_password = std::getenv(kBrokerPasswordEnv);
+    try {
+      broker_password_ = snet::broker_password(flags_.str("broker-password-file"),
+                                               env_password == nullptr ? "" : env_password);
+      (void)bus_login(broker_url_, broker_password_, nullptr);  // a password needs a user
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    if (!parse_url(broker_url_, 0).password.empty()) {
+      log::warn("--broker-url ", redacted_url(broker_url_),
+                " carries a password, which process listings show: give it in $",
+                kBrokerPasswordEnv, " or a file (--broker-password-file)");
     }
   }
   log::set_component(name_);
@@ -75,6 +95,7 @@ const Topology& Service::topology() {
 BusOptions Service::bus_options() {
   BusOptions options;
   options.url = broker_url_;
+  options.password = broker_password_;
   options.client_id = "snet-" + topology().name + "-" + name_;
   options.will = status_will(topology().name, name_);
   return options;

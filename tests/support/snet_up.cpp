@@ -136,6 +136,14 @@ SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
   }
 }
 
+std::string SnetUp::mqtt_url() const {
+  const std::string file = data_dir_ + "/credentials/snet.up.password";
+  std::string password = read_text(file);
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  if (password.empty()) return anonymous_url();
+  return "mqtt://snet.up:" + password + "@127.0.0.1:" + std::to_string(mqtt_port_);
+}
+
 nlohmann::json SnetUp::services() {
   const auto got = http_request("GET", control_port_, "/services");
   if (got.status != 200) return nlohmann::json::array();

@@ -63,7 +63,11 @@ class SnetUp {
   pid_t pid() const { return process_.pid(); }
   int mqtt_port() const { return mqtt_port_; }
   int amqp_port() const { return amqp_port_; }
-  std::string mqtt_url() const { return "mqtt://127.0.0.1:" + std::to_string(mqtt_port_); }
+  /// Its Mosquitto as the operator (snet.up, the password of <data-dir>/credentials/ in the URL:
+  /// tests only), which may do anything; the plain URL when the stack has no such login.
+  std::string mqtt_url() const;
+  /// Its MQTT listener without a login: anonymous clients may only press and read states.
+  std::string anonymous_url() const { return "mqtt://127.0.0.1:" + std::to_string(mqtt_port_); }
   /// RabbitMQ topologies: the node's AMQP URL (credentials of broker-config/rabbitmq/).
   std::string amqp_url() const {
     return "amqp://snet:snet@127.0.0.1:" + std::to_string(amqp_port_) + "/snet";

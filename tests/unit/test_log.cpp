@@ -107,3 +107,49 @@ TEST_CASE("json lines list ts, level, service and msg in that order") {
   CHECK(log::format_line(log::Format::json, log::Level::info, "relayer", "up", kAt) ==
         R"({"ts":"2026-12-02T20:25:23.045Z","level":"info","service":"relayer","msg":"up"})");
 }
+
+TEST_CASE("a press id with \\n, \\r and ESC logged by write() gives one line, escaped") {
+  const std::string press_id = "p1\n2026-12-02T20:25:24.000Z ERROR [relayer] forged\r\x1b[2J";
+  log::set_component("relayer");
+  for (const auto format : {log::Format::text, log::Format::json}) {
+    CAPTURE(static_cast<int>(format));
+    log::set_format(format);
+    const std::string out = captured_stderr([&] { log::warn("rejected press ", press_id); });
+    REQUIRE(!out.empty());
+    CHECK(out.back() == '\n');
+    CHECK(out.find('\n') == out.size() - 1);  // exactly one line
+    CHECK(out.find('\r') == std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+    if (format == log::Format::text) {
+      CHECK(out.find("rejected press p1\\n2026-12-02T20:25:24.000Z ERROR [relayer] forged\\r"
+                     "\\x1b[2J\n") != std::string::npos);
+    } else {
+      const auto doc = nlohmann::json::parse(out);
+      CHECK(doc["msg"] == "rejected press " + press_id);  // the value itself, losslessly
+      CHECK(out.find(R"(forged\r\u001b[2J)") != std::string::npos);
+    }
+  }
+  log::set_format(log::Format::text);
+}
+
+TEST_CASE("C1 controls, line separators and bytes that are not UTF-8 are escaped too") {
+  // U+009B (CSI: a terminal's escape sequence without ESC), U+2028, a lone 0xff, a cut-short
+  // sequence; U+00E9 and U+1F600 stay as they are.
+  const std::string wire =
+      "a\xc2\x9b"
+      "31mb\xe2\x80\xa8"
+      "c\xff"
+      "d\xe2\x82"
+      "e\xc3\xa9\xf0\x9f\x98\x80";
+  CHECK(log::escape_control(wire) ==
+        "a\\xc2\\x9b31mb\\xe2\\x80\\xa8c\\xffd\\xe2\\x82e\xc3\xa9\xf0\x9f\x98\x80");
+  const std::string line = log::format_line(log::Format::json, log::Level::info, "s", wire, kAt);
+  CHECK(line.find("\xc2\x9b") == std::string::npos);
+  CHECK(line.find("\xe2\x80\xa8") == std::string::npos);
+  CHECK(line.find(R"(a\u009b31mb\u2028c)") != std::string::npos);
+  const auto doc = nlohmann::json::parse(line);
+  CHECK(doc["msg"].get<std::string>().find("\xc2\x9b"
+                                           "31mb\xe2\x80\xa8") != std::string::npos);
+  CHECK(log::format_line(log::Format::json, log::Level::info, "s", "del\x7f", kAt)
+            .find(R"(del\u007f)") != std::string::npos);
+}

@@ -94,3 +94,51 @@ TEST_CASE("a device control names an action and devices; anything else is refuse
     }
   }
 }
+
+TEST_CASE("time stamps from the wire are range-checked, naming the field") {
+  const Micros now = now_us();
+  const std::string day_ahead = std::to_string(now + kMaxTimestampSkewUs + 60'000'000);
+  struct Case {
+    std::string field, value, reason;
+  };
+  const Case cases[] = {
+      {"ts", "-1", "bad_timestamp"},
+      {"ts", day_ahead, "bad_timestamp"},
+      {"ts", "9223372036854775807", "bad_timestamp"},
+      {"ts", "18446744073709551615", "bad_timestamp"},  // would wrap to -1 as int64
+      {"ts", "1.5", "wrong_type"},
+      {"ts", "1e15", "wrong_type"},
+      {"ts", "\"1700000000000000\"", "wrong_type"},
+  };
+  auto reason_of = [](auto parse, const std::string& payload, const std::string& field) {
+    try {
+      (void)parse(payload);
+    } catch (const BadMessage& e) {
+      CHECK_MESSAGE(std::string(e.what()).find("'" + field + "'") != std::string::npos, e.what());
+      return e.reason;
+    }
+    return std::string("accepted");
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.value);
+    CHECK(reason_of(parse_press, R"({"ts":)" + c.value + "}", "ts") == c.reason);
+    CHECK(reason_of(parse_press_error, R"({"error":"x","ts":)" + c.value + "}", "ts") == c.reason);
+    CHECK(reason_of(parse_status, R"({"online":true,"ts":)" + c.value + "}", "ts") == c.reason);
+    for (const char* field : {"press_ts", "relay_ts", "applied_ts"}) {
+      CHECK(reason_of(parse_state,
+                      R"({"device":"a","on":true,")" + std::string(field) + R"(":)" + c.value + "}",
+                      field) == c.reason);
+    }
+    CHECK(reason_of(parse_command, R"({"on":true,"press_id":"p","relay_ts":)" + c.value + "}",
+                    "relay_ts") == c.reason);
+  }
+  // 0 (unknown), an old time, now and a little ahead (another host's clock) pass.
+  for (const Micros ok : {Micros{0}, Micros{5}, now, now + 60'000'000}) {
+    CHECK(parse_press(R"({"ts":)" + std::to_string(ok) + "}").ts == ok);
+    CHECK(parse_state(R"({"device":"a","on":true,"applied_ts":)" + std::to_string(ok) + "}")
+              .applied_ts == ok);
+  }
+  // A duration is no time stamp: its own range.
+  CHECK_THROWS_WITH(parse_device_control(R"({"action":"crash","devices":["a"],"duration_ms":-5})"),
+                    doctest::Contains("duration_ms"));
+}

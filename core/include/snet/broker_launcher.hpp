@@ -19,6 +19,14 @@ struct MosquittoOptions {
   int port = 1883;
   std::string data_dir;  // config, persistence and log go here
   std::string executable = "mosquitto";
+  /// Logins (snet up's broker_accounts): with a password file Mosquitto checks a client that
+  /// gives a user name against it and holds it to the ACL; clients without one are anonymous,
+  /// allowed (as the ACL's anonymous lines say) only when every listener is on loopback.
+  /// Empty: anyone may do anything (the template's).
+  std::string password_file, acl_file;
+  /// Started as root, mosquitto switches to this user (its data folder is given to it); empty:
+  /// it stays root.
+  std::string run_as;
 };
 
 class MosquittoServer {

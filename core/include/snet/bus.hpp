@@ -121,8 +121,11 @@ class Bus {
 };
 
 struct BusOptions {
-  /// mqtt://host:port (tcp:// also accepted) or amqp://user:pass@host:port/vhost
+  /// mqtt://[user@]host:port (tcp:// also accepted) or amqp://user@host:port/vhost
   std::string url = "mqtt://127.0.0.1:1883";
+  /// The password of the URL's user. Empty: the URL's own, else the environment's
+  /// (SNET_BROKER_PASSWORD_FILE, SNET_BROKER_PASSWORD; snet/broker_credentials.hpp).
+  std::string password;
   std::string client_id;        // unique per broker; generated when empty
   std::optional<Message> will;  // published by the broker if we vanish (MQTT only)
   std::chrono::seconds keepalive{20};

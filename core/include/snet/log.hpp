@@ -1,8 +1,9 @@
 // Leveled, thread-safe logging to stderr. One line per call: an ISO 8601 UTC timestamp (ms),
 // the level, the component that logs and the message, so interleaved output of several
 // services stays readable. Format text (the default) or json (one object per line: ts, level,
-// service, msg) for log shippers. Text lines escape control characters, so a value read from
-// the wire cannot start a forged line.
+// service, msg) for log shippers. Both escape control characters (and text lines bytes that are
+// not UTF-8), so a value read from the wire can neither start a forged line nor drive the
+// terminal that shows the log.
 // Thread safety: every function may be called from any thread.
 #pragma once
 
@@ -34,7 +35,8 @@ std::string format_line(Format format, Level level, std::string_view component,
                         std::string_view message, std::chrono::system_clock::time_point at);
 /// "2026-12-02T20:25:23.123Z"
 std::string iso8601_utc(std::chrono::system_clock::time_point at);
-/// `text` with \n, \r, \t as those escapes and other control characters as \xNN.
+/// `text` with \n, \r, \t as those escapes; the other control characters (C0, DEL, C1, the
+/// line and paragraph separators U+2028/U+2029) and bytes that are not UTF-8 as \xNN per byte.
 std::string escape_control(std::string_view text);
 
 void write(Level level, const std::string& line);

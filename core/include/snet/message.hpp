@@ -18,11 +18,17 @@ namespace snet {
 /// Payloads larger than this are rejected unread (the broker may allow more).
 inline constexpr std::size_t kMaxPayloadBytes = 4096;
 
+/// Every time stamp field (ts, press_ts, relay_ts, applied_ts) is 0 (unknown) or microseconds
+/// since 1970 at most this far ahead of the receiving host's clock; anything else (negative,
+/// far future, not an integer) is refused with reason bad_timestamp (wrong_type when it is no
+/// integer), naming the field.
+inline constexpr Micros kMaxTimestampSkewUs = 24LL * 3600 * 1'000'000;
+
 struct BadMessage : std::runtime_error {
   BadMessage(std::string reason_code, const std::string& text)
       : std::runtime_error(text), reason(std::move(reason_code)) {}
   std::string
-      reason;  // oversized | malformed_json | wrong_type | missing_field | unknown_device ...
+      reason;  // oversized | malformed_json | wrong_type | missing_field | bad_timestamp ...
 };
 
 /// A button press. Both fields are optional on the wire: an empty payload is a valid press.

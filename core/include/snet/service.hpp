@@ -1,6 +1,7 @@
 // The skeleton every service's main() shares (snet-relayer, snet-agent, snet-state, snet-whisk):
-// the shutdown signals, the flags they all take (--broker-url, --topology, --log-level,
-// --log-format, --status-interval-ms, and --name where several may run), the status bus's client id
+// the shutdown signals, the flags they all take (--broker-url, --broker-password-file,
+// --topology, --log-level, --log-format, --status-interval-ms, and --name where several may run),
+// the broker password (never from argv: snet/broker_credentials.hpp), the status bus's client id
 // and last will, the status reporter, and one exit-code policy:
 //
 //   0  a clean stop: SIGTERM, SIGINT or SIGHUP (also --help and --version)
@@ -64,7 +65,13 @@ class Service {
   int run(int argc, char** argv, const std::function<int()>& body);
 
   const std::string& name() const { return name_; }
+  /// The URL as given: it may name a user (mqtt://relayer@host:port), and should carry no
+  /// password. Show it through redacted_url() all the same.
   const std::string& broker_url() const { return broker_url_; }
+  /// The password for the URL's user: from --broker-password-file / SNET_BROKER_PASSWORD_FILE
+  /// or SNET_BROKER_PASSWORD; empty when none. Every bus of the service passes it in
+  /// BusOptions::password (bus_options() does).
+  const std::string& broker_password() const { return broker_password_; }
   /// False only for a service whose broker is optional and was not given.
   bool uses_broker() const { return uses_broker_; }
   std::chrono::milliseconds status_interval() const { return status_interval_; }
@@ -98,7 +105,7 @@ class Service {
   ShutdownSignal shutdown_;  // first: blocks the signals before anything else runs
   ServiceInfo info_;
   Flags flags_;
-  std::string name_, broker_url_;
+  std::string name_, broker_url_, broker_password_;
   bool uses_broker_ = true;
   int signal_ = 0;  // the shutdown signal once it came
   std::chrono::milliseconds status_interval_{2000};

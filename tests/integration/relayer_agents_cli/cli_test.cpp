@@ -182,7 +182,10 @@ TEST_CASE("snet press, health, ctl and link find a running snet up from --data-d
   CHECK(run["topology"] == source_path("tests/topology/wiring-builtin.json"));
   CHECK(run["data_dir"] == data_dir);
   CHECK(run["broker_kind"] == "mosquitto");
-  CHECK(run["mqtt_url"] == up.mqtt_url());
+  // The operator's login, its password in a file of its own, never in run.json.
+  CHECK(run["mqtt_url"] == "mqtt://snet.up@127.0.0.1:" + std::to_string(up.mqtt_port()));
+  CHECK(run["broker_password_file"] == data_dir + "/credentials/snet.up.password");
+  CHECK(run.dump().find(up.mqtt_url().substr(15, 32)) == std::string::npos);
   CHECK(run["http_url"] == "http://127.0.0.1:" + std::to_string(up.http_port()));
   CHECK(run["supervisor_url"] == "http://127.0.0.1:" + std::to_string(up.control_port()));
   CHECK(run["pid"] == up.pid());

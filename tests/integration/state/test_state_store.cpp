@@ -55,6 +55,7 @@ TEST_CASE(
       {topics::make("single", topics::Kind::state, "ghost"), R"({"device":"ghost","on":true})",
        "unknown_device"},
       {a1, R"({"device":"actuator-2","on":true})", "device_mismatch"},
+      {a1, R"({"device":"actuator-1","on":true,"applied_ts":-1})", "bad_timestamp"},
       {topics::make("single", topics::Kind::state, "button-1"),
        R"({"device":"button-1","on":true})", "not_an_actuator"},
   };

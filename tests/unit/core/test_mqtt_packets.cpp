@@ -21,6 +21,16 @@ TEST_CASE("CONNECT carries clean session, keepalive, client id and the will") {
   CHECK(with_will.substr(with_will.size() - 6) == bytes({0, 1, 't', 0, 1, 'x'}));
 }
 
+TEST_CASE("CONNECT carries a user name and password when a login is given") {
+  const std::string login = encode_connect("d", 20, std::nullopt, true, "u", "pw");
+  CHECK(static_cast<unsigned char>(login[9]) == (0x02 | 0x80 | 0x40));
+  CHECK(login.substr(login.size() - 7) == bytes({0, 1, 'u', 0, 2, 'p', 'w'}));
+  const std::string user_only = encode_connect("d", 20, std::nullopt, true, "u", "");
+  CHECK(static_cast<unsigned char>(user_only[9]) == (0x02 | 0x80));
+  CHECK(encode_connect("d", 20, std::nullopt, true, "", "ignored") ==
+        encode_connect("d", 20, std::nullopt));
+}
+
 TEST_CASE("SUBSCRIBE, PUBLISH, PUBACK, PINGREQ and DISCONNECT encode as specified") {
   CHECK(encode_subscribe(7, {{"a/b", 1}}) == bytes({0x82, 8, 0, 7, 0, 3, 'a', '/', 'b', 1}));
   CHECK(encode_publish("t", "hi", 1, true, 0x0102) == bytes({0x33, 7, 0, 1, 't', 1, 2, 'h', 'i'}));
@@ -62,4 +72,14 @@ TEST_CASE("the decoder rejects oversized and malformed packets") {
   CHECK_THROWS_AS(decode_publish(Packet{Type::publish, 0, bytes({0, 9, 'a'})}), ProtocolError);
   CHECK(suback_granted(Packet{Type::suback, 0, bytes({0, 1, 1, 0})}));
   CHECK_FALSE(suback_granted(Packet{Type::suback, 0, bytes({0, 1, 1, 0x80})}));
+}
+
+// Found by fuzz/fuzz_mqtt_packets.cpp: a PUBLISH with both QoS bits set was decoded as "QoS 3"
+// and handed on; the specification (3.3.1.2) makes it malformed, so the connection is dropped.
+TEST_CASE("a PUBLISH with both QoS bits set is a protocol error (fuzz)") {
+  const std::string body = bytes({0, 1, 't', 0, 7, 'x'});
+  CHECK_THROWS_WITH_AS(decode_publish(Packet{Type::publish, 0x06, body}),
+                       doctest::Contains("QoS 3"), ProtocolError);
+  CHECK(decode_publish(Packet{Type::publish, 0x02, body}).id == 7);  // QoS 1 still decodes
+  CHECK(decode_publish(Packet{Type::publish, 0x04, body}).qos == 2);
 }

@@ -1,0 +1,71 @@
+// Who may do what on the Mosquitto that `snet up` starts: a user per service and per device, a
+// password each (generated once per data dir, kept in <data-dir>/credentials/, mode 0700/0600),
+// Mosquitto's hashed password file (mosquitto_passwd -U) and an ACL (acl_file):
+//
+//   anonymous (loopback listeners only)  publish presses, read actuator states; nothing else
+//   a button (user = its id)             publish its own press and presence; read its trigger
+//   an actuator (user = its id)          read its own commands (cmd, and the pattern, group and
+//                                        match topics its routing subscribes to), state, sync;
+//                                        publish its own state, sync and presence
+//   a service (snet.<name>)              read everything (subscribe to #); publish what its job
+//                                        needs and its own status topic only
+//   snet.compute                         the commands a trigger compute's action publishes
+//   snet.up                              everything: `snet up` itself and the operator's tools
+//                                        (snet press, run, link, health find its password file
+//                                        through <data-dir>/run.json)
+//
+// Pure: mosquitto_acl(). prepare_broker_accounts() writes files and runs mosquitto_passwd.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "snet/topology.hpp"
+
+namespace snet::cli {
+
+inline constexpr const char* kOperatorUser = "snet.up";
+inline constexpr const char* kComputeUser = "snet.compute";
+
+/// The broker user of service `name` ("relayer-2" -> "snet.relayer-2"). Device ids cannot
+/// contain '.', so no device is ever mistaken for a service.
+std::string service_user(const std::string& name);
+
+/// What a service publishes besides its status (the ACL's write lines for it).
+enum class ServiceRole { relayer, state, agent, whisk };
+struct ServiceAccount {
+  std::string name;  // "relayer", "relayer-2", "state", "agent", "whisk"
+  ServiceRole role;
+};
+
+/// The acl_file text for `topology` and these services.
+std::string mosquitto_acl(const Topology& topology, const std::vector<ServiceAccount>& services);
+
+struct BrokerAccounts {
+  std::string credentials_dir;                              // <data-dir>/credentials (0700)
+  std::map<std::string, std::string> password_files;        // user -> its password file (0600)
+  std::string devices_file;                                 // device-id:password lines (0600)
+  std::string mosquitto_password_file, mosquitto_acl_file;  // what mosquitto.conf names
+  /// The password file of `user` (throws std::out_of_range for a user it has none for).
+  const std::string& password_file(const std::string& user) const {
+    return password_files.at(user);
+  }
+};
+
+/// The user a Mosquitto started by root should switch to: "mosquitto" when that user exists
+/// and can reach `dir` (every folder above it searchable by others); "" otherwise (it stays
+/// root, as before; a warning says why).
+std::string broker_run_as(const std::string& dir);
+
+/// Generates (or, from an earlier run of this data dir, keeps) the passwords of every service,
+/// device, snet.compute and snet.up, writes the credentials files and, in `mosquitto_dir`, the
+/// hashed password file and the ACL. `broker_user` (non-empty when Mosquitto drops root to
+/// that user) is given those two files. Throws std::runtime_error saying what failed.
+BrokerAccounts prepare_broker_accounts(const Topology& topology,
+                                       const std::vector<ServiceAccount>& services,
+                                       const std::string& data_dir,
+                                       const std::string& mosquitto_dir,
+                                       const std::string& broker_user = "");
+
+}  // namespace snet::cli

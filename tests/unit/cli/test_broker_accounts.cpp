@@ -1,0 +1,77 @@
+// The ACL `snet up` gives its Mosquitto (cli/broker_accounts.hpp): who may publish and read what.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "broker_accounts.hpp"
+#include "harness.hpp"
+#include "snet/topology.hpp"
+
+using namespace snet;
+using namespace snet::cli;
+
+namespace {
+
+// The rules of one user ("" for the anonymous lines at the top), one per line.
+std::vector<std::string> rules_of(const std::string& acl, const std::string& user) {
+  std::vector<std::string> rules;
+  std::istringstream in(acl);
+  std::string line, current;
+  while (std::getline(in, line)) {
+    if (line.rfind("user ", 0) == 0) current = line.substr(5);
+    if (line.rfind("topic ", 0) == 0 && current == user) rules.push_back(line.substr(6));
+  }
+  return rules;
+}
+
+bool has(const std::vector<std::string>& rules, const std::string& rule) {
+  return std::find(rules.begin(), rules.end(), rule) != rules.end();
+}
+
+}  // namespace
+
+TEST_CASE("the ACL: anonymous press and state only, devices their own topics, services theirs") {
+  const Topology topology = load_topology(test::source_path("topology/single.json"));
+  const std::string acl = mosquitto_acl(topology, {{"relayer", ServiceRole::relayer},
+                                                   {"state", ServiceRole::state},
+                                                   {"agent", ServiceRole::agent},
+                                                   {"whisk", ServiceRole::whisk}});
+  CHECK(rules_of(acl, "") ==
+        std::vector<std::string>{"write snet/single/press/+", "read snet/single/state/+"});
+
+  const auto button = rules_of(acl, "button-1");
+  CHECK(has(button, "write snet/single/press/button-1"));
+  CHECK(has(button, "read snet/single/trigger/button-1"));
+  for (const auto& rule : button) {
+    CAPTURE(rule);
+    CHECK(rule.find("button-1") != std::string::npos);  // nothing of anyone else's
+  }
+  const auto actuator = rules_of(acl, "actuator-2");
+  CHECK(has(actuator, "read snet/single/cmd/actuator-2"));
+  CHECK(has(actuator, "readwrite snet/single/state/actuator-2"));
+  for (const auto& rule : actuator) {
+    CAPTURE(rule);
+    const bool writes_only_its_own =
+        rule.find("write") == std::string::npos || rule.find("actuator-2") != std::string::npos;
+    CHECK(writes_only_its_own);
+    CHECK(rule.find('#') == std::string::npos);
+  }
+
+  const auto relayer = rules_of(acl, "snet.relayer");
+  CHECK(has(relayer, "read #"));
+  CHECK(has(relayer, "write snet/single/status/relayer"));
+  CHECK(has(relayer, "write snet/single/cmd/+"));
+  CHECK_FALSE(has(relayer, "write snet/single/status/+"));
+  const auto state = rules_of(acl, "snet.state");
+  CHECK(has(state, "write snet/single/status/state"));
+  CHECK(has(state, "write snet/single/trigger/+"));
+  CHECK_FALSE(has(state, "write snet/single/cmd/+"));
+  // Only services and the operator read everything.
+  for (const auto* user : {"", "button-1", "actuator-1", "snet.compute"}) {
+    CAPTURE(user);
+    CHECK_FALSE(has(rules_of(acl, user), "read #"));
+  }
+  CHECK(has(rules_of(acl, "snet.up"), "readwrite #"));
+  CHECK(service_user("relayer-2") == "snet.relayer-2");
+}
