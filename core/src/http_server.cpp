@@ -56,6 +56,25 @@ void ServerCore::shutdown_all() {
   }
 }
 
+bool ServerCore::evict_oldest_waiting() {
+  // Released after the lock: if one of them is the last owner of its session, the session's
+  // destructor calls remove(), which takes the lock.
+  std::vector<std::shared_ptr<Closable>> seen;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, weak] : sessions_) {  // ids grow: the first found is the oldest
+      auto session = weak.lock();
+      if (!session) continue;
+      const bool waiting = session->waiting_for_client();
+      seen.push_back(std::move(session));
+      if (waiting) break;
+    }
+  }
+  if (seen.empty() || !seen.back()->waiting_for_client()) return false;
+  seen.back()->shutdown();
+  return true;
+}
+
 void ServerCore::force_close_all() {
   std::vector<std::shared_ptr<Closable>> sessions;
   {
@@ -121,6 +140,9 @@ struct Server::Impl {
   // closed. Never queued: that would hold the descriptor the cap is there to save.
   void refuse(tcp::socket socket) {
     const std::uint64_t refused = ++core->connections_refused;
+    // Make room for the next one: the oldest connection still waiting for its client goes
+    // (a slow client holds its slot for up to a read timeout; a busy one is not touched).
+    core->evict_oldest_waiting();
     if (refused == 1 || refused % 1000 == 0) {
       log::warn("http: ", core->options.max_connections,
                 " connections are open (the limit): refusing new ones (", refused, " so far)");

@@ -36,6 +36,9 @@ class Closable {
   virtual void shutdown() = 0;  // any thread
   /// Closes the socket at once. Only while no I/O thread runs (after stop() joined them).
   virtual void force_close() = 0;
+  /// Waiting for the client to send (a request, or the rest of one): the kind of connection a
+  /// flood of slow clients holds. Any thread.
+  virtual bool waiting_for_client() const { return false; }
 };
 
 /// What every session shares with the server, kept alive by the sessions themselves.
@@ -57,6 +60,10 @@ class ServerCore {
   std::size_t size() const;
   /// Asks every live session to close; returns once asked.
   void shutdown_all();
+  /// Asks the oldest session that waits for its client to close (at the connection cap, so
+  /// that slow clients cannot keep everyone else out for a whole read timeout). Returns
+  /// whether there was one. WebSocket clients are never chosen.
+  bool evict_oldest_waiting();
   /// Waits until no session is left, at most `timeout`.
   bool wait_empty(std::chrono::milliseconds timeout);
   /// Closes the sockets of the sessions left (the I/O threads must have stopped).
@@ -101,6 +108,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void run();
   void shutdown() override;
   void force_close() override;
+  bool waiting_for_client() const override { return waiting_.load(); }
 
  private:
   void do_read();
@@ -124,6 +132,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   bool keep_alive_ = false;
   bool head_ = false;
   unsigned version_ = 11;
+  std::atomic<bool> waiting_{false};
 };
 
 /// One WebSocket client: one write in flight, a bounded queue behind it.

@@ -44,6 +44,7 @@ void HttpSession::force_close() {
 }
 
 void HttpSession::do_read() {
+  waiting_ = true;
   parser_.emplace();
   parser_->body_limit(core_->options.body_limit);
   parser_->header_limit(static_cast<std::uint32_t>(core_->options.header_limit));
@@ -54,6 +55,7 @@ void HttpSession::do_read() {
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  waiting_ = false;
   if (ec == bhttp::error::end_of_stream) return do_close();
   if (ec == bhttp::error::body_limit) {
     version_ = parser_->get().version();

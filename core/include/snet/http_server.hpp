@@ -158,7 +158,9 @@ struct ServerOptions {
   std::size_t header_limit = 8 * 1024;     // larger request headers are answered 431
   // Open connections (HTTP and WebSocket) at most; one more is closed at once (after a short
   // 503 when the socket takes it) and counted in connections_refused(), so that a flood of
-  // clients cannot use up the process's file descriptors.
+  // clients cannot use up the process's file descriptors. Each refusal also closes the oldest
+  // HTTP connection that waits for its client, so slow clients cannot keep others out for a
+  // whole read timeout (WebSocket clients and requests being answered are never closed).
   std::size_t max_connections = 1024;
   // After a failed accept (EMFILE, ENFILE: out of descriptors), accepting resumes after this
   // pause: the listener neither spins on the error nor stops.
