@@ -12,6 +12,7 @@ packages=(
   doctest-dev libboost1.81-dev libcurl4-openssl-dev
   mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2 iptables
   unzip zip  # snet-whisk: zipped actions (zip: their tests); npm comes with nodejs
+  clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and clang's sanitizer runtimes
 )
 missing=()
 for p in "${packages[@]}"; do

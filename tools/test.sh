@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a fresh Debian 12 machine: installs what is missing, builds,
 # prepares the browser and Docker tests, and runs every test with ctest (labels: unit,
-# integration, browser, compose), then a bounded subset under sanitizers (tools/sanitize.sh).
-# Extra arguments go to ctest, e.g. `tools/test.sh -L unit` (then no sanitizers unless
-# SNET_SANITIZERS is set; SNET_SANITIZERS=0 skips them always).
+# integration, browser, compose), then a bounded subset under sanitizers (tools/sanitize.sh) and
+# the fuzz targets for a bounded time (tools/fuzz.sh). Extra arguments go to ctest, e.g.
+# `tools/test.sh -L unit` (then no sanitizers or fuzzing unless SNET_SANITIZERS / SNET_FUZZ is
+# set; SNET_SANITIZERS=0 and SNET_FUZZ=0 skip them always).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -37,6 +38,12 @@ if [ $# -eq 0 ] || [ -n "${SNET_SANITIZERS:-}" ]; then
   sanitize_started=$(date +%s)
   tools/sanitize.sh || status=1
   echo "test: sanitizers took $(( $(date +%s) - sanitize_started )) s"
+fi
+# Likewise the libFuzzer targets (tools/fuzz.sh: SNET_FUZZ_SECONDS each, default 20).
+if [ $# -eq 0 ] || [ -n "${SNET_FUZZ:-}" ]; then
+  fuzz_started=$(date +%s)
+  tools/fuzz.sh || status=1
+  echo "test: fuzzing took $(( $(date +%s) - fuzz_started )) s"
 fi
 # Last, so a CI log's tail names what failed.
 if [ "$ctest_status" -ne 0 ]; then tools/failed-tests.sh "${SNET_BUILD_DIR:-build}"; fi

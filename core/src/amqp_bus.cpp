@@ -19,6 +19,7 @@
 #include "amqp_connection.hpp"
 #include "amqp_endpoint.hpp"
 #include "amqp_error.hpp"
+#include "amqp_message.hpp"
 #include "amqp_topics.hpp"
 #include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
@@ -30,9 +31,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kExchange = "amq.topic";          // where RabbitMQ's MQTT plugin publishes, too
-constexpr std::size_t kMaxPayload = 1 << 20;        // = max_message_size in broker-config/rabbitmq
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;  // the header frame must fit a 128 KiB frame
+const std::string kExchange = "amq.topic";  // where RabbitMQ's MQTT plugin publishes, too
 // Per consumer (own queue, each group queue): deliveries in hand before the broker waits for
 // acks. At thousands of messages/s acked ~1-10 ms late only tens are in flight; the rest is room
 // for handlers that ack after a slow round trip (a compute call), without stalling.
@@ -71,26 +70,6 @@ class WakeSignal {
  private:
   int fd_;
 };
-
-std::optional<std::string> message_problem(const Message& message) {
-  if (auto problem = publish_topic_problem(message.topic)) return problem;
-  if (message.payload.size() > kMaxPayload) {
-    return "payload of " + std::to_string(message.payload.size()) + " bytes exceeds " +
-           std::to_string(kMaxPayload);
-  }
-  std::size_t header_bytes = 0;
-  for (const auto& [key, value] : message.headers) {
-    if (key.empty() || key.size() > kMaxRoutingKey) {
-      return "header name '" + key.substr(0, 40) + "' must be 1-255 bytes";
-    }
-    header_bytes += key.size() + value.size() + 6;
-  }
-  if (header_bytes > kMaxHeaderBytes) {
-    return "headers of " + std::to_string(header_bytes) + " bytes exceed " +
-           std::to_string(kMaxHeaderBytes);
-  }
-  return std::nullopt;
-}
 
 std::string as_string(amqp_bytes_t bytes) {
   return bytes.len == 0 ? std::string()
@@ -588,7 +567,9 @@ class AmqpBus final : public Bus {
     const std::string exchange = as_string(delivery.exchange);
     const std::string routing_key = as_string(delivery.routing_key);
     AmqpContent content = conn_->read_content();
-    if (exchange.empty() || routing_key.empty()) {
+    std::optional<Message> delivered = delivered_message(
+        exchange, routing_key, std::move(content.body), std::move(content.headers));
+    if (!delivered) {
       // Published straight into a queue (the default exchange: the routing key is the queue's
       // name) or with no routing key: no topic says what it is, so no handler can use it.
       counters_.not_a_topic.add();
@@ -601,10 +582,7 @@ class AmqpBus final : public Bus {
       conn_->reject(tag);
       return;
     }
-    Message message;
-    message.topic = topic_for_routing_key(routing_key);
-    message.payload = std::move(content.body);
-    message.headers = std::move(content.headers);
+    Message& message = *delivered;
     ledger_.delivered(tag);
     const bool handler_acks = manual_ack_ && handler_;
     if (handler_acks) message.ack = AckInbox::ack_function(acks_, generation_, tag);

@@ -5,6 +5,7 @@
 #include <amqp_tcp_socket.h>
 
 #include "amqp_error.hpp"
+#include "amqp_message.hpp"
 
 namespace snet::detail {
 namespace {
@@ -21,42 +22,6 @@ std::string as_string(amqp_bytes_t bytes) {
 timeval as_timeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000),
                  static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
-
-// A header value as text; nested tables and arrays have no one-line form and are left out.
-std::optional<std::string> header_text(const amqp_field_value_t& v) {
-  switch (v.kind) {
-    case AMQP_FIELD_KIND_UTF8:
-    case AMQP_FIELD_KIND_BYTES:
-      return as_string(v.value.bytes);
-    case AMQP_FIELD_KIND_BOOLEAN:
-      return v.value.boolean ? "true" : "false";
-    case AMQP_FIELD_KIND_I8:
-      return std::to_string(v.value.i8);
-    case AMQP_FIELD_KIND_U8:
-      return std::to_string(v.value.u8);
-    case AMQP_FIELD_KIND_I16:
-      return std::to_string(v.value.i16);
-    case AMQP_FIELD_KIND_U16:
-      return std::to_string(v.value.u16);
-    case AMQP_FIELD_KIND_I32:
-      return std::to_string(v.value.i32);
-    case AMQP_FIELD_KIND_U32:
-      return std::to_string(v.value.u32);
-    case AMQP_FIELD_KIND_I64:
-      return std::to_string(v.value.i64);
-    case AMQP_FIELD_KIND_U64:
-    case AMQP_FIELD_KIND_TIMESTAMP:
-      return std::to_string(v.value.u64);
-    case AMQP_FIELD_KIND_F32:
-      return std::to_string(v.value.f32);
-    case AMQP_FIELD_KIND_F64:
-      return std::to_string(v.value.f64);
-    case AMQP_FIELD_KIND_VOID:
-      return std::string();
-    default:
-      return std::nullopt;  // decimal, array, table
-  }
 }
 
 amqp_table_entry_t bool_entry(const char* key, bool value) {
@@ -262,12 +227,7 @@ AmqpContent AmqpConnection::read_content() {
     out.message_id = as_string(message.properties.message_id);
   }
   if ((message.properties._flags & AMQP_BASIC_HEADERS_FLAG) != 0) {
-    const amqp_table_t& table = message.properties.headers;
-    for (int i = 0; i < table.num_entries; ++i) {
-      if (auto text = header_text(table.entries[i].value)) {
-        out.headers.emplace(as_string(table.entries[i].key), std::move(*text));
-      }
-    }
+    out.headers = header_texts(message.properties.headers);
   }
   amqp_destroy_message(&message);
   return out;

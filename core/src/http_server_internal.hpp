@@ -84,6 +84,12 @@ class ServerCore {
   bool stopped_ = false;
 };
 
+/// The application's view of a request Beast parsed, taking its body: Request::make's (throws
+/// std::invalid_argument for a malformed target), with the header fields (names in lower case,
+/// a repeated field's values joined by ", ") and the peer's "address:port". No I/O: the fuzz
+/// target of the HTTP handler (fuzz/) feeds raw bytes through Beast's parser and this.
+Request to_request(bhttp::request<bhttp::string_body>& raw, std::string remote);
+
 /// Logs a failed I/O step, except the noise of ordinary closing and shutting down.
 void report(const beast::error_code& ec, const char* what);
 

@@ -1,20 +1,10 @@
 // HttpSession: one HTTP/1.1 connection (Beast's advanced_server http_session, one request at a
 // time: the next request is read only after the response is written, so nothing queues up).
-#include <algorithm>
-#include <cctype>
-
 #include "http_server_internal.hpp"
 #include "snet/log.hpp"
 
 namespace snet::http::detail {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
@@ -86,16 +76,10 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   const bool upgrade = websocket::is_upgrade(raw);
   Request request;
   try {
-    request = Request::make(std::string(raw.method_string()), std::string(raw.target()),
-                            std::move(raw.body()));
+    request = to_request(raw, remote_);
   } catch (const std::invalid_argument& e) {
     return write(error_response(400, e.what()), !keep_alive_ || upgrade);
   }
-  for (const auto& field : raw) {
-    std::string& value = request.headers[lower(field.name_string())];
-    value += (value.empty() ? "" : ", ") + std::string(field.value());
-  }
-  request.remote = remote_;
   if (core_->options.guard) {
     std::optional<Response> refused;
     try {

@@ -123,6 +123,8 @@ std::optional<std::pair<Packet, std::size_t>> next_packet(std::string_view strea
 Publish decode_publish(const Packet& packet) {
   Publish out;
   out.qos = (packet.flags >> 1) & 0x03;
+  // MQTT 3.1.1, 3.3.1.2: both QoS bits set is malformed, and the connection must be closed.
+  if (out.qos == 3) throw ProtocolError("PUBLISH with QoS 3");
   out.retain = (packet.flags & 0x01) != 0;
   const std::uint16_t topic_len = get_u16(packet.body, 0);
   std::size_t at = 2 + topic_len;

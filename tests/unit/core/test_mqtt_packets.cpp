@@ -73,3 +73,13 @@ TEST_CASE("the decoder rejects oversized and malformed packets") {
   CHECK(suback_granted(Packet{Type::suback, 0, bytes({0, 1, 1, 0})}));
   CHECK_FALSE(suback_granted(Packet{Type::suback, 0, bytes({0, 1, 1, 0x80})}));
 }
+
+// Found by fuzz/fuzz_mqtt_packets.cpp: a PUBLISH with both QoS bits set was decoded as "QoS 3"
+// and handed on; the specification (3.3.1.2) makes it malformed, so the connection is dropped.
+TEST_CASE("a PUBLISH with both QoS bits set is a protocol error (fuzz)") {
+  const std::string body = bytes({0, 1, 't', 0, 7, 'x'});
+  CHECK_THROWS_WITH_AS(decode_publish(Packet{Type::publish, 0x06, body}),
+                       doctest::Contains("QoS 3"), ProtocolError);
+  CHECK(decode_publish(Packet{Type::publish, 0x02, body}).id == 7);  // QoS 1 still decodes
+  CHECK(decode_publish(Packet{Type::publish, 0x04, body}).qos == 2);
+}
