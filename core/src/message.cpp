@@ -81,6 +81,15 @@ bool get_bool(const json& doc, const char* key) {
   return it->get<bool>();
 }
 
+// At most `max` bytes of valid UTF-8 `text`, cut before a character, never inside one (a cut
+// character would make the text invalid UTF-8, which JSON cannot carry).
+std::string utf8_prefix(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 void put_if(json& doc, const char* key, const std::string& value) {
   if (!value.empty()) doc[key] = value;
 }
@@ -154,7 +163,7 @@ PressError parse_press_error(std::string_view payload) {
   if (it == doc.end() || !it->is_string()) {
     throw BadMessage("missing_field", "field 'error' must be a string");
   }
-  e.error = it->get<std::string>().substr(0, 1024);
+  e.error = utf8_prefix(it->get<std::string>(), kMaxErrorTextBytes);
   e.press_ts = get_timestamp(doc, "press_ts");
   e.ts = get_timestamp(doc, "ts");
   return e;

@@ -142,3 +142,18 @@ TEST_CASE("time stamps from the wire are range-checked, naming the field") {
   CHECK_THROWS_WITH(parse_device_control(R"({"action":"crash","devices":["a"],"duration_ms":-5})"),
                     doctest::Contains("duration_ms"));
 }
+
+// Found by fuzz/fuzz_messages.cpp: a press error's text over the limit was cut at a byte count,
+// which could split a UTF-8 character; the error then could not be serialised again (nlohmann
+// throws on invalid UTF-8), e.g. by a service republishing or storing it.
+TEST_CASE("a long error text is cut before a UTF-8 character, never inside one (fuzz)") {
+  std::string text = "a";
+  for (int i = 0; i < 600; ++i) text += "\xC3\xA9";  // é: two bytes, the limit falls inside one
+  const PressError e = parse_press_error(R"({"error":")" + text + R"("})");
+  CHECK(e.error.size() == kMaxErrorTextBytes - 1);
+  CHECK(e.error == text.substr(0, kMaxErrorTextBytes - 1));
+  const PressError again = parse_press_error(to_json(e));  // threw type_error 316 before
+  CHECK(again.error == e.error);
+  const std::string ascii(2000, 'x');
+  CHECK(parse_press_error(R"({"error":")" + ascii + R"("})").error.size() == kMaxErrorTextBytes);
+}

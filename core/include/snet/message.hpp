@@ -101,6 +101,8 @@ std::string to_json(const Command& command);
 StateReport parse_state(std::string_view payload);
 std::string to_json(const StateReport& state);
 
+/// A longer error text is cut to this many bytes, before a UTF-8 character, never inside one.
+inline constexpr std::size_t kMaxErrorTextBytes = 1024;
 PressError parse_press_error(std::string_view payload);
 std::string to_json(const PressError& error);
 
