@@ -21,7 +21,7 @@ namespace snet::state {
 struct RetentionOptions {
   std::chrono::seconds max_age = std::chrono::hours(24 * 7);  // 0: no limit by age
   std::int64_t max_rows = 1'000'000;                          // 0: no limit by count
-  std::int64_t batch = 2000;
+  std::int64_t batch = 500;  // a round of the oldest rows when idle: a few ms
   std::chrono::milliseconds interval{1000};
 };
 
