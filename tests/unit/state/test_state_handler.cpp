@@ -39,7 +39,7 @@ struct Fixture {
   LiveFeed feed{topology, metrics, [] { return nlohmann::json::object(); },
                 std::chrono::milliseconds(40)};
   std::unique_ptr<Bus> bus =
-      make_bus(BusOptions{"mqtt://127.0.0.1:" + std::to_string(free_port()), "", {}});
+      make_bus(BusOptions{.url = "mqtt://127.0.0.1:" + std::to_string(free_port())});
   ApiContext context{topology,
                      feed,
                      store,
