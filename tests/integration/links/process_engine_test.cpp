@@ -129,10 +129,13 @@ TEST_CASE(
     "counted") {
   LinksStack stack;
   // Bad updates: rejected, counted, and nothing changes.
-  CHECK(mosquitto_pub(stack.up.mqtt_port(), topics::link_control_topic(kTopology, "a1"),
-                      R"({"link": "a1", "spec": {"latency_ms": -5}})") == 0);
-  CHECK(mosquitto_pub(stack.up.mqtt_port(), topics::link_control_topic(kTopology, "nope"),
-                      R"({"link": "nope", "spec": {}})") == 0);
+  // As the operator: link control is not for anonymous clients (snet up's ACL).
+  stack.recorder.bus().publish({topics::link_control_topic(kTopology, "a1"),
+                                R"({"link": "a1", "spec": {"latency_ms": -5}})"},
+                               Qos::at_least_once);
+  stack.recorder.bus().publish(
+      {topics::link_control_topic(kTopology, "nope"), R"({"link": "nope", "spec": {}})"},
+      Qos::at_least_once);
   CHECK(stack.recorder.wait(
       [&](const auto& a) {
         return status_metric(a, kTopology, "agent",

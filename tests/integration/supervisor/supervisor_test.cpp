@@ -225,7 +225,7 @@ TEST_CASE("the control endpoint: services, pause/resume/stop/start/restart/kill,
   const std::string control_url = "http://127.0.0.1:" + std::to_string(up.control_port());
   CHECK(run["supervisor_url"] == control_url);
   CHECK(run["http_url"] == "http://127.0.0.1:" + std::to_string(up.http_port()));
-  CHECK(run["broker_url"] == "mqtt://127.0.0.1:" + std::to_string(up.mqtt_port()));
+  CHECK(run["broker_url"] == "mqtt://snet.up@127.0.0.1:" + std::to_string(up.mqtt_port()));
   CHECK(run["pid"] == up.pid());
   CHECK((std::filesystem::status(up.data_dir() + "/run.json").permissions() &
          std::filesystem::perms::all) == static_cast<std::filesystem::perms>(0644));
@@ -233,9 +233,9 @@ TEST_CASE("the control endpoint: services, pause/resume/stop/start/restart/kill,
       read_text("/proc/" + std::to_string(pid_of(up, "state")) + "/environ");
   CHECK(environ.find("SNET_SUPERVISOR_URL=" + control_url) != std::string::npos);
 
-  // The supervisor publishes its status with the restart counters.
-  Recorder recorder("mqtt://127.0.0.1:" + std::to_string(up.mqtt_port()),
-                    {"snet/single/status/supervisor"});
+  // The supervisor publishes its status with the restart counters (services' status topics are
+  // not for anonymous clients: the operator's login reads them).
+  Recorder recorder(up.mqtt_url(), {"snet/single/status/supervisor"});
   const auto status = recorder.wait_for("snet/single/status/supervisor",
                                         R"(snet_supervisor_restarts_total{service=\"whisk\"}":1)");
   REQUIRE(status);
