@@ -30,7 +30,11 @@ TEST_CASE("snet up starts RabbitMQ for a rabbitmq topology, runs mixed devices, 
           120s),
       read_text(log_path));
   const std::string amqp_url = "amqp://snet:snet@127.0.0.1:" + std::to_string(amqp_port) + "/snet";
-  CHECK(read_text(log_path).find("broker " + amqp_url) != std::string::npos);
+  // The broker is named, its password never shown (it reaches the services by environment).
+  const std::string log = read_text(log_path);
+  CHECK(log.find("broker amqp://snet") != std::string::npos);
+  CHECK(log.find("@127.0.0.1:" + std::to_string(amqp_port) + "/snet") != std::string::npos);
+  CHECK(log.find(amqp_url) == std::string::npos);
   CHECK(std::filesystem::exists(data.path() + "/data/rabbitmq/rabbitmq.log"));
 
   // A press with mosquitto_pub on the plugin's port reaches an AMQP and an MQTT lamp.
