@@ -9,6 +9,7 @@
 // answer 500).
 #include <unistd.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -119,6 +120,20 @@ void check_response(const Response& response) {
   if (response.status >= 400) SNET_FUZZ_CHECK(body.is_object());
 }
 
+// "Authorization: Bearer <token>": the scheme in any case (RFC 7235), white space around the
+// token allowed, the token itself exact.
+bool carries_token(const Request& request) {
+  std::string value = request.header("authorization");
+  if (value.size() < 7) return false;
+  for (std::size_t i = 0; i < 7; ++i) {
+    value[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(value[i])));
+  }
+  if (value.compare(0, 7, "bearer ") != 0) return false;
+  const auto first = value.find_first_not_of(" \t", 7);
+  const auto last = value.find_last_not_of(" \t");
+  return first != std::string::npos && value.substr(first, last - first + 1) == kToken;
+}
+
 // One request from the front of `bytes`, answered as HttpSession would. Returns whether the
 // connection stays open for another one.
 bool serve_one(std::string_view& bytes) {
@@ -157,9 +172,7 @@ bool serve_one(std::string_view& bytes) {
     check_response(refusal->response);
     return keep_alive && !upgrade;
   }
-  if (snet::http::is_mutating(request.method)) {
-    SNET_FUZZ_CHECK(request.header("authorization") == std::string("Bearer ") + kToken);
-  }
+  if (snet::http::is_mutating(request.method)) SNET_FUZZ_CHECK(carries_token(request));
   if (upgrade) return false;  // a WebSocket session, or 404
   std::optional<Response> response;
   api.router.dispatch(std::move(request), [&response](Response r) { response = std::move(r); });

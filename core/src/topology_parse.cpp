@@ -230,7 +230,11 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
 
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
 // "site": "farm"}  or a list of such objects (e.g. one per building).
-void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo) {
+constexpr long kMaxPairStart = 1'000'000'000;
+
+// `generated`: pairs made so far by earlier specs; all specs together make at most kMaxPairs.
+void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo,
+                    long& generated) {
   long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
@@ -258,10 +262,24 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
     in.error(where, "must be a number or an object with 'count'");
     return;
   }
-  if (count < 1 || count > 100000) {
-    in.error(where, "count must be from 1 to 100000, not " + std::to_string(count));
+  if (count < 1 || count > Topology::kMaxPairs) {
+    in.error(where, "count must be from 1 to " + std::to_string(Topology::kMaxPairs) + ", not " +
+                        std::to_string(count));
     return;
   }
+  // Bounded so the numbers in the ids cannot overflow.
+  if (start < 0 || start > kMaxPairStart) {
+    in.error(where, "start must be from 0 to " + std::to_string(kMaxPairStart) + ", not " +
+                        std::to_string(start));
+    return;
+  }
+  if (generated + count > Topology::kMaxPairs) {
+    in.error(where, "makes " + std::to_string(generated + count) +
+                        " pairs in all, more than the limit of " +
+                        std::to_string(Topology::kMaxPairs));
+    return;
+  }
+  generated += count;
   for (long n = start; n < start + count; ++n) {
     Device actuator;
     actuator.id = actuator_prefix + std::to_string(n);
@@ -281,9 +299,10 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
 }
 
 void read_pairs(Reader& in, const json& spec, Topology& topo) {
-  if (!spec.is_array()) return read_pair_spec(in, spec, "pairs", topo);
+  long generated = 0;
+  if (!spec.is_array()) return read_pair_spec(in, spec, "pairs", topo, generated);
   for (std::size_t i = 0; i < spec.size(); ++i) {
-    read_pair_spec(in, spec[i], "pairs[" + std::to_string(i) + "]", topo);
+    read_pair_spec(in, spec[i], "pairs[" + std::to_string(i) + "]", topo, generated);
   }
 }
 

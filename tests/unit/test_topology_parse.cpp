@@ -96,3 +96,21 @@ TEST_CASE("parse: a document that is not an object, and match entries that are n
                 {"id": "l", "kind": "actuator", "attrs": {"type": "lamp"}}]})"),
                  "match.x-match is 'some', expected all or any"));
 }
+
+// Found by fuzz/fuzz_topology.cpp: a pairs "start" near the largest long overflowed while
+// numbering the ids (undefined behaviour), and a list of pairs entries, each within its own
+// count limit, made topologies of millions of devices (minutes of validation, gigabytes).
+TEST_CASE("pairs: start is bounded and all entries together make at most kMaxPairs (fuzz)") {
+  CHECK(mentions(errors_of(R"({"name": "p", "pairs": {"count": 5, "start": 9223372036854775807}})"),
+                 "pairs: start must be from 0 to 1000000000, not 9223372036854775807"));
+  CHECK(mentions(errors_of(R"({"name": "p", "pairs": {"count": 1, "start": -3}})"),
+                 "start must be from 0"));
+  CHECK(mentions(errors_of(R"({"name": "p", "pairs": [{"count": 60000, "button": "a-"},
+                                                       {"count": 60000, "button": "b-"}]})"),
+                 "pairs[1]: makes 120000 pairs in all, more than the limit of 100000"));
+  const Topology ok = parse_topology_text(
+      R"({"name": "p", "pairs": [{"count": 2, "start": 1000000000}, {"count": 3, "button": "b-",
+                                                                    "actuator": "a-"}]})");
+  CHECK(ok.devices.size() == 10);
+  CHECK(ok.find("button-1000000001") != nullptr);
+}

@@ -143,6 +143,8 @@ class Topology {
   std::vector<Device> devices;  // in file order; generated pairs follow explicit devices
   std::vector<Site> sites;      // in file order
   static constexpr int kMaxSiteDepth = 8;
+  /// Button/actuator pairs "pairs" may generate, all its entries together.
+  static constexpr long kMaxPairs = 100000;
 
   /// Nullptr when there is no such device.
   const Device* find(std::string_view id) const;
