@@ -27,6 +27,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxIncoming = 1 << 20;  // a broker packet beyond this is a protocol error
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(2);
+// After DISCONNECT, how long we wait for the broker to close its side (it does at once).
+constexpr auto kDisconnectLinger = std::chrono::milliseconds(500);
 
 // One client's connection. Everything but the atomics and the wait runs on the loop thread;
 // async completions hold a shared_ptr, and carry the generation they belong to so that
@@ -120,11 +122,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
       close();
       return stopped();
     }
-    // DISCONNECT goes after whatever is queued; the socket closes once it is written.
+    // DISCONNECT goes after whatever is queued. Once it is written we half-close and read (and
+    // discard) until the broker closes: closing with unread bytes in our receive buffer, e.g. our
+    // own offline status echoed to a subscriber of it, makes the kernel send a reset, and a broker
+    // that sees the reset before it read our DISCONNECT publishes our will (seen in CI).
     on_stopped_ = std::move(stopped);
     on_flushed_ = [self = shared_from_this()] {
-      self->close();
-      if (self->on_stopped_) std::exchange(self->on_stopped_, nullptr)();
+      error_code ignored;
+      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      self->retry_timer_.expires_after(kDisconnectLinger);
+      self->retry_timer_.async_wait([self](const error_code& ec) {
+        if (!ec) self->drop("the broker kept the connection open after DISCONNECT");
+      });
     };
     write(mqtt::encode_disconnect());
   }
@@ -247,8 +256,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       while (auto next = mqtt::next_packet(std::string_view(inbox_).substr(offset), kMaxIncoming)) {
         offset += next->second;
         const auto gen = generation_;
+        if (stopped_) continue;  // draining after DISCONNECT (see stop()): read to the end
         handle(next->first);
-        if (gen != generation_ || stopped_) return;  // the packet ended this connection
+        if (gen != generation_) return;  // the packet ended this connection
       }
     } catch (const mqtt::ProtocolError& e) {
       return drop(std::string("protocol error: ") + e.what());
@@ -389,6 +399,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ping_outstanding_ = false;
     on_flushed_ = nullptr;
     if (stopped_) {
+      retry_timer_.cancel();  // the linger after DISCONNECT
       if (on_stopped_) std::exchange(on_stopped_, nullptr)();
       return;
     }

@@ -89,7 +89,8 @@ TEST_CASE("every service exits 2 on a bad flag, broker URL, log level or topolog
 TEST_CASE("every service exits 0 on SIGTERM, and is marked offline") {
   Mosquitto broker;
   for (const auto& [program, name] : kServices) {
-    CAPTURE(program);
+    const std::string service_program = program;  // a string: CAPTURE prints a char* as a pointer
+    CAPTURE(service_program);
     const std::string topic = std::string("snet/single/status/") + name;
     Recorder status(broker.url(), {topic});
     TempDir dir;
@@ -109,9 +110,12 @@ TEST_CASE("every service exits 0 on SIGTERM, and is marked offline") {
     service.process().signal(SIGTERM);
     CHECK_MESSAGE(exit_code(service) == 0, service.log());
     // Offline as the service said it on its way out, not as the broker's will says of a crash.
-    CHECK(status.wait([](const std::vector<Message>& all) {
+    const bool marked_offline = status.wait([](const std::vector<Message>& all) {
       return !all.empty() && online(all.back(), false) && published_by_service(all.back());
-    }));
+    });
+    std::string seen;
+    for (const auto& m : status.messages()) seen += m.payload.substr(0, 60) + "\n";
+    CHECK_MESSAGE(marked_offline, "status messages seen:\n", seen);
     CHECK(service.log().find("signal 15: shutting down") != std::string::npos);
   }
 }

@@ -68,15 +68,16 @@ TEST_CASE("a log past its cap moves to .1 and starts again, while its child keep
   CHECK(size_of(log) <= static_cast<long long>(kCap));
   CHECK(size_of(log + ".1") > 0);
   CHECK(size_of(log + ".1.partial") == -1);
-  // Both files hold whole lines in order, the newest in the log, its last line the child's last.
+  // Both files hold whole lines in order, the newer ones in the log, and the child's last line is
+  // the last of all. The log may be empty: when the child wrote more than the cap after the last
+  // tick of the loop, the final tick moved all of it to .1 (seen in CI).
   const auto older = line_numbers(read_text(log + ".1"));
   const auto newer = line_numbers(read_text(log));
   REQUIRE_FALSE(older.empty());
-  REQUIRE_FALSE(newer.empty());
   CHECK(std::is_sorted(older.begin(), older.end()));
   CHECK(std::is_sorted(newer.begin(), newer.end()));
-  CHECK(older.back() < newer.front());
-  CHECK(newer.back() == kLines - 1);
+  if (!newer.empty()) CHECK(older.back() < newer.front());
+  CHECK((newer.empty() ? older : newer).back() == kLines - 1);
 }
 
 TEST_CASE("a log under its cap, a missing one and cap 0 are left alone") {
