@@ -32,6 +32,8 @@ std::string new_password() {
   return out;  // 128 bits
 }
 
+}  // namespace
+
 std::vector<std::string> role_writes(const std::string& t, const ServiceAccount& service) {
   switch (service.role) {
     case ServiceRole::relayer:
@@ -47,6 +49,8 @@ std::vector<std::string> role_writes(const std::string& t, const ServiceAccount&
   }
   return {};
 }
+
+namespace {
 
 void chown_to(const std::string& path, const std::string& user) {
   const passwd* entry = ::getpwnam(user.c_str());
@@ -128,18 +132,18 @@ std::string mosquitto_acl(const Topology& topology, const std::vector<ServiceAcc
   return acl.str();
 }
 
-BrokerAccounts prepare_broker_accounts(const Topology& topology,
-                                       const std::vector<ServiceAccount>& services,
-                                       const std::string& data_dir,
-                                       const std::string& mosquitto_dir,
-                                       const std::string& broker_user) {
+BrokerAccounts keep_broker_passwords(const Topology& topology,
+                                     const std::vector<ServiceAccount>& services,
+                                     const std::string& data_dir,
+                                     std::map<std::string, std::string>& passwords,
+                                     const std::vector<std::string>& extra_users) {
   BrokerAccounts accounts;
   accounts.credentials_dir = data_dir + "/credentials";
   fs::create_directories(accounts.credentials_dir);
   fs::permissions(accounts.credentials_dir, fs::perms::owner_all, fs::perm_options::replace);
   // Every password of this data dir, kept so that a restart keeps them.
   const std::string store = accounts.credentials_dir + "/broker.credentials";
-  std::map<std::string, std::string> passwords;
+  passwords.clear();
   try {
     if (fs::exists(store)) passwords = read_credentials_file(store);
   } catch (const std::invalid_argument& e) {
@@ -157,19 +161,34 @@ BrokerAccounts prepare_broker_accounts(const Topology& topology,
     write_file_atomically(file, ensure(user) + "\n", 0600);
     accounts.password_files[user] = file;
   }
+  for (const auto& user : extra_users) ensure(user);
   std::map<std::string, std::string> devices;
   for (const Device& device : topology.devices) devices[device.id] = ensure(device.id);
   accounts.devices_file = accounts.credentials_dir + "/devices.credentials";
   write_file_atomically(accounts.devices_file, format_credentials(devices), 0600);
   write_file_atomically(store, format_credentials(passwords), 0600);
+  return accounts;
+}
+
+BrokerAccounts prepare_broker_accounts(const Topology& topology,
+                                       const std::vector<ServiceAccount>& services,
+                                       const std::string& data_dir,
+                                       const std::string& mosquitto_dir,
+                                       const std::string& broker_user) {
+  std::map<std::string, std::string> passwords;
+  BrokerAccounts accounts = keep_broker_passwords(topology, services, data_dir, passwords);
 
   // Mosquitto's copies: the hashes only, and the rules.
   fs::create_directories(mosquitto_dir);
   accounts.mosquitto_password_file = mosquitto_dir + "/passwd";
   accounts.mosquitto_acl_file = mosquitto_dir + "/acl";
   std::map<std::string, std::string> mosquitto_users;
-  for (const auto& user : own_files) mosquitto_users[user] = passwords.at(user);
-  for (const auto& [id, password] : devices) mosquitto_users[id] = password;
+  for (const auto& entry : accounts.password_files) {
+    mosquitto_users[entry.first] = passwords.at(entry.first);
+  }
+  for (const Device& device : topology.devices) {
+    mosquitto_users[device.id] = passwords.at(device.id);
+  }
   write_file_atomically(accounts.mosquitto_password_file, format_credentials(mosquitto_users),
                         0600);
   hash_password_file(accounts.mosquitto_password_file);

@@ -27,6 +27,8 @@ namespace snet::cli {
 
 inline constexpr const char* kOperatorUser = "snet.up";
 inline constexpr const char* kComputeUser = "snet.compute";
+/// RabbitMQ only: who the MQTT plugin's clients without a login act as (press, read states).
+inline constexpr const char* kAnonymousUser = "snet.anonymous";
 
 /// The broker user of service `name` ("relayer-2" -> "snet.relayer-2"). Device ids cannot
 /// contain '.', so no device is ever mistaken for a service.
@@ -52,6 +54,18 @@ struct BrokerAccounts {
     return password_files.at(user);
   }
 };
+
+/// What the role's user publishes besides its status, as MQTT topic filters.
+std::vector<std::string> role_writes(const std::string& topology, const ServiceAccount& service);
+
+/// The passwords of every service, device, snet.compute, snet.up and `extra_users` of this
+/// data dir: generated once, kept in <data-dir>/credentials/broker.credentials; the files of
+/// BrokerAccounts written (the broker's own files are not). Throws std::runtime_error.
+BrokerAccounts keep_broker_passwords(const Topology& topology,
+                                     const std::vector<ServiceAccount>& services,
+                                     const std::string& data_dir,
+                                     std::map<std::string, std::string>& passwords,
+                                     const std::vector<std::string>& extra_users = {});
 
 /// The user a Mosquitto started by root should switch to: "mosquitto" when that user exists
 /// and can reach `dir` (every folder above it searchable by others); "" otherwise (it stays

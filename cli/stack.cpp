@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "broker_accounts.hpp"
 #include "snet/log.hpp"
 
 namespace snet::cli {
@@ -38,7 +39,17 @@ LocalBroker::LocalBroker(const Options& options) {
     rabbit.amqp_port = options.amqp_port;
     rabbit.mqtt_port = options.mqtt_port;
     rabbit.data_dir = options.data_dir + "/rabbitmq";
-    forget_stale_queues(rabbit.data_dir, options.routing_fingerprint);
+    if (!options.definitions_file.empty()) {
+      rabbit.definitions_file = options.definitions_file;
+      rabbit.user = options.operator_user;
+      rabbit.password = options.operator_password;
+      if (!options.anonymous_password.empty()) {
+        rabbit.mqtt_anonymous_user = kAnonymousUser;
+        rabbit.mqtt_anonymous_password = options.anonymous_password;
+      }
+    }
+    forget_stale_queues(rabbit.data_dir,
+                        options.routing_fingerprint + "+logins:" + options.logins_fingerprint);
     rabbitmq_ = RabbitMqServer::prepare(rabbit);
   } else {
     MosquittoOptions mosquitto;

@@ -37,6 +37,12 @@ class LocalBroker : public Runnable {
     std::string routing_fingerprint;
     /// Mosquitto: logins and ACL (broker_accounts.hpp), and the user it switches to as root.
     std::string password_file, acl_file, run_as;
+    /// RabbitMQ: the logins' definitions (rabbitmq_accounts.hpp), the operator's login for
+    /// url() and the MQTT plugin's anonymous login ("": anonymous refused). A change of
+    /// logins_fingerprint, like one of the routing, starts the node afresh: users the
+    /// definitions no longer name would otherwise stay in its database.
+    std::string definitions_file, operator_user, operator_password, anonymous_password,
+        logins_fingerprint;
   };
   /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.
   explicit LocalBroker(const Options& options);

@@ -26,6 +26,7 @@
 #include "health.hpp"
 #include "log_rotation.hpp"
 #include "openwhisk_setup.hpp"
+#include "rabbitmq_accounts.hpp"
 #include "relayer/backend_names.hpp"
 #include "relayer_plan.hpp"
 #include "routing_fingerprint.hpp"
@@ -359,11 +360,9 @@ int up_command(int argc, const char* const* argv, int first) {
   } catch (const std::exception& e) {
     return give_up(e.what(), "");
   }
-  // How each service logs in to the broker: its own user and password file on our Mosquitto,
-  // the development password (by environment, never argv) on our RabbitMQ, and whatever the
-  // user's environment says on a broker of theirs.
+  // How each service logs in to the broker: its own user and password file on our Mosquitto or
+  // RabbitMQ, and whatever the user's environment says on a broker of theirs.
   std::optional<BrokerAccounts> accounts;
-  std::string rabbitmq_password;
 
   // 1. The broker.
   if (flags.given("broker-url")) {
@@ -389,6 +388,25 @@ int up_command(int argc, const char* const* argv, int first) {
       }
       options.password_file = accounts->mosquitto_password_file;
       options.acl_file = accounts->mosquitto_acl_file;
+    } else {
+      try {
+        // MQTT clients without a login (mosquitto_pub) only where only this machine reaches.
+        const bool anonymous =
+            options.extra_binds.empty() && (options.bind.rfind("127.", 0) == 0 ||
+                                            options.bind == "::1" || options.bind == "localhost");
+        RabbitMqAccounts rabbit = prepare_rabbitmq_accounts(
+            topology, service_accounts(groups), s.data_dir, s.data_dir + "/rabbitmq",
+            broker_config_dir() + "/rabbitmq/definitions.json", anonymous);
+        accounts = rabbit.accounts;
+        options.definitions_file = rabbit.definitions_file;
+        options.operator_user = kOperatorUser;
+        options.operator_password = rabbit.operator_password;
+        options.anonymous_password = rabbit.anonymous_password;
+        options.logins_fingerprint = rabbit.logins_fingerprint;
+      } catch (const std::exception& e) {
+        std::cerr << "snet up: broker logins: " << e.what() << "\n";
+        return 1;
+      }
     }
     std::unique_ptr<LocalBroker> broker;
     try {
@@ -400,10 +418,7 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     s.broker_url = broker->url();
     s.mqtt_url = broker->mqtt_url();
-    if (topology.broker == BrokerKind::rabbitmq) {  // the password goes by environment
-      rabbitmq_password = parse_url(s.broker_url, 0).password;
-      s.broker_url = without_password(s.broker_url);
-    }
+    s.broker_url = without_password(s.broker_url);  // the passwords go by file
     supervisor.add("broker", "broker", std::move(broker));
     if (topology.broker == BrokerKind::rabbitmq) {
       std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
@@ -423,10 +438,9 @@ int up_command(int argc, const char* const* argv, int first) {
   // snet up's own clients (status watch, stale sessions, links, its status) log in as the
   // operator; the URL with the password stays in this process.
   const std::string operator_url =
-      accounts                     ? with_url_password(with_url_user(s.broker_url, kOperatorUser),
-                                                       read_secret_file(accounts->password_file(kOperatorUser)))
-      : !rabbitmq_password.empty() ? with_url_password(s.broker_url, rabbitmq_password)
-                                   : s.broker_url;
+      accounts ? with_url_password(with_url_user(s.broker_url, kOperatorUser),
+                                   read_secret_file(accounts->password_file(kOperatorUser)))
+               : s.broker_url;
   auto url_of = [&](const std::string& service) {
     return accounts ? with_url_user(s.broker_url, service_user(service)) : s.broker_url;
   };
@@ -434,9 +448,6 @@ int up_command(int argc, const char* const* argv, int first) {
     if (accounts) {
       return {{kBrokerPasswordFileEnv, accounts->password_file(service_user(service))},
               {kBrokerPasswordEnv, ""}};
-    }
-    if (!rabbitmq_password.empty()) {
-      return {{kBrokerPasswordEnv, rabbitmq_password}, {kBrokerPasswordFileEnv, ""}};
     }
     return {};  // a broker of the user's: their environment's password, if any
   };
@@ -633,10 +644,9 @@ int up_command(int argc, const char* const* argv, int first) {
               static_cast<long>(::getpid()),
               version()};
   if (accounts) {  // the operator's login: snet press, run, link and health use it
-    run.broker_url = run.mqtt_url = with_url_user(s.broker_url, kOperatorUser);
+    run.broker_url = with_url_user(s.broker_url, kOperatorUser);
+    run.mqtt_url = with_url_user(s.mqtt_url.empty() ? s.broker_url : s.mqtt_url, kOperatorUser);
     run.broker_password_file = accounts->password_file(kOperatorUser);
-  } else if (!flags.given("broker-url")) {
-    run.broker_url = operator_url;  // RabbitMQ's public development credentials only
   }
   try {
     write_run_file(s.data_dir, run);
@@ -648,9 +658,9 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cout << "broker logins (mode 0600) in " << accounts->credentials_dir
               << "/: " << kOperatorUser
               << ".password is yours (snet press, run, link and health use it), "
-              << "devices.credentials each device's; anonymous clients on loopback may only "
-                 "press and read states"
-              << std::endl;
+              << "devices.credentials each device's; anonymous "
+              << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
+              << "clients on loopback may only press and read states" << std::endl;
   }
   if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
     // For the user: other hosts reach the API, so changes need this (snet ctl and snet link

@@ -71,13 +71,29 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
   while (std::getline(in, line)) {
     const auto first = line.find_first_not_of(" \t");
     const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
+    const bool own_logins = !opt.definitions_file.empty();
     const bool replaced = trimmed.rfind("listeners.tcp.", 0) == 0 ||
                           trimmed.rfind("mqtt.listeners.tcp.", 0) == 0 ||
-                          trimmed.rfind("load_definitions", 0) == 0;
+                          trimmed.rfind("load_definitions", 0) == 0 ||
+                          (own_logins && (trimmed.rfind("mqtt.allow_anonymous", 0) == 0 ||
+                                          trimmed.rfind("mqtt.default_user", 0) == 0 ||
+                                          trimmed.rfind("mqtt.default_pass", 0) == 0));
     if (!replaced) out << line << '\n';
   }
-  out << "\n# Added by the launcher\n"
-      << "listeners.tcp.default = " << opt.bind_address << ':' << opt.amqp_port << '\n'
+  out << "\n# Added by the launcher\n";
+  if (!opt.definitions_file.empty()) {
+    // Logins of the data dir: MQTT clients without one act as a user that may only press and
+    // read states, or are refused; guest is refused anyway (it does not exist, and would be
+    // loopback-only).
+    const bool anonymous = !opt.mqtt_anonymous_user.empty();
+    out << "mqtt.allow_anonymous = " << (anonymous ? "true" : "false") << '\n';
+    if (anonymous) {
+      out << "mqtt.default_user = " << opt.mqtt_anonymous_user << '\n'
+          << "mqtt.default_pass = " << opt.mqtt_anonymous_password << '\n';
+    }
+    out << "loopback_users.guest = true\n";
+  }
+  out << "listeners.tcp.default = " << opt.bind_address << ':' << opt.amqp_port << '\n'
       << "mqtt.listeners.tcp.default = " << opt.bind_address << ':' << opt.mqtt_port << '\n';
   int listener = 2;
   for (const auto& address : opt.extra_bind_addresses) {
@@ -85,7 +101,15 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
         << "mqtt.listeners.tcp." << listener << " = " << address << ':' << opt.mqtt_port << '\n';
     ++listener;
   }
-  out << "load_definitions = " << definitions_path << '\n';
+  if (opt.definitions_file.empty()) {
+    out << "load_definitions = " << definitions_path << '\n';
+  } else {
+    // Thousands of logins take a while to import (tens of seconds): a node restarted on the
+    // same database may skip the import when the file did not change (its hash is kept there).
+    out << "definitions.import_backend = local_filesystem\n"
+        << "definitions.local.path = " << definitions_path << '\n'
+        << "definitions.skip_if_unchanged = true\n";
+  }
   return out.str();
 }
 
@@ -121,7 +145,9 @@ RabbitMqServer::RabbitMqServer(RabbitMqOptions options, Prepared) : options_(std
 
   const fs::path config(options_.config_dir), data(options_.data_dir);
   copy_required(config / "enabled_plugins", data / "enabled_plugins");
-  copy_required(config / "definitions.json", data / "definitions.json");
+  copy_required(options_.definitions_file.empty() ? config / "definitions.json"
+                                                  : fs::path(options_.definitions_file),
+                data / "definitions.json");
   // Users with their password hashes, and the MQTT plugin's default login: the owner's only.
   narrow_mode((data / "definitions.json").string(), kSecretFileMode);
   write_file_atomically(

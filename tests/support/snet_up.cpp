@@ -144,6 +144,12 @@ std::string SnetUp::mqtt_url() const {
   return "mqtt://snet.up:" + password + "@127.0.0.1:" + std::to_string(mqtt_port_);
 }
 
+std::string SnetUp::amqp_url() const {
+  std::string password = read_text(data_dir_ + "/credentials/snet.up.password");
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  return "amqp://snet.up:" + password + "@127.0.0.1:" + std::to_string(amqp_port_) + "/snet";
+}
+
 nlohmann::json SnetUp::services() {
   const auto got = http_request("GET", control_port_, "/services");
   if (got.status != 200) return nlohmann::json::array();

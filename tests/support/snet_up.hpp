@@ -68,9 +68,11 @@ class SnetUp {
   std::string mqtt_url() const;
   /// Its MQTT listener without a login: anonymous clients may only press and read states.
   std::string anonymous_url() const { return "mqtt://127.0.0.1:" + std::to_string(mqtt_port_); }
-  /// RabbitMQ topologies: the node's AMQP URL (credentials of broker-config/rabbitmq/).
-  std::string amqp_url() const {
-    return "amqp://snet:snet@127.0.0.1:" + std::to_string(amqp_port_) + "/snet";
+  /// RabbitMQ topologies: the node's AMQP URL as the operator (snet.up, as mqtt_url()).
+  std::string amqp_url() const;
+  /// The node's AMQP URL without a login.
+  std::string amqp_anonymous_url() const {
+    return "amqp://127.0.0.1:" + std::to_string(amqp_port_) + "/snet";
   }
   int http_port() const { return http_port_; }
   int control_port() const { return control_port_; }

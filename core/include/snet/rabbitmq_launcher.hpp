@@ -36,6 +36,12 @@ struct RabbitMqOptions {
   std::string data_dir;  // config copy, database, Erlang cookie and log
   /// Credentials and vhost that definitions.json creates; used by amqp_url().
   std::string user = "snet", password = "snet", vhost = "snet";
+  /// A definitions file of one's own (users, permissions: `snet up`'s per-data-dir logins)
+  /// instead of config_dir's; copied, mode 0600. Empty: config_dir's (the development user).
+  std::string definitions_file;
+  /// With definitions_file: who the MQTT plugin's clients without a login act as (its
+  /// rabbitmq.conf lines are replaced); an empty user means anonymous MQTT clients are refused.
+  std::string mqtt_anonymous_user, mqtt_anonymous_password;
   /// Empty: $SNET_RABBITMQ_BIN (a folder holding both), else /usr/lib/rabbitmq/bin (the Debian
   /// scripts that run as the current user, unlike /usr/sbin's wrappers), else the PATH.
   std::string server_executable, ctl_executable;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "harness.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/net.hpp"
 
 using namespace snet;
@@ -29,10 +30,14 @@ TEST_CASE("snet up starts RabbitMQ for a rabbitmq topology, runs mixed devices, 
           [&] { return read_text(log_path).find("Serverlessnet is up") != std::string::npos; },
           120s),
       read_text(log_path));
-  const std::string amqp_url = "amqp://snet:snet@127.0.0.1:" + std::to_string(amqp_port) + "/snet";
-  // The broker is named, its password never shown (it reaches the services by environment).
+  // The operator's login (snet.up), generated for this data dir.
+  const std::string password = read_secret_file(data.path() + "/data/credentials/snet.up.password");
+  const std::string amqp_url =
+      "amqp://snet.up:" + password + "@127.0.0.1:" + std::to_string(amqp_port) + "/snet";
+  // The broker is named, its password never shown (it reaches the services by file).
   const std::string log = read_text(log_path);
-  CHECK(log.find("broker amqp://snet") != std::string::npos);
+  CHECK(log.find("broker amqp://snet.up@") != std::string::npos);
+  CHECK(log.find(password) == std::string::npos);
   CHECK(log.find("@127.0.0.1:" + std::to_string(amqp_port) + "/snet") != std::string::npos);
   CHECK(log.find(amqp_url) == std::string::npos);
   CHECK(std::filesystem::exists(data.path() + "/data/rabbitmq/rabbitmq.log"));
