@@ -85,7 +85,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       g++ cmake ninja-build libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev \
-      nlohmann-json3-dev libsqlite3-dev libboost1.81-dev libcurl4-openssl-dev >/dev/null \
+      nlohmann-json3-dev libsqlite3-dev libboost1.81-dev libcurl4-openssl-dev libssl-dev >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the compile needs, so that editing the dashboard, a topology or an action does not
