@@ -50,7 +50,7 @@ class SnetUp {
     bool wait_until_up = true;
     /// Its --data-dir ("": its own, removed with it). Give one to run stacks one after the
     /// other on the same data (persistence across runs).
-    std::string data_dir;
+    std::string data_dir = {};
   };
   /// Starts `snet up` and waits until it says it is up; throws std::runtime_error with its
   /// output when it does not.

@@ -131,10 +131,12 @@ TEST_CASE(
   // Bad updates: rejected, counted, and nothing changes.
   // As the operator: link control is not for anonymous clients (snet up's ACL).
   stack.recorder.bus().publish({topics::link_control_topic(kTopology, "a1"),
-                                R"({"link": "a1", "spec": {"latency_ms": -5}})"},
+                                R"({"link": "a1", "spec": {"latency_ms": -5}})",
+                                false,
+                                {}},
                                Qos::at_least_once);
   stack.recorder.bus().publish(
-      {topics::link_control_topic(kTopology, "nope"), R"({"link": "nope", "spec": {}})"},
+      {topics::link_control_topic(kTopology, "nope"), R"({"link": "nope", "spec": {}})", false, {}},
       Qos::at_least_once);
   CHECK(stack.recorder.wait(
       [&](const auto& a) {
