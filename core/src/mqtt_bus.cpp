@@ -215,7 +215,8 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
                                              std::chrono::seconds(2));
     // A full in-flight window stalls Paho's sender until a timer fires (~1 s): keep it wide.
     connect_options_.set_max_inflight(65535);
-    if (server_uri.rfind("ssl://", 0) == 0) connect_options_.set_ssl(tls_options(options));
+    tls_ = server_uri.rfind("ssl://", 0) == 0;
+    if (tls_) connect_options_.set_ssl(tls_options(options));
     if (options.will) {
       connect_options_.set_will(mqtt::will_options(options.will->topic, options.will->payload, 1,
                                                    options.will->retained));
@@ -367,8 +368,18 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
 
   // With automatic reconnect Paho keeps retrying a failed first connect by itself (tested).
   void on_success(const mqtt::token&) override {}
-  void on_failure(const mqtt::token&) override {
-    if (!stopping_) log::debug("mqtt: cannot reach ", client_.get_server_uri(), " yet, retrying");
+  void on_failure(const mqtt::token& tok) override {
+    if (stopping_) return;
+    if (tls_ && !tls_failure_logged_.exchange(true)) {
+      // Paho C gives no reason for a refused handshake: say what to check, once per bus.
+      log::error("mqtt ", client_id_, ": TLS connect to ", client_.get_server_uri(),
+                 " failed (Paho code ", tok.get_return_code(), "; server verified with ",
+                 ca_file_.empty() ? std::string("the system's trust store") : ca_file_,
+                 "): certificate verify failed, a certificate not naming the host, or a port "
+                 "without TLS; retrying");
+      return;
+    }
+    log::debug("mqtt: cannot reach ", client_.get_server_uri(), " yet, retrying");
   }
 
   void on_connected() {
@@ -427,6 +438,8 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
   std::shared_ptr<SendThreadWatchdog> watchdog_ = SendThreadWatchdog::shared();
   mqtt::connect_options connect_options_;
   std::string ca_file_, last_tls_error_;  // last_tls_error_ under mutex_
+  bool tls_ = false;
+  std::atomic<bool> tls_failure_logged_{false};
   MessageHandler handler_;
   std::function<void(bool)> connection_handler_;
   PublishListener publish_listener_{*progress_};

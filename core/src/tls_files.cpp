@@ -1,7 +1,9 @@
 #include "snet/tls_files.hpp"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -52,6 +54,11 @@ void openssl(const std::string& dir, const std::string& step, std::vector<std::s
   }
 }
 
+// Names this CA apart from every other data dir's (a subject may not carry the path's '/').
+std::string ca_serial() {
+  return std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+}
+
 // subjectAltName of the server certificate: every host, names as DNS, addresses as IP.
 std::string alt_names(const std::vector<std::string>& hosts) {
   std::string out;
@@ -86,7 +93,7 @@ TlsFiles prepare_tls_files(const std::string& dir, std::vector<std::string> host
              "-keyout", files.ca_key,
              "-out",    files.ca_cert,
              "-days",   "3650",
-             "-subj",   "/O=Serverlessnet/CN=Serverlessnet CA " + abs.substr(0, 40),
+             "-subj",   "/O=Serverlessnet/CN=Serverlessnet CA " + ca_serial(),
              "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
     fs::remove(files.server_cert);  // signed by a CA that is gone

@@ -8,6 +8,7 @@
 #include "amqp_test_support.hpp"
 #include "harness.hpp"
 #include "snet/bus_loop.hpp"
+#include "snet/net.hpp"
 #include "snet/tls_files.hpp"
 #include "stderr_capture.hpp"
 

@@ -10,6 +10,7 @@
 
 #include "harness.hpp"
 #include "snet/bus_loop.hpp"
+#include "snet/net.hpp"
 #include "snet/tls_files.hpp"
 #include "stderr_capture.hpp"
 
@@ -75,7 +76,7 @@ void refused(TlsMosquitto& broker, const Factory& make, const std::string& ca_fi
   const bool logged = eventually(
       [&] {
         const std::string text = log.text();
-        return text.find("TLS handshake") != std::string::npos &&
+        return text.find("TLS") != std::string::npos &&
                text.find("certificate verify failed") != std::string::npos;
       },
       10s);
