@@ -2,23 +2,8 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <sstream>
 
 namespace snet::state {
-namespace {
-
-std::vector<std::string> comma_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-}  // namespace
-
 void add_state_flags(Flags& flags) {
   flags.add("http-bind", "SNET_HTTP_BIND", "127.0.0.1", "address the HTTP server listens on")
       .add("http-port", "SNET_HTTP_PORT", "8080", "HTTP port (0: any free port, logged)")
@@ -85,8 +70,8 @@ StateOptions state_options(Service& service) {
   }
   options.retention.max_age = *max_age;
   options.retention.max_rows = flags.integer("history-max-rows", 0, 1'000'000'000);
-  options.allowed_origins = comma_list(flags.str("allowed-origin"));
-  options.allowed_hosts = comma_list(flags.str("allowed-host"));
+  options.allowed_origins = flags.list("allowed-origin");
+  options.allowed_hosts = flags.list("allowed-host");
   try {  // the guard checks them: a bad one is a usage error, before anything starts
     http::GuardOptions check;
     check.allowed_origins = options.allowed_origins;

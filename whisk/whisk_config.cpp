@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "snet/http_guard.hpp"
 #include "snet/log.hpp"
 #include "whisk_defaults.hpp"
 #include "whisk_key.hpp"
@@ -40,7 +41,12 @@ void add_whisk_flags(Flags& flags) {
       .add("runtime", "SNET_WHISK_RUNTIME", "",
            "the worker runtime script (default: found next to the program or in the sources)")
       .add("actions-dir", "SNET_WHISK_ACTIONS_DIR", "",
-           "deploy every *.js of this directory at start-up (e.g. actions/)");
+           "deploy every *.js of this directory at start-up (e.g. actions/)")
+      .add("allowed-host", "SNET_WHISK_ALLOWED_HOSTS", "",
+           "host names clients may use besides loopback, IP addresses and the bind address "
+           "(comma-separated, e.g. the compose service name 'whisk')")
+      .add("allowed-origin", "SNET_WHISK_ALLOWED_ORIGINS", "",
+           "web origins whose pages may call the API (comma-separated; default: none)");
 }
 
 WhiskOptions whisk_options(const Flags& flags) {
@@ -50,8 +56,24 @@ WhiskOptions whisk_options(const Flags& flags) {
   o.max_body_bytes = static_cast<std::size_t>(flags.integer("max-body-bytes", 1024, 1L << 30));
   o.activations_kept = static_cast<std::size_t>(flags.integer("activations-kept", 1, 10'000'000));
   o.data_dir = flags.str("data-dir");
+  o.allowed_hosts = flags.list("allowed-host");
+  o.allowed_origins = flags.list("allowed-origin");
+  try {  // checked now: a bad one is a usage error, before anything starts
+    http::GuardOptions check;
+    check.allowed_hosts = o.allowed_hosts;
+    check.allowed_origins = o.allowed_origins;
+    http::RequestGuard{check};
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--allowed-origin / --allowed-host: ") + e.what());
+  }
   o.rest.auth = flags.str("auth");
   if (o.rest.auth.empty()) {
+    // The guest key is public: fine on loopback, never for a bind others can reach.
+    if (o.data_dir.empty() && !http::is_loopback_bind(o.bind_address)) {
+      throw UsageError("--http-bind " + o.bind_address +
+                       " is reachable from other hosts: give --data-dir (a key is generated "
+                       "there) or --auth, not OpenWhisk's public guest key");
+    }
     o.rest.auth = o.data_dir.empty() ? openwhisk::kDevAuth : openwhisk::data_dir_key(o.data_dir);
   }
   if (o.rest.auth.find(':') == std::string::npos) throw UsageError("--auth must be uuid:key");

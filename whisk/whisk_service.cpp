@@ -91,6 +91,22 @@ WhiskService::WhiskService(WhiskOptions options, Metrics& metrics)
   server.handler_timeout = options_.rest.blocking_wait + std::chrono::seconds(10);
   server.read_timeout = std::chrono::seconds(30);
   server.server_name = "snet-whisk";
+  // The key authenticates; the guard keeps browsers out: a page of another site (or a name of
+  // its own rebound to 127.0.0.1) gets 421/403 before any handler, and the refusal is counted.
+  http::GuardOptions guard;
+  guard.bind_address = options_.bind_address;
+  guard.allowed_hosts = options_.allowed_hosts;
+  guard.allowed_origins = options_.allowed_origins;
+  server.guard = [checker = std::make_shared<http::RequestGuard>(std::move(guard)),
+                  &metrics](const http::Request& request) -> std::optional<http::Response> {
+    auto refusal = checker->check(request);
+    if (!refusal) return std::nullopt;
+    metrics
+        .counter("snet_whisk_http_refused_total", "HTTP requests refused: foreign Host or Origin",
+                 "reason=\"" + refusal->reason + "\"")
+        .add();
+    return std::move(refusal->response);
+  };
   server_ = std::make_unique<http::Server>(
       server, make_router(options_.rest, actions_, activations_, *invoker_, metrics, triggers_));
 }

@@ -17,6 +17,7 @@
 #include "entity_files.hpp"
 #include "invoker.hpp"
 #include "rest_api.hpp"
+#include "snet/http_guard.hpp"
 #include "snet/http_server.hpp"
 #include "snet/metrics.hpp"
 #include "trigger_store.hpp"
@@ -33,6 +34,9 @@ struct WhiskOptions {
   std::string data_dir;
   RestOptions rest;
   InvokerOptions invoker;
+  /// Host names and origins accepted besides loopback, IP literals and the bind address (the
+  /// request guard, snet/http_guard.hpp: DNS rebinding and cross-origin requests are refused).
+  std::vector<std::string> allowed_hosts, allowed_origins;
 };
 
 /// The worker runtime script: `configured` when given (it must exist), else worker.js next to

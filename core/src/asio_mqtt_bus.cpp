@@ -55,6 +55,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
         placement_(options.placement) {
     if (options.will)
       will_ = mqtt::Will{options.will->topic, options.will->payload, options.will->retained};
+    // A client id, will or login past MQTT's limits is a configuration error: said once, here,
+    // rather than thrown on the loop thread at every connect.
+    try {
+      (void)mqtt::encode_connect(client_id_, keepalive_, will_, clean_session_, login_.user,
+                                 login_.password);
+    } catch (const mqtt::TooLarge& e) {
+      throw std::invalid_argument(std::string("mqtt ") + e.what());
+    }
   }
 
   MessageHandler handler;
@@ -72,8 +80,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
                 m.topic);
       return finish(done, false, "buffer full");
     }
+    std::string packet;
     const std::uint16_t id = qos > 0 ? next_id() : 0;
-    std::string packet = mqtt::encode_publish(m.topic, m.payload, qos, m.retained, id);
+    try {
+      packet = mqtt::encode_publish(m.topic, m.payload, qos, m.retained, id);
+    } catch (const mqtt::TooLarge& e) {
+      log::warn("mqtt ", client_id_, ": not published: ", e.what());
+      return finish(done, false, e.what());
+    }
     if (qos > 0) {
       if (session_up_) write(packet);
       inflight_.emplace(id, Outgoing{std::move(packet), std::move(done)});
@@ -472,6 +486,10 @@ class AsioMqttBus final : public Bus {
     connection_->connection_handler = std::move(handler);
   }
   void subscribe(const std::string& filter, Qos qos) override {
+    if (filter.size() > 0xFFFF) {
+      throw std::invalid_argument("an MQTT topic filter of " + std::to_string(filter.size()) +
+                                  " bytes (at most 65,535)");
+    }
     run([filter, qos](Connection& c) { c.subscribe(filter, static_cast<int>(qos)); });
   }
   void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) override {

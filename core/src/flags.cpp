@@ -73,6 +73,15 @@ bool Flags::parse(int argc, const char* const* argv, int first) {
   return true;
 }
 
+std::vector<std::string> Flags::list(const std::string& name) const {
+  std::vector<std::string> out;
+  std::stringstream in(str(name));
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
 std::string Flags::str(const std::string& name) const {
   const Spec& s = spec(name);
   if (auto it = values_.find(name); it != values_.end()) return it->second;

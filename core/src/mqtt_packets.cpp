@@ -8,13 +8,24 @@ void put_u16(std::string& out, std::uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));
 }
 
+constexpr std::size_t kMaxString = 0xFFFF;        // a two-byte length
+constexpr std::size_t kMaxRemaining = 268435455;  // four bytes of variable length
+
 void put_str(std::string& out, std::string_view s) {
+  if (s.size() > kMaxString) {
+    throw TooLarge("an MQTT string of " + std::to_string(s.size()) +
+                   " bytes (at most 65,535): " + std::string(s.substr(0, 40)) + "...");
+  }
   put_u16(out, static_cast<std::uint16_t>(s.size()));
   out.append(s);
 }
 
 // Fixed header (type/flags byte and the variable-length remaining length) + body.
 std::string frame(std::uint8_t first, const std::string& body) {
+  if (body.size() > kMaxRemaining) {
+    throw TooLarge("an MQTT packet of " + std::to_string(body.size()) +
+                   " bytes (at most 268,435,455)");
+  }
   std::string out;
   out.reserve(body.size() + 5);
   out.push_back(static_cast<char>(first));

@@ -32,6 +32,12 @@ struct ProtocolError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A field or packet past MQTT's limits: a string of more than 65,535 bytes, a packet of more
+/// than 268,435,455. The encoders throw it rather than send a truncated length.
+struct TooLarge : std::length_error {
+  using std::length_error::length_error;
+};
+
 struct Will {
   std::string topic, payload;
   bool retain = false;

@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
+#include <stdexcept>
 
 #include "harness.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/net.hpp"
 
 using namespace snet;
@@ -47,4 +50,36 @@ TEST_CASE("the MQTT bus connects once the broker appears, and re-subscribes afte
   REQUIRE(eventually([&] { return bus->connected(); }, 10s));
   CHECK(mosquitto_pub(port, "snet/t/cmd/a", "y") == 0);
   CHECK(eventually([&] { return received == 2; }));
+}
+
+TEST_CASE("the Asio MQTT bus refuses a topic or client id past MQTT's limits, and goes on") {
+  Mosquitto broker;
+  Recorder recorder(broker.url(), {"snet/t/#"});
+  BusLoop loop;
+  BusOptions opt;
+  opt.url = broker.url();
+  opt.client_id = std::string(70000, 'c');
+  CHECK_THROWS_WITH_AS(loop.make_bus(opt), doctest::Contains("at most 65,535"),
+                       std::invalid_argument);
+  opt.client_id = "limits";
+  auto bus = loop.make_bus(opt);
+  bus->start();
+  REQUIRE(bus->wait_connected(5s));
+  std::mutex mutex;
+  std::string refusal;
+  std::atomic<int> answered{0};
+  bus->publish({"snet/t/" + std::string(70000, 'x'), "{}", false, {}}, Qos::at_least_once,
+               [&](bool ok, const std::string& error) {
+                 std::lock_guard lock(mutex);
+                 refusal = ok ? "published" : error;
+                 ++answered;
+               });
+  CHECK_THROWS_AS(bus->subscribe(std::string(70000, 'f'), Qos::at_least_once),
+                  std::invalid_argument);
+  bus->publish({"snet/t/after", "{}", false, {}}, Qos::at_least_once);
+  CHECK(recorder.wait_for("snet/t/after"));
+  REQUIRE(eventually([&] { return answered == 1; }));
+  std::lock_guard lock(mutex);
+  CHECK(refusal.find("at most 65,535") != std::string::npos);
+  CHECK(bus->connected());
 }

@@ -33,3 +33,14 @@ TEST_CASE("bad flags are named in the error") {
   CHECK_THROWS_WITH_AS((void)flags.integer("port", 1, 65535), doctest::Contains("--port"),
                        UsageError);
 }
+
+TEST_CASE("a list flag splits on commas and leaves empty items out") {
+  Flags flags("prog", "test");
+  flags.add("hosts", "", "", "names");
+  const char* none[] = {"prog"};
+  REQUIRE(flags.parse(1, none));
+  CHECK(flags.list("hosts").empty());
+  const char* some[] = {"prog", "--hosts", "a,,b.example,"};
+  REQUIRE(flags.parse(3, some));
+  CHECK(flags.list("hosts") == std::vector<std::string>{"a", "b.example"});
+}

@@ -29,6 +29,8 @@ class Flags {
 
   std::string str(const std::string& name) const;
   long integer(const std::string& name, long min, long max) const;
+  /// The value as a comma-separated list, empty items left out.
+  std::vector<std::string> list(const std::string& name) const;
   bool on(const std::string& name) const;
   /// True when the value came from the command line or the environment, not the default.
   bool given(const std::string& name) const;

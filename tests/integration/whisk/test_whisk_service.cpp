@@ -1,5 +1,7 @@
 // snet-whisk as a service: its REST API beyond invocation (CRUD, logs, bad input), start-up
 // deployment, and its status on the bus.
+#include <sys/wait.h>
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -7,6 +9,8 @@
 
 #include "actions_command.hpp"
 #include "deploy.hpp"
+#include "rest_api.hpp"
+#include "snet/http_client.hpp"
 #include "snet/net.hpp"
 #include "whisk_fixture.hpp"
 
@@ -179,4 +183,53 @@ TEST_CASE("snet actions deploy: a line per file, and the exit status tells the o
   CHECK(run({"deploy", source_path("actions"), "--apihost", host, "--auth", "wrong:key"}, out,
             err) == 1);
   CHECK(err.find("PUT " + host + "/api/v1/namespaces/_/actions/") != std::string::npos);
+}
+
+TEST_CASE("a foreign Host or a cross-origin page is refused before the key is even looked at") {
+  WhiskServer whisk({"--allowed-host", "whisk"});
+  REQUIRE(whisk.put_action("echo", "function main(p) { return p; }").status == 200);
+  const std::string key = "Authorization: " + whisk::basic_authorization(WhiskServer::auth());
+  const std::string actions = whisk.apihost() + "/api/v1/namespaces/_/actions";
+  const std::string invoke = actions + "/echo?blocking=true&result=true";
+
+  // DNS rebinding: a name the attacker controls, resolved to 127.0.0.1, with or without the key.
+  CHECK(http::call("GET", actions, "", 5s, {key, "Host: evil.example"}).status == 421);
+  CHECK(http::call("POST", invoke, "{}", 5s, {"Host: evil.example:3233"}).status == 421);
+  // A page of another site posting with the user's browser.
+  const auto cross = http::call("POST", invoke, "{}", 5s, {key, "Origin: http://evil.example"});
+  CHECK(cross.status == 403);
+  CHECK(cross.body.find("cross-origin") != std::string::npos);
+  CHECK(http::call("DELETE", actions + "/echo", "", 5s, {key, "Origin: http://evil.example"})
+            .status == 403);
+
+  // What clients really send: the compose service name given with --allowed-host, an IP
+  // address, localhost, and no Origin (wsk, the npm client, the relayer).
+  CHECK(http::call("GET", actions, "", 5s, {key, "Host: whisk:3233"}).status == 200);
+  CHECK(http::call("GET", actions, "", 5s, {key, "Host: localhost"}).status == 200);
+  CHECK(http::call("POST", invoke, R"({"n":1})", 5s, {key}).body == R"({"n":1})");
+
+  const std::string metrics = whisk.call("GET", "/metrics").body;
+  CHECK(metric_value(metrics, "snet_whisk_http_refused_total{reason=\"foreign_host\"}") == 2);
+  CHECK(metric_value(metrics, "snet_whisk_http_refused_total{reason=\"foreign_origin\"}") == 2);
+  CHECK(whisk.call("GET", "/api/v1/namespaces/_/actions/echo").status == 200);  // not deleted
+}
+
+TEST_CASE("snet-whisk will not serve the public guest key on an address others can reach") {
+  const struct {
+    std::vector<std::string> args;
+    std::string says;
+  } cases[] = {
+      {{"--http-bind", "0.0.0.0"}, "not OpenWhisk's public guest key"},
+      {{"--allowed-origin", "*"}, "--allowed-origin / --allowed-host"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.says);
+    auto args = c.args;
+    args.insert(args.end(), {"--http-port", "0", "--workers", "1", "--prewarm", "0"});
+    Service whisk("snet-whisk", args);
+    REQUIRE(whisk.process().wait_for(20s));
+    const auto status = whisk.process().exit_status();
+    CHECK((status && WIFEXITED(*status) && WEXITSTATUS(*status) == 2));
+    CHECK_MESSAGE(whisk.log().find(c.says) != std::string::npos, whisk.log());
+  }
 }

@@ -83,3 +83,17 @@ TEST_CASE("a PUBLISH with both QoS bits set is a protocol error (fuzz)") {
   CHECK(decode_publish(Packet{Type::publish, 0x02, body}).id == 7);  // QoS 1 still decodes
   CHECK(decode_publish(Packet{Type::publish, 0x04, body}).qos == 2);
 }
+
+TEST_CASE("strings and packets past MQTT's limits are refused, never sent with a cut length") {
+  const std::string longest(0xFFFF, 't');
+  const std::string too_long(0x10000, 't');
+  CHECK(encode_publish(longest, "", 0, false, 0).size() == 1 + 3 + 2 + longest.size());
+  CHECK_THROWS_WITH_AS(encode_publish(too_long, "x", 1, false, 1),
+                       doctest::Contains("65536 bytes (at most 65,535)"), TooLarge);
+  CHECK_THROWS_AS(encode_subscribe(1, {{too_long, 1}}), TooLarge);
+  CHECK_THROWS_AS(encode_connect(too_long, 20, std::nullopt), TooLarge);
+  CHECK_THROWS_AS(encode_connect("d", 20, Will{"t", too_long, false}), TooLarge);
+  CHECK_THROWS_AS(encode_connect("d", 20, std::nullopt, true, "u", too_long), TooLarge);
+  // A payload has no two-byte length: a large one is fine up to the packet's limit.
+  CHECK(encode_publish("t", too_long, 0, false, 0).size() > too_long.size());
+}

@@ -38,8 +38,11 @@ struct Fixture {
   SqliteStore store{dir.path() + "/state.db"};
   LiveFeed feed{topology, metrics, [] { return nlohmann::json::object(); },
                 std::chrono::milliseconds(40)};
-  std::unique_ptr<Bus> bus =
-      make_bus(BusOptions{.url = "mqtt://127.0.0.1:" + std::to_string(free_port())});
+  std::unique_ptr<Bus> bus = [] {
+    BusOptions options;  // never started: no broker is needed
+    options.url = "mqtt://127.0.0.1:" + std::to_string(free_port());
+    return make_bus(options);
+  }();
   ApiContext context{topology,
                      feed,
                      store,
