@@ -18,6 +18,7 @@
 
 using namespace snet;
 using namespace snet::cli;
+using snet::test::TempDir;
 
 namespace {
 
