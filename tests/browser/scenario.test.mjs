@@ -88,8 +88,15 @@ test("a running scenario: panel, timeline, current phase, counts, shaded window 
   const windowStep = `#scenario-timeline .step.window[data-label="${LABEL}"]`;
   await page.waitForSelector(windowStep, WAIT);
   assert.ok(await page.$('#scenario-timeline .step.point[data-label="reconnect actuator-2"]'));
-  const strip = await page.locator("#scenario-timeline").boundingBox();
-  const box = await page.locator(windowStep).boundingBox();
+  // Both measured in one go in the page: the strip is drawn again on each update, and a step
+  // measured between two draws has no box (seen in CI: boundingBox() gave null).
+  const measured = await page.waitForFunction((selector) => {
+    const strip = document.querySelector("#scenario-timeline")?.getBoundingClientRect();
+    const box = document.querySelector(selector)?.getBoundingClientRect();
+    if (!strip || !box || strip.width === 0 || box.width === 0) return null;
+    return { strip: { x: strip.x, width: strip.width }, box: { x: box.x, width: box.width } };
+  }, windowStep, WAIT);
+  const { strip, box } = await measured.jsonValue();
   // at 3 s of 10, 3 s wide: 30 % in, 30 % wide.
   assert.ok(Math.abs((box.x - strip.x) / strip.width - 0.3) < 0.02, JSON.stringify({ box, strip }));
   assert.ok(Math.abs(box.width / strip.width - 0.3) < 0.02, JSON.stringify({ box, strip }));

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -73,6 +74,35 @@ std::map<pid_t, std::string> processes_mentioning(const std::string& text) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (cmdline.find(text) != std::string::npos) out[pid] = stat.name;
+  });
+  return out;
+}
+
+std::map<pid_t, std::string> listeners_on(int port) {
+  std::set<std::string> sockets;  // "socket:[inode]", as the fd links read
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      const auto colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+      if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) {
+        sockets.insert("socket:[" + inode + "]");
+      }
+    }
+  }
+  std::map<pid_t, std::string> out;
+  if (sockets.empty()) return out;
+  for_each_process([&](pid_t pid, const ProcStat& stat) {
+    std::error_code ec;
+    for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+      if (sockets.count(fs::read_symlink(fd.path(), ec).string()) != 0) out[pid] = stat.name;
+    }
   });
   return out;
 }

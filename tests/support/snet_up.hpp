@@ -21,6 +21,8 @@ std::map<pid_t, std::string> children_of(pid_t parent);
 std::map<pid_t, std::string> descendants_of(pid_t root);
 /// Live processes (not zombies) whose command line contains `text`, e.g. a data dir.
 std::map<pid_t, std::string> processes_mentioning(const std::string& text);
+/// Processes holding a TCP socket that listens on `port` (from /proc/net/tcp{,6} and their fds).
+std::map<pid_t, std::string> listeners_on(int port);
 /// Whether `pid` exists and is not a zombie (a killed process whose parent has not reaped it,
 /// e.g. an orphan under an init that does not reap, is gone for our purposes).
 bool alive(pid_t pid);

@@ -171,10 +171,12 @@ TEST_CASE(
 
   // The engine's report: the links it applies, and what went through them.
   const std::string report_topic = topics::link_report_topic(kTopology, "agent");
-  CHECK(stack.recorder.wait(
+  std::string latest_report;  // said when the check fails (flaky under load once in five)
+  const bool reported = stack.recorder.wait(
       [&](const auto& arrivals) {
         for (auto it = arrivals.rbegin(); it != arrivals.rend(); ++it) {
           if (it->message.topic != report_topic) continue;
+          latest_report = it->message.payload;
           const LinkReport report = parse_link_report(it->message.payload);
           return report.engine == "process" && report.links.count("field") == 1 &&
                  report.links.at("field").connections == 2 &&
@@ -183,7 +185,8 @@ TEST_CASE(
         }
         return false;
       },
-      5s));
+      15s);
+  CHECK_MESSAGE(reported, "the latest link report: ", latest_report);
 }
 
 TEST_CASE("process engine: a restarted agent applies the retained link state again") {

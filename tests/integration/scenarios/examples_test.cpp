@@ -109,7 +109,7 @@ double sent_s(const std::vector<std::string>& row) {
 TEST_CASE("example relayer-failover: a killed relayer loses nothing") {
   const ExampleRun e = run_example("relayer-failover");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   CHECK(e.report["pairs"]["lost"] == 0);
   CHECK(e.report["pairs"]["redelivered"].is_number());  // read from the agents' counters
   std::size_t stored = 0;  // the state service stored what the broker delivered
@@ -121,7 +121,7 @@ TEST_CASE("example relayer-failover: a killed relayer loses nothing") {
 TEST_CASE("example broker-restart: what Mosquitto loses is counted, most presses arrive") {
   const ExampleRun e = run_example("broker-restart");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   MESSAGE("Mosquitto kill -9 lost " << e.report["pairs"]["lost"] << " of "
                                     << e.report["pairs"]["total"]);
 }
@@ -129,14 +129,14 @@ TEST_CASE("example broker-restart: what Mosquitto loses is counted, most presses
 TEST_CASE("example broker-restart-rabbitmq: RabbitMQ loses nothing it confirmed") {
   const ExampleRun e = run_example("broker-restart-rabbitmq");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   CHECK(e.report["pairs"]["lost"] == 0);
 }
 
 TEST_CASE("example site-partition: the cut building's presses wait ~10 s, the others do not") {
   const ExampleRun e = run_example("site-partition");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   CHECK(e.report["pairs"]["lost"] == 0);
   double worst_b = 0, worst_a_during = 0;
   for (const auto& row : e.rows) {
@@ -154,7 +154,7 @@ TEST_CASE("example site-partition: the cut building's presses wait ~10 s, the ot
 TEST_CASE("example flaky-field: the degraded link slows the field, loses nothing") {
   const ExampleRun e = run_example("flaky-field");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   const json& phases = e.report["phases"];
   REQUIRE(phases.size() == 3);
   // 1.5 s instead of 300 ms on the field's uplink, crossed by each command and its state.
@@ -165,14 +165,14 @@ TEST_CASE("example flaky-field: the degraded link slows the field, loses nothing
 TEST_CASE("example reconnect-storm: 1,000 actuators reconnecting lose nothing") {
   const ExampleRun e = run_example("reconnect-storm");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   CHECK(e.report["pairs"]["lost"] == 0);
 }
 
 TEST_CASE("example campus-ramp: the load ramps up and nothing is lost") {
   const ExampleRun e = run_example("campus-ramp");
   check_common(e);
-  CHECK(e.run.status == 0);
+  CHECK_MESSAGE(e.run.status == 0, e.run.output);
   const json& throughput = e.report["throughput"];
   REQUIRE(throughput.size() >= 60);
   double first = 0, last = 0;
