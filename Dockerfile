@@ -25,11 +25,16 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin
  && mkdir -p /mosquitto/data && chown mosquitto:mosquitto /mosquitto/data
 COPY broker-config/mosquitto.conf /etc/mosquitto/serverlessnet.conf
 # In a container the broker listens on every interface of its own network namespace; the
-# compose file publishes it on the host's loopback only.
+# compose file publishes it on the host's loopback only. It includes the logins and the ACL that
+# compose's credentials service writes (mounted at /mosquitto/secrets); without them (the image
+# alone) the folder is empty and the broker as open as broker-config/mosquitto.conf says.
 RUN sed -i -e 's/^listener .*/listener 1883 0.0.0.0/' \
       -e 's|^persistence_location .*|persistence_location /mosquitto/data/|' \
       /etc/mosquitto/serverlessnet.conf \
- && grep -q '^listener 1883 0.0.0.0$' /etc/mosquitto/serverlessnet.conf
+ && grep -q '^listener 1883 0.0.0.0$' /etc/mosquitto/serverlessnet.conf \
+ && printf '\n# The logins and ACL of the Docker stack (docker-compose.yml, credentials).\ninclude_dir /mosquitto/secrets/mosquitto\n' \
+      >> /etc/mosquitto/serverlessnet.conf \
+ && mkdir -p /mosquitto/secrets/mosquitto
 USER mosquitto
 EXPOSE 1883
 CMD ["mosquitto", "-c", "/etc/mosquitto/serverlessnet.conf"]
@@ -85,7 +90,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       g++ cmake ninja-build libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev \
-      nlohmann-json3-dev libsqlite3-dev libboost1.81-dev libcurl4-openssl-dev >/dev/null \
+      nlohmann-json3-dev libsqlite3-dev libboost1.81-dev libcurl4-openssl-dev libssl-dev >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the compile needs, so that editing the dashboard, a topology or an action does not
@@ -133,6 +138,11 @@ WORKDIR /opt/serverlessnet/share/serverlessnet
 
 # ---- snet: the services and the CLI, non-root -------------------------------------------------
 FROM runtime AS snet
+# mosquitto_passwd (it needs libcrypto only) hashes the stack's broker passwords in compose's
+# credentials service (`snet compose-credentials`), which writes them to /data/secrets: made
+# here so that the fresh volume mounted there is this user's.
+COPY --from=mosquitto /usr/bin/mosquitto_passwd /usr/bin/mosquitto_passwd
+RUN install -d -o snet -g snet -m 0750 /data/secrets
 COPY --from=build /opt/serverlessnet /opt/serverlessnet
 USER snet
 CMD ["snet", "--help"]

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "snet/bus.hpp"
 #include "snet/flags.hpp"
 #include "snet/log.hpp"
 #include "snet/net.hpp"
@@ -21,7 +22,7 @@ bool has(const std::vector<std::string>& list, std::string_view item) {
 }
 
 tcp::endpoint resolve(const std::string& url) {
-  const HostPort where = parse_url(url, url.rfind("amqp://", 0) == 0 ? 5672 : 1883);
+  const HostPort where = parse_url(url, default_broker_port(url));
   boost::asio::io_context io;
   tcp::resolver resolver(io);
   boost::system::error_code ec;
@@ -73,7 +74,7 @@ std::string with_host_port(const std::string& url, const std::string& host, int 
 }
 
 std::string with_host(const std::string& url, const std::string& host) {
-  return with_host_port(url, host, parse_url(url, url.rfind("amqp://", 0) == 0 ? 5672 : 1883).port);
+  return with_host_port(url, host, parse_url(url, default_broker_port(url)).port);
 }
 
 network::UpstreamSocketFactory placed_upstream_sockets(DevicePlacements placements) {

@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 
+#include "snet/bus.hpp"
 #include "snet/flags.hpp"
 #include "snet/net.hpp"
 
@@ -43,10 +44,13 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
 
 DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_url,
                        const std::vector<const Device*>& devices) {
-  const bool amqp_broker = broker_url.rfind("amqp://", 0) == 0;
+  const bool amqp_broker = is_amqp_url(broker_url);
   DeviceUrls urls{amqp_broker ? broker_url : std::string(), mqtt_url};
   if (urls.mqtt.empty()) {
-    urls.mqtt = amqp_broker ? "mqtt://" + parse_url(broker_url, 5672).host + ":1883" : broker_url;
+    urls.mqtt =
+        amqp_broker
+            ? "mqtt://" + parse_url(broker_url, default_broker_port(broker_url)).host + ":1883"
+            : broker_url;
   }
   for (const Device* device : devices) {
     if (device->protocol == Protocol::amqp && !amqp_broker) {

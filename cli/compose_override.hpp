@@ -5,6 +5,9 @@
 // twice, and every service pointed at the same topology file (bind-mounted from the host,
 // read-only). Sites become Docker networks (`site-<id>`, internal): a site's containers join
 // only theirs, the brokers join every one, so `docker network disconnect` cuts a site.
+// On Mosquitto each container logs in as its agent (snet.agent-<id>) and each device as itself,
+// with the password files of the credentials volume (compose_credentials.hpp); the credentials
+// service is told these agents (SNET_COMPOSE_AGENTS) and the broker recreated to load them.
 // Thread safety: pure function.
 #pragma once
 

@@ -39,6 +39,13 @@ LocalBroker::LocalBroker(const Options& options) {
     rabbit.amqp_port = options.amqp_port;
     rabbit.mqtt_port = options.mqtt_port;
     rabbit.data_dir = options.data_dir + "/rabbitmq";
+    if (!options.tls.ca_cert.empty()) {
+      rabbit.amqps_port = options.amqps_port;
+      rabbit.mqtts_port = options.mqtts_port;
+      rabbit.tls_ca_file = options.tls.ca_cert;
+      rabbit.tls_cert_file = options.tls.server_cert;
+      rabbit.tls_key_file = options.tls.server_key;
+    }
     if (!options.definitions_file.empty()) {
       rabbit.definitions_file = options.definitions_file;
       rabbit.user = options.operator_user;
@@ -60,6 +67,12 @@ LocalBroker::LocalBroker(const Options& options) {
     mosquitto.password_file = options.password_file;
     mosquitto.acl_file = options.acl_file;
     mosquitto.run_as = options.run_as;
+    if (!options.tls.ca_cert.empty()) {
+      mosquitto.tls_port = options.mqtts_port;
+      mosquitto.tls_ca_file = options.tls.ca_cert;
+      mosquitto.tls_cert_file = options.tls.server_cert;
+      mosquitto.tls_key_file = options.tls.server_key;
+    }
     mosquitto_ = MosquittoServer::prepare(mosquitto);
   }
 }
@@ -70,6 +83,14 @@ std::string LocalBroker::url() const {
 
 std::string LocalBroker::mqtt_url() const {
   return rabbitmq_ ? rabbitmq_->mqtt_url() : mosquitto_->url();
+}
+
+std::string LocalBroker::tls_url() const {
+  return rabbitmq_ ? rabbitmq_->amqps_url() : mosquitto_->tls_url();
+}
+
+std::string LocalBroker::tls_mqtt_url() const {
+  return rabbitmq_ ? rabbitmq_->mqtts_url() : mosquitto_->tls_url();
 }
 
 void LocalBroker::start() {

@@ -15,6 +15,7 @@
 #include "snet/broker_launcher.hpp"
 #include "snet/process.hpp"
 #include "snet/rabbitmq_launcher.hpp"
+#include "snet/tls_files.hpp"
 #include "snet/topology.hpp"
 #include "supervisor.hpp"
 
@@ -43,6 +44,10 @@ class LocalBroker : public Runnable {
     /// definitions no longer name would otherwise stay in its database.
     std::string definitions_file, operator_user, operator_password, anonymous_password,
         logins_fingerprint;
+    /// TLS listeners when `tls` has files (snet up --tls): MQTT over TLS on mqtts_port
+    /// (mosquitto, or RabbitMQ's MQTT plugin) and, on RabbitMQ, AMQPS on amqps_port.
+    TlsFiles tls;
+    int mqtts_port = 8883, amqps_port = 5671;
   };
   /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.
   explicit LocalBroker(const Options& options);
@@ -51,6 +56,10 @@ class LocalBroker : public Runnable {
   std::string url() const;
   /// The MQTT listener (RabbitMQ: the plugin), for MQTT devices and mosquitto_pub.
   std::string mqtt_url() const;
+  /// The TLS listeners ("" without): what url() and mqtt_url() are over TLS (amqps://,
+  /// mqtts://).
+  std::string tls_url() const;
+  std::string tls_mqtt_url() const;
 
   void start() override;
   ChildProcess& process() override;

@@ -40,6 +40,7 @@
 #include "snet/open_files.hpp"
 #include "snet/shutdown.hpp"
 #include "snet/status.hpp"
+#include "snet/tls_files.hpp"
 #include "snet/topology.hpp"
 #include "snet/version.hpp"
 #include "stack.hpp"
@@ -68,6 +69,11 @@ Flags up_flags() {
       .add("mqtt-port", "SNET_MQTT_PORT", "1883",
            "MQTT port of the broker snet up starts (mosquitto, or RabbitMQ's MQTT plugin)")
       .add("amqp-port", "SNET_AMQP_PORT", "5672", "AMQP port of the RabbitMQ snet up starts")
+      .add_switch("tls", "SNET_TLS",
+                  "TLS listeners too (a CA per data dir in <data-dir>/tls/): the services and "
+                  "devices connect over mqtts:// / amqps://")
+      .add("mqtts-port", "SNET_MQTTS_PORT", "8883", "with --tls: the MQTT-over-TLS port")
+      .add("amqps-port", "SNET_AMQPS_PORT", "5671", "with --tls on RabbitMQ: the AMQPS port")
       .add("mqtt-bind", "SNET_MQTT_BIND", "127.0.0.1",
            "address the broker snet up starts listens on")
       .add("http-port", "SNET_HTTP_PORT", "8080", "port of the dashboard and REST API")
@@ -120,6 +126,8 @@ Flags up_flags() {
 struct Settings {
   std::string topology_path, broker_url, mqtt_url, http_bind, data_dir, log_dir;
   int mqtt_port = 0, amqp_port = 0, http_port = 0, whisk_port = 0, control_port = 0;
+  bool tls = false;
+  int mqtts_port = 0, amqps_port = 0;
   int relayers = 1;
   std::uintmax_t log_max_bytes = 0;  // 0: the logs are not rotated
   RestartMode restart = RestartMode::on_failure;
@@ -184,6 +192,14 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   Settings s;
   s.mqtt_port = static_cast<int>(flags.integer("mqtt-port", 1, 65535));
   s.amqp_port = static_cast<int>(flags.integer("amqp-port", 1, 65535));
+  s.tls = flags.on("tls");
+  s.mqtts_port = static_cast<int>(flags.integer("mqtts-port", 1, 65535));
+  s.amqps_port = static_cast<int>(flags.integer("amqps-port", 1, 65535));
+  if (s.tls && flags.given("broker-url")) {
+    throw UsageError(
+        "--tls makes the broker snet up starts listen on TLS; for a broker of yours give an "
+        "mqtts:// or amqps:// --broker-url and its CA in $SNET_BROKER_CA_FILE");
+  }
   s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
   s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
   s.control_port = static_cast<int>(flags.integer("control-port", 0, 65535));
@@ -363,6 +379,9 @@ int up_command(int argc, const char* const* argv, int first) {
   // How each service logs in to the broker: its own user and password file on our Mosquitto or
   // RabbitMQ, and whatever the user's environment says on a broker of theirs.
   std::optional<BrokerAccounts> accounts;
+  // --tls: where the services and devices connect instead (the plain listener stays, for
+  // snet up's own clients and the operator's tools on this machine).
+  std::string tls_broker_url, tls_mqtt_url, tls_ca_file;
 
   // 1. The broker.
   if (flags.given("broker-url")) {
@@ -377,6 +396,19 @@ int up_command(int argc, const char* const* argv, int first) {
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
     options.routing_fingerprint = routing_fingerprint(topology);
+    if (s.tls) {
+      std::vector<std::string> hosts = {options.bind};
+      hosts.insert(hosts.end(), options.extra_binds.begin(), options.extra_binds.end());
+      try {
+        options.tls = prepare_tls_files(s.data_dir + "/tls", hosts);
+      } catch (const std::exception& e) {
+        std::cerr << "snet up: --tls: " << e.what() << "\n";
+        return 1;
+      }
+      options.mqtts_port = s.mqtts_port;
+      options.amqps_port = s.amqps_port;
+      tls_ca_file = options.tls.ca_cert;
+    }
     if (topology.broker == BrokerKind::mosquitto) {
       try {
         options.run_as = broker_run_as(s.data_dir + "/mosquitto");
@@ -418,6 +450,8 @@ int up_command(int argc, const char* const* argv, int first) {
     }
     s.broker_url = broker->url();
     s.mqtt_url = broker->mqtt_url();
+    tls_broker_url = without_password(broker->tls_url());
+    tls_mqtt_url = broker->tls_mqtt_url();
     s.broker_url = without_password(s.broker_url);  // the passwords go by file
     supervisor.add("broker", "broker", std::move(broker));
     if (topology.broker == BrokerKind::rabbitmq) {
@@ -434,6 +468,12 @@ int up_command(int argc, const char* const* argv, int first) {
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
     }
+    if (s.tls) {
+      std::cout << "TLS: the services and devices use " << tls_broker_url
+                << (tls_mqtt_url != tls_broker_url ? " and " + tls_mqtt_url : "") << "; CA "
+                << tls_ca_file << " (e.g. mosquitto_pub --cafile " << tls_ca_file << " -h "
+                << parse_url(tls_mqtt_url, 0).host << " -p " << s.mqtts_port << " ...)\n";
+    }
   }
   // snet up's own clients (status watch, stale sessions, links, its status) log in as the
   // operator; the URL with the password stays in this process.
@@ -441,15 +481,21 @@ int up_command(int argc, const char* const* argv, int first) {
       accounts ? with_url_password(with_url_user(s.broker_url, kOperatorUser),
                                    read_secret_file(accounts->password_file(kOperatorUser)))
                : s.broker_url;
+  const std::string services_url = tls_broker_url.empty() ? s.broker_url : tls_broker_url;
   auto url_of = [&](const std::string& service) {
-    return accounts ? with_url_user(s.broker_url, service_user(service)) : s.broker_url;
+    return accounts ? with_url_user(services_url, service_user(service)) : services_url;
   };
-  auto login_env = [&](const std::string& service) -> std::map<std::string, std::string> {
+  auto login_secrets = [&](const std::string& service) -> std::map<std::string, std::string> {
     if (accounts) {
       return {{kBrokerPasswordFileEnv, accounts->password_file(service_user(service))},
               {kBrokerPasswordEnv, ""}};
     }
     return {};  // a broker of the user's: their environment's password, if any
+  };
+  auto login_env = [&](const std::string& service) -> std::map<std::string, std::string> {
+    auto env = login_secrets(service);
+    if (!tls_ca_file.empty()) env[kBrokerCaFileEnv] = tls_ca_file;  // verify the broker with it
+    return env;
   };
 
   // 2. The services, each ready once it reports online after it started.
@@ -524,7 +570,11 @@ int up_command(int argc, const char* const* argv, int first) {
                                    s.http_bind, "--data-dir", s.data_dir + "/state"}),
       {{"SNET_SUPERVISOR_URL", control.url()}, {"SNET_HTTP_TOKEN_FILE", token_file}});
   std::vector<std::string> agent_tail;
-  if (!s.mqtt_url.empty()) agent_tail = {"--mqtt-url", s.mqtt_url};
+  if (!tls_mqtt_url.empty()) {
+    agent_tail = {"--mqtt-url", tls_mqtt_url};
+  } else if (!s.mqtt_url.empty()) {
+    agent_tail = {"--mqtt-url", s.mqtt_url};
+  }
   for (auto& arg : network->agent_args()) agent_tail.push_back(std::move(arg));
   if (accounts)
     agent_tail.insert(agent_tail.end(), {"--device-credentials-file", accounts->devices_file});

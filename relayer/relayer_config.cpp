@@ -1,6 +1,7 @@
 #include "relayer_config.hpp"
 
 #include "backends.hpp"
+#include "snet/bus.hpp"
 #include "snet/net.hpp"
 
 namespace snet::relayer {
@@ -31,7 +32,7 @@ RelayerOptions relayer_options(const Flags& flags, const Topology& topology,
   if (const auto problem = compute_problem(topology, options.compute)) {
     throw UsageError("--compute: " + *problem);
   }
-  const bool over_mqtt = broker_url.rfind("amqp://", 0) != 0;
+  const bool over_mqtt = !is_amqp_url(broker_url);
   if (over_mqtt && topology.broker == BrokerKind::rabbitmq) {
     if (topology.routing != Routing::topic) {
       // Over RabbitMQ's MQTT plugin the relayer could reach amq.topic only, not the group or

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libpaho-mqttpp-dev libpaho-mqtt-dev librabbitmq-dev nlohmann-json3-dev libsqlite3-dev
-  doctest-dev libboost1.81-dev libcurl4-openssl-dev
+  doctest-dev libboost1.81-dev libcurl4-openssl-dev libssl-dev openssl  # openssl: snet up --tls
   mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2 iptables
   unzip zip  # snet-whisk: zipped actions (zip: their tests); npm comes with nodejs
   clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and clang's sanitizer runtimes

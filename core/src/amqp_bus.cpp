@@ -736,6 +736,7 @@ class AmqpBus final : public Bus {
 std::unique_ptr<Bus> make_amqp_bus(const BusOptions& options, bool stable_client_id) {
   AmqpBusSettings settings;
   settings.endpoint = parse_amqp_url(options.url, options.keepalive);
+  if (settings.endpoint.tls) settings.endpoint.ca_file = broker_ca_file(options);
   // The password by BusOptions or environment when the URL names a user without one.
   if (const BusLogin login = bus_login(options); !login.user.empty()) {
     settings.endpoint.password = login.password;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 
 #include "amqp_error.hpp"
@@ -63,15 +64,29 @@ AmqpConnection::AmqpConnection(const AmqpEndpoint& endpoint, const std::string& 
     : state_(amqp_new_connection()) {
   const std::string where = endpoint.host + ":" + std::to_string(endpoint.port);
   if (state_ == nullptr) throw amqp_status_error(AMQP_STATUS_NO_MEMORY, "connect to " + where);
-  amqp_socket_t* socket = amqp_tcp_socket_new(state_);  // owned by state_
+  // Owned by state_.
+  amqp_socket_t* socket = endpoint.tls ? amqp_ssl_socket_new(state_) : amqp_tcp_socket_new(state_);
   if (socket == nullptr) {
     amqp_destroy_connection(state_);
     throw amqp_status_error(AMQP_STATUS_NO_MEMORY, "connect to " + where);
   }
   try {
     timeval limit = as_timeval(timeout);
+    std::string connecting = "connect to " + where;
+    if (endpoint.tls) {
+      // The broker's certificate must chain to the CA and name the host we asked for.
+      const std::string ca =
+          endpoint.ca_file.empty() ? "the system's trust store" : endpoint.ca_file;
+      connecting = "TLS connect to " + where + " (server verified with " + ca + ")";
+      amqp_ssl_socket_set_verify_peer(socket, 1);
+      amqp_ssl_socket_set_verify_hostname(socket, 1);
+      if (!endpoint.ca_file.empty()) {
+        check_status(amqp_ssl_socket_set_cacert(socket, endpoint.ca_file.c_str()),
+                     "TLS: load CA file " + endpoint.ca_file);
+      }
+    }
     check_status(amqp_socket_open_noblock(socket, endpoint.host.c_str(), endpoint.port, &limit),
-                 "connect to " + where);
+                 connecting);
     check_status(amqp_set_handshake_timeout(state_, &limit), "set handshake timeout");
     check_status(amqp_set_rpc_timeout(state_, &limit), "set RPC timeout");
 

@@ -63,12 +63,14 @@ AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default
     base = url.substr(0, mark);
     query = url.substr(mark + 1);
   }
-  const HostPort parts = parse_url(base, 5672);
-  if (parts.scheme != "amqp") {
+  const bool tls = base.rfind("amqps://", 0) == 0;
+  const HostPort parts = parse_url(base, tls ? 5671 : 5672);
+  if (parts.scheme != "amqp" && parts.scheme != "amqps") {
     throw std::invalid_argument("AMQP URL '" + redacted_url(url) +
-                                "': scheme must be amqp:// (no TLS here)");
+                                "': scheme must be amqp:// or amqps://");
   }
   AmqpEndpoint out;
+  out.tls = tls;
   out.host = parts.host;
   out.port = parts.port;
   if (!parts.user.empty()) out.user = percent_decoded(parts.user, url);

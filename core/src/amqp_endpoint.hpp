@@ -1,5 +1,5 @@
 // Private: where and how an AMQP bus connects, parsed from
-// amqp://user:password@host:port/vhost?heartbeat=<seconds>&persistent=<true|false>.
+// amqp[s]://user:password@host:port/vhost?heartbeat=<seconds>&persistent=<true|false>.
 // Pure: safe from any thread.
 #pragma once
 
@@ -18,6 +18,9 @@ struct AmqpEndpoint {
   /// restart). RabbitMQ then syncs to disk before it confirms, which puts ~1-3 ms on each hop
   /// into a durable queue; persistent=false trades that safety for ~0.1 ms hops.
   bool persistent = true;
+  /// amqps://: TLS, the broker verified with `ca_file` (empty: the system's trust store).
+  bool tls = false;
+  std::string ca_file;
 };
 
 /// `default_heartbeat` applies unless the URL has ?heartbeat=N (0 turns heartbeats off);

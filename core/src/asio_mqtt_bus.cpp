@@ -37,12 +37,16 @@ constexpr auto kDisconnectLinger = std::chrono::milliseconds(500);
 // Emulated faults (control()): `away_` keeps the client disconnected (offline, crash) until
 // `online`; `frozen_` parks reads and writes on an open connection (the broker's keepalive
 // timeout ends it; the client notices only when it thaws).
-class Connection : public std::enable_shared_from_this<Connection> {
+//
+// Transport: PlainTransport or TlsTransport (mqtt_transport.hpp).
+template <typename Transport>
+class Connection : public std::enable_shared_from_this<Connection<Transport>> {
  public:
-  Connection(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
+  Connection(asio::io_context& io, tcp::endpoint broker, const BusOptions& options,
+             std::shared_ptr<TlsClient> tls, const std::string& host)
       : io_(io),
         broker_(broker),
-        socket_(io),
+        transport_(io, std::move(tls), host),
         retry_timer_(io),
         ping_timer_(io),
         client_id_(options.client_id),
@@ -103,24 +107,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void connect() {
     if (stopped_ || away_) return;
     const auto gen = ++generation_;
+    if constexpr (Transport::tls) {
+      close();  // the last attempt's stream lives on in its pending handlers, not here
+      transport_.renew();
+    }
     if (!placement_.empty()) {
       close();
       try {
-        socket_.assign(broker_.protocol(),
-                       open_placed_socket(placement_, broker_.address().is_v6()));
+        transport_.tcp().assign(broker_.protocol(),
+                                open_placed_socket(placement_, broker_.address().is_v6()));
       } catch (const std::system_error& e) {
         return drop(std::string("placed socket: ") + e.what());
       }
     }
-    socket_.async_connect(broker_, [self = shared_from_this(), gen](const error_code& ec) {
+    transport_.tcp().async_connect(broker_, [self = this->shared_from_this(), gen,
+                                             hold = transport_.hold()](const error_code& ec) {
       if (gen != self->generation_ || self->stopped_) return;
       if (ec) return self->drop("connect: " + ec.message());
       error_code ignored;
-      self->socket_.set_option(tcp::no_delay(true), ignored);
-      self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_,
-                                       self->clean_session_, self->login_.user,
-                                       self->login_.password));
-      self->read();
+      self->transport_.tcp().set_option(tcp::no_delay(true), ignored);
+      self->transport_.handshake([self, gen](const error_code& tls_error) {
+        if (gen != self->generation_ || self->stopped_) return;
+        if (tls_error) return self->tls_failed(tls_error);
+        self->write(mqtt::encode_connect(self->client_id_, self->keepalive_, self->will_,
+                                         self->clean_session_, self->login_.user,
+                                         self->login_.password));
+        self->read();
+      });
     });
   }
 
@@ -132,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     handler = nullptr;
     connection_handler = nullptr;
     set_connected(false);
-    if (!socket_.is_open() || !session_up_ || frozen_) {
+    if (!transport_.tcp().is_open() || !session_up_ || frozen_) {
       close();
       return stopped();
     }
@@ -141,9 +154,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // own offline status echoed to a subscriber of it, makes the kernel send a reset, and a broker
     // that sees the reset before it read our DISCONNECT publishes our will (seen in CI).
     on_stopped_ = std::move(stopped);
-    on_flushed_ = [self = shared_from_this()] {
+    on_flushed_ = [self = this->shared_from_this()] {
       error_code ignored;
-      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      self->transport_.tcp().shutdown(tcp::socket::shutdown_send, ignored);
       self->retry_timer_.expires_after(kDisconnectLinger);
       self->retry_timer_.async_wait([self](const error_code& ec) {
         if (!ec) self->drop("the broker kept the connection open after DISCONNECT");
@@ -158,7 +171,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case ConnectionControl::online:
         away_ = false;
         if (frozen_) return thaw();
-        if (!socket_.is_open()) {
+        if (!transport_.tcp().is_open()) {
           retry_timer_.cancel();
           connect();
         }
@@ -167,7 +180,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         away_ = true;
         frozen_ = false;
         if (!session_up_) return drop("taken offline");
-        on_flushed_ = [self = shared_from_this()] { self->drop("taken offline"); };
+        on_flushed_ = [self = this->shared_from_this()] { self->drop("taken offline"); };
         set_connected(false);
         write(mqtt::encode_disconnect());  // after what is queued; then the socket closes
         return;
@@ -229,12 +242,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write_in_flight_ = true;
     auto batch = std::make_shared<std::vector<std::string>>(std::move(queued_));
     queued_.clear();
+    if constexpr (Transport::tls) {
+      // A TLS stream writes one record per buffer: one buffer, one record, one send.
+      if (batch->size() > 1) {
+        std::string joined;
+        for (const auto& p : *batch) joined += p;
+        batch->assign(1, std::move(joined));
+      }
+    }
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(batch->size());
     for (const auto& p : *batch) buffers.emplace_back(asio::buffer(p));
     const auto gen = generation_;
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this(), gen, batch](const error_code& ec, std::size_t) {
+    asio::async_write(transport_.stream(), buffers,
+                      [self = this->shared_from_this(), gen, batch, hold = transport_.hold()](
+                          const error_code& ec, std::size_t) {
                         if (gen != self->generation_) return;
                         self->write_in_flight_ = false;
                         if (ec) return self->drop("write: " + ec.message());
@@ -254,9 +276,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const std::size_t used = inbox_.size();
     inbox_.resize(used + 512);
     const auto gen = generation_;
-    socket_.async_read_some(
+    transport_.stream().async_read_some(
         asio::buffer(inbox_.data() + used, 512),
-        [self = shared_from_this(), gen, used](const error_code& ec, std::size_t n) {
+        [self = this->shared_from_this(), gen, used, hold = transport_.hold()](const error_code& ec,
+                                                                               std::size_t n) {
           if (gen != self->generation_) return;
           self->inbox_.resize(used + n);
           if (ec) return self->drop("read: " + ec.message());
@@ -345,7 +368,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A PUBACK for packet `id` of this connection, sent from the loop thread whenever it is called;
   // after a reconnect the broker delivers the message again instead.
   std::function<void()> make_ack(std::uint16_t id) {
-    return [weak = weak_from_this(), gen = generation_, id,
+    return [weak = this->weak_from_this(), gen = generation_, id,
             once = std::make_shared<std::atomic<bool>>(false)] {
       if (once->exchange(true)) return;
       auto self = weak.lock();
@@ -363,7 +386,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto half = std::chrono::milliseconds(keepalive_ * 500);
     ping_timer_.expires_after(half);
     const auto gen = generation_;
-    ping_timer_.async_wait([self = shared_from_this(), gen, half](const error_code& ec) {
+    ping_timer_.async_wait([self = this->shared_from_this(), gen, half](const error_code& ec) {
       if (ec || gen != self->generation_ || self->stopped_) return;
       if (self->frozen_) return self->schedule_ping();  // a hung device sends nothing
       if (self->ping_outstanding_) return self->drop("no answer to a ping: broker gone");
@@ -377,16 +400,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    transport_.tcp().shutdown(tcp::socket::shutdown_both, ignored);
+    transport_.tcp().close(ignored);
+  }
+
+  // A refused TLS handshake (wrong CA, a certificate for another host, not a TLS port) is a
+  // configuration error, logged as one (once per reason for all connections sharing the CA),
+  // where an unreachable broker is only retried.
+  void tls_failed(const error_code& ec) {
+    if constexpr (Transport::tls) {
+      transport_.client().report_failure(client_id_, transport_.host(), ec.message());
+    }
+    drop("TLS handshake: " + ec.message());
   }
 
   // Ends the connection without DISCONNECT, the way a crash or a pulled cable does: a reset, so
   // the broker publishes the last will at once.
   void abort_connection(const std::string& why) {
-    if (socket_.is_open()) {
+    if (transport_.tcp().is_open()) {
       error_code ignored;
-      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+      transport_.tcp().set_option(asio::socket_base::linger(true, 0), ignored);
     }
     drop(why);
   }
@@ -437,14 +470,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     retry_timer_.expires_after(backoff_);
     backoff_ = std::min<std::chrono::milliseconds>(
         std::max<std::chrono::milliseconds>(backoff_ * 2, kFirstBackoff), kMaxBackoff);
-    retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    retry_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
       if (!ec) self->connect();
     });
   }
 
   asio::io_context& io_;
   tcp::endpoint broker_;
-  tcp::socket socket_;
+  Transport transport_;
   asio::steady_timer retry_timer_, ping_timer_;
   std::string client_id_;
   BusLogin login_;
@@ -475,10 +508,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> connected_{false};
 };
 
+template <typename Transport>
 class AsioMqttBus final : public Bus {
+  using Connection = detail::Connection<Transport>;
+
  public:
-  AsioMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options)
-      : connection_(std::make_shared<Connection>(io, broker, options)) {}
+  AsioMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options,
+              std::shared_ptr<TlsClient> tls, const std::string& host)
+      : connection_(std::make_shared<Connection>(io, broker, options, std::move(tls), host)) {}
   ~AsioMqttBus() override { stop(); }
 
   void on_message(MessageHandler handler) override { connection_->handler = std::move(handler); }
@@ -539,8 +576,12 @@ class AsioMqttBus final : public Bus {
 }  // namespace
 
 std::unique_ptr<Bus> make_asio_mqtt_bus(asio::io_context& io, tcp::endpoint broker,
-                                        const BusOptions& options) {
-  return std::make_unique<AsioMqttBus>(io, broker, options);
+                                        const BusOptions& options, std::shared_ptr<TlsClient> tls,
+                                        const std::string& host) {
+  if (tls) {
+    return std::make_unique<AsioMqttBus<TlsTransport>>(io, broker, options, std::move(tls), host);
+  }
+  return std::make_unique<AsioMqttBus<PlainTransport>>(io, broker, options, nullptr, host);
 }
 
 }  // namespace snet::detail

@@ -1,9 +1,9 @@
 // Private to core: the Bus of BusLoop (snet/bus_loop.hpp), a lean MQTT 3.1.1 client on a shared
-// io_context. QoS 0 and 1, clean or persistent session, keepalive pings, reconnect with back-off
-// (100 ms doubling to 2 s) and re-subscription; QoS 1 publishes not yet acknowledged are sent
-// again after a reconnect, and publishes made while disconnected wait for the connection.
-// Inbound QoS 1 messages are acknowledged after the handler, or by Message::ack (manual_ack).
-// Thread safety: as snet::Bus. Handlers run on the loop thread.
+// io_context, over TCP or TLS (mqtts://). QoS 0 and 1, clean or persistent session, keepalive
+// pings, reconnect with back-off (100 ms doubling to 2 s) and re-subscription; QoS 1 publishes not
+// yet acknowledged are sent again after a reconnect, and publishes made while disconnected wait for
+// the connection. Inbound QoS 1 messages are acknowledged after the handler, or by Message::ack
+// (manual_ack). Thread safety: as snet::Bus. Handlers run on the loop thread.
 #pragma once
 
 #include <memory>
@@ -11,12 +11,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "mqtt_transport.hpp"
 #include "snet/bus.hpp"
 
 namespace snet::detail {
 
+/// `tls` null: plain TCP; otherwise TLS with that context, the broker's certificate checked
+/// against `host` (the URL's host name or address).
 std::unique_ptr<Bus> make_asio_mqtt_bus(boost::asio::io_context& io,
                                         boost::asio::ip::tcp::endpoint broker,
-                                        const BusOptions& options);
+                                        const BusOptions& options,
+                                        std::shared_ptr<TlsClient> tls = nullptr,
+                                        const std::string& host = {});
 
 }  // namespace snet::detail

@@ -42,6 +42,8 @@ std::string render_config(const MosquittoOptions& opt, const std::string& log_pa
     const auto first = line.find_first_not_of(" \t");
     const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
     bool replaced = starts_with(trimmed, "listener ") || starts_with(trimmed, "port ") ||
+                    starts_with(trimmed, "cafile ") || starts_with(trimmed, "certfile ") ||
+                    starts_with(trimmed, "keyfile ") ||
                     starts_with(trimmed, "persistence_location") ||
                     starts_with(trimmed, "log_dest") || starts_with(trimmed, "pid_file") ||
                     starts_with(trimmed, "user ");
@@ -62,6 +64,14 @@ std::string render_config(const MosquittoOptions& opt, const std::string& log_pa
         << "acl_file " << opt.acl_file << '\n';
   }
   for (const auto& address : addresses) out << "listener " << opt.port << ' ' << address << '\n';
+  if (opt.tls_port != 0) {  // TLS settings are the listener's, so each one repeats them
+    for (const auto& address : addresses) {
+      out << "listener " << opt.tls_port << ' ' << address << '\n'
+          << "cafile " << opt.tls_ca_file << '\n'
+          << "certfile " << opt.tls_cert_file << '\n'
+          << "keyfile " << opt.tls_key_file << '\n';
+    }
+  }
   out << "persistence_location " << opt.data_dir << "/\n"
       << "log_dest file " << log_path << '\n';
   // As root, mosquitto switches to user 'mosquitto' unless told otherwise; our data folder is
@@ -146,6 +156,11 @@ std::string MosquittoServer::client_host() const {
 
 std::string MosquittoServer::url() const {
   return "mqtt://" + client_host() + ":" + std::to_string(options_.port);
+}
+
+std::string MosquittoServer::tls_url() const {
+  if (options_.tls_port == 0) return "";
+  return "mqtts://" + client_host() + ":" + std::to_string(options_.tls_port);
 }
 
 std::string broker_config_dir() {

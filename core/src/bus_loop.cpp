@@ -21,6 +21,8 @@ struct BusLoop::Loop {
   std::thread thread{[this] { io.run(); }};
   std::mutex mutex;
   std::map<std::string, asio::ip::tcp::endpoint> resolved;  // host:port -> endpoint
+  // mqtts://: one TLS context per broker and CA file, shared by all its connections.
+  std::map<std::string, std::shared_ptr<detail::TlsClient>> tls;
 };
 
 BusLoop::BusLoop() : loop_(std::make_unique<Loop>()) {}
@@ -33,10 +35,12 @@ BusLoop::~BusLoop() {
 }
 
 std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
-  const HostPort url = parse_url(options.url, 1883);
-  if (url.scheme != "mqtt" && url.scheme != "tcp") return snet::make_bus(options);
+  const HostPort url = parse_url(options.url, default_broker_port(options.url));
+  const bool tls = url.scheme == "mqtts";
+  if (url.scheme != "mqtt" && url.scheme != "tcp" && !tls) return snet::make_bus(options);
   const std::string key = url.host + ":" + std::to_string(url.port);
   asio::ip::tcp::endpoint endpoint;
+  std::shared_ptr<detail::TlsClient> tls_client;
   {
     std::lock_guard lock(loop_->mutex);
     auto it = loop_->resolved.find(key);
@@ -52,8 +56,21 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
       it = loop_->resolved.emplace(key, results.begin()->endpoint()).first;
     }
     endpoint = it->second;
+    if (tls) {
+      const std::string ca_file = broker_ca_file(options);
+      auto& shared = loop_->tls[key + " " + ca_file];
+      if (!shared) {
+        try {
+          shared = std::make_shared<detail::TlsClient>(ca_file);
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
+                                      "': " + e.what());
+        }
+      }
+      tls_client = shared;
+    }
   }
-  return detail::make_asio_mqtt_bus(loop_->io, endpoint, options);
+  return detail::make_asio_mqtt_bus(loop_->io, endpoint, options, tls_client, url.host);
 }
 
 void BusLoop::after(std::chrono::milliseconds delay, std::function<void()> fn) {

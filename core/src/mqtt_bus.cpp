@@ -215,6 +215,8 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
                                              std::chrono::seconds(2));
     // A full in-flight window stalls Paho's sender until a timer fires (~1 s): keep it wide.
     connect_options_.set_max_inflight(65535);
+    tls_ = server_uri.rfind("ssl://", 0) == 0;
+    if (tls_) connect_options_.set_ssl(tls_options(options));
     if (options.will) {
       connect_options_.set_will(mqtt::will_options(options.will->topic, options.will->payload, 1,
                                                    options.will->retained));
@@ -321,6 +323,29 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     return opts;
   }
 
+  // mqtts://: the broker's certificate must chain to the CA file (or the system's trust store)
+  // and name the host. Paho retries a failed handshake silently: its OpenSSL errors are logged
+  // here, once per distinct reason, so a wrong CA is never a quiet retry loop.
+  mqtt::ssl_options tls_options(const BusOptions& options) {
+    mqtt::ssl_options tls;
+    ca_file_ = broker_ca_file(options);
+    if (!ca_file_.empty()) tls.set_trust_store(ca_file_);
+    tls.set_enable_server_cert_auth(true);
+    tls.set_verify(true);  // the certificate must name the host we connect to
+    tls.set_error_handler([this](const std::string& error) {
+      {
+        std::lock_guard lock(mutex_);
+        if (error == last_tls_error_) return;
+        last_tls_error_ = error;
+      }
+      log::error("mqtt ", client_id_, ": TLS handshake with ", client_.get_server_uri(),
+                 " failed (server verified with ",
+                 ca_file_.empty() ? std::string("the system's trust store") : ca_file_,
+                 "): ", error, "; retrying");
+    });
+    return tls;
+  }
+
   void attempt_connect() {
     try {
       client_.connect(connect_options_, nullptr, *this);
@@ -343,8 +368,18 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
 
   // With automatic reconnect Paho keeps retrying a failed first connect by itself (tested).
   void on_success(const mqtt::token&) override {}
-  void on_failure(const mqtt::token&) override {
-    if (!stopping_) log::debug("mqtt: cannot reach ", client_.get_server_uri(), " yet, retrying");
+  void on_failure(const mqtt::token& tok) override {
+    if (stopping_) return;
+    if (tls_ && !tls_failure_logged_.exchange(true)) {
+      // Paho C gives no reason for a refused handshake: say what to check, once per bus.
+      log::error("mqtt ", client_id_, ": TLS connect to ", client_.get_server_uri(),
+                 " failed (Paho code ", tok.get_return_code(), "; server verified with ",
+                 ca_file_.empty() ? std::string("the system's trust store") : ca_file_,
+                 "): certificate verify failed, a certificate not naming the host, or a port "
+                 "without TLS; retrying");
+      return;
+    }
+    log::debug("mqtt: cannot reach ", client_.get_server_uri(), " yet, retrying");
   }
 
   void on_connected() {
@@ -402,6 +437,9 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
   std::shared_ptr<PublishProgress> progress_ = std::make_shared<PublishProgress>();
   std::shared_ptr<SendThreadWatchdog> watchdog_ = SendThreadWatchdog::shared();
   mqtt::connect_options connect_options_;
+  std::string ca_file_, last_tls_error_;  // last_tls_error_ under mutex_
+  bool tls_ = false;
+  std::atomic<bool> tls_failure_logged_{false};
   MessageHandler handler_;
   std::function<void(bool)> connection_handler_;
   PublishListener publish_listener_{*progress_};

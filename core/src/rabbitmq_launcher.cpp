@@ -61,6 +61,28 @@ void copy_required(const fs::path& from, const fs::path& to) {
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
 }
 
+// AMQPS (and MQTT over TLS when asked) on every bind address; clients need no certificate.
+std::string tls_listeners(const RabbitMqOptions& opt) {
+  std::ostringstream out;
+  std::vector<std::string> addresses = {opt.bind_address};
+  addresses.insert(addresses.end(), opt.extra_bind_addresses.begin(),
+                   opt.extra_bind_addresses.end());
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    const std::string name = i == 0 ? "default" : std::to_string(i + 1);
+    out << "listeners.ssl." << name << " = " << addresses[i] << ':' << opt.amqps_port << '\n';
+    if (opt.mqtts_port != 0) {
+      out << "mqtt.listeners.ssl." << name << " = " << addresses[i] << ':' << opt.mqtts_port
+          << '\n';
+    }
+  }
+  out << "ssl_options.cacertfile = " << opt.tls_ca_file << '\n'
+      << "ssl_options.certfile = " << opt.tls_cert_file << '\n'
+      << "ssl_options.keyfile = " << opt.tls_key_file << '\n'
+      << "ssl_options.verify = verify_none\n"
+      << "ssl_options.fail_if_no_peer_cert = false\n";
+  return out.str();
+}
+
 // The template with our own listeners and definitions file; every other line as written.
 std::string render_config(const fs::path& template_path, const RabbitMqOptions& opt,
                           const std::string& definitions_path) {
@@ -72,12 +94,13 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
     const auto first = line.find_first_not_of(" \t");
     const std::string trimmed = first == std::string::npos ? "" : line.substr(first);
     const bool own_logins = !opt.definitions_file.empty();
-    const bool replaced = trimmed.rfind("listeners.tcp.", 0) == 0 ||
-                          trimmed.rfind("mqtt.listeners.tcp.", 0) == 0 ||
-                          trimmed.rfind("load_definitions", 0) == 0 ||
-                          (own_logins && (trimmed.rfind("mqtt.allow_anonymous", 0) == 0 ||
-                                          trimmed.rfind("mqtt.default_user", 0) == 0 ||
-                                          trimmed.rfind("mqtt.default_pass", 0) == 0));
+    const bool replaced =
+        trimmed.rfind("listeners.tcp.", 0) == 0 || trimmed.rfind("mqtt.listeners.tcp.", 0) == 0 ||
+        trimmed.rfind("listeners.ssl.", 0) == 0 || trimmed.rfind("mqtt.listeners.ssl.", 0) == 0 ||
+        trimmed.rfind("ssl_options.", 0) == 0 || trimmed.rfind("load_definitions", 0) == 0 ||
+        (own_logins && (trimmed.rfind("mqtt.allow_anonymous", 0) == 0 ||
+                        trimmed.rfind("mqtt.default_user", 0) == 0 ||
+                        trimmed.rfind("mqtt.default_pass", 0) == 0));
     if (!replaced) out << line << '\n';
   }
   out << "\n# Added by the launcher\n";
@@ -101,6 +124,7 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
         << "mqtt.listeners.tcp." << listener << " = " << address << ':' << opt.mqtt_port << '\n';
     ++listener;
   }
+  if (opt.amqps_port != 0) out << tls_listeners(opt);
   if (opt.definitions_file.empty()) {
     out << "load_definitions = " << definitions_path << '\n';
   } else {
@@ -283,6 +307,19 @@ std::string RabbitMqServer::amqp_url() const {
   return "amqp://" + options_.user + ":" + options_.password + "@" +
          client_host(options_.bind_address) + ":" + std::to_string(options_.amqp_port) + "/" +
          options_.vhost;
+}
+
+std::string RabbitMqServer::amqps_url() const {
+  if (options_.amqps_port == 0) return "";
+  return "amqps://" + options_.user + ":" + options_.password + "@" +
+         client_host(options_.bind_address) + ":" + std::to_string(options_.amqps_port) + "/" +
+         options_.vhost;
+}
+
+std::string RabbitMqServer::mqtts_url() const {
+  if (options_.mqtts_port == 0) return "";
+  return "mqtts://" + client_host(options_.bind_address) + ":" +
+         std::to_string(options_.mqtts_port);
 }
 
 std::string RabbitMqServer::mqtt_url() const {

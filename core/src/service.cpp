@@ -1,5 +1,6 @@
 #include "snet/service.hpp"
 
+#include <unistd.h>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
@@ -22,6 +23,9 @@ Service::Service(ServiceInfo info) : info_(std::move(info)), flags_(info_.progra
            "file (mode 0600) holding the password of --broker-url's user; or give the password "
            "in $" +
                std::string(kBrokerPasswordEnv) + ", never on the command line")
+      .add("broker-ca-file", kBrokerCaFileEnv, "",
+           "mqtts:// and amqps:// --broker-url: CA certificate (PEM) the broker's certificate must "
+           "chain to (default: the system's trust store)")
       .add("topology", "SNET_TOPOLOGY", "topology/single.json",
            info_.broker_optional ? "topology whose status topic is used (only with --broker-url)"
                                  : "topology file")
@@ -58,6 +62,13 @@ void Service::configure() {
       (void)bus_login(broker_url_, broker_password_, nullptr);  // a password needs a user
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
+    }
+    // Every bus of this process (the agent's devices included) verifies the broker with it.
+    if (const std::string ca = flags_.str("broker-ca-file"); !ca.empty()) {
+      if (::access(ca.c_str(), R_OK) != 0) {
+        throw UsageError("--broker-ca-file: cannot read '" + ca + "'");
+      }
+      ::setenv(kBrokerCaFileEnv, ca.c_str(), 1);  // before any thread starts
     }
     if (!parse_url(broker_url_, 0).password.empty()) {
       log::warn("--broker-url ", redacted_url(broker_url_),

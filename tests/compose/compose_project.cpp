@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -37,6 +38,11 @@ std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+std::string image_tag() {
+  const char* tag = std::getenv("SNET_COMPOSE_TEST_TAG");
+  return tag != nullptr && *tag != '\0' ? tag : "compose-test";
 }
 
 std::vector<std::string> remove_stale_projects(const std::string& prefix,
@@ -81,8 +87,10 @@ CommandResult ComposeProject::compose(const std::string& args, std::chrono::seco
   std::string command =
       "env -u OPENWHISK_APIHOST -u OPENWHISK_AUTH -u OPENWHISK_NAMESPACE -u OPENWHISK_INSECURE"
       " -u SNET_BROKER_URL -u COMPOSE_FILE -u COMPOSE_PROJECT_NAME"
+      " -u SNET_BROKER_PASSWORD_FILE -u SNET_DEVICE_CREDENTIALS_FILE -u SNET_HTTP_AUTH"
       " SNET_TOPOLOGY=topology/single.json SNET_LOG_LEVEL=info SNET_BIND_ADDRESS=127.0.0.1"
-      " SNET_IMAGE_TAG=compose-test";
+      " SNET_IMAGE_TAG=" +
+      shell_quote(image_tag());
   command += " SNET_DASHBOARD_PORT=" + std::to_string(ports_.dashboard) +
              " SNET_MQTT_PORT=" + std::to_string(ports_.mqtt) +
              " SNET_AMQP_PORT=" + std::to_string(ports_.amqp) +

@@ -21,6 +21,10 @@ CommandResult run_command(const std::string& command, std::chrono::seconds limit
 /// `text` as one single-quoted shell word.
 std::string shell_quote(const std::string& text);
 
+/// The tag of the images the test builds and runs: $SNET_COMPOSE_TEST_TAG, else "compose-test"
+/// (another tag keeps a second checkout's run from replacing the images of one in progress).
+std::string image_tag();
+
 /// Takes down the projects `<prefix><pid>` whose test process is gone (killed by a time limit
 /// before its destructor ran), so that they do not pile up; returns their names.
 std::vector<std::string> remove_stale_projects(const std::string& prefix,

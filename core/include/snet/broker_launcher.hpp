@@ -27,6 +27,11 @@ struct MosquittoOptions {
   /// Started as root, mosquitto switches to this user (its data folder is given to it); empty:
   /// it stays root.
   std::string run_as;
+  /// A TLS listener (mqtts://) on every bind address besides the plain one, when tls_port is not
+  /// 0: the server certificate and key (snet/tls_files.hpp) and the CA that signed them.
+  /// Clients need no certificate of their own (logins and the ACL apply as on the plain port).
+  int tls_port = 0;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
 };
 
 class MosquittoServer {
@@ -41,6 +46,8 @@ class MosquittoServer {
 
   int port() const { return options_.port; }
   std::string url() const;
+  /// mqtts://host:tls_port ("" without a TLS listener).
+  std::string tls_url() const;
   const std::string& log_path() const { return log_path_; }
   ChildProcess& process() { return process_; }
   /// Starts a mosquitto process without waiting (the previous one must have exited); throws

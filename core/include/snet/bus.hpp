@@ -121,8 +121,13 @@ class Bus {
 };
 
 struct BusOptions {
-  /// mqtt://[user@]host:port (tcp:// also accepted) or amqp://user@host:port/vhost
+  /// mqtt://[user@]host:port (tcp:// also accepted) or amqp://user@host:port/vhost; over TLS
+  /// mqtts:// (port 8883 unless given) and amqps:// (5671).
   std::string url = "mqtt://127.0.0.1:1883";
+  /// mqtts:// and amqps://: the CA certificate(s) (PEM file) that must have signed the broker's
+  /// certificate, which must also name the URL's host. Empty: $SNET_BROKER_CA_FILE, else the
+  /// system's trust store. The server is always verified; a failure is logged as a TLS error.
+  std::string ca_file;
   /// The password of the URL's user. Empty: the URL's own, else the environment's
   /// (SNET_BROKER_PASSWORD_FILE, SNET_BROKER_PASSWORD; snet/broker_credentials.hpp).
   std::string password;
@@ -155,6 +160,19 @@ struct BusOptions {
   /// socket, so the source is the namespace's route's). Paho's MQTT bus ignores it.
   SocketPlacement placement = {};
 };
+
+inline constexpr const char* kBrokerCaFileEnv = "SNET_BROKER_CA_FILE";
+
+/// Whether `url` is AMQP (amqp:// or amqps://) rather than MQTT.
+bool is_amqp_url(const std::string& url);
+/// Whether `url` asks for TLS (mqtts:// or amqps://).
+bool is_tls_url(const std::string& url);
+/// The port a broker URL of this scheme means when it names none (mqtt 1883, mqtts 8883, amqp
+/// 5672, amqps 5671).
+int default_broker_port(const std::string& url);
+/// The CA file a TLS bus of `options` verifies its broker with: BusOptions::ca_file, else
+/// $SNET_BROKER_CA_FILE; empty: the system's trust store.
+std::string broker_ca_file(const BusOptions& options);
 
 /// Creates the bus the URL's scheme names. Throws std::invalid_argument on a bad URL.
 std::unique_ptr<Bus> make_bus(const BusOptions& options);

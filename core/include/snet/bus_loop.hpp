@@ -8,7 +8,8 @@
 //   the relayer and the state service): Paho C sends a QoS 1 PUBACK before the application sees
 //   the message (MQTTProtocol_handlePublishes), so a crash right after loses it;
 // - emulated connection faults (Bus::control: offline, crash, freeze, reconnect).
-// URLs other than mqtt:// and tcp:// (amqp://) get snet::make_bus().
+// mqtts:// connections run over TLS (one OpenSSL context per broker and CA file, shared by all
+// its connections). URLs of other schemes (amqp://, amqps://) get snet::make_bus().
 // Thread safety: make_bus() and after() from any thread; destroy only after every bus it made.
 #pragma once
 
@@ -27,8 +28,9 @@ class BusLoop {
   BusLoop(const BusLoop&) = delete;
   BusLoop& operator=(const BusLoop&) = delete;
 
-  /// A Bus on this loop for mqtt:// and tcp:// URLs; any other scheme gets snet::make_bus().
-  /// Throws std::invalid_argument for a bad URL.
+  /// A Bus on this loop for mqtt://, tcp:// and mqtts:// URLs; any other scheme gets
+  /// snet::make_bus(). Throws std::invalid_argument for a bad URL or a CA file that cannot be
+  /// loaded.
   std::unique_ptr<Bus> make_bus(const BusOptions& options);
 
   /// Runs `fn` on the loop thread after `delay` (unless the loop is destroyed first).

@@ -29,6 +29,11 @@ struct RabbitMqOptions {
   std::vector<std::string> extra_bind_addresses;
   int amqp_port = 5672;
   int mqtt_port = 1883;
+  /// TLS listeners when amqps_port is not 0: AMQPS there (and MQTT over TLS on mqtts_port when
+  /// that is not 0) with this server certificate and key (snet/tls_files.hpp) and the CA that
+  /// signed them; clients need no certificate of their own.
+  int amqps_port = 0, mqtts_port = 0;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
   int dist_port = 0;  // Erlang distribution (rabbitmqctl talks to it; loopback); 0: a free port
   int epmd_port = 0;  // the node's own epmd (loopback); 0: a free port
   /// Unique per machine; empty: snet-<our pid>-<amqp port>@localhost.
@@ -68,6 +73,9 @@ class RabbitMqServer {
   const std::string& node_name() const { return options_.node_name; }
   /// amqp://user:password@host:port/vhost
   std::string amqp_url() const;
+  /// amqps://user:password@host:amqps_port/vhost and mqtts://host:mqtts_port ("" without them)
+  std::string amqps_url() const;
+  std::string mqtts_url() const;
   /// mqtt://host:port (the MQTT plugin; anonymous clients act as the configured default user)
   std::string mqtt_url() const;
   /// How long the last (re)start took until the node was ready.

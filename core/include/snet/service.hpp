@@ -1,5 +1,6 @@
 // The skeleton every service's main() shares (snet-relayer, snet-agent, snet-state, snet-whisk):
 // the shutdown signals, the flags they all take (--broker-url, --broker-password-file,
+// --broker-ca-file,
 // --topology, --log-level, --log-format, --status-interval-ms, and --name where several may run),
 // the broker password (never from argv: snet/broker_credentials.hpp), the status bus's client id
 // and last will, the status reporter, and one exit-code policy:

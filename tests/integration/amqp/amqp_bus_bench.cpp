@@ -4,11 +4,15 @@
 //   latency:    publish one message (QoS 1 unless --qos 0), wait until the subscriber has it,
 //   repeat (p50/p99) throughput: publish a burst of messages; time until every PublishDone fired
 //               (publisher confirms) and until the subscriber received all
+//   --tls:      the broker it starts listens on TLS too (a CA of its own) and the buses use it
+//   --loop:     MQTT buses are the BusLoop's Asio client (the agents', relayer's, state's), not
+//   Paho
 //   --ack-delay-us N: the subscriber uses manual_ack and acknowledges each message N us after it
 //               arrived, from another thread (as a relayer acks once its commands are confirmed)
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -18,11 +22,13 @@
 
 #include "snet/broker_launcher.hpp"
 #include "snet/bus.hpp"
+#include "snet/bus_loop.hpp"
 #include "snet/clock.hpp"
 #include "snet/flags.hpp"
 #include "snet/message.hpp"
 #include "snet/net.hpp"
 #include "snet/rabbitmq_launcher.hpp"
+#include "snet/tls_files.hpp"
 #include "stats.hpp"
 
 namespace fs = std::filesystem;
@@ -117,14 +123,15 @@ class DelayedAcker {
   std::thread thread_;  // last: starts once the members it uses exist
 };
 
+snet::BusLoop* g_loop = nullptr;  // --loop
+
 std::unique_ptr<snet::Bus> bus_for(const std::string& url, const std::string& client_id,
                                    bool manual_ack = false) {
   snet::BusOptions opt;
   opt.url = url;
   opt.client_id = client_id;
   opt.manual_ack = manual_ack;
-  auto bus = snet::make_bus(opt);
-  return bus;
+  return g_loop != nullptr ? g_loop->make_bus(opt) : snet::make_bus(opt);
 }
 
 void run(const std::string& url, long messages, long burst, bool durable, snet::Qos qos,
@@ -210,35 +217,63 @@ int main(int argc, char** argv) {
            "query added to the started node's AMQP URL, e.g. persistent=false")
       .add("ack-delay-us", "", "-1",
            "subscriber acks manually this long after each arrival (-1: automatic acks)")
-      .add_switch("durable", "", "subscriber with a stable client id (durable queue on AMQP)");
+      .add_switch("durable", "", "subscriber with a stable client id (durable queue on AMQP)")
+      .add_switch("tls", "", "the started broker's TLS listener (mqtts://, amqps://)")
+      .add_switch("loop", "", "MQTT over the BusLoop's Asio client instead of Paho");
   try {
     if (!flags.parse(argc, argv)) return 0;
     WorkDir dir;
     std::string url = flags.str("url");
+    const bool tls = flags.on("tls");
+    snet::TlsFiles files;
+    if (tls) {
+      files = snet::prepare_tls_files((dir.path / "tls").string(), {});
+      ::setenv(snet::kBrokerCaFileEnv, files.ca_cert.c_str(), 1);
+    }
+    std::optional<snet::BusLoop> loop;
+    if (flags.on("loop")) g_loop = &loop.emplace();
     std::unique_ptr<snet::RabbitMqServer> rabbit;
     std::unique_ptr<snet::MosquittoServer> mosquitto;
     if (url.empty() && flags.str("broker") == "mosquitto") {
       snet::MosquittoOptions opt;
       opt.port = snet::free_port();
       opt.data_dir = dir.path.string();
+      if (tls) {
+        opt.tls_port = snet::free_port();
+        opt.tls_ca_file = files.ca_cert;
+        opt.tls_cert_file = files.server_cert;
+        opt.tls_key_file = files.server_key;
+      }
       mosquitto = std::make_unique<snet::MosquittoServer>(opt);
-      url = mosquitto->url();
+      url = tls ? mosquitto->tls_url() : mosquitto->url();
     } else if (url.empty()) {
       snet::RabbitMqOptions opt;
       opt.amqp_port = snet::free_port();
       opt.mqtt_port = snet::free_port();
       opt.data_dir = dir.path.string();
+      if (tls) {
+        opt.amqps_port = snet::free_port();
+        opt.mqtts_port = snet::free_port();
+        opt.tls_ca_file = files.ca_cert;
+        opt.tls_cert_file = files.server_cert;
+        opt.tls_key_file = files.server_key;
+      }
       rabbit = std::make_unique<snet::RabbitMqServer>(opt);
       std::printf("RabbitMQ node ready in %lld ms\n",
                   static_cast<long long>(rabbit->start_duration().count()));
-      url = flags.str("protocol") == "mqtt" ? rabbit->mqtt_url() : rabbit->amqp_url();
+      if (flags.str("protocol") == "mqtt") {
+        url = tls ? rabbit->mqtts_url() : rabbit->mqtt_url();
+      } else {
+        url = tls ? rabbit->amqps_url() : rabbit->amqp_url();
+      }
       if (url.rfind("amqp", 0) == 0 && !flags.str("amqp-options").empty()) {
         url += "?" + flags.str("amqp-options");
       }
     }
     const long ack_delay_us = flags.integer("ack-delay-us", -1, 10'000'000);
-    std::printf("%s bus on %s, %s subscriber, %s\n", url.rfind("amqp", 0) == 0 ? "AMQP" : "MQTT",
-                mosquitto ? "mosquitto" : "RabbitMQ", flags.on("durable") ? "durable" : "clean",
+    std::printf("%s%s bus on %s, %s subscriber, %s\n", url.rfind("amqp", 0) == 0 ? "AMQP" : "MQTT",
+                tls ? " (TLS)" : "", mosquitto ? "mosquitto" : "RabbitMQ",
+                flags.on("durable") ? "durable" : "clean",
                 ack_delay_us < 0
                     ? "automatic acks"
                     : ("manual acks " + std::to_string(ack_delay_us) + " us late").c_str());
