@@ -64,7 +64,9 @@ std::string alt_names(const std::vector<std::string>& hosts) {
   std::string out;
   for (const auto& host : hosts) {
     if (!out.empty()) out += ',';
-    out += (ip_address(host) ? "IP:" : "DNS:") + host;
+    // An address also as a DNS name: rabbitmq-c 0.11 (amqps://) checks DNS names only, so it
+    // refuses amqps://127.0.0.1 without it; Paho and Asio match the IP entry.
+    out += ip_address(host) ? "IP:" + host + ",DNS:" + host : "DNS:" + host;
   }
   return out;
 }
