@@ -130,6 +130,19 @@ nlohmann::json parse_json_text(std::string_view text) {
     throw JsonSyntaxError(
         "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what, line,
         column);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number past a double's range (1e999; found by fuzzing: it escaped as an uncaught
+    // exception). The library names the number but not where it is: look for it.
+    const std::string what = e.what();
+    const auto first = what.find('\'');
+    const auto last = what.rfind('\'');
+    const std::string number =
+        first != std::string::npos && last > first ? what.substr(first + 1, last - first - 1) : "";
+    const std::size_t at = number.empty() ? std::string_view::npos : text.find(number);
+    const auto [line, column] = line_and_column(text, at == std::string_view::npos ? 0 : at);
+    throw JsonSyntaxError("line " + std::to_string(line) + ", column " + std::to_string(column) +
+                              ": the number " + number + " is too large",
+                          line, column);
   }
 }
 

@@ -49,6 +49,16 @@ TEST_CASE("trailing commas, bare words and early ends are explained") {
   CHECK(syntax_error("{\"a\" 1}") == "line 1, column 6: expected ':', found a number");
 }
 
+TEST_CASE("a number too large for a double is a syntax error at that number (fuzz)") {
+  CHECK(syntax_error("{\n  \"rate\": 1e999\n}") ==
+        "line 2, column 11: the number 1e999 is too large");
+  // The fuzzer's input: a number alone, with bytes after it.
+  CHECK(syntax_error(std::string("37777581e97581e96\0\0\0}", 21)).find("is too large") !=
+        std::string::npos);
+  CHECK_THROWS_AS(parse_topology_text(R"({"name": "t", "devices": [], "x": -4e400})"),
+                  TopologyError);
+}
+
 TEST_CASE("columns count characters, strings with escaped quotes are skipped whole") {
   CHECK(syntax_error("{\"é\": \"ü\\\"\" \"x\"}") ==
         "line 1, column 13: expected ',' or '}', found a string");
