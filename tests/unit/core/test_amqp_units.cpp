@@ -84,7 +84,11 @@ TEST_CASE("AMQP URLs: credentials, vhost, port and heartbeat") {
                        doctest::Contains("unknown option 'frame'"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_amqp_url("amqp://h/%zz", 1s), doctest::Contains("%-escape"),
                        std::invalid_argument);
-  CHECK_THROWS_AS(parse_amqp_url("amqps://h", 1s), std::invalid_argument);
+  const auto secure = parse_amqp_url("amqps://h", 1s);  // TLS, on AMQPS's port
+  CHECK(secure.tls);
+  CHECK(secure.port == 5671);
+  CHECK_FALSE(parse_amqp_url("amqp://h", 1s).tls);
+  CHECK_THROWS_AS(parse_amqp_url("amqpx://h", 1s), std::invalid_argument);
   CHECK_THROWS_AS(parse_amqp_url("amqp://h:99999", 1s), std::invalid_argument);
 }
 
