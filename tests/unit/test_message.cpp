@@ -65,7 +65,7 @@ TEST_CASE("press ids are unique") {
   CHECK(new_press_id() != new_press_id());
 }
 
-TEST_CASE("a device control names an action and devices; anything else is refused by name") {
+TEST_CASE("a device control names an action and devices, anything else is refused by name") {
   const DeviceControl c = parse_device_control(
       R"({"action":"crash","devices":["a1","a2"],"id":"f1","ts":5,"duration_ms":2000})");
   CHECK(c.action == "crash");

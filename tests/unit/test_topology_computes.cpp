@@ -67,7 +67,7 @@ TEST_CASE("computes: named instances, buttons that use them, and the default com
   CHECK(json["computes"][1]["buttons"] == nlohmann::json{"b"});
 }
 
-TEST_CASE("computes: the topology's compute may use one; buttons inherit it unless they say") {
+TEST_CASE("computes: the topology's compute may use one, buttons inherit it unless they say") {
   const Topology t = parse_topology_text(R"({"name": "t",
     "computes": {"cloud": {"backend": "openwhisk"}},
     "compute": {"use": "cloud", "action": "flip_switch"},

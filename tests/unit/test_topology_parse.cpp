@@ -9,7 +9,7 @@ using namespace snet;
 using snet::test::errors_of;
 using snet::test::mentions;
 
-TEST_CASE("parse: pair lists with prefixes, start, site and protocol; comments are allowed") {
+TEST_CASE("parse: pair lists with prefixes, start, site and protocol, comments are allowed") {
   const Topology t = parse_topology_text(R"({
     // one list entry per building
     "name": "blocks",

@@ -26,7 +26,7 @@ std::string rejected(const std::string& service, const std::string& reason) {
 }  // namespace
 
 TEST_CASE(
-    "malformed, oversized, wrong-type and unknown-device presses are counted; valid ones flow") {
+    "malformed, oversized, wrong-type and unknown-device presses are counted, valid ones flow") {
   Emulation path("tests/topology/single-builtin.json", "single");
   path.start();
   const std::string huge = R"({"id":")" + std::string(5000, 'x') + R"("})";

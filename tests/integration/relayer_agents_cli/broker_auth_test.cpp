@@ -140,7 +140,7 @@ TEST_CASE("snet up's Mosquitto: per-data-dir logins, files only their owner read
   }
 }
 
-TEST_CASE("snet up's Mosquitto: anonymous presses only; each login held to its own topics") {
+TEST_CASE("snet up's Mosquitto: anonymous presses only, each login held to its own topics") {
   SnetUp up;
   const std::string creds = up.data_dir() + "/credentials";
   const std::string anonymous = up.anonymous_url();

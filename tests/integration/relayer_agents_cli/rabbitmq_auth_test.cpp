@@ -201,7 +201,7 @@ SnetUp::Options mixed() {
 
 }  // namespace
 
-TEST_CASE("snet up's RabbitMQ: per-data-dir logins; guest, anonymous AMQP, wrong passwords out") {
+TEST_CASE("snet up's RabbitMQ: per-data-dir logins, guest, anonymous AMQP, wrong passwords out") {
   SnetUp up(mixed());
   const std::string creds = up.data_dir() + "/credentials";
   CHECK(mode_of(creds) == 0700);

@@ -50,7 +50,7 @@ std::string command_lines(pid_t up) {
 
 }  // namespace
 
-TEST_CASE("snet up --tls: services and devices on mqtts://; mosquitto_pub --cafile presses") {
+TEST_CASE("snet up --tls: services and devices on mqtts://, mosquitto_pub --cafile presses") {
   const int mqtts_port = free_port();
   SnetUp::Options options;
   options.extra_args = {"--tls", "--mqtts-port", std::to_string(mqtts_port)};

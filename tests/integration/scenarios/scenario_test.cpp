@@ -110,7 +110,7 @@ TEST_CASE("a 6 s site partition delays that site's presses by about 6 s and lose
         doctest::Approx(6).epsilon(0.1));
 }
 
-TEST_CASE("snet validate checks a scenario against its topology; snet run refuses a broken one") {
+TEST_CASE("snet validate checks a scenario against its topology, snet run refuses a broken one") {
   TempDir dir;
   const std::string broken = write_scenario(
       dir,

@@ -138,7 +138,7 @@ TEST_CASE("a hung supervisor gets a bounded 502 and does not hang the rest of th
   CHECK(error_of(hung).find(supervisor.url()) != std::string::npos);
 }
 
-TEST_CASE("device verbs publish a DeviceControl once the broker has it; bad input is named") {
+TEST_CASE("device verbs publish a DeviceControl once the broker has it, bad input is named") {
   StateStack stack;
   Recorder recorder(stack.broker().url(), {topics::control_topic("single")});
 

@@ -205,7 +205,7 @@ TEST_CASE("bad link updates are refused naming what is wrong: 400, 404, 409, 413
 }
 
 TEST_CASE(
-    "LinkReports show as engines, traffic and notes; LinkUpdates from others and presence "
+    "LinkReports show as engines, traffic and notes, LinkUpdates from others and presence "
     "are followed") {
   StateStack stack(kSites);
   Recorder engine(stack.broker().url(), {});

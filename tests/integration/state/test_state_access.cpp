@@ -154,7 +154,7 @@ TEST_CASE("/api/health, /healthz and the live snapshot never show the broker's p
   CHECK(state.log().find(secret) == std::string::npos);
 }
 
-TEST_CASE("snet ctl and snet link send the token of the data dir; without it they are refused") {
+TEST_CASE("snet ctl and snet link send the token of the data dir, without it they are refused") {
   FakeSupervisor supervisor;
   TempDir data("snet-token-data");
   const std::string token = http::ensure_token_file(data.path() + "/http-token");

@@ -90,7 +90,7 @@ void refused(TlsMosquitto& broker, const Factory& make, const std::string& ca_fi
 }  // namespace
 
 TEST_CASE(
-    "TLS files: a CA per folder, kept across runs; keys 0600; the server cert names the hosts") {
+    "TLS files: a CA per folder, kept across runs, keys 0600, the server cert names the hosts") {
   TempDir dir;
   const TlsFiles first = prepare_tls_files(dir.path() + "/tls", {"10.0.0.7"});
   CHECK(mode_of(first.ca_key) == 0600);

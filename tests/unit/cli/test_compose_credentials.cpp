@@ -64,7 +64,7 @@ TEST_CASE("compose credentials: Mosquitto's include names the files and the anon
   CHECK(has(mosquitto_auth_conf("/x", false), "\nallow_anonymous false\n"));
 }
 
-TEST_CASE("compose credentials: the command writes logins, ACL and token; a rerun keeps them") {
+TEST_CASE("compose credentials: the command writes logins, ACL and token, a rerun keeps them") {
   TempDir dir("snet-compose-credentials");
   const std::string out = dir.path() + "/secrets";
   const std::string gid = std::to_string(::getgid());  // a group this process is in

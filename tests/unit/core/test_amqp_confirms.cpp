@@ -65,7 +65,7 @@ TEST_CASE("a nack fails the publishes it covers with the broker's reason") {
   CHECK(confirm(ledger, 3, false) == std::vector<Settled>{{"c", true, ""}});
 }
 
-TEST_CASE("a returned publish fails when its ack comes; a nack's reason wins over the return's") {
+TEST_CASE("a returned publish fails when its ack comes, a nack's reason wins over the return's") {
   ConfirmLedger<std::string> ledger;
   for (const char* item : {"a", "b", "c"}) ledger.sent(item);
   CHECK(ledger.returned(1, "unroutable"));

@@ -25,7 +25,7 @@ amqp_field_value_t value_of(std::uint8_t kind) {
 
 }  // namespace
 
-TEST_CASE("every scalar header becomes text; tables, arrays and decimals are left out") {
+TEST_CASE("every scalar header becomes text, tables, arrays and decimals are left out") {
   amqp_field_value_t text = value_of(AMQP_FIELD_KIND_UTF8);
   text.value.bytes = amqp_cstring_bytes("lamp");
   amqp_field_value_t yes = value_of(AMQP_FIELD_KIND_BOOLEAN);

@@ -122,7 +122,7 @@ TEST_CASE("poll: not there yet, throttled or unreachable means poll again") {
   CHECK(poll(answered(401), "").kind == Kind::failed);
 }
 
-TEST_CASE("poll: the record's response is the result; an unsuccessful one without error fails") {
+TEST_CASE("poll: the record's response is the result, an unsuccessful one without error fails") {
   Verdict v = poll(answered(200), R"({"activationId": "act-1", "response": {"status": "success",
       "success": true, "result": {"commands": [{"target": "lamp", "on": true}]}}})");
   CHECK(v.kind == Kind::result);
