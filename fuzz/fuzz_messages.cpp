@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   snet::fuzz::Fields in(data, size);
   const std::uint8_t which = in.byte();
   const std::string_view payload = in.rest();
-  switch (which % 9) {
+  switch (which % 10) {
     case 0:
       return round_trip(snet::parse_press, payload), 0;
     case 1:
@@ -58,7 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return round_trip(snet::parse_link_update, payload), 0;
     case 7:
       return round_trip(snet::parse_link_report, payload), 0;
-    default:
+    case 8:
       return round_trip(snet::parse_scenario_status, payload), 0;
+    default:
+      return round_trip(snet::parse_reading, payload), 0;
   }
 }

@@ -61,6 +61,8 @@ MESSAGES = [
      '"state":"active"},{"label":"kill relayer-1","at_s":20,"kind":"service","state":"pending"}],'
      '"phase":"during cut building-b","planned":1200,"sent":500,"acked":498,"applied":400,'
      '"pending":98,"action_errors":0}',),
+    ('{"device":"thermo-1","capability":"temperature","value":21.25,"unit":"C","seq":7,'
+     '"ts":1700000000000000}', '{"device":"plug-1","capability":"power","value":0}'),
 ]
 reset("messages")
 for selector, payloads in enumerate(MESSAGES):

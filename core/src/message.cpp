@@ -1,6 +1,7 @@
 #include "snet/message.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <sstream>
@@ -150,6 +151,40 @@ std::string to_json(const StateReport& state) {
   put_if(doc, "press_ts", state.press_ts);
   put_if(doc, "relay_ts", state.relay_ts);
   put_if(doc, "applied_ts", state.applied_ts);
+  return doc.dump();
+}
+
+Reading parse_reading(std::string_view payload) {
+  const json doc = parse_object(payload, false);
+  Reading reading;
+  reading.device = get_string(doc, "device", true);
+  reading.capability = get_string(doc, "capability", true);
+  if (reading.capability.empty()) {
+    throw BadMessage("missing_field", "field 'capability' is empty");
+  }
+  const auto value = doc.find("value");
+  if (value == doc.end() || value->is_null()) {
+    throw BadMessage("missing_field", "field 'value' is missing");
+  }
+  // JSON has no NaN or infinity, but a number may still be out of a double's range.
+  if (!value->is_number() || !std::isfinite(value->get<double>())) {
+    throw BadMessage("wrong_type", "field 'value' must be a finite number");
+  }
+  reading.value = value->get<double>();
+  reading.unit = get_string(doc, "unit", false);
+  const std::int64_t seq = get_integer(doc, "seq", "a count");
+  if (seq < 0) throw BadMessage("wrong_type", "field 'seq' must not be negative");
+  reading.seq = static_cast<std::uint64_t>(seq);
+  reading.ts = get_timestamp(doc, "ts");
+  return reading;
+}
+
+std::string to_json(const Reading& reading) {
+  json doc = {
+      {"device", reading.device}, {"capability", reading.capability}, {"value", reading.value}};
+  put_if(doc, "unit", reading.unit);
+  if (reading.seq != 0) doc["seq"] = reading.seq;
+  put_if(doc, "ts", reading.ts);
   return doc.dump();
 }
 

@@ -22,6 +22,8 @@ std::string_view name(Kind kind) {
       return "presence";
     case Kind::sync:
       return "sync";
+    case Kind::reading:
+      return "reading";
   }
   return "?";
 }
@@ -78,7 +80,7 @@ std::optional<Parsed> parse(std::string_view topic) {
   }
   if (parts[0] != kRoot || parts[1].empty() || parts[3].empty()) return std::nullopt;
   for (Kind kind : {Kind::press, Kind::trigger, Kind::cmd, Kind::state, Kind::status, Kind::event,
-                    Kind::control, Kind::presence, Kind::sync}) {
+                    Kind::control, Kind::presence, Kind::sync, Kind::reading}) {
     if (parts[2] == name(kind)) return Parsed{std::string(parts[1]), kind, std::string(parts[3])};
   }
   return std::nullopt;

@@ -157,3 +157,44 @@ TEST_CASE("a long error text is cut before a UTF-8 character, never inside one (
   const std::string ascii(2000, 'x');
   CHECK(parse_press_error(R"({"error":")" + ascii + R"("})").error.size() == kMaxErrorTextBytes);
 }
+
+TEST_CASE("a reading round-trips, and a reading that is not a finite number is refused by name") {
+  Reading in;
+  in.device = "thermo-1";
+  in.capability = "temperature";
+  in.value = 21.25;
+  in.unit = "C";
+  in.seq = 7;
+  in.ts = 1700000000000000;
+  const Reading out = parse_reading(to_json(in));
+  CHECK(out.device == "thermo-1");
+  CHECK(out.capability == "temperature");
+  CHECK(out.value == doctest::Approx(21.25));
+  CHECK(out.unit == "C");
+  CHECK(out.seq == 7);
+  CHECK(out.ts == 1700000000000000);
+  CHECK(parse_reading(R"({"device":"d","capability":"power","value":3})").value == 3.0);
+
+  struct Case {
+    std::string payload, reason, names;
+  };
+  for (const Case& c : {
+           Case{R"({"capability":"t","value":1})", "missing_field", "device"},
+           Case{R"({"device":"d","value":1})", "missing_field", "capability"},
+           Case{R"({"device":"d","capability":"","value":1})", "missing_field", "capability"},
+           Case{R"({"device":"d","capability":"t"})", "missing_field", "value"},
+           Case{R"({"device":"d","capability":"t","value":"hot"})", "wrong_type", "value"},
+           Case{R"({"device":"d","capability":"t","value":1e999})", "malformed_json", ""},
+           Case{R"({"device":"d","capability":"t","value":1,"seq":-1})", "wrong_type", "seq"},
+           Case{R"({"device":"d","capability":"t","value":1,"ts":-1})", "bad_timestamp", "ts"},
+       }) {
+    CAPTURE(c.payload);
+    try {
+      parse_reading(c.payload);
+      FAIL("accepted");
+    } catch (const BadMessage& e) {
+      CHECK(e.reason == c.reason);
+      CHECK(std::string(e.what()).find(c.names) != std::string::npos);
+    }
+  }
+}

@@ -35,3 +35,12 @@ TEST_CASE("foreign or malformed topics are not ours") {
     CHECK_FALSE(topics::parse(t));
   }
 }
+
+TEST_CASE("readings have their own topic kind") {
+  CHECK(topics::make("campus", topics::Kind::reading, "thermo-1") ==
+        "snet/campus/reading/thermo-1");
+  const auto parsed = topics::parse("snet/campus/reading/thermo-1");
+  REQUIRE(parsed);
+  CHECK(parsed->kind == topics::Kind::reading);
+  CHECK(parsed->device == "thermo-1");
+}

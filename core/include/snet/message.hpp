@@ -58,6 +58,17 @@ struct StateReport {
   Micros applied_ts = 0;  // actuator applied it
 };
 
+/// A sensor's measurement, published on snet/<topology>/reading/<device> (QoS 0 or 1 as the
+/// topology says, not retained). A composite device names the capability that measured it.
+struct Reading {
+  std::string device;
+  std::string capability;  // e.g. "temperature"; the sensor's quantity for a plain sensor
+  double value = 0;        // finite
+  std::string unit;        // e.g. "C", "W", "lux"; may be empty
+  std::uint64_t seq = 0;   // per device, from 1; a gap means a reading was lost
+  Micros ts = 0;           // when it was measured
+};
+
 /// A press that could not be carried out (compute error, timeout, unknown button...), published
 /// by the relayer on snet/<topology>/event/<button> so the state service and dashboard show it.
 struct PressError {
@@ -100,6 +111,10 @@ std::string to_json(const Command& command);
 
 StateReport parse_state(std::string_view payload);
 std::string to_json(const StateReport& state);
+
+/// Also checks that `value` is a finite number and `capability` is not empty.
+Reading parse_reading(std::string_view payload);
+std::string to_json(const Reading& reading);
 
 /// A longer error text is cut to this many bytes, before a UTF-8 character, never inside one.
 inline constexpr std::size_t kMaxErrorTextBytes = 1024;

@@ -20,8 +20,9 @@ inline constexpr std::string_view kAllLevels = "#";
 // status: a service's health and counters (retained, with a last will); event: press errors
 // control: fault injection for the agents' devices (control_topic()); presence: a device's
 // connection, retained, {"online": false} as its last will; sync: an actuator's own restore
-// marker (it publishes one to itself after subscribing: docs/protocol.md)
-enum class Kind { press, trigger, cmd, state, status, event, control, presence, sync };
+// marker (it publishes one to itself after subscribing: docs/protocol.md); reading: a sensor's
+// measurement (not retained: a time series, stored by the state service)
+enum class Kind { press, trigger, cmd, state, status, event, control, presence, sync, reading };
 
 std::string_view name(Kind kind);
 /// snet/<topology>/<kind>/<device>
