@@ -5,6 +5,7 @@
 #include "actuator.hpp"
 #include "button.hpp"
 #include "device_selection.hpp"
+#include "sensor.hpp"
 #include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
 #include "snet/routing.hpp"
@@ -19,6 +20,7 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
   devices_.reserve(devices.size());
   // Thousands of devices losing their connection at once (a broker restart) would drown the log.
   const bool log_connections = devices.size() <= 100;
+  std::vector<SensorDevice*> sensors;
   for (const Device* device : devices) {
     const auto own = options_.device_urls.find(device->id);
     const std::string& url =
@@ -34,13 +36,24 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
         metrics_,
         log_connections,
         placed != options_.device_placements.end() ? placed->second : SocketPlacement{}};
-    if (device->kind == DeviceKind::button) {
-      devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
-    } else {
-      devices_.push_back(std::make_unique<ActuatorDevice>(
-          context, device->id, subscriptions.of(*device), options_.dedupe_capacity));
+    switch (device->kind) {
+      case DeviceKind::button:
+        devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
+        break;
+      case DeviceKind::actuator:
+        devices_.push_back(std::make_unique<ActuatorDevice>(
+            context, device->id, subscriptions.of(*device), options_.dedupe_capacity));
+        break;
+      case DeviceKind::sensor: {
+        auto sensor = std::make_unique<SensorDevice>(context, device->id,
+                                                     device->sensor.value_or(SensorSpec{}));
+        sensors.push_back(sensor.get());
+        devices_.push_back(std::move(sensor));
+        break;
+      }
     }
   }
+  sensor_clock_ = std::make_unique<SensorClock>(network_, std::move(sensors));
   metrics_.devices.set(static_cast<std::int64_t>(devices_.size()));
   for (auto& device : devices_) by_id_.emplace(device->id(), device.get());
 }
@@ -96,6 +109,7 @@ Agent::~Agent() {
     std::lock_guard lock(guard_->mutex);
     guard_->alive = false;
   }
+  sensor_clock_.reset();  // no reading after this
   // Stop them all before any is destroyed: disconnects overlap instead of running one by one.
   for (auto& device : devices_) device->stop();
 }
@@ -104,6 +118,8 @@ std::size_t Agent::start(const std::function<bool()>& cancelled) {
   const auto began = std::chrono::steady_clock::now();
   const std::size_t batch = std::max<std::size_t>(1, options_.connect_batch);
   std::size_t connected = 0;
+  // Sensors take readings as soon as each is connected (not waiting for the last batch).
+  sensor_clock_->start();
   for (std::size_t first = 0; first < devices_.size(); first += batch) {
     if (cancelled && cancelled()) break;
     const std::size_t last = std::min(devices_.size(), first + batch);

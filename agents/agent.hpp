@@ -16,6 +16,7 @@
 
 #include "agent_metrics.hpp"
 #include "emulated_device.hpp"
+#include "sensor_clock.hpp"
 #include "snet/bus_loop.hpp"
 #include "snet/message.hpp"
 #include "snet/topology.hpp"
@@ -65,6 +66,7 @@ class Agent {
   BusLoop network_;  // before the devices: it outlives their connections
   std::vector<std::unique_ptr<EmulatedDevice>> devices_;
   std::unordered_map<std::string, EmulatedDevice*> by_id_;  // into devices_
+  std::unique_ptr<SensorClock> sensor_clock_;               // over the sensors in devices_
   struct Guard {
     std::mutex mutex;
     bool alive = true;

@@ -15,7 +15,11 @@ AgentMetrics::AgentMetrics(Metrics& metrics)
       losses(metrics.counter("snet_agent_connection_losses_total",
                              "Device connections lost (the device reconnects by itself)")),
       link_updates(metrics.counter("snet_agent_link_updates_total",
-                                   "Link updates applied by the process engine (the relay)")) {
+                                   "Link updates applied by the process engine (the relay)")),
+      readings(metrics.counter("snet_agent_readings_total", "Readings published by sensors")),
+      readings_skipped(metrics.counter(
+          "snet_agent_readings_skipped_total",
+          "Readings not taken because the sensor was down (not connected, or a fault)")) {
   for (auto reason : kAgentRejectReasons) rejected(std::string(reason));
 }
 

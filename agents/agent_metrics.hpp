@@ -21,14 +21,16 @@ struct AgentMetrics {
   Counter& faults(const std::string& action);
 
   Metrics& registry;
-  Gauge& devices;         // devices hosted
-  Gauge& connected;       // devices connected and subscribed right now
-  Gauge& restored;        // actuators that have restored their state
-  Counter& presses;       // presses published by buttons
-  Counter& applied;       // commands applied by actuators
-  Counter& duplicates;    // commands whose press id was already applied
-  Counter& losses;        // connections lost (faults injected on purpose included)
-  Counter& link_updates;  // LinkUpdates applied by the process engine
+  Gauge& devices;             // devices hosted
+  Gauge& connected;           // devices connected and subscribed right now
+  Gauge& restored;            // actuators that have restored their state
+  Counter& presses;           // presses published by buttons
+  Counter& applied;           // commands applied by actuators
+  Counter& duplicates;        // commands whose press id was already applied
+  Counter& losses;            // connections lost (faults injected on purpose included)
+  Counter& link_updates;      // LinkUpdates applied by the process engine
+  Counter& readings;          // readings published by sensors
+  Counter& readings_skipped;  // readings not taken: the sensor was down
 };
 
 }  // namespace snet::agents

@@ -18,7 +18,7 @@ void add_agent_flags(Flags& flags) {
            "its id with its own password (snet up writes one per data dir); every hosted device "
            "needs a line")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
-      .add("kinds", "SNET_KINDS", "all", "all, buttons or actuators")
+      .add("kinds", "SNET_KINDS", "all", "all, buttons, actuators or sensors")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "10000",
            "press ids each actuator remembers, to apply a redelivered command once")
       .add("connect-batch", "SNET_CONNECT_BATCH", "64",

@@ -14,7 +14,8 @@ bool kind_wanted(const std::string& kinds, DeviceKind kind) {
   if (kinds == "all") return true;
   if (kinds == "buttons") return kind == DeviceKind::button;
   if (kinds == "actuators") return kind == DeviceKind::actuator;
-  throw UsageError("--kinds: '" + kinds + "' is not all, buttons or actuators");
+  if (kinds == "sensors") return kind == DeviceKind::sensor;
+  throw UsageError("--kinds: '" + kinds + "' is not all, buttons, actuators or sensors");
 }
 
 }  // namespace

@@ -37,6 +37,13 @@ EmulatedDevice::~EmulatedDevice() {
   if (was_connected) metrics_.connected.add(-1);
 }
 
+void EmulatedDevice::control(ConnectionControl fault) {
+  faulted_.store(fault == ConnectionControl::offline || fault == ConnectionControl::crash ||
+                     fault == ConnectionControl::freeze,
+                 std::memory_order_relaxed);
+  bus_->control(fault);
+}
+
 void EmulatedDevice::reject(const Message& message, const std::string& reason,
                             const std::string& why) {
   metrics_.rejected(reason).add();

@@ -7,6 +7,7 @@
 // Thread safety: start() and the waits from one thread; handlers run on the bus thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -39,7 +40,10 @@ class EmulatedDevice {
   bool connected() const { return bus_->connected(); }
   void stop() { bus_->stop(); }
   /// Emulated fault (or back online); see snet::ConnectionControl.
-  void control(ConnectionControl fault) { bus_->control(fault); }
+  void control(ConnectionControl fault);
+  /// Connected and not held down by a fault (offline, crash, freeze): a frozen connection still
+  /// looks connected, yet a frozen device does nothing.
+  bool up() const { return !faulted_.load(std::memory_order_relaxed) && bus_->connected(); }
 
  protected:
   EmulatedDevice(const DeviceContext& context, std::string id);
@@ -56,6 +60,7 @@ class EmulatedDevice {
   std::string topology_;
   AgentMetrics& metrics_;
   std::unique_ptr<Bus> bus_;
+  std::atomic<bool> faulted_{false};
 };
 
 }  // namespace snet::agents

@@ -120,6 +120,10 @@ std::string mosquitto_acl(const Topology& topology, const std::vector<ServiceAcc
           << "topic read " << topics::make(t, Kind::trigger, id) << "\n";
       continue;
     }
+    if (device.kind == DeviceKind::sensor) {  // its own readings, nothing to read
+      acl << "topic write " << topics::make(t, Kind::reading, id) << "\n";
+      continue;
+    }
     acl << "topic readwrite " << topics::make(t, Kind::state, id) << "\n"
         << "topic readwrite " << topics::make(t, Kind::sync, id) << "\n"
         << "topic read " << topics::make(t, Kind::cmd, id) << "\n";

@@ -93,7 +93,7 @@ int ctl_command(int argc, const char* const* argv, int first) {
            "the state service's base URL (default: the running snet up's, from its run.json)")
       .add("data-dir", "SNET_DATA_DIR", "data", "the data dir of the running `snet up`")
       .add("for", "", "", "device faults: go back online after this long (2s, 500ms, 1m)")
-      .add("kind", "", "", "storm: every device of this kind (actuator or button)")
+      .add("kind", "", "", "storm: every device of this kind (actuator, button or sensor)")
       .add("timeout-ms", "", "10000", "how long to wait for the state service");
   CtlRequest request;
   std::chrono::milliseconds timeout{};

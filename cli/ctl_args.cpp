@@ -96,8 +96,8 @@ CtlRequest parse_ctl_command(const std::vector<std::string>& words, const std::s
     nlohmann::json body = nlohmann::json::object();
     if (!kind.empty()) {
       if (words.size() != 1) throw UsageError("give device ids or --kind, not both");
-      if (kind != "actuator" && kind != "button") {
-        throw UsageError("--kind: '" + kind + "' is not actuator or button");
+      if (kind != "actuator" && kind != "button" && kind != "sensor") {
+        throw UsageError("--kind: '" + kind + "' is not actuator, button or sensor");
       }
       body["kind"] = kind;
     } else if (words.size() == 1) {

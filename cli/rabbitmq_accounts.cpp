@@ -172,6 +172,8 @@ json rabbitmq_definitions(const json& base, const Topology& topology,
     if (device.kind == DeviceKind::button) {
       writes.push_back(key_of(t, Kind::press, id));
       reads.push_back(key_of(t, Kind::trigger, id));
+    } else if (device.kind == DeviceKind::sensor) {
+      writes.push_back(key_of(t, Kind::reading, id));  // and it reads nothing
     } else {
       for (Kind kind : {Kind::state, Kind::sync}) {
         writes.push_back(key_of(t, kind, id));

@@ -109,6 +109,11 @@ int validate_command(int argc, const char* const* argv, int first) {
       relayer::check_backends(topology, path);  // the backends are the relayer's to know
       std::cout << "OK: " << topology.name << ", " << topology.buttons().size() << " buttons, "
                 << topology.actuators().size() << " actuators";
+      if (const auto sensors = topology.sensors(); !sensors.empty()) {
+        double per_second = 0;
+        for (const Device* d : sensors) per_second += d->sensor->rate_hz;
+        std::cout << ", " << sensors.size() << " sensors (" << per_second << " readings/s)";
+      }
       if (topology.emulates_network()) {
         std::size_t shaped = 0;
         for (const auto& [id, link] : topology.links()) shaped += link.ideal() ? 0 : 1;

@@ -2,6 +2,7 @@
 // Topology). Any input either gives a topology that passes validate() or a TopologyError
 // naming the problems; nothing else may escape. A parsed topology's queries (routes, links,
 // sites) are exercised too, since the services call them right after loading.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -38,6 +39,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < topology.devices.size() && i < kSample; ++i) {
     const snet::Device& device = topology.devices[i];
     for (const auto& link : topology.link_path(device)) SNET_FUZZ_CHECK(links.count(link) == 1);
+  }
+  // A sensor's values stay within the envelope it declares (the state service serves it).
+  const auto sensors = topology.sensors();
+  for (std::size_t i = 0; i < sensors.size() && i < kSample; ++i) {
+    const snet::SensorSpec& spec = *sensors[i]->sensor;
+    const snet::Envelope envelope = snet::envelope_of(spec);
+    snet::SensorSignal signal(spec);
+    for (std::uint64_t k = 0; k < 64; k += 1 + k / 8) {
+      const double v = signal.at(k);
+      SNET_FUZZ_CHECK(v >= envelope.low - 1e-6 * (1 + std::abs(envelope.low)));
+      SNET_FUZZ_CHECK(v <= envelope.high + 1e-6 * (1 + std::abs(envelope.high)));
+    }
   }
   for (const auto& site : topology.sites) (void)topology.devices_in(site.id);
   for (const auto& compute : topology.computes) (void)topology.buttons_using(compute.name);

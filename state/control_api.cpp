@@ -329,8 +329,8 @@ DeviceSelection parse_storm_selection(const Topology& topology, std::string_view
   }
   if (doc.contains("kind")) {
     const json& kind = doc["kind"];
-    if (!kind.is_string() || (kind != "actuator" && kind != "button")) {
-      throw std::invalid_argument("kind must be \"actuator\" or \"button\"");
+    if (!kind.is_string() || (kind != "actuator" && kind != "button" && kind != "sensor")) {
+      throw std::invalid_argument("kind must be \"actuator\", \"button\" or \"sensor\"");
     }
     const std::string k = kind.get<std::string>();
     for (const auto& d : topology.devices) {

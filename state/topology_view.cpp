@@ -77,7 +77,17 @@ nlohmann::json topology_view(const Topology& t) {
       for (const auto& route : d.routes) routes.push_back(route_json(t, route));
       item["routes"] = std::move(routes);
       item["compute"] = compute_json(d.compute);
-    } else {
+    } else if (d.kind == DeviceKind::sensor && d.sensor) {
+      // What a reading of it means: the dashboard's axis, a consumer's sanity check.
+      const Envelope envelope = envelope_of(*d.sensor);
+      item["sensor"] = {{"capability", d.sensor->capability},
+                        {"unit", d.sensor->unit},
+                        {"rate_hz", d.sensor->rate_hz},
+                        {"qos", d.sensor->qos},
+                        {"model", to_string(d.sensor->model.type)},
+                        {"low", envelope.low},
+                        {"high", envelope.high}};
+    } else if (d.kind == DeviceKind::actuator) {
       item["sources"] = t.sources_of(d.id);
       if (!t.topic_key.empty()) {
         std::string key;

@@ -29,7 +29,15 @@ const std::vector<std::string> kNoTargets;
 }  // namespace
 
 std::string_view to_string(DeviceKind v) {
-  return v == DeviceKind::button ? "button" : "actuator";
+  switch (v) {
+    case DeviceKind::button:
+      return "button";
+    case DeviceKind::actuator:
+      return "actuator";
+    case DeviceKind::sensor:
+      return "sensor";
+  }
+  return "?";
 }
 std::string_view to_string(BrokerKind v) {
   return v == BrokerKind::mosquitto ? "mosquitto" : "rabbitmq";
@@ -89,6 +97,13 @@ std::vector<const Device*> Topology::actuators() const {
   std::vector<const Device*> out;
   for (const auto& d : devices)
     if (d.kind == DeviceKind::actuator) out.push_back(&d);
+  return out;
+}
+
+std::vector<const Device*> Topology::sensors() const {
+  std::vector<const Device*> out;
+  for (const auto& d : devices)
+    if (d.kind == DeviceKind::sensor) out.push_back(&d);
   return out;
 }
 

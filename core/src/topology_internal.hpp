@@ -47,6 +47,16 @@ void resolve_compute_use(ComputeSpec& spec, bool backend_given,
                          const std::vector<ComputeInstance>& computes, const std::string& where,
                          std::vector<std::string>& errors);
 
+/// A sensor device's "sensor" object; every problem appended to `errors` under `where`
+/// ("devices[3] 'thermo-1'"). The seed defaults to sensor_seed_of(id). Trace files are not read.
+SensorSpec parse_sensor(const nlohmann::json& spec, const std::string& where, const std::string& id,
+                        std::vector<std::string>& errors);
+
+/// Reads the CSV of every trace sensor (relative paths from `base_dir`; "": the working
+/// directory), appending each missing or bad file (with its line) to `errors`.
+void load_sensor_traces(Topology& topo, const std::string& base_dir,
+                        std::vector<std::string>& errors);
+
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.
 void resolve_routes(Topology& topo);

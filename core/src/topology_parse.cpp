@@ -1,6 +1,7 @@
 // The topology file's reader: JSON in, a Topology (core/include/snet/topology.hpp) out, with
 // every problem reported at once, each with its JSON path. The model itself (lookups, the
 // invariants validate() checks) is in topology.cpp.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -156,7 +157,8 @@ class Reader {
 };
 
 constexpr std::pair<std::string_view, DeviceKind> kKinds[] = {{"button", DeviceKind::button},
-                                                              {"actuator", DeviceKind::actuator}};
+                                                              {"actuator", DeviceKind::actuator},
+                                                              {"sensor", DeviceKind::sensor}};
 constexpr std::pair<std::string_view, BrokerKind> kBrokers[] = {
     {"mosquitto", BrokerKind::mosquitto}, {"rabbitmq", BrokerKind::rabbitmq}};
 constexpr std::pair<std::string_view, Routing> kRoutings[] = {
@@ -181,7 +183,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (!dev.id.empty()) where += " '" + dev.id + "'";
     in.check_fields(item, where,
                     {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
-                     "compute", "site", "link"});
+                     "compute", "site", "link", "sensor"});
     (void)in.string(item, where, "kind", "", true);  // reports a missing kind
     dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
     const Protocol native = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
@@ -210,6 +212,19 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     dev.site = in.string(item, where, "site", "");
     if (auto it = item.find("link"); it != item.end()) {
       dev.link = parse_link_spec(*it, where + ".link", in.errors);
+    }
+    if (auto it = item.find("sensor"); it != item.end()) {
+      if (dev.kind == DeviceKind::sensor) {
+        dev.sensor = detail::parse_sensor(*it, where, dev.id, in.errors);
+      } else {
+        in.error(where, "only a sensor has a 'sensor' object (this is a " +
+                            std::string(to_string(dev.kind)) + ")");
+      }
+    } else if (dev.kind == DeviceKind::sensor) {
+      in.error(where,
+               "a sensor needs a 'sensor' object, e.g. {\"capability\": \"temperature\", "
+               "\"unit\": \"C\", \"rate_hz\": 1, \"model\": {\"type\": \"constant\", "
+               "\"value\": 21}}");
     }
     topo.devices.push_back(std::move(dev));
   }
@@ -351,7 +366,7 @@ void read_relayers(Reader& in, const json& value, Topology& topo) {
 
 }  // namespace
 
-Topology parse_topology(const nlohmann::json& doc) {
+Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) {
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
@@ -375,20 +390,21 @@ Topology parse_topology(const nlohmann::json& doc) {
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
   if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
+  detail::load_sensor_traces(topo, base_dir, in.errors);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
   if (!in.errors.empty()) throw TopologyError(std::move(in.errors));
   topo.reindex();
   return topo;
 }
 
-Topology parse_topology_text(std::string_view text) {
+Topology parse_topology_text(std::string_view text, const std::string& base_dir) {
   json doc;
   try {
     doc = parse_json_text(text);
   } catch (const JsonSyntaxError& e) {
     throw TopologyError({e.what()});
   }
-  return parse_topology(doc);
+  return parse_topology(doc, base_dir);
 }
 
 Topology load_topology(const std::string& path) {
@@ -397,7 +413,7 @@ Topology load_topology(const std::string& path) {
   std::stringstream buffer;
   buffer << file.rdbuf();
   try {
-    return parse_topology_text(buffer.str());
+    return parse_topology_text(buffer.str(), std::filesystem::path(path).parent_path().string());
   } catch (TopologyError& e) {
     std::vector<std::string> errors;
     for (auto& line : e.errors) errors.push_back(path + ": " + line);

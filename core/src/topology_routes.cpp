@@ -48,10 +48,16 @@ class RouteChecker {
     check_topic_key();
     check_groups();
     for (const auto& d : topo_.devices) {
-      if (d.kind == DeviceKind::actuator) {
-        check_actuator(d);
-      } else {
-        check_button(d);
+      switch (d.kind) {
+        case DeviceKind::actuator:
+          check_actuator(d);
+          break;
+        case DeviceKind::button:
+          check_button(d);
+          break;
+        case DeviceKind::sensor:
+          check_sensor(d);
+          break;
       }
     }
   }
@@ -95,12 +101,22 @@ class RouteChecker {
         if (it == by_id_.end()) {
           add(where, "unknown member '" + id + "'");
         } else if (it->second->kind != DeviceKind::actuator) {
-          add(where, "member '" + id + "' is a button; only actuators receive commands");
+          add(where, "member '" + id + "' is a " + std::string(to_string(it->second->kind)) +
+                         "; only actuators receive commands");
         } else if (!seen.insert(id).second) {
           add(where, "member '" + id + "' is listed twice");
         }
       }
     }
+  }
+
+  // A sensor only publishes readings: nothing routes to or from it.
+  void check_sensor(const Device& d) {
+    const std::string where = "device '" + d.id + "'";
+    if (!d.exact_targets.empty()) add(where, "a sensor cannot have targets (only buttons do)");
+    if (!d.patterns.empty()) add(where, "a sensor cannot have 'patterns' (only buttons do)");
+    if (!d.groups.empty()) add(where, "a sensor cannot have 'groups' (only buttons do)");
+    if (!d.matches.empty()) add(where, "a sensor cannot have a 'match' (only buttons do)");
   }
 
   void check_actuator(const Device& d) {
@@ -197,7 +213,8 @@ class RouteChecker {
       if (it == by_id_.end()) {
         add(where, "unknown target '" + t + "'");
       } else if (it->second->kind != DeviceKind::actuator) {
-        add(where, "target '" + t + "' is a button, not an actuator");
+        add(where, "target '" + t + "' is a " + std::string(to_string(it->second->kind)) +
+                       ", not an actuator");
       } else if (!seen.insert(t).second) {
         add(where, "target '" + t + "' is listed twice");
       }

@@ -16,10 +16,11 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "snet/link.hpp"
+#include "snet/sensor_model.hpp"
 
 namespace snet {
 
-enum class DeviceKind { button, actuator };
+enum class DeviceKind { button, actuator, sensor };
 enum class BrokerKind { mosquitto, rabbitmq };
 enum class Routing { topic, fanout, headers };
 enum class Protocol { mqtt, amqp };
@@ -100,6 +101,8 @@ struct Device {
   // Resolved by the loader (buttons): the routes, and every actuator they reach (no repeats).
   std::vector<Route> routes;
   std::vector<std::string> targets;
+  // Sensors only: what it measures, how often and from which value model.
+  std::optional<SensorSpec> sensor;
   // The emulated network: the site the device sits in (empty: on the core) and its last hop.
   std::string site;
   std::optional<LinkSpec> link;
@@ -150,6 +153,7 @@ class Topology {
   const Device* find(std::string_view id) const;
   std::vector<const Device*> buttons() const;
   std::vector<const Device*> actuators() const;
+  std::vector<const Device*> sensors() const;
   /// The actuators a press of `button` commands, in every routing mode (empty for unknown
   /// buttons).
   const std::vector<std::string>& targets_of(std::string_view button) const;
@@ -187,10 +191,12 @@ class Topology {
   std::map<std::string, std::size_t, std::less<>> site_index_;
 };
 
-/// Parses and validates; throws TopologyError listing every problem.
-Topology parse_topology(const nlohmann::json& doc);
-Topology parse_topology_text(std::string_view text);
-/// Reads the file; errors name the file (and the JSON parse position when it is not JSON).
+/// Parses and validates; throws TopologyError listing every problem. Trace sensors' files are
+/// read relative to `base_dir` ("": the working directory).
+Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir = "");
+Topology parse_topology_text(std::string_view text, const std::string& base_dir = "");
+/// Reads the file (and trace sensors' CSV files, relative to its folder); errors name the file (and
+/// the JSON parse position when it is not JSON).
 Topology load_topology(const std::string& path);
 /// Every validation error of a parsed model (empty when valid).
 std::vector<std::string> validate(const Topology& topology);

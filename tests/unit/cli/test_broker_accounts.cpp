@@ -75,3 +75,24 @@ TEST_CASE("the ACL: anonymous press and state only, devices their own topics, se
   CHECK(has(rules_of(acl, "snet.up"), "readwrite #"));
   CHECK(service_user("relayer-2") == "snet.relayer-2");
 }
+
+TEST_CASE("the ACL: a sensor publishes its own readings and presence, reads nothing") {
+  const Topology topology = load_topology(test::source_path("topology/sensors.json"));
+  const std::string acl = mosquitto_acl(topology, {{"state", ServiceRole::state}});
+  CHECK(rules_of(acl, "thermo-1") ==
+        std::vector<std::string>{"write snet/sensors/presence/thermo-1",
+                                 "write snet/sensors/reading/thermo-1"});
+  // No one else may publish its readings; the state service reads them (it reads everything).
+  for (const Device& d : topology.devices) {
+    if (d.id == "thermo-1") continue;
+    CAPTURE(d.id);
+    CHECK_FALSE(has(rules_of(acl, d.id), "write snet/sensors/reading/thermo-1"));
+    CHECK_FALSE(has(rules_of(acl, d.id), "write snet/sensors/reading/+"));
+  }
+  CHECK(has(rules_of(acl, "snet.state"), "read #"));
+  // Sensors stay out of the button and actuator rules.
+  CHECK(rules_of(acl, "button-1") ==
+        std::vector<std::string>{"write snet/sensors/presence/button-1",
+                                 "write snet/sensors/press/button-1",
+                                 "read snet/sensors/trigger/button-1"});
+}

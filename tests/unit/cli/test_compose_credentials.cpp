@@ -135,3 +135,17 @@ TEST_CASE("compose override: each agent container logs in as itself, by file") {
   CHECK(has(r, "SNET_DEVICE_CREDENTIALS_FILE: \"\"\n"));
   CHECK_FALSE(has(r, "snet.agent-l1"));
 }
+
+TEST_CASE("compose credentials: a sensor's login may publish its own readings only") {
+  TempDir dir("snet-compose-credentials");
+  const std::string out = dir.path() + "/secrets";
+  const std::string gid = std::to_string(::getgid());
+  REQUIRE(run({"--topology", snet::test::source_path("topology/sensors.json"), "--dir", out,
+               "--broker-dir", "/b", "--broker-group", gid, "--bind", "127.0.0.1"}) == 0);
+  CHECK(read_credentials_file(out + "/credentials/devices.credentials").count("thermo-1") == 1);
+  const std::string acl = slurp(out + "/mosquitto/acl");
+  CHECK(has(acl,
+            "\nuser thermo-1\ntopic write snet/sensors/presence/thermo-1\n"
+            "topic write snet/sensors/reading/thermo-1\n\n"));
+  CHECK_FALSE(has(acl, "topic write snet/sensors/reading/+"));
+}

@@ -149,3 +149,22 @@ TEST_CASE("RabbitMQ definitions: an actuator may declare only the exchanges its 
   CHECK(may_topic(d, "porch-lamp", "read", "snet.fanout.group.porch"));
   CHECK_FALSE(may_topic(d, "porch-lamp", "read", "snet.fanout.group.hall"));
 }
+
+TEST_CASE("RabbitMQ definitions: a sensor writes its own reading key only") {
+  const Topology topology = load_topology(test::source_path("topology/sensors.json"));
+  const json d =
+      rabbitmq_definitions(json::object(), topology, kServices, passwords_for(topology), true);
+  CHECK(may_topic(d, "thermo-1", "write", "snet.sensors.reading.thermo-1"));
+  CHECK(may_topic(d, "thermo-1", "write", "snet.sensors.presence.thermo-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.sensors.reading.power-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.sensors.reading.thermo-10"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.sensors.press.button-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.sensors.state.lamp-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "read", "snet.sensors.reading.thermo-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "read", "snet.sensors.cmd.lamp-1"));
+  CHECK_FALSE(may_topic(d, "power-1", "write", "snet.sensors.reading.thermo-1"));
+  CHECK_FALSE(may_topic(d, "button-1", "write", "snet.sensors.reading.thermo-1"));
+  CHECK(may_topic(d, "snet.state", "read", "snet.sensors.reading.thermo-1"));
+  CHECK(may(d, "thermo-1", "configure", "snet-bus-snet-sensors-thermo-1"));
+  CHECK_FALSE(may(d, "thermo-1", "configure", "snet-bus-snet-sensors-power-1"));
+}

@@ -1,0 +1,38 @@
+// An emulated sensor: publishes a Reading {device, capability, value, unit, seq, ts=now} on
+// snet/<topology>/reading/<id> (QoS as the topology says, not retained) each time its clock
+// (SensorClock) says reading k is due. The value of reading k comes from its value model
+// (snet/sensor_model.hpp) and depends on k alone; seq counts the readings it published, from 1.
+// A sensor that is down (not connected, or held offline/crashed/frozen by a fault) takes no
+// reading: nothing is published and seq does not move, so seq gaps still mean losses.
+// Thread safety: tick() on the loop thread only; published() from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "emulated_device.hpp"
+#include "snet/message.hpp"
+#include "snet/sensor_model.hpp"
+
+namespace snet::agents {
+
+class SensorDevice final : public EmulatedDevice {
+ public:
+  SensorDevice(const DeviceContext& context, std::string id, const SensorSpec& spec);
+  ~SensorDevice() override;
+
+  double rate_hz() const { return rate_hz_; }
+  /// Reading `k` (since the clock started, increasing) is due: publishes it if the sensor is up.
+  void tick(std::uint64_t k);
+  std::uint64_t published() const { return seq_.load(std::memory_order_relaxed); }
+
+ private:
+  SensorSignal signal_;
+  double rate_hz_;
+  Qos qos_;
+  std::string topic_;
+  Reading reading_;  // device, capability and unit filled once
+  std::atomic<std::uint64_t> seq_{0};
+};
+
+}  // namespace snet::agents
