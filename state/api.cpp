@@ -90,7 +90,8 @@ Response readings(const ApiContext& ctx, const Request& req) {
   }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : ctx.store.readings(query)) items.push_back(reading_view(r));
-  return json_response(200, {{"device", id}, {"limit", query.limit}, {"readings", std::move(items)}});
+  return json_response(200,
+                       {{"device", id}, {"limit", query.limit}, {"readings", std::move(items)}});
 }
 
 void press(const ApiContext& ctx, Request req, http::Reply reply) {

@@ -79,8 +79,8 @@ class LiveFeed {
   void keep_latest_locked(const ReadingRecord& reading);
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
-           !pending_readings_.empty() ||
-           !pending_links_.empty() || health_dirty_ || scenario_dirty_;
+           !pending_readings_.empty() || !pending_links_.empty() || health_dirty_ ||
+           scenario_dirty_;
   }
   void broadcast_locked(const nlohmann::json& message);
 

@@ -24,9 +24,8 @@ void Retention::tick(std::int64_t rows_written) {
   try {
     round();
   } catch (const std::exception& e) {
-    log::warn("store: pruning the ",
-              table_ == RetainedTable::history ? "history" : "readings", " failed: ", e.what(),
-              "; trying again later");
+    log::warn("store: pruning the ", table_ == RetainedTable::history ? "history" : "readings",
+              " failed: ", e.what(), "; trying again later");
     next_ = std::chrono::steady_clock::now() + options_.interval;
     backlog_ = false;
   }

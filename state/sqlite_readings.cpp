@@ -46,8 +46,8 @@ std::vector<ReadingRecord> ReadingReader::collect(Statement& s) {
   Resetting r{s};
   std::vector<ReadingRecord> out;
   while (s.step()) {
-    out.push_back(ReadingRecord{s.int64(0), s.text(1), s.text(2), s.real(3), s.text(4),
-                                s.int64(5), s.int64(6), s.int64(7)});
+    out.push_back(ReadingRecord{s.int64(0), s.text(1), s.text(2), s.real(3), s.text(4), s.int64(5),
+                                s.int64(6), s.int64(7)});
   }
   return out;
 }

@@ -45,7 +45,7 @@ class SqliteStore final : public Store {
   struct FaultWriter;
   struct Reader;
   std::unique_ptr<Writer> writer_;
-  std::unique_ptr<SqlitePruner> pruner_;  // on writer_'s connection; destroyed before it
+  std::unique_ptr<SqlitePruner> pruner_;           // on writer_'s connection; destroyed before it
   std::unique_ptr<SqlitePruner> readings_pruner_;  // likewise
   std::mutex fault_mutex_;
   std::unique_ptr<FaultWriter> fault_writer_;

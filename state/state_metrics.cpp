@@ -6,8 +6,7 @@ constexpr const char* kLatencyHelp =
     "Seconds from a button press to the relayer's command (relayed), the actuator applying it "
     "(applied) and this service storing the state report (stored)";
 constexpr const char* kPrunedHelp = "History rows removed by retention, by limit (age or rows)";
-constexpr const char* kReadingsPrunedHelp =
-    "Readings removed by retention, by limit (age or rows)";
+constexpr const char* kReadingsPrunedHelp = "Readings removed by retention, by limit (age or rows)";
 }  // namespace
 
 StateMetrics::StateMetrics(Metrics& r)
@@ -68,10 +67,9 @@ StateMetrics::StateMetrics(Metrics& r)
       press_to_stored(r.histogram("snet_press_latency_seconds", kLatencyHelp,
                                   metric_label("stage", "stored"))) {
   // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
-  for (const char* reason :
-       {"oversized", "malformed_json", "wrong_type", "missing_field", "unknown_device",
-        "device_mismatch", "not_an_actuator", "bad_topic", "bad_timestamp", "bad_capability",
-        "bad_unit"}) {
+  for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
+                             "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic",
+                             "bad_timestamp", "bad_capability", "bad_unit"}) {
     rejected(reason);
   }
   for (const char* action : {"stop", "start", "restart", "kill", "pause", "resume", "offline",

@@ -51,7 +51,8 @@ struct StateMetrics {
   // snet_state_readings_pruned_total{reason="age"|"rows"}
   Counter& readings_pruned_by_age;
   Counter& readings_pruned_by_rows;
-  Gauge& readings_rows;  // rows in the readings table (all topologies of the file)      // the database file's size (pages in use or free), after each round
+  Gauge& readings_rows;  // rows in the readings table (all topologies of the file)      // the
+                         // database file's size (pages in use or free), after each round
   // snet_press_latency_seconds{stage=...}: from the press to the command's relay, to its
   // application by the actuator and to its storage here, once per new state report.
   Histogram& press_to_relayed;

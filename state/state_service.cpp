@@ -125,8 +125,8 @@ struct StateService::Parts {
       }
       feed.health_changed();
     });
-    for (auto kind : {topics::Kind::state, topics::Kind::event, topics::Kind::status,
-                      topics::Kind::reading}) {
+    for (auto kind :
+         {topics::Kind::state, topics::Kind::event, topics::Kind::status, topics::Kind::reading}) {
       bus->subscribe(topics::all(topology.name, kind), Qos::at_least_once);
     }
     for (const auto& filter : links.subscriptions()) bus->subscribe(filter, Qos::at_least_once);
@@ -232,18 +232,16 @@ StateService::StateService(StateOptions options)
     : parts_(std::make_unique<Parts>(std::move(options))) {
   const RetentionOptions& kept = parts_->options.retention;
   const RetentionOptions& readings = parts_->options.readings_retention;
-  log::info("topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
-            " devices); store ", parts_->options.data_dir, "/state.db (history: ",
-            kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows",
-            ", ",
-            kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
-            "; readings: ",
-            readings.max_rows > 0 ? std::to_string(readings.max_rows) + " rows" : "any number",
-            ", ",
-            readings.max_age.count() > 0 ? std::to_string(readings.max_age.count()) + " s"
-                                         : "any age",
-            "); listening on http://", parts_->options.http_bind, ":", http_port(),
-            "/ (dashboard from ", parts_->api.dashboard_dir, ")");
+  log::info(
+      "topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
+      " devices); store ", parts_->options.data_dir, "/state.db (history: ",
+      kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows", ", ",
+      kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
+      "; readings: ",
+      readings.max_rows > 0 ? std::to_string(readings.max_rows) + " rows" : "any number", ", ",
+      readings.max_age.count() > 0 ? std::to_string(readings.max_age.count()) + " s" : "any age",
+      "); listening on http://", parts_->options.http_bind, ":", http_port(), "/ (dashboard from ",
+      parts_->api.dashboard_dir, ")");
 }
 
 StateService::~StateService() {

@@ -35,9 +35,12 @@ nlohmann::json reading_item(const ReadingRecord& r) {
 }
 
 nlohmann::json reading_view(const ReadingRecord& r) {
-  return {{"capability", r.capability}, {"value", r.value},
-          {"unit", r.unit},             {"seq", r.seq},
-          {"ts", r.ts},                 {"received_ts", r.received_ts}};
+  return {{"capability", r.capability},
+          {"value", r.value},
+          {"unit", r.unit},
+          {"seq", r.seq},
+          {"ts", r.ts},
+          {"received_ts", r.received_ts}};
 }
 
 nlohmann::json event_view(const EventRecord& e) {
