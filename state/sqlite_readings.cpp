@@ -7,8 +7,9 @@ namespace snet::state {
 namespace {
 
 // A device's newest readings looked at for its latest value per capability: enough for a
-// composite device's few capabilities at different rates, bounded however long the series.
-constexpr std::int64_t kLatestWindow = 256;
+// composite device's few capabilities at different rates, bounded however long the series
+// (start-up reads this for every device of the topology).
+constexpr std::int64_t kLatestWindow = 64;
 
 struct Resetting {
   Statement& s;

@@ -138,7 +138,7 @@ class Store {
   /// A device's readings in the order measured (oldest first): without `since` the newest
   /// `limit`, with it the first `limit` measured after it (to page forward). Throws StoreError.
   virtual std::vector<ReadingRecord> readings(const ReadingQuery& query) = 0;
-  /// The newest stored reading of each capability of `device` (among its newest few hundred).
+  /// The newest stored reading of each capability of `device` (among its newest 64).
   virtual std::vector<ReadingRecord> latest_readings(const std::string& device) = 0;
 
   /// Throws StoreError when the store cannot be read.
