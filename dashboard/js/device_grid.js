@@ -110,15 +110,16 @@ export class DeviceGrid {
     el._name.className = "name";
     el._sub = document.createElement("span");
     el._sub.className = "sub";
-    text.append(el._name, el._sub);
+    // Under the value, so a card with readings keeps the room for its name.
+    el._spark = createSparkline(72, 12);
+    el._spark.setAttribute("hidden", "");
+    text.append(el._name, el._sub, el._spark);
     // The device's fault menu (offline, online, crash, freeze): control.js.
     el._menu = document.createElement("button");
     el._menu.type = "button";
     el._menu.className = "tile-menu";
     el._menu.textContent = "⋯";
-    el._spark = createSparkline(44, 18);
-    el._spark.hidden = true;
-    el.append(lamp, text, el._spark, el._menu);
+    el.append(lamp, text, el._menu);
     return el;
   }
 
@@ -189,7 +190,7 @@ export class DeviceGrid {
 
   /** The sparkline of the device's last-measured capability, or none. */
   #showReading(el, reading) {
-    el._spark.hidden = !reading;
+    el._spark.toggleAttribute("hidden", !reading);  // an SVG element has no .hidden property
     if (!reading) {
       delete el.dataset.reading;
       delete el.dataset.capability;

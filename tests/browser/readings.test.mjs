@@ -75,7 +75,8 @@ function card() {
     const el = document.querySelector(selector);
     const spark = el?.querySelector("svg.sparkline");
     return {
-      points: spark && !spark.hidden ? Number(spark.dataset.points) : 0,
+      // Shown: laid out with a size (not display: none).
+      points: spark && spark.getBoundingClientRect().width > 0 ? Number(spark.dataset.points) : 0,
       polyline: spark?.querySelector("polyline")?.getAttribute("points") ?? "",
       reading: el?.dataset.reading ?? null,
       sub: el?.querySelector(".sub")?.textContent ?? "",
