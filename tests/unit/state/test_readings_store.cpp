@@ -89,7 +89,8 @@ TEST_CASE("readings retention prunes the oldest by rows and by arrival age, not 
   options.max_rows = 100;
   options.batch = 1000;
   Micros now = 0;
-  Retention by_rows(store, options, metrics, [&] { return now; }, RetainedTable::readings);
+  Retention by_rows(
+      store, options, metrics, [&] { return now; }, RetainedTable::readings);
   by_rows.round();
   CHECK(metrics.readings_pruned_by_rows.value() == 200);
   CHECK(metrics.readings_rows.value() == 100);
@@ -99,7 +100,8 @@ TEST_CASE("readings retention prunes the oldest by rows and by arrival age, not 
   options.max_rows = 0;
   options.max_age = std::chrono::seconds(1);
   now = 1000 + 250 + 1'000'000;  // everything received before 1250 is older than a second
-  Retention by_age(store, options, metrics, [&] { return now; }, RetainedTable::readings);
+  Retention by_age(
+      store, options, metrics, [&] { return now; }, RetainedTable::readings);
   by_age.round();
   CHECK(metrics.readings_pruned_by_age.value() == 50);
   CHECK(store.readings_size().rows == 50);
