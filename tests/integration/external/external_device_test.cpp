@@ -155,30 +155,9 @@ TEST_CASE("external: what the program started itself is killed once it has exite
   TempDir dir("snet-external-program");
   const std::string pid_file = dir.path() + "/leftover.pid";
   pid_t leftover = 0;
-  {
-    cli::ExternalProgram program(
-        {"/bin/sh", "-c", "sleep 300 & echo $! > leftover.pid; exec sleep 300"}, dir.path(),
-        dir.path() + "/program.log", {});
-    program.start();
-    REQUIRE(eventually(
-        [&] {
-          std::ifstream in(pid_file);
-          return static_cast<bool>(in >> leftover) && leftover > 0;
-        },
-        10s));
-    // The way the supervisor stops it: its own process only; then tells it it has exited.
-    program.process().signal(SIGTERM);
-    REQUIRE(program.process().wait_for(10s));
-    CHECK(alive(leftover));  // what it started outlives it: without the group kill, an orphan
-    program.exited();
-    CHECK(eventually([&] { return !alive(leftover); }, 5s));
-  }
-  // Started again and dropped while running (snet up ending): nothing of it is left either.
-  std::remove(pid_file.c_str());
-  {
-    cli::ExternalProgram program(
-        {"/bin/sh", "-c", "sleep 300 & echo $! > leftover.pid; exec sleep 300"}, dir.path(),
-        dir.path() + "/program.log", {});
+  // A program that starts a child of its own and writes its pid (relative: in its directory).
+  auto start = [&](cli::ExternalProgram& program) {
+    std::remove(pid_file.c_str());
     program.start();
     REQUIRE(eventually(
         [&] {
@@ -187,6 +166,20 @@ TEST_CASE("external: what the program started itself is killed once it has exite
         },
         10s));
     CHECK(alive(leftover));
+  };
+  const std::vector<std::string> command = {"/bin/sh", "-c",
+                                            "sleep 300 & echo $! > leftover.pid; exec sleep 300"};
+  {
+    cli::ExternalProgram program(command, dir.path(), dir.path() + "/program.log", {});
+    start(program);
+    // The way the supervisor stops it: its own process only; then tells it it has exited.
+    program.process().signal(SIGTERM);
+    REQUIRE(program.process().wait_for(10s));
+    CHECK(alive(leftover));  // what it started outlives it: without the group kill, an orphan
+    program.exited();
+    CHECK(eventually([&] { return !alive(leftover); }, 5s));
+    // Started again and dropped while running (snet up ending): nothing of it is left either.
+    start(program);
   }
   CHECK(eventually([&] { return !alive(leftover); }, 5s));
 }
