@@ -51,6 +51,49 @@ Response events(const ApiContext& ctx, const Request& req) {
   return json_response(200, {{"events", std::move(items)}});
 }
 
+// A non-negative integer in full, or nullopt.
+std::optional<std::int64_t> whole_number(const std::string& text) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0) return std::nullopt;
+  return n;
+}
+
+Response readings(const ApiContext& ctx, const Request& req) {
+  const std::string& id = req.params.at("id");
+  for (const auto& [key, value] : req.query) {
+    if (key != "since" && key != "limit") {
+      return error_response(400, "unknown query parameter '" + key + "' (use since, limit)");
+    }
+  }
+  ReadingQuery query;
+  query.device = id;
+  query.limit = kDefaultReadingLimit;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    const auto n = whole_number(it->second);
+    if (!n || *n < 1) {
+      return error_response(400, "limit: must be a positive integer (at most " +
+                                     std::to_string(kMaxReadingLimit) + " are returned), got '" +
+                                     it->second + "'");
+    }
+    query.limit = static_cast<int>(std::min<std::int64_t>(*n, kMaxReadingLimit));
+  }
+  if (auto it = req.query.find("since"); it != req.query.end()) {
+    query.since = whole_number(it->second);
+    if (!query.since) {
+      return error_response(400, "since: must be microseconds since 1970 (an integer >= 0), got '" +
+                                     it->second + "'");
+    }
+  }
+  if (ctx.topology.find(id) == nullptr) {
+    return error_response(404, "unknown device '" + id + "'");
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : ctx.store.readings(query)) items.push_back(reading_view(r));
+  return json_response(200,
+                       {{"device", id}, {"limit", query.limit}, {"readings", std::move(items)}});
+}
+
 void press(const ApiContext& ctx, Request req, http::Reply reply) {
   const std::string id = req.params.at("id");
   const Device* device = ctx.topology.find(id);
@@ -93,6 +136,8 @@ http::Router make_api(const ApiContext& context) {
     if (auto view = ctx->feed.device(id)) return json_response(200, *view);
     return error_response(404, "unknown device '" + id + "'");
   });
+  router.route("GET", "/api/devices/{id}/readings",
+               [ctx](const Request& req) { return readings(*ctx, req); });
   router.route_async("POST", "/api/devices/{id}/press", [ctx](Request req, http::Reply reply) {
     press(*ctx, std::move(req), std::move(reply));
   });

@@ -41,6 +41,8 @@ struct ApiContext {
 
 inline constexpr int kDefaultEventLimit = 100;
 inline constexpr int kMaxEventLimit = 1000;
+inline constexpr int kDefaultReadingLimit = 100;
+inline constexpr int kMaxReadingLimit = 10'000;  // a larger limit is capped to this
 
 /// The context must outlive the router.
 http::Router make_api(const ApiContext& context);

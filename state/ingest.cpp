@@ -1,5 +1,6 @@
 #include "ingest.hpp"
 
+#include "snet/clock.hpp"
 #include "snet/log.hpp"
 #include "snet/topics.hpp"
 
@@ -31,6 +32,9 @@ Classified Ingest::classify(const Message& message) {
       case topics::Kind::status:
         metrics_.statuses_received.add();
         return service_status(message, topic->device);
+      case topics::Kind::reading:
+        metrics_.readings_received.add();
+        return reading(message, topic->device);
       default:
         return reject(message, "bad_topic", "the state service does not handle this kind");
     }
@@ -104,6 +108,36 @@ Classified Ingest::service_status(const Message& message, const std::string& ser
                   "payload service '" + out.status.service + "' differs from the topic's");
   }
   out.type = Classified::Type::status;
+  return out;
+}
+
+Classified Ingest::reading(const Message& message, const std::string& device) {
+  const Reading reading = parse_reading(message.payload);
+  if (reading.device != device) {
+    return reject(message, "device_mismatch",
+                  "payload device '" + reading.device + "' differs from the topic's");
+  }
+  if (topology_.find(device) == nullptr) {
+    return reject(message, "unknown_device", "device '" + device + "' is not in the topology");
+  }
+  if (reading.capability.size() > kMaxNameLength) {
+    return reject(message, "bad_capability", "field 'capability' is longer than 64 characters");
+  }
+  if (reading.unit.size() > kMaxNameLength) {
+    return reject(message, "bad_unit", "field 'unit' is longer than 64 characters");
+  }
+  Classified out;
+  out.type = Classified::Type::reading;
+  ReadingRecord& r = out.reading;
+  r.device = device;
+  r.capability = reading.capability;
+  r.value = reading.value;
+  r.unit = reading.unit;
+  // JSON integers beyond int64 are refused by the parser; a larger uint64 cannot arrive.
+  r.seq = static_cast<std::int64_t>(reading.seq);
+  r.received_ts = now_us();
+  // Without its own time a reading is placed in the series when it arrived.
+  r.ts = reading.ts > 0 ? reading.ts : r.received_ts;
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Validation of everything the state service receives from the bus: state reports
-// (snet/<t>/state/+), press errors (snet/<t>/event/+) and service status (snet/<t>/status/+).
+// (snet/<t>/state/+), press errors (snet/<t>/event/+), service status (snet/<t>/status/+) and
+// sensor readings (snet/<t>/reading/+, from any device of the topology).
 // A message is either turned into a record or rejected with a reason (a BadMessage reason,
 // or unknown_device / not_an_actuator / device_mismatch): counted in
 // snet_state_rejected_total{reason} and logged with its topic (at most 20 lines a second; the
@@ -22,6 +23,7 @@ namespace snet::state {
 struct Classified {
   enum class Type {
     record,   // a state report or press error to store (`record`)
+    reading,  // a sensor reading to store (`reading`)
     status,   // a service's status (`status`, `service`)
     forget,   // an empty retained status: the service is gone (`service`)
     ignored,  // nothing to do (e.g. an empty retained state clearing the topic)
@@ -29,6 +31,7 @@ struct Classified {
   };
   Type type = Type::ignored;
   EventRecord record;
+  ReadingRecord reading;
   ServiceStatus status;
   std::string service;
 };
@@ -43,6 +46,7 @@ class Ingest {
   Classified state_report(const Message& message, const std::string& device);
   Classified press_error(const Message& message, const std::string& device);
   Classified service_status(const Message& message, const std::string& service);
+  Classified reading(const Message& message, const std::string& device);
 
   const Topology& topology_;
   StateMetrics& metrics_;

@@ -8,6 +8,8 @@ namespace snet::state {
 namespace {
 
 constexpr std::size_t kMaxErrorsPerMessage = 1000;
+// A flush interval's readings in one message; a backlog beyond (a stalled flush) keeps the newest.
+constexpr std::size_t kMaxReadingsPerMessage = 20'000;
 
 std::shared_ptr<const std::string> serialise(const nlohmann::json& message) {
   // Replace, not throw, on invalid UTF-8: one bad string must not stop the feed.
@@ -36,6 +38,37 @@ void LiveFeed::load(const std::vector<DeviceState>& states) {
   for (const auto& s : states) {
     if (topology_.find(s.device) != nullptr) current_[s.device] = s;
   }
+}
+
+void LiveFeed::keep_latest_locked(const ReadingRecord& r) {
+  auto [it, added] = latest_readings_[r.device].try_emplace(r.capability, r);
+  if (!added && r.ts >= it->second.ts) it->second = r;
+}
+
+void LiveFeed::load_readings(const std::vector<ReadingRecord>& latest) {
+  std::lock_guard lock(mutex_);
+  for (const auto& r : latest) {
+    if (topology_.find(r.device) != nullptr) keep_latest_locked(r);
+  }
+}
+
+void LiveFeed::apply_readings(const std::vector<ReadingRecord>& stored) {
+  if (stored.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : stored) {
+      if (r.id == 0) continue;  // a duplicate: sent already
+      keep_latest_locked(r);
+      pending_readings_.push_back(r);
+    }
+    if (pending_readings_.size() > kMaxReadingsPerMessage) {
+      const std::size_t drop = pending_readings_.size() - kMaxReadingsPerMessage;
+      pending_readings_.erase(pending_readings_.begin(),
+                              pending_readings_.begin() + static_cast<std::ptrdiff_t>(drop));
+      omitted_readings_ += drop;
+    }
+  }
+  wake_.notify_one();
 }
 
 void LiveFeed::apply(const std::vector<EventRecord>& stored) {
@@ -113,14 +146,19 @@ std::optional<nlohmann::json> LiveFeed::device(const std::string& id) const {
   if (d == nullptr) return std::nullopt;
   std::lock_guard lock(mutex_);
   auto it = current_.find(id);
-  return device_view(*d, it == current_.end() ? nullptr : &it->second);
+  return device_locked(*d, it == current_.end() ? nullptr : &it->second);
+}
+
+nlohmann::json LiveFeed::device_locked(const Device& device, const DeviceState* state) const {
+  auto it = latest_readings_.find(device.id);
+  return device_view(device, state, it == latest_readings_.end() ? nullptr : &it->second);
 }
 
 nlohmann::json LiveFeed::devices_locked() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : topology_.devices) {
     auto it = current_.find(d.id);
-    out.push_back(device_view(d, it == current_.end() ? nullptr : &it->second));
+    out.push_back(device_locked(d, it == current_.end() ? nullptr : &it->second));
   }
   return out;
 }
@@ -159,7 +197,7 @@ void LiveFeed::flush_locked() {
   if (!pending_states_.empty()) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& [id, state] : pending_states_) {
-      if (const Device* d = topology_.find(id)) items.push_back(device_view(*d, &state));
+      if (const Device* d = topology_.find(id)) items.push_back(device_locked(*d, &state));
     }
     pending_states_.clear();
     broadcast_locked({{"type", "states"}, {"items", std::move(items)}});
@@ -174,6 +212,18 @@ void LiveFeed::flush_locked() {
     }
     pending_errors_.clear();
     broadcast_locked({{"type", "errors"}, {"items", std::move(items)}, {"omitted", first}});
+  }
+  if (!pending_readings_.empty() && hub_.size() == 0) {
+    pending_readings_.clear();  // nobody to tell: not worth building the message
+    omitted_readings_ = 0;
+  }
+  if (!pending_readings_.empty()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : pending_readings_) items.push_back(reading_item(r));
+    pending_readings_.clear();
+    broadcast_locked(
+        {{"type", "readings"}, {"items", std::move(items)}, {"omitted", omitted_readings_}});
+    omitted_readings_ = 0;
   }
   if (!pending_faults_.empty()) {
     nlohmann::json items = nlohmann::json::array();

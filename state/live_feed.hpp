@@ -26,6 +26,7 @@
 #include "snet/topology.hpp"
 #include "state_metrics.hpp"
 #include "store.hpp"
+#include "views.hpp"
 
 namespace snet::state {
 
@@ -40,8 +41,14 @@ class LiveFeed {
 
   /// Seeds the current states (from the store, at start-up).
   void load(const std::vector<DeviceState>& states);
+  /// Seeds a device's latest readings (from the store, at start-up).
+  void load_readings(const std::vector<ReadingRecord>& latest);
   /// Records just committed to the store: new current states, press errors and faults.
   void apply(const std::vector<EventRecord>& stored);
+  /// Readings just committed: each becomes its device's latest of its capability (unless an
+  /// older measurement) and is sent in the next "readings" message (none is coalesced away:
+  /// a sparkline wants every value; past kMaxReadingsPerMessage the oldest are omitted).
+  void apply_readings(const std::vector<ReadingRecord>& stored);
   /// Something in the health object changed: send a "health" message with the next flush.
   void health_changed();
   /// A link's spec or a device's presence changed (LinkTable::item()): sent in the next `links`
@@ -68,9 +75,12 @@ class LiveFeed {
   void run();
   void flush_locked();
   nlohmann::json devices_locked() const;
+  nlohmann::json device_locked(const Device& device, const DeviceState* state) const;
+  void keep_latest_locked(const ReadingRecord& reading);
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
-           !pending_links_.empty() || health_dirty_ || scenario_dirty_;
+           !pending_readings_.empty() || !pending_links_.empty() || health_dirty_ ||
+           scenario_dirty_;
   }
   void broadcast_locked(const nlohmann::json& message);
 
@@ -84,6 +94,9 @@ class LiveFeed {
   std::condition_variable wake_;
   std::map<std::string, DeviceState> current_;
   std::map<std::string, DeviceState> pending_states_;
+  std::map<std::string, LatestReadings> latest_readings_;
+  std::vector<ReadingRecord> pending_readings_;
+  std::size_t omitted_readings_ = 0;  // dropped from pending_readings_ since the last flush
   std::vector<EventRecord> pending_errors_;
   std::vector<EventRecord> pending_faults_;              // control actions are rare: sent in full
   std::map<std::string, nlohmann::json> pending_links_;  // link id -> latest item

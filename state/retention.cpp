@@ -4,8 +4,13 @@
 
 namespace snet::state {
 
-Retention::Retention(Store& store, RetentionOptions options, StateMetrics& metrics, Clock clock)
-    : store_(store), options_(options), metrics_(metrics), clock_(std::move(clock)) {}
+Retention::Retention(Store& store, RetentionOptions options, StateMetrics& metrics, Clock clock,
+                     RetainedTable table)
+    : store_(store),
+      options_(options),
+      metrics_(metrics),
+      clock_(std::move(clock)),
+      table_(table) {}
 
 std::chrono::steady_clock::time_point Retention::due() const {
   return backlog_ ? std::chrono::steady_clock::time_point{} : next_;
@@ -19,7 +24,8 @@ void Retention::tick(std::int64_t rows_written) {
   try {
     round();
   } catch (const std::exception& e) {
-    log::warn("store: pruning the history failed: ", e.what(), "; trying again later");
+    log::warn("store: pruning the ", table_ == RetainedTable::history ? "history" : "readings",
+              " failed: ", e.what(), "; trying again later");
     next_ = std::chrono::steady_clock::now() + options_.interval;
     backlog_ = false;
   }
@@ -33,14 +39,16 @@ Pruned Retention::round() {
   }
   limits.max_rows = options_.max_rows;
   limits.batch = options_.batch + written_;
-  const Pruned pruned = store_.prune(limits);
+  const bool history = table_ == RetainedTable::history;
+  const Pruned pruned = history ? store_.prune(limits) : store_.prune_readings(limits);
   written_ = 0;
   backlog_ = pruned.more;
   next_ = std::chrono::steady_clock::now() + options_.interval;
-  metrics_.history_pruned_by_age.add(pruned.by_age);
-  metrics_.history_pruned_by_rows.add(pruned.by_rows);
-  const HistorySize size = store_.history_size();
-  metrics_.history_rows.set(size.rows);
+  (history ? metrics_.history_pruned_by_age : metrics_.readings_pruned_by_age).add(pruned.by_age);
+  (history ? metrics_.history_pruned_by_rows : metrics_.readings_pruned_by_rows)
+      .add(pruned.by_rows);
+  const HistorySize size = history ? store_.history_size() : store_.readings_size();
+  (history ? metrics_.history_rows : metrics_.readings_rows).set(size.rows);
   metrics_.db_bytes.set(size.bytes);
   return pruned;
 }

@@ -25,11 +25,14 @@ struct RetentionOptions {
   std::chrono::milliseconds interval{1000};
 };
 
+enum class RetainedTable { history, readings };
+
 class Retention {
  public:
   using Clock = std::function<Micros()>;  // wall clock, as stored_ts (tests pass their own)
 
-  Retention(Store& store, RetentionOptions options, StateMetrics& metrics, Clock clock = now_us);
+  Retention(Store& store, RetentionOptions options, StateMetrics& metrics, Clock clock = now_us,
+            RetainedTable table = RetainedTable::history);
 
   /// Called after each write batch with the rows it added (0 when idle); prunes one round
   /// when due. Never throws: a failing round is logged and tried again next time.
@@ -44,6 +47,7 @@ class Retention {
   RetentionOptions options_;
   StateMetrics& metrics_;
   Clock clock_;
+  RetainedTable table_;
   std::int64_t written_ = 0;  // rows added since the last round
   bool backlog_ = false;      // the last round used up its batch
   std::chrono::steady_clock::time_point next_{};

@@ -47,6 +47,7 @@ class Statement {
   /// Parameters are 1-based, as in SQLite.
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view value);
+  Statement& bind_real(int index, double value);  // not an overload: 1 or 'x' must not pick it
   /// Advances; true while a row is available.
   bool step();
   /// Runs a statement that returns no rows, then resets it.
@@ -58,6 +59,7 @@ class Statement {
 
   std::int64_t int64(int column) const;
   std::string text(int column) const;
+  double real(int column) const;
   bool is_null(int column) const;
 
  private:

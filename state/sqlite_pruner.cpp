@@ -13,7 +13,13 @@ struct Resetting {
 
 }  // namespace
 
-SqlitePruner::SqlitePruner(Db& db) : db_(db) {}
+SqlitePruner::SqlitePruner(Db& db, const std::string& table, const std::string& key,
+                           const std::string& stored_at)
+    : db_(db),
+      oldest_(db, "SELECT " + key + ", " + stored_at + " FROM " + table + " ORDER BY " + key +
+                      " LIMIT ?1"),
+      range_(db, "SELECT min(" + key + "), max(" + key + ") FROM " + table),
+      delete_through_(db, "DELETE FROM " + table + " WHERE " + key + " <= ?1") {}
 
 SqlitePruner::Range SqlitePruner::range() {
   Resetting r{range_};

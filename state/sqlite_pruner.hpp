@@ -1,4 +1,6 @@
-// Retention of the SQLite history: removes the oldest rows of `events` by age and by count, in
+// Retention of an append-only SQLite table (the history `events` keyed by seq and aged by
+// stored_ts; the `readings` keyed by id and aged by received_ts): removes the oldest rows by
+// age and by count, in
 // short transactions on the writer's connection. Only ranges of seq from the oldest are
 // deleted (an index walk, never a scan of the table), so the rows left are always the newest
 // and their seq range has no holes: its width is the row count, read in O(log n). The newest
@@ -7,6 +9,8 @@
 // Thread safety: none; the writer's thread only (it owns the connection).
 #pragma once
 
+#include <string>
+
 #include "sqlite.hpp"
 #include "store.hpp"
 
@@ -14,7 +18,10 @@ namespace snet::state {
 
 class SqlitePruner {
  public:
-  explicit SqlitePruner(Db& db);
+  /// `table`'s rows are keyed by `key` (its INTEGER PRIMARY KEY) and aged by `stored_at`, a
+  /// time of this service's clock. The names are this program's constants, never input.
+  SqlitePruner(Db& db, const std::string& table, const std::string& key,
+               const std::string& stored_at);
 
   Pruned prune(const PruneLimits& limits);
   HistorySize size();
@@ -29,9 +36,9 @@ class SqlitePruner {
   std::int64_t aged_prefix_end(Micros older_than, std::int64_t limit);
 
   Db& db_;
-  Statement oldest_{db_, "SELECT seq, stored_ts FROM events ORDER BY seq LIMIT ?1"};
-  Statement range_{db_, "SELECT min(seq), max(seq) FROM events"};
-  Statement delete_through_{db_, "DELETE FROM events WHERE seq <= ?1"};
+  Statement oldest_;
+  Statement range_;
+  Statement delete_through_;
   Statement pages_{db_,
                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"};
 };

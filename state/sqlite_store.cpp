@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "sqlite_readings.hpp"
+
 namespace snet::state {
 namespace {
 
@@ -172,6 +174,7 @@ struct Schema {
                                                lacks_column(db, "current_state", "topology"));
     if (!migration.empty()) db.exec(migration);
     db.exec(schema());
+    create_readings_schema(db);
     tx.commit();
   }
 };
@@ -199,6 +202,7 @@ struct SqliteStore::Writer {
       "excluded.press_id, "
       "button = excluded.button, press_ts = excluded.press_ts, relay_ts = excluded.relay_ts, "
       "applied_ts = excluded.applied_ts, stored_ts = excluded.stored_ts"};
+  ReadingWriter readings{db};
 };
 
 // Its own connection, so a fault is committed at once from an API thread without waiting for
@@ -241,18 +245,21 @@ struct SqliteStore::Reader {
               " FROM events WHERE topology = ?9 AND button = ?1 AND device <> ?1 AND kind = ?3 "
               "ORDER BY seq DESC LIMIT ?2) ORDER BY seq DESC LIMIT ?2"};
   Statement ping{db, "SELECT count(*) FROM current_state"};
+  ReadingReader readings{db};
 };
 
 SqliteStore::SqliteStore(const std::string& path, std::string topology)
     : topology_(std::move(topology)),
       writer_(std::make_unique<Writer>(path)),
-      pruner_(std::make_unique<SqlitePruner>(writer_->db)),
+      pruner_(std::make_unique<SqlitePruner>(writer_->db, "events", "seq", "stored_ts")),
+      readings_pruner_(
+          std::make_unique<SqlitePruner>(writer_->db, "readings", "id", "received_ts")),
       fault_writer_(std::make_unique<FaultWriter>(path)),
       reader_(std::make_unique<Reader>(path)) {}
 
 SqliteStore::~SqliteStore() = default;
 
-void SqliteStore::write(std::vector<EventRecord>& batch) {
+void SqliteStore::write(std::vector<EventRecord>& batch, std::vector<ReadingRecord>& readings) {
   Writer& w = *writer_;
   Transaction tx(w.db);
   std::vector<std::int64_t> seqs(batch.size(), 0);
@@ -282,7 +289,12 @@ void SqliteStore::write(std::vector<EventRecord>& batch) {
       seqs[i] = w.db.last_insert_rowid();
     }
   }
+  std::vector<std::int64_t> reading_ids(readings.size(), 0);
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    reading_ids[i] = w.readings.insert(topology_, readings[i]);
+  }
   tx.commit();
+  for (std::size_t i = 0; i < readings.size(); ++i) readings[i].id = reading_ids[i];
   // Only now that the batch is durable do the records say so.
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].seq = seqs[i];
@@ -354,6 +366,24 @@ Pruned SqliteStore::prune(const PruneLimits& limits) {
 
 HistorySize SqliteStore::history_size() {
   return pruner_->size();
+}
+
+std::vector<ReadingRecord> SqliteStore::readings(const ReadingQuery& query) {
+  std::lock_guard lock(read_mutex_);
+  return reader_->readings.readings(topology_, query);
+}
+
+std::vector<ReadingRecord> SqliteStore::latest_readings(const std::string& device) {
+  std::lock_guard lock(read_mutex_);
+  return reader_->readings.latest(topology_, device);
+}
+
+Pruned SqliteStore::prune_readings(const PruneLimits& limits) {
+  return readings_pruner_->prune(limits);
+}
+
+HistorySize SqliteStore::readings_size() {
+  return readings_pruner_->size();
 }
 
 void SqliteStore::check() {

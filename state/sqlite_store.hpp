@@ -25,7 +25,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const std::string& path, std::string topology = "");
   ~SqliteStore() override;
 
-  void write(std::vector<EventRecord>& batch) override;
+  using Store::write;
+  void write(std::vector<EventRecord>& batch, std::vector<ReadingRecord>& readings) override;
   std::vector<DeviceState> current_states() override;
   EventRecord record_fault(EventRecord fault) override;
   std::vector<EventRecord> events(const std::string& device, int limit,
@@ -33,6 +34,10 @@ class SqliteStore final : public Store {
   void check() override;
   Pruned prune(const PruneLimits& limits) override;
   HistorySize history_size() override;
+  std::vector<ReadingRecord> readings(const ReadingQuery& query) override;
+  std::vector<ReadingRecord> latest_readings(const std::string& device) override;
+  Pruned prune_readings(const PruneLimits& limits) override;
+  HistorySize readings_size() override;
 
  private:
   std::string topology_;
@@ -40,7 +45,8 @@ class SqliteStore final : public Store {
   struct FaultWriter;
   struct Reader;
   std::unique_ptr<Writer> writer_;
-  std::unique_ptr<SqlitePruner> pruner_;  // on writer_'s connection; destroyed before it
+  std::unique_ptr<SqlitePruner> pruner_;           // on writer_'s connection; destroyed before it
+  std::unique_ptr<SqlitePruner> readings_pruner_;  // likewise
   std::mutex fault_mutex_;
   std::unique_ptr<FaultWriter> fault_writer_;
   std::mutex read_mutex_;

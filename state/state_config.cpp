@@ -19,6 +19,11 @@ void add_state_flags(Flags& flags) {
            "devices' current states are always kept")
       .add("history-max-rows", "SNET_STATE_HISTORY_MAX_ROWS", "1000000",
            "the oldest history beyond this many records is pruned (0: no limit)")
+      .add("readings-max-age", "SNET_STATE_READINGS_MAX_AGE", "1d",
+           "sensor readings older than this (by arrival) are pruned: 90s, 30m, 12h, 7d (0: kept "
+           "whatever their age)")
+      .add("readings-max-rows", "SNET_STATE_READINGS_MAX_ROWS", "1000000",
+           "the oldest sensor readings beyond this many are pruned (0: no limit)")
       .add("allowed-origin", "SNET_ALLOWED_ORIGINS", "",
            "origins (comma-separated, e.g. https://dash.example) whose pages may change state "
            "and open the live feed besides this server's own; no wildcards")
@@ -70,6 +75,13 @@ StateOptions state_options(Service& service) {
   }
   options.retention.max_age = *max_age;
   options.retention.max_rows = flags.integer("history-max-rows", 0, 1'000'000'000);
+  const auto readings_age = parse_max_age(flags.str("readings-max-age"));
+  if (!readings_age) {
+    throw UsageError("--readings-max-age: '" + flags.str("readings-max-age") +
+                     "' is not a duration such as 90s, 30m, 12h or 1d (0: no limit)");
+  }
+  options.readings_retention.max_age = *readings_age;
+  options.readings_retention.max_rows = flags.integer("readings-max-rows", 0, 1'000'000'000);
   options.allowed_origins = flags.list("allowed-origin");
   options.allowed_hosts = flags.list("allowed-host");
   try {  // the guard checks them: a bad one is a usage error, before anything starts

@@ -6,6 +6,7 @@ constexpr const char* kLatencyHelp =
     "Seconds from a button press to the relayer's command (relayed), the actuator applying it "
     "(applied) and this service storing the state report (stored)";
 constexpr const char* kPrunedHelp = "History rows removed by retention, by limit (age or rows)";
+constexpr const char* kReadingsPrunedHelp = "Readings removed by retention, by limit (age or rows)";
 }  // namespace
 
 StateMetrics::StateMetrics(Metrics& r)
@@ -46,6 +47,19 @@ StateMetrics::StateMetrics(Metrics& r)
                                        metric_label("reason", "rows"))),
       history_rows(r.gauge("snet_state_history_rows", "Rows in the stored history")),
       db_bytes(r.gauge("snet_state_db_bytes", "Size of the state database file in bytes")),
+      readings_received(r.counter("snet_state_readings_received_total",
+                                  "Sensor readings received from the bus (valid or not)")),
+      readings_stored(r.counter("snet_state_readings_stored_total", "Sensor readings stored")),
+      readings_duplicate(r.counter("snet_state_readings_duplicate_total",
+                                   "Sensor readings already stored (delivered again), skipped")),
+      readings_shed(r.counter("snet_state_readings_shed_total",
+                              "Sensor readings dropped unstored because the writer's backlog of "
+                              "readings was full (state reports are never dropped)")),
+      readings_pruned_by_age(r.counter("snet_state_readings_pruned_total", kReadingsPrunedHelp,
+                                       metric_label("reason", "age"))),
+      readings_pruned_by_rows(r.counter("snet_state_readings_pruned_total", kReadingsPrunedHelp,
+                                        metric_label("reason", "rows"))),
+      readings_rows(r.gauge("snet_state_readings_rows", "Rows in the stored readings")),
       press_to_relayed(r.histogram("snet_press_latency_seconds", kLatencyHelp,
                                    metric_label("stage", "relayed"))),
       press_to_applied(r.histogram("snet_press_latency_seconds", kLatencyHelp,
@@ -53,9 +67,9 @@ StateMetrics::StateMetrics(Metrics& r)
       press_to_stored(r.histogram("snet_press_latency_seconds", kLatencyHelp,
                                   metric_label("stage", "stored"))) {
   // Known reasons show up as 0 before the first rejection, so dashboards can graph them.
-  for (const char* reason :
-       {"oversized", "malformed_json", "wrong_type", "missing_field", "unknown_device",
-        "device_mismatch", "not_an_actuator", "bad_topic", "bad_timestamp"}) {
+  for (const char* reason : {"oversized", "malformed_json", "wrong_type", "missing_field",
+                             "unknown_device", "device_mismatch", "not_an_actuator", "bad_topic",
+                             "bad_timestamp", "bad_capability", "bad_unit"}) {
     rejected(reason);
   }
   for (const char* action : {"stop", "start", "restart", "kill", "pause", "resume", "offline",

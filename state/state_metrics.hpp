@@ -43,7 +43,16 @@ struct StateMetrics {
   Counter& history_pruned_by_age;
   Counter& history_pruned_by_rows;
   Gauge& history_rows;  // rows in the history (all topologies of the file), after each round
-  Gauge& db_bytes;      // the database file's size (pages in use or free), after each round
+  Gauge& db_bytes;
+  Counter& readings_received;   // readings that arrived on reading/+ (valid or not)
+  Counter& readings_stored;     // readings written (new ones)
+  Counter& readings_duplicate;  // readings already stored (redelivered), skipped
+  Counter& readings_shed;  // readings dropped unstored: the writer's backlog of readings was full
+  // snet_state_readings_pruned_total{reason="age"|"rows"}
+  Counter& readings_pruned_by_age;
+  Counter& readings_pruned_by_rows;
+  Gauge& readings_rows;  // rows in the readings table (all topologies of the file)      // the
+                         // database file's size (pages in use or free), after each round
   // snet_press_latency_seconds{stage=...}: from the press to the command's relay, to its
   // application by the actuator and to its storage here, once per new state report.
   Histogram& press_to_relayed;

@@ -73,7 +73,8 @@ struct StateService::Parts {
         feed(
             topology, metrics, [this] { return health_view(); }, options.flush_interval),
         ingest(topology, metrics),
-        writer(*store, ingest, feed, services, metrics, options.retention),
+        writer(*store, ingest, feed, services, metrics, options.retention,
+               options.readings_retention),
         supervisor(options.supervisor_url),
         links(topology, metrics, &feed),
         scenario(topology, metrics, &feed),
@@ -106,6 +107,7 @@ struct StateService::Parts {
 
   void start() {
     feed.load(store->current_states());
+    for (const auto& d : topology.devices) feed.load_readings(store->latest_readings(d.id));
     bus->on_message([this](const Message& m) {
       // Links and presence are kept in memory (the broker retains them): handled at once.
       if (links.observe(m) || scenario.observe(m)) {
@@ -123,7 +125,8 @@ struct StateService::Parts {
       }
       feed.health_changed();
     });
-    for (auto kind : {topics::Kind::state, topics::Kind::event, topics::Kind::status}) {
+    for (auto kind :
+         {topics::Kind::state, topics::Kind::event, topics::Kind::status, topics::Kind::reading}) {
       bus->subscribe(topics::all(topology.name, kind), Qos::at_least_once);
     }
     for (const auto& filter : links.subscriptions()) bus->subscribe(filter, Qos::at_least_once);
@@ -228,13 +231,17 @@ struct StateService::Parts {
 StateService::StateService(StateOptions options)
     : parts_(std::make_unique<Parts>(std::move(options))) {
   const RetentionOptions& kept = parts_->options.retention;
-  log::info("topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
-            " devices); store ", parts_->options.data_dir, "/state.db (history: ",
-            kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows",
-            ", ",
-            kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
-            "); listening on http://", parts_->options.http_bind, ":", http_port(),
-            "/ (dashboard from ", parts_->api.dashboard_dir, ")");
+  const RetentionOptions& readings = parts_->options.readings_retention;
+  log::info(
+      "topology '", parts_->topology.name, "' (", parts_->topology.devices.size(),
+      " devices); store ", parts_->options.data_dir, "/state.db (history: ",
+      kept.max_rows > 0 ? std::to_string(kept.max_rows) + " rows" : "any number of rows", ", ",
+      kept.max_age.count() > 0 ? std::to_string(kept.max_age.count()) + " s" : "any age",
+      "; readings: ",
+      readings.max_rows > 0 ? std::to_string(readings.max_rows) + " rows" : "any number", ", ",
+      readings.max_age.count() > 0 ? std::to_string(readings.max_age.count()) + " s" : "any age",
+      "); listening on http://", parts_->options.http_bind, ":", http_port(), "/ (dashboard from ",
+      parts_->api.dashboard_dir, ")");
 }
 
 StateService::~StateService() {

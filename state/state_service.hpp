@@ -16,6 +16,14 @@
 
 namespace snet::state {
 
+/// Readings: a day, a million rows (--readings-max-age, --readings-max-rows).
+inline RetentionOptions default_readings_retention() {
+  RetentionOptions r;
+  r.max_age = std::chrono::hours(24);
+  r.max_rows = 1'000'000;
+  return r;
+}
+
 struct StateOptions {
   std::string broker_url = "mqtt://127.0.0.1:1883";
   std::string broker_password;  // of broker_url's user ("": the URL's, or none)
@@ -39,6 +47,7 @@ struct StateOptions {
   std::string token_file;
   std::size_t http_max_connections = 1024;
   RetentionOptions retention;  // how long and how much history state.db keeps
+  RetentionOptions readings_retention = default_readings_retention();  // and how many readings
 };
 
 /// $SNET_DASHBOARD_DIR is handled by the flags; this is the fallback: next to the installed

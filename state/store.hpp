@@ -1,11 +1,12 @@
 // The Store seam of the state service: the current state of every actuator and a history,
 // appended to and pruned oldest first (retention.hpp), of what happened (state reports, press
-// errors and control actions: faults), with every hop's timestamp so latency can be queried.
+// errors and control actions: faults), with every hop's timestamp so latency can be queried;
+// and the sensors' readings, a time series pruned the same way.
 // SqliteStore (sqlite_store.hpp) is the implementation.
 //
-// Thread safety: write(), prune() and history_size() are called by one thread (the writer);
-// record_fault(), current_states(), events() and check() may be called from any thread,
-// concurrently with write().
+// Thread safety: write(), prune(), history_size(), prune_readings() and readings_size() are
+// called by one thread (the writer); record_fault(), current_states(), events(), readings(),
+// latest_readings() and check() may be called from any thread, concurrently with write().
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,25 @@ struct DeviceState {
 
 DeviceState current_state_of(const EventRecord& state_report);
 
+/// One sensor reading (snet/message.hpp Reading) as stored.
+struct ReadingRecord {
+  std::int64_t id = 0;  // assigned by the store; stays 0 for a duplicate that was skipped
+  std::string device;
+  std::string capability;
+  double value = 0;
+  std::string unit;
+  std::int64_t seq = 0;
+  Micros ts = 0;           // measured (the device's clock)
+  Micros received_ts = 0;  // taken from the bus by this service (its clock; retention's age)
+};
+
+/// Which readings of a device GET /api/devices/{id}/readings asks for.
+struct ReadingQuery {
+  std::string device;
+  std::optional<Micros> since;  // only those measured after it (ts > since)
+  int limit = 100;
+};
+
 /// What one pruning round of the history may remove. The current states are never pruned:
 /// they live apart from the history (Store::current_states()).
 struct PruneLimits {
@@ -93,7 +113,13 @@ class Store {
   /// press id and applied_ts, e.g. a retained message seen again after a restart) is skipped
   /// and keeps seq 0. Sets seq and stored_ts of the rest. Throws StoreError; then nothing of
   /// the batch was written.
-  virtual void write(std::vector<EventRecord>& batch) = 0;
+  /// Writes the readings in the same transaction (a reading already stored, same device, ts,
+  /// capability and seq, is skipped and keeps id 0); sets id of the rest.
+  virtual void write(std::vector<EventRecord>& batch, std::vector<ReadingRecord>& readings) = 0;
+  void write(std::vector<EventRecord>& batch) {
+    std::vector<ReadingRecord> none;
+    write(batch, none);
+  }
 
   /// Appends one fault record at once, in its own transaction (not through the writer's
   /// batches: a control action is recorded before it is carried out). Returns it with seq and
@@ -109,6 +135,12 @@ class Store {
   virtual std::vector<EventRecord> events(const std::string& device, int limit,
                                           std::optional<EventKind> kind = std::nullopt) = 0;
 
+  /// A device's readings in the order measured (oldest first): without `since` the newest
+  /// `limit`, with it the first `limit` measured after it (to page forward). Throws StoreError.
+  virtual std::vector<ReadingRecord> readings(const ReadingQuery& query) = 0;
+  /// The newest stored reading of each capability of `device` (among its newest 64).
+  virtual std::vector<ReadingRecord> latest_readings(const std::string& device) = 0;
+
   /// Throws StoreError when the store cannot be read.
   virtual void check() = 0;
 
@@ -119,6 +151,10 @@ class Store {
 
   /// Called by the writer's thread. Throws StoreError.
   virtual HistorySize history_size() = 0;
+
+  /// As prune() and history_size(), for the readings (their age: received_ts).
+  virtual Pruned prune_readings(const PruneLimits& limits) = 0;
+  virtual HistorySize readings_size() = 0;
 };
 
 }  // namespace snet::state

@@ -2,8 +2,15 @@
 
 namespace snet::state {
 
-nlohmann::json device_view(const Device& device, const DeviceState* state) {
+nlohmann::json device_view(const Device& device, const DeviceState* state,
+                           const LatestReadings* readings) {
   nlohmann::json v = {{"id", device.id}, {"kind", to_string(device.kind)}};
+  if (readings != nullptr && !readings->empty()) {
+    nlohmann::json& latest = v["readings"];
+    for (const auto& [capability, r] : *readings) {
+      latest[capability] = {{"value", r.value}, {"unit", r.unit}, {"seq", r.seq}, {"ts", r.ts}};
+    }
+  }
   if (device.kind == DeviceKind::button) {
     v["targets"] = device.targets;
     return v;
@@ -21,6 +28,19 @@ nlohmann::json device_view(const Device& device, const DeviceState* state) {
   v["applied_ts"] = state->applied_ts;
   v["stored_ts"] = state->stored_ts;
   return v;
+}
+
+nlohmann::json reading_item(const ReadingRecord& r) {
+  return nlohmann::json::array({r.device, r.capability, r.value, r.unit, r.seq, r.ts});
+}
+
+nlohmann::json reading_view(const ReadingRecord& r) {
+  return {{"capability", r.capability},
+          {"value", r.value},
+          {"unit", r.unit},
+          {"seq", r.seq},
+          {"ts", r.ts},
+          {"received_ts", r.received_ts}};
 }
 
 nlohmann::json event_view(const EventRecord& e) {

@@ -22,15 +22,28 @@ void observe_latency(StateMetrics& metrics, const EventRecord& r) {
 
 }  // namespace
 
+bool is_reading_topic(const std::string& topic) {
+  // snet/<topology>/<kind>/<device>: the kind is the third level.
+  const auto first = topic.find('/');
+  if (first == std::string::npos) return false;
+  const auto second = topic.find('/', first + 1);
+  if (second == std::string::npos) return false;
+  return topic.compare(second + 1, 8, "reading/") == 0;
+}
+
 StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
-                         StateMetrics& metrics, RetentionOptions retention, std::size_t max_batch)
+                         StateMetrics& metrics, RetentionOptions retention,
+                         RetentionOptions readings_retention, std::size_t max_batch,
+                         std::size_t max_readings)
     : store_(store),
       ingest_(ingest),
       feed_(feed),
       health_(health),
       metrics_(metrics),
       max_batch_(max_batch),
-      retention_(store, retention, metrics) {
+      max_readings_(max_readings),
+      retention_(store, retention, metrics),
+      readings_retention_(store, readings_retention, metrics, now_us, RetainedTable::readings) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -39,12 +52,22 @@ StateWriter::~StateWriter() {
 }
 
 void StateWriter::enqueue(Message message) {
+  const bool reading = is_reading_topic(message.topic);
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(message));
-    metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size()));
+    if (reading && readings_.size() >= kMaxQueuedReadings) {
+      metrics_.readings_shed.add();
+      if (message.ack) message.ack();  // shed for good: the broker must not send it again
+      return;
+    }
+    (reading ? readings_ : queue_).push_back(std::move(message));
+    set_depth_locked();
   }
   wake_.notify_one();
+}
+
+void StateWriter::set_depth_locked() {
+  metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size() + readings_.size()));
 }
 
 void StateWriter::stop() {
@@ -59,7 +82,7 @@ void StateWriter::stop() {
 
 std::size_t StateWriter::depth() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return queue_.size() + readings_.size();
 }
 
 std::string StateWriter::problem() const {
@@ -69,37 +92,50 @@ std::string StateWriter::problem() const {
 
 void StateWriter::run() {
   std::deque<Message> batch;
+  // Moves the first n messages of `from` to the batch.
+  auto take = [&batch](std::deque<Message>& from, std::size_t n) {
+    const auto end = from.begin() + static_cast<std::ptrdiff_t>(std::min(from.size(), n));
+    batch.insert(batch.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(end));
+    from.erase(from.begin(), end);
+  };
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       // Woken by a message, by stop(), or when retention has a round to do.
-      wake_.wait_until(lock, retention_.due(), [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;  // everything is written
-      if (queue_.empty()) {
+      const auto due = std::min(retention_.due(), readings_retention_.due());
+      wake_.wait_until(lock, due,
+                       [this] { return stopping_ || !queue_.empty() || !readings_.empty(); });
+      const bool empty = queue_.empty() && readings_.empty();
+      if (empty && stopping_) return;  // everything is written
+      if (empty) {
         lock.unlock();
         retention_.tick(0);
+        readings_retention_.tick(0);
         continue;
       }
-      const std::size_t n = std::min(queue_.size(), max_batch_);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-      metrics_.queue_depth.set(static_cast<std::int64_t>(queue_.size()));
+      take(queue_, max_batch_);  // first: state reports must not wait behind readings
+      take(readings_, max_readings_);
+      set_depth_locked();
     }
-    retention_.tick(process(batch));
+    const Written written = process(batch);
+    retention_.tick(written.records);
+    readings_retention_.tick(written.readings);
     batch.clear();
   }
 }
 
-std::int64_t StateWriter::process(std::deque<Message>& messages) {
+StateWriter::Written StateWriter::process(std::deque<Message>& messages) {
   std::vector<EventRecord> records;
-  records.reserve(messages.size());
+  std::vector<ReadingRecord> readings;
   bool health_changed = false;
   for (const Message& message : messages) {
     Classified c = ingest_.classify(message);
     switch (c.type) {
       case Classified::Type::record:
         records.push_back(std::move(c.record));
+        break;
+      case Classified::Type::reading:
+        readings.push_back(std::move(c.reading));
         break;
       case Classified::Type::status:
         health_.update(c.status);
@@ -114,13 +150,16 @@ std::int64_t StateWriter::process(std::deque<Message>& messages) {
     }
   }
   bool stored = true;
-  std::int64_t written = 0;
-  if (!records.empty()) {
-    stored = write(records);
+  Written written;
+  if (!records.empty() || !readings.empty()) {
+    stored = write(records, readings);
     if (stored) {
       feed_.apply(records);
-      written =
+      feed_.apply_readings(readings);
+      written.records =
           std::count_if(records.begin(), records.end(), [](const auto& r) { return r.seq != 0; });
+      written.readings =
+          std::count_if(readings.begin(), readings.end(), [](const auto& r) { return r.id != 0; });
     }
   }
   if (health_changed) feed_.health_changed();
@@ -134,21 +173,21 @@ std::int64_t StateWriter::process(std::deque<Message>& messages) {
   return written;
 }
 
-bool StateWriter::write(std::vector<EventRecord>& records) {
+bool StateWriter::write(std::vector<EventRecord>& records, std::vector<ReadingRecord>& readings) {
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     try {
-      store_.write(records);
+      store_.write(records, readings);
       break;
     } catch (const std::exception& e) {
       metrics_.store_failures.add();
-      log::error("store: writing ", records.size(), " records failed: ", e.what(), "; retrying in ",
-                 backoff.count(), " ms");
+      log::error("store: writing ", records.size(), " records and ", readings.size(),
+                 " readings failed: ", e.what(), "; retrying in ", backoff.count(), " ms");
       std::unique_lock lock(mutex_);
       problem_ = e.what();
       if (stopping_) {
-        log::error("store: stopping; ", records.size(),
-                   " records could not be stored (not acknowledged: the broker keeps them)");
+        log::error("store: stopping; ", records.size(), " records and ", readings.size(),
+                   " readings could not be stored (not acknowledged: the broker keeps them)");
         return false;
       }
       wake_.wait_for(lock, backoff, [this] { return stopping_; });
@@ -170,6 +209,10 @@ bool StateWriter::write(std::vector<EventRecord>& records) {
   metrics_.states_stored.add(states);
   metrics_.states_duplicate.add(duplicates);
   metrics_.errors_stored.add(errors);
+  const auto new_readings =
+      std::count_if(readings.begin(), readings.end(), [](const auto& r) { return r.id != 0; });
+  metrics_.readings_stored.add(new_readings);
+  metrics_.readings_duplicate.add(static_cast<std::int64_t>(readings.size()) - new_readings);
   std::lock_guard lock(mutex_);
   problem_.clear();
   return true;

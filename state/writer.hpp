@@ -4,7 +4,13 @@
 // hands them to the live feed, so what the dashboard shows is durable, and acknowledges them to
 // the broker (Message::ack), so what the broker forgets is durable too. A failing store is
 // retried with back-off (nothing is dropped while the service runs) and reported by problem().
-// Between batches it prunes the history (Retention), in rounds short enough not to hold presses.
+// Between batches it prunes the history and the readings (Retention), in rounds short enough
+// not to hold presses.
+// Sensor readings can outnumber everything else by far, so they wait in a queue of their own:
+// each batch takes what else is queued first and then at most `max_readings` readings, so a
+// flood of readings adds at most one bounded chunk to a state report's wait. Past
+// kMaxQueuedReadings the newest readings are shed (acknowledged unstored, counted in
+// snet_state_readings_shed_total): memory stays bounded, state reports are never shed.
 // Thread safety: enqueue(), depth() and problem() from any thread; stop() from one.
 #pragma once
 
@@ -23,10 +29,17 @@
 
 namespace snet::state {
 
+inline constexpr std::size_t kMaxQueuedReadings = 200'000;
+
+/// Whether `topic` is snet/<t>/reading/<device> (cheap: called on the bus's thread).
+bool is_reading_topic(const std::string& topic);
+
 class StateWriter {
  public:
   StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
-              StateMetrics& metrics, RetentionOptions retention = {}, std::size_t max_batch = 5000);
+              StateMetrics& metrics, RetentionOptions retention = {},
+              RetentionOptions readings_retention = {}, std::size_t max_batch = 5000,
+              std::size_t max_readings = 2000);
   ~StateWriter();
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
@@ -40,8 +53,13 @@ class StateWriter {
 
  private:
   void run();
-  std::int64_t process(std::deque<Message>& messages);  // returns the rows written
-  bool write(std::vector<EventRecord>& records);        // false: not stored (stopping)
+  struct Written {
+    std::int64_t records = 0, readings = 0;
+  };
+  Written process(std::deque<Message>& messages);
+  // false: not stored (stopping)
+  bool write(std::vector<EventRecord>& records, std::vector<ReadingRecord>& readings);
+  void set_depth_locked();
 
   Store& store_;
   Ingest& ingest_;
@@ -49,11 +67,14 @@ class StateWriter {
   ServiceHealth& health_;
   StateMetrics& metrics_;
   const std::size_t max_batch_;
-  Retention retention_;  // the writer's thread only
+  const std::size_t max_readings_;
+  Retention retention_;           // the writer's thread only
+  Retention readings_retention_;  // likewise
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Message> queue_;
+  std::deque<Message> readings_;
   bool stopping_ = false;
   std::string problem_;
   std::thread thread_;

@@ -1,7 +1,9 @@
 // The device grid: every device of the topology as a tile (buttons press on click, actuators show
 // their state and last latency), windowed by VirtualGrid so 10,000 devices stay smooth. Search
 // matches ids and attrs ("lamp", "floor=1"); the kind menu narrows to buttons or actuators.
+// A device that sends readings shows its latest value and unit and a sparkline of the last ones.
 import { formatCount, formatMicros, hop } from "./format.js";
+import { createSparkline, formatReading, primaryReading, updateSparkline } from "./readings.js";
 import { computeLabel, matches, routeDetails, routeFields, searchTerms } from "./store.js";
 import { VirtualGrid } from "./virtual_grid.js";
 
@@ -108,7 +110,10 @@ export class DeviceGrid {
     el._name.className = "name";
     el._sub = document.createElement("span");
     el._sub.className = "sub";
-    text.append(el._name, el._sub);
+    // Under the value, so a card with readings keeps the room for its name.
+    el._spark = createSparkline(72, 12);
+    el._spark.setAttribute("hidden", "");
+    text.append(el._name, el._sub, el._spark);
     // The device's fault menu (offline, online, crash, freeze): control.js.
     el._menu = document.createElement("button");
     el._menu.type = "button";
@@ -147,18 +152,20 @@ export class DeviceGrid {
                  (details.length ? `\nroutes:\n  ${details.join("\n  ")}` : "") +
                  (press?.reason ? `\nlast press: ${press.reason}` : "");
       el.setAttribute("aria-label", `press ${r.id}`);
+      this.#showReading(el, null);
       return;
     }
     const s = r.state;
     const on = s?.on ?? null;
-    el.className = `tile actuator ${on === true ? "on" : on === false ? "off" : "unknown"}`;
+    const reading = primaryReading(r.readings);
+    el.className = `tile actuator ${on === true ? "on" : on === false ? "off" : reading ? "sensing" : "unknown"}`;
     el.removeAttribute("role");
     el.dataset.on = String(on);
     el.dataset.pressId = s?.press_id ?? "";
     el.dataset.storedTs = s?.stored_ts ?? "";
     delete el.dataset.pressState;
     if (on === null) {
-      el._sub.textContent = "no state yet";
+      el._sub.textContent = reading ? `${reading.capability} ${formatReading(reading.value, reading.unit)}` : "no state yet";
       el.title = r.id;
     } else {
       const latency = hop(s.press_ts, s.applied_ts);
@@ -168,6 +175,29 @@ export class DeviceGrid {
                  (latency !== null ? `\npress → applied ${formatMicros(latency)}` : "") +
                  "\nclick: show its events";
     }
-    el.setAttribute("aria-label", `${r.id} ${on === null ? "no state" : on ? "on" : "off"}`);
+    el.setAttribute("aria-label", `${r.id} ${on === null ? (reading ? "" : "no state") : on ? "on" : "off"}`);
+    this.#showReading(el, reading);
+    if (reading) {
+      if (on !== null) el._sub.textContent += ` · ${formatReading(reading.value, reading.unit)}`;
+      const all = [...r.readings].map(([c, series]) => {
+        const last = series.points[series.points.length - 1];
+        return `${c}: ${formatReading(last.v, series.unit)}`;
+      });
+      el.title += `\n${all.join("\n")}`;
+      el.setAttribute("aria-label", `${el.getAttribute("aria-label")} ${reading.capability} ${formatReading(reading.value, reading.unit)}`.trim());
+    }
+  }
+
+  /** The sparkline of the device's last-measured capability, or none. */
+  #showReading(el, reading) {
+    el._spark.toggleAttribute("hidden", !reading);  // an SVG element has no .hidden property
+    if (!reading) {
+      delete el.dataset.reading;
+      delete el.dataset.capability;
+      return;
+    }
+    el.dataset.reading = String(reading.value);
+    el.dataset.capability = reading.capability;
+    updateSparkline(el._spark, reading.points);
   }
 }

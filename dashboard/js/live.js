@@ -1,5 +1,5 @@
 // The WebSocket to the state service (/ws, docs/api.md): a snapshot on every connect, then
-// `states`, `errors`, `faults`, `links`, `scenario` and `health` messages. When the socket closes (the service restarted, the
+// `states`, `errors`, `faults`, `readings`, `links`, `scenario` and `health` messages. When the socket closes (the service restarted, the
 // network dropped) it reconnects with capped exponential back-off and the next snapshot
 // re-synchronises everything. Handlers run in the socket's message event; they only update the
 // model and ask for a render.
@@ -7,7 +7,7 @@
 const MAX_DELAY_MS = 4000;
 
 export class LiveConnection {
-  /** handlers: {snapshot(msg), states(items), errors(msg), faults(items), links(items), scenario(status), health(health), status(state, text)} */
+  /** handlers: {snapshot(msg), states(items), errors(msg), faults(items), readings(msg), links(items), scenario(status), health(health), status(state, text)} */
   constructor(url, handlers) {
     this.url = url;
     this.handlers = handlers;
@@ -44,6 +44,7 @@ export class LiveConnection {
         case "errors": this.handlers.errors(msg); break;
         case "health": this.handlers.health(msg.health); break;
         case "faults": this.handlers.faults(msg.items ?? []); break;
+        case "readings": this.handlers.readings?.(msg); break;
         case "links": this.handlers.links?.(msg.items ?? []); break;
         case "scenario": this.handlers.scenario?.(msg.scenario ?? null); break;
         default: break;  // later versions add more types

@@ -173,6 +173,12 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
     views.log.invalidate();
     views.control.changed();
   },
+  readings(msg) {
+    if (store.applyReadings(msg.items ?? []) > 0) {
+      views.grid.invalidate();
+      views.wiring.invalidate();
+    }
+  },
   links(items) {
     if (network.apply(items)) views.sites.invalidate();
   },

@@ -1,5 +1,6 @@
 // The page's model of the emulation: the topology and every device's latest view, as received
 // from the state service (docs/api.md). Views read it; nothing here touches the DOM.
+import { addReading, readingsFromView } from "./readings.js";
 
 // Fields of a topology device that the dashboard knows; anything else a later version adds is
 // shown with the button's routes, as given.
@@ -73,6 +74,7 @@ export class DeviceStore {
         targets: t.kind === "button" ? resolvedTargets(t) : [],
         sources: t.sources ?? [],
         state: viewById.get(t.id) ?? null,
+        readings: readingsFromView(viewById.get(t.id)),  // capability -> {unit, points, seq}
         search: `${t.id} ${attrs.join(" ")}`.toLowerCase(),
         rev: ++this.#clock,
       };
@@ -96,6 +98,25 @@ export class DeviceStore {
     record.state = view;
     if (fresh) record.rev = ++this.#clock;
     return { record, fresh };
+  }
+
+  /**
+   * Applies the items of a `readings` message ([device, capability, value, unit, seq, ts]).
+   * Returns how many were for devices of the topology.
+   */
+  applyReadings(items) {
+    let applied = 0;
+    for (const item of items) {
+      if (!Array.isArray(item) || item.length < 6) continue;
+      const [device, capability, value, unit, seq, ts] = item;
+      const record = this.byId.get(device);
+      if (!record || typeof value !== "number") continue;
+      if (addReading(record.readings, capability, value, unit ?? "", seq, ts)) {
+        record.rev = ++this.#clock;
+        applied++;
+      }
+    }
+    return applied;
   }
 
   /** Marks a record as changed for reasons outside its state (e.g. a press it started). */

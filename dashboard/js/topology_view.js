@@ -3,6 +3,7 @@
 // (green), error (red, the reason at the compute node). Large topologies are summarised; the
 // device search picks which devices (up to MAX_NODES) are drawn.
 import { formatMicros, hop } from "./format.js";
+import { formatReading, primaryReading } from "./readings.js";
 import { computeLabel, matches, routeDetails, routeFields, searchTerms } from "./store.js";
 
 const MAX_NODES = 60;
@@ -324,7 +325,12 @@ export class TopologyView {
       node.g.classList.toggle("on", on === true);
       node.g.classList.toggle("off", on === false);
       const latency = r.state ? hop(r.state.press_ts, r.state.applied_ts) : null;
-      node.sub.textContent = on === null ? "no state" : `${on ? "on" : "off"}${latency !== null ? ` · ${formatMicros(latency)}` : ""}`;
+      // A device that also senses shows its latest value (the wiring view's node is small).
+      const reading = primaryReading(r.readings);
+      const value = reading ? formatReading(reading.value, reading.unit) : "";
+      node.sub.textContent = on === null ? value || "no state"
+        : `${on ? "on" : "off"}${value ? ` · ${value}` : latency !== null ? ` · ${formatMicros(latency)}` : ""}`;
+      if (reading) node.g.dataset.reading = String(reading.value);
     }
     for (const [id, node] of this.#buttons) {
       const press = this.presses.byButton.get(id);

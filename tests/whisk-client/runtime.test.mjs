@@ -43,13 +43,15 @@ describe("the actions' runtime", () => {
        { skip: sandboxed ? false : "Node.js < 20 has no permission model" }, async () => {
     const probe = "function main() {\n" +
                   "  const fs = require('fs');\n  const out = {};\n" +
-                  "  try { fs.readFileSync('/etc/hostname'); out.read = 'allowed'; } catch (e) { out.read = e.code; }\n" +
+                  "  try { fs.readFileSync('/etc/passwd'); out.read = 'allowed'; } catch (e) { out.read = e.code; }\n" +
+                  "  try { fs.readFileSync('/etc/hostname'); out.readHost = 'allowed'; } catch (e) { out.readHost = e.code; }\n" +
                   "  try { fs.writeFileSync('/tmp/snet-whisk-probe', 'x'); out.write = 'allowed'; } catch (e) { out.write = e.code; }\n" +
                   "  try { require('child_process').execFileSync('true'); out.spawn = 'allowed'; } catch (e) { out.spawn = e.code; }\n" +
                   "  out.uid = process.getuid();\n  return out;\n}";
     await server.ow.actions.create({ name: "probe", action: probe });
     const result = await server.ow.actions.invoke({ name: "probe", blocking: true, result: true });
     assert.equal(result.read, "ERR_ACCESS_DENIED");
+    assert.equal(result.readHost, "ERR_ACCESS_DENIED");
     assert.equal(result.write, "ERR_ACCESS_DENIED");
     assert.equal(result.spawn, "ERR_ACCESS_DENIED");
     if (process.getuid() === 0) assert.notEqual(result.uid, 0, "workers of a root snet-whisk run unprivileged");
