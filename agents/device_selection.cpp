@@ -31,6 +31,10 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
       if (topology.find(id) == nullptr) {
         throw UsageError("--devices: no device '" + id + "' in topology '" + topology.name + "'");
       }
+      if (topology.find(id)->external) {
+        throw UsageError("--devices: '" + id +
+                         "' is an external device: another program plays it, not an agent");
+      }
       named.insert(id);
     }
     if (named.empty()) throw UsageError("--devices: give 'all' or a comma-separated list of ids");
@@ -38,6 +42,7 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
   std::vector<const Device*> out;
   for (const auto& device : topology.devices) {
     if (!named.empty() && named.count(device.id) == 0) continue;
+    if (device.external) continue;  // played by its own program (docs/external-devices.md)
     if (kind_wanted(kinds, device.kind)) out.push_back(&device);
   }
   return out;

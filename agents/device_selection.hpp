@@ -1,7 +1,7 @@
 // Which of a topology's devices an agent hosts: `--devices all|id,id,...` and
-// `--kinds all|buttons|actuators|sensors`; and the broker URL each one connects to (MQTT devices on
-// RabbitMQ use its MQTT plugin). Throws snet::UsageError naming an unknown id or kind, or a URL
-// that cannot carry a device's protocol.
+// `--kinds all|buttons|actuators|sensors`, never an external device (another program plays it);
+// and the broker URL each one connects to (MQTT devices on RabbitMQ use its MQTT plugin). Throws
+// snet::UsageError naming an unknown id or kind, or a URL that cannot carry a device's protocol.
 // Thread safety: pure functions.
 #pragma once
 

@@ -166,8 +166,17 @@ BrokerAccounts keep_broker_passwords(const Topology& topology,
     accounts.password_files[user] = file;
   }
   for (const auto& user : extra_users) ensure(user);
+  // The agent's devices in one file; an external device's program gets only its own.
   std::map<std::string, std::string> devices;
-  for (const Device& device : topology.devices) devices[device.id] = ensure(device.id);
+  for (const Device& device : topology.devices) {
+    if (!device.external) {
+      devices[device.id] = ensure(device.id);
+      continue;
+    }
+    const std::string file = accounts.credentials_dir + "/" + device.id + ".password";
+    write_file_atomically(file, ensure(device.id) + "\n", 0600);
+    accounts.password_files[device.id] = file;
+  }
   accounts.devices_file = accounts.credentials_dir + "/devices.credentials";
   write_file_atomically(accounts.devices_file, format_credentials(devices), 0600);
   write_file_atomically(store, format_credentials(passwords), 0600);

@@ -1,4 +1,5 @@
 #include "compose_override.hpp"
+#include "external_devices.hpp"
 
 #include <sstream>
 
@@ -20,6 +21,8 @@ constexpr const char* kRabbitMqUrl = "amqp://snet:snet@rabbitmq:5672/snet";
 // The credentials volume, as docker-compose.yml mounts it into the services.
 constexpr const char* kSecretsMount = "credentials:/data/secrets:ro";
 constexpr const char* kPasswordDir = "/data/secrets/credentials/";
+// The services' user in serverlessnet/snet (Dockerfile), who alone reads the credentials.
+constexpr const char* kServicesUid = "10001";
 
 // How the service `name` logs in to the bundled Mosquitto: its own user in the URL, its password
 // by file (docker-compose.yml's credentials service wrote both), unless the user's
@@ -60,6 +63,7 @@ std::vector<Container> containers_of(const Topology& topology, bool per_site) {
   std::vector<Container> out;
   if (!per_site) {
     for (const auto& d : topology.devices) {
+      if (d.external) continue;  // its own program plays it, not an agent
       out.push_back({device_service_name(d.id), device_agent_name(d.id), d.site, {d.id}});
     }
     return out;
@@ -69,7 +73,9 @@ std::vector<Container> containers_of(const Topology& topology, bool per_site) {
   for (const auto& site : sites) {
     Container c{
         site.empty() ? "core-devices" : site_network_name(site), site_agent_name(site), site, {}};
-    for (const Device* d : topology.devices_in(site)) c.devices.push_back(d->id);
+    for (const Device* d : topology.devices_in(site)) {
+      if (!d->external) c.devices.push_back(d->id);
+    }
     if (!c.devices.empty()) out.push_back(std::move(c));
   }
   return out;
@@ -212,6 +218,37 @@ std::string compose_override(const Topology& topology, const ComposeOverrideOpti
     y << "    environment:\n"
       << "      <<: *device-env\n";
     if (!rabbitmq) y << mosquitto_login_env(c.agent, "      ");
+  }
+  // External devices with an image: their container, told its login as `snet up` tells a
+  // command (docs/external-devices.md). It reads the credentials volume as the services' user.
+  for (const Device& d : topology.devices) {
+    if (!d.external || d.image.empty()) continue;
+    y << "  " << device_service_name(d.id) << ":\n"
+      << "    image: " << quoted(d.image) << "\n"
+      << "    restart: unless-stopped\n"
+      << "    user: \"" << kServicesUid << "\"\n"
+      << "    volumes: [\"" << kSecretsMount << "\"]\n"
+      << "    depends_on:\n"
+      << "      relayer: {condition: service_healthy}\n";
+    if (!d.site.empty()) {
+      y << "    networks:\n"
+        << "      " << site_network_name(d.site) << ": {}\n";
+    }
+    y << "    environment:\n"
+      << "      SNET_TOPOLOGY: " << kContainerTopologyPath << "\n"
+      << "      SNET_TOPOLOGY_NAME: " << quoted(topology.name) << "\n"
+      << "      SNET_DEVICE_ID: " << quoted(d.id) << "\n"
+      << "      SNET_DEVICE_ROLE: " << to_string(d.kind) << "\n"
+      << "      SNET_CLIENT_ID: " << quoted("snet-" + topology.name + "-" + d.id) << "\n"
+      << "      SNET_SUBSCRIBE: " << quoted(external_subscriptions(topology, d)) << "\n";
+    if (rabbitmq) {  // the stack's RabbitMQ has no device logins (see above)
+      y << "      SNET_BROKER_URL: "
+        << (d.protocol == Protocol::amqp ? kRabbitMqUrl : "mqtt://rabbitmq:1883") << "\n";
+    } else {
+      y << "      SNET_BROKER_URL: " << quoted("mqtt://" + d.id + "@mosquitto:1883") << "\n"
+        << "      SNET_BROKER_USER: " << quoted(d.id) << "\n"
+        << "      SNET_BROKER_PASSWORD_FILE: " << quoted(kPasswordDir + d.id + ".password") << "\n";
+    }
   }
   if (!topology.sites.empty()) {
     y << "\nnetworks:\n";

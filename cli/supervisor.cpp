@@ -164,6 +164,7 @@ void Supervisor::answer_waiting(Service& service) {
 void Supervisor::on_exit(Service& service) {
   const auto status = service.runnable->process().exit_status();
   const std::string how = status ? describe_exit(*status) : "exited";
+  service.runnable->exited();
   const auto uptime = since(service.started_at);
   service.live = false;
   service.ready = false;

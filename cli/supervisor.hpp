@@ -44,6 +44,8 @@ class Runnable {
   virtual bool ready(Micros started) = 0;
   /// Where its output goes.
   virtual std::string log_path() const = 0;
+  /// Called once its process has exited and been reaped (e.g. to clean up what it left).
+  virtual void exited() {}
 };
 
 enum class ServiceState { starting, running, stopped, paused, backoff };

@@ -2,7 +2,8 @@
 // topology names (mosquitto or RabbitMQ, unless --broker-url names a running one), then the
 // relayer(s) (each named compute its own: relayer_plan.hpp) and snet-whisk (unless an external
 // OpenWhisk is given: openwhisk_setup.hpp), checks that the actions the topology names exist
-// (compute_checks.hpp), then snet-state and snet-agent, each once the one before is ready, so a
+// (compute_checks.hpp), then snet-state, snet-agent and the commands of the topology's external
+// devices (external_devices.hpp), each once the one before is ready, so a
 // press published after "Serverlessnet is up" always finds a subscriber. From then on a service
 // that exits is restarted per --restart; a control endpoint on loopback shows and changes them
 // (control_api.cpp); Ctrl-C or SIGTERM stops them all at once, the broker last (a second one
@@ -23,6 +24,7 @@
 #include "control_api.hpp"
 #include "curl_util.hpp"
 #include "emulated_network.hpp"
+#include "external_devices.hpp"
 #include "health.hpp"
 #include "log_rotation.hpp"
 #include "openwhisk_setup.hpp"
@@ -594,6 +596,25 @@ int up_command(int argc, const char* const* argv, int first) {
     }
   }
   add("agent", "agent", with({bin + "/snet-agent"}, agent_tail));
+  // External devices: the programs the topology names, each told its login by environment.
+  ExternalConnection external;
+  external.mqtt_url =
+      !tls_mqtt_url.empty() ? tls_mqtt_url : (s.mqtt_url.empty() ? s.broker_url : s.mqtt_url);
+  external.amqp_url = services_url;
+  external.ca_file = tls_ca_file;
+  external.accounts = accounts ? &*accounts : nullptr;
+  external.topology_path = fs::absolute(s.topology_path).lexically_normal().string();
+  std::vector<std::string> rest = {"state", "agent"};
+  for (const Device& device : topology.devices) {
+    if (!device.external || device.command.empty()) continue;
+    const std::string name = external_service_name(device.id);
+    supervisor.add(
+        name, "external",
+        std::make_unique<ExternalProgram>(
+            device.command, fs::path(external.topology_path).parent_path().string(),
+            s.log_dir + "/" + name + ".log", external_device_env(topology, device, external)));
+    rest.push_back(name);
+  }
 
   std::cout << "starting topology '" << topology.name << "' (" << topology.devices.size()
             << " devices, " << relayers.size() << (relayers.size() == 1 ? " relayer" : " relayers")
@@ -655,7 +676,6 @@ int up_command(int argc, const char* const* argv, int first) {
                 << " (broker_url " << redacted_url(action_broker_url) << ")" << std::endl;
     }
   }
-  const std::vector<std::string> rest = {"state", "agent"};
   if (const int rc = start_all(rest); rc != 0) return rc;
   const std::string http_host = loopback_if_any(s.http_bind);
   const int rc = await(rest, [&]() -> std::vector<std::string> {
@@ -720,6 +740,7 @@ int up_command(int argc, const char* const* argv, int first) {
               << "http://<this host>:" << s.http_port << "/#token=" << http_token << "  (kept in "
               << token_file << ")" << std::endl;
   }
+  std::cout << external_devices_text(topology, external, s.log_dir);
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker "
             << redacted_url(s.broker_url) << "  (Ctrl-C stops)" << std::endl;
 

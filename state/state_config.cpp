@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <string>
 
 namespace snet::state {
 void add_state_flags(Flags& flags) {
@@ -55,6 +56,22 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view text) {
   return std::chrono::seconds(value * scale);
 }
 
+namespace {
+
+// --<table>-max-age and --<table>-max-rows into `out`.
+void retention_flags(const Flags& flags, const std::string& table, RetentionOptions& out) {
+  const std::string age_flag = table + "-max-age";
+  const auto max_age = parse_max_age(flags.str(age_flag));
+  if (!max_age) {
+    throw UsageError("--" + age_flag + ": '" + flags.str(age_flag) +
+                     "' is not a duration such as 90s, 30m, 12h or 7d (0: no limit)");
+  }
+  out.max_age = *max_age;
+  out.max_rows = flags.integer(table + "-max-rows", 0, 1'000'000'000);
+}
+
+}  // namespace
+
 StateOptions state_options(Service& service) {
   const Flags& flags = service.flags();
   StateOptions options;
@@ -68,20 +85,8 @@ StateOptions state_options(Service& service) {
   options.flush_interval = std::chrono::milliseconds(flags.integer("flush-ms", 1, 10'000));
   options.status_interval = service.status_interval();
   options.supervisor_url = flags.str("supervisor-url");
-  const auto max_age = parse_max_age(flags.str("history-max-age"));
-  if (!max_age) {
-    throw UsageError("--history-max-age: '" + flags.str("history-max-age") +
-                     "' is not a duration such as 90s, 30m, 12h or 7d (0: no limit)");
-  }
-  options.retention.max_age = *max_age;
-  options.retention.max_rows = flags.integer("history-max-rows", 0, 1'000'000'000);
-  const auto readings_age = parse_max_age(flags.str("readings-max-age"));
-  if (!readings_age) {
-    throw UsageError("--readings-max-age: '" + flags.str("readings-max-age") +
-                     "' is not a duration such as 90s, 30m, 12h or 1d (0: no limit)");
-  }
-  options.readings_retention.max_age = *readings_age;
-  options.readings_retention.max_rows = flags.integer("readings-max-rows", 0, 1'000'000'000);
+  retention_flags(flags, "history", options.retention);
+  retention_flags(flags, "readings", options.readings_retention);
   options.allowed_origins = flags.list("allowed-origin");
   options.allowed_hosts = flags.list("allowed-host");
   try {  // the guard checks them: a bad one is a usage error, before anything starts

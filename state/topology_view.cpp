@@ -68,6 +68,7 @@ nlohmann::json topology_view(const Topology& t) {
   json devs = json::array();
   for (const auto& d : t.devices) {
     json item = {{"id", d.id}, {"kind", to_string(d.kind)}, {"protocol", to_string(d.protocol)}};
+    if (d.external) item["external"] = true;  // played by a program of its own, not an agent
     if (!d.attrs.empty()) item["attrs"] = d.attrs;
     if (!d.site.empty()) item["site"] = d.site;
     if (d.link) item["link"] = d.link->to_json();

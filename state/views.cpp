@@ -11,8 +11,8 @@ nlohmann::json device_view(const Device& device, const DeviceState* state,
       latest[capability] = {{"value", r.value}, {"unit", r.unit}, {"seq", r.seq}, {"ts", r.ts}};
     }
   }
-  if (device.kind == DeviceKind::button) {
-    v["targets"] = device.targets;
+  if (device.kind != DeviceKind::actuator) {  // a button, a sensor: no on/off state
+    if (device.kind == DeviceKind::button) v["targets"] = device.targets;
     return v;
   }
   v["updated"] = state != nullptr;

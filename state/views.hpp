@@ -16,7 +16,8 @@ namespace snet::state {
 using LatestReadings = std::map<std::string, ReadingRecord>;
 
 /// {"id", "kind", "on" (null until reported), "press_id", "button", "press_ts", "relay_ts",
-///  "applied_ts", "stored_ts", "updated"}; buttons also carry "targets"; a device with readings
+///  "applied_ts", "stored_ts", "updated"} of an actuator; a button has
+///  "targets" instead, a sensor neither; a device with readings
 /// "readings": {capability: {"value", "unit", "seq", "ts"}}.
 nlohmann::json device_view(const Device& device, const DeviceState* state,
                            const LatestReadings* readings = nullptr);

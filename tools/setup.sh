@@ -13,6 +13,7 @@ packages=(
   mosquitto mosquitto-clients rabbitmq-server amqp-tools sqlite3 nodejs procps iproute2 iptables
   unzip zip  # snet-whisk: zipped actions (zip: their tests); npm comes with nodejs
   clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and clang's sanitizer runtimes
+  python3-paho-mqtt  # examples/external-device/lamp.py and its test
 )
 missing=()
 for p in "${packages[@]}"; do

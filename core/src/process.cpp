@@ -72,6 +72,7 @@ struct ChildSetup {
   char* const* envp = nullptr;
   const char* stdout_path = nullptr;  // null: inherit
   const char* stderr_path = nullptr;  // null: inherit (unless stderr_to_stdout)
+  const char* cwd = nullptr;          // null: the owner's
   bool stderr_to_stdout = false;
   bool new_process_group = true;
   bool die_with_owner = true;
@@ -83,7 +84,7 @@ struct ChildSetup {
   int error_fd = -1;  // close-on-exec pipe: the child writes {stage, errno} here if it fails
 };
 
-enum Stage : int { kStdout = 1, kStderr = 2, kExec = 3 };
+enum Stage : int { kStdout = 1, kStderr = 2, kExec = 3, kCwd = 4 };
 
 [[noreturn]] void child_fail(int error_fd, int stage) {
   const int message[2] = {stage, errno};
@@ -146,6 +147,7 @@ int open_output(const char* path) {
   }
   close_fd_range(next, ~0u);
   for (std::size_t i = 0; i < s.inherit_count; ++i) ::fcntl(s.inherit[i], F_SETFD, 0);
+  if (s.cwd != nullptr && ::chdir(s.cwd) != 0) child_fail(s.error_fd, kCwd);
 
   ::execve(s.path, s.argv, s.envp);
   child_fail(s.error_fd, kExec);
@@ -217,6 +219,8 @@ std::string describe_failure(int stage, const std::string& program,
       return "cannot start " + program + ": cannot open its output file " + o.stdout_path;
     case kStderr:
       return "cannot start " + program + ": cannot open its error output " + o.stderr_path;
+    case kCwd:
+      return "cannot start " + program + ": cannot enter its working directory " + o.cwd;
     default:
       return "cannot start " + program;
   }
@@ -268,6 +272,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
   if (!setup.stderr_to_stdout && !options.stderr_path.empty()) {
     setup.stderr_path = options.stderr_path.c_str();
   }
+  if (!options.cwd.empty()) setup.cwd = options.cwd.c_str();
   setup.new_process_group = options.new_process_group;
   setup.die_with_owner = options.die_with_owner;
   setup.owner = ::getpid();

@@ -54,9 +54,10 @@ class Reader {
     return it->get<std::string>();
   }
 
+  // `more`: a further accepted word the caller handles itself, named in the error.
   template <typename Enum, std::size_t N>
   Enum choice(const json& obj, const std::string& where, const char* key, Enum fallback,
-              const std::pair<std::string_view, Enum> (&options)[N]) {
+              const std::pair<std::string_view, Enum> (&options)[N], std::string_view more = {}) {
     const std::string text = string(obj, where, key, "");
     if (text.empty()) return fallback;
     std::string list;
@@ -64,6 +65,7 @@ class Reader {
       if (text == name) return value;
       list += (list.empty() ? "" : ", ") + std::string(name);
     }
+    if (!more.empty()) list += ", " + std::string(more);
     error(where, std::string("field '") + key + "' is '" + text + "', expected one of: " + list);
     return fallback;
   }
@@ -166,6 +168,29 @@ constexpr std::pair<std::string_view, Routing> kRoutings[] = {
 constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"mqtt", Protocol::mqtt},
                                                                 {"amqp", Protocol::amqp}};
 
+constexpr std::string_view kExternal = "external";
+
+// "kind": "external", "plays": "actuator", "command": ["python3", "lamp.py"], "image": "..."
+void read_external(Reader& in, const json& item, const std::string& where, Device& dev) {
+  dev.external = true;
+  if (!item.contains("plays")) {
+    in.error(where, "missing field 'plays' (the role the external device plays)");
+  }
+  dev.kind = in.choice(item, where, "plays", DeviceKind::actuator, kKinds);
+  if (auto it = item.find("command"); it != item.end()) {
+    dev.command = in.strings(item, where, "command", "argument");
+    if (it->is_array() && it->empty()) {
+      in.error(where, "'command' must name a program: [\"program\", \"arg\", ...]");
+    } else if (!dev.command.empty() && dev.command.front().empty()) {
+      in.error(where, "'command' must not start with an empty program name");
+    }
+  }
+  dev.image = in.string(item, where, "image", "");
+  if (item.contains("image") && dev.image.empty()) {
+    in.error(where, "'image' must name a container image");
+  }
+}
+
 void read_devices(Reader& in, const json& list, Topology& topo) {
   if (!list.is_array()) {
     in.error("devices", "must be an array of devices");
@@ -183,11 +208,23 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (!dev.id.empty()) where += " '" + dev.id + "'";
     in.check_fields(item, where,
                     {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
-                     "compute", "site", "link", "sensor"});
-    (void)in.string(item, where, "kind", "", true);  // reports a missing kind
-    dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds);
+                     "compute", "site", "link", "sensor", "plays", "command", "image"});
+    const std::string kind = in.string(item, where, "kind", "", true);  // reports a missing kind
+    if (kind == kExternal) {
+      read_external(in, item, where, dev);
+    } else {
+      dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds, kExternal);
+      for (const char* field : {"plays", "command", "image"}) {
+        if (item.contains(field)) {
+          in.error(where, std::string("'") + field + "' is only for \"kind\": \"external\"");
+        }
+      }
+    }
     const Protocol native = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
-    dev.protocol = in.choice(item, where, "protocol", native, kProtocols);
+    // An external device speaks MQTT unless it says otherwise: most programs have an MQTT
+    // client at hand (on RabbitMQ it then uses the MQTT plugin).
+    dev.protocol =
+        in.choice(item, where, "protocol", dev.external ? Protocol::mqtt : native, kProtocols);
     if (auto it = item.find("attrs"); it != item.end()) {
       if (!it->is_object()) {
         in.error(where, "'attrs' must be an object of strings");
@@ -217,7 +254,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
       if (dev.kind == DeviceKind::sensor) {
         dev.sensor = detail::parse_sensor(*it, where, dev.id, in.errors);
       } else {
-        in.error(where, "only a sensor has a 'sensor' object (this is a " +
+        in.error(where, "only a sensor has a 'sensor' object (its kind is " +
                             std::string(to_string(dev.kind)) + ")");
       }
     } else if (dev.kind == DeviceKind::sensor) {

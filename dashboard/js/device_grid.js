@@ -91,7 +91,8 @@ export class DeviceGrid {
       const s = this.store;
       const all = s.devices.length;
       this.els.count.textContent = items.length === all
-        ? `${formatCount(all)} devices · ${formatCount(s.buttonCount)} buttons, ${formatCount(s.actuatorCount)} actuators`
+        ? `${formatCount(all)} devices · ${formatCount(s.buttonCount)} buttons, ${formatCount(s.actuatorCount)} actuators` +
+          (s.sensorCount ? `, ${formatCount(s.sensorCount)} sensors` : "")
         : `${formatCount(items.length)} of ${formatCount(all)} devices`;
       this.els.empty.hidden = items.length !== 0 || all === 0;
     }
@@ -165,7 +166,8 @@ export class DeviceGrid {
     el.dataset.storedTs = s?.stored_ts ?? "";
     delete el.dataset.pressState;
     if (on === null) {
-      el._sub.textContent = reading ? `${reading.capability} ${formatReading(reading.value, reading.unit)}` : "no state yet";
+      el._sub.textContent = reading ? `${reading.capability} ${formatReading(reading.value, reading.unit)}` :
+        r.kind === "sensor" ? "no readings yet" : "no state yet";
       el.title = r.id;
     } else {
       const latency = hop(s.press_ts, s.applied_ts);

@@ -131,6 +131,7 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
   snapshot(msg) {
     store.load(msg.topology ?? { devices: [] }, msg.devices ?? []);
     showTopology(msg.topology);
+    $("device-kind").querySelector('option[value="sensor"]').hidden = store.sensorCount === 0;
     views.grid.refilter();
     views.wiring.rebuild();
     views.health.update(msg.health);

@@ -54,6 +54,7 @@ export class DeviceStore {
   byId = new Map();    // id -> record
   buttonCount = 0;
   actuatorCount = 0;
+  sensorCount = 0;
   #clock = 0;          // rev source: a record's rev changes whenever what it shows changes
 
   /** Replaces everything from a snapshot (or a REST load): topology plus device views. */
@@ -64,6 +65,7 @@ export class DeviceStore {
     this.byId = new Map();
     this.buttonCount = 0;
     this.actuatorCount = 0;
+    this.sensorCount = 0;
     for (const [index, t] of (topology.devices ?? []).entries()) {
       const attrs = Object.entries(t.attrs ?? {}).map(([k, v]) => `${k}=${v}`);
       const record = {
@@ -81,6 +83,7 @@ export class DeviceStore {
       this.devices.push(record);
       this.byId.set(t.id, record);
       if (t.kind === "button") this.buttonCount++;
+      else if (t.kind === "sensor") this.sensorCount++;
       else this.actuatorCount++;
     }
   }

@@ -159,7 +159,8 @@ export class TopologyView {
     const byId = this.store.byId;
     return {
       buttons: all.filter((r) => buttonIds.has(r.id)),
-      actuators: all.filter((r) => actuatorIds.has(r.id) && byId.get(r.id)?.kind === "actuator"),
+      // Sensors (and any other kind but buttons) are drawn with the actuators.
+      actuators: all.filter((r) => actuatorIds.has(r.id) && byId.get(r.id)?.kind !== "button"),
       partial: picked.length !== all.length,
     };
   }
@@ -328,7 +329,7 @@ export class TopologyView {
       // A device that also senses shows its latest value (the wiring view's node is small).
       const reading = primaryReading(r.readings);
       const value = reading ? formatReading(reading.value, reading.unit) : "";
-      node.sub.textContent = on === null ? value || "no state"
+      node.sub.textContent = on === null ? value || (r.kind === "sensor" ? "no readings" : "no state")
         : `${on ? "on" : "off"}${value ? ` · ${value}` : latency !== null ? ` · ${formatMicros(latency)}` : ""}`;
       if (reading) node.g.dataset.reading = String(reading.value);
     }

@@ -93,7 +93,7 @@ TEST_CASE("sensor validation names the device and the field of every problem") {
   CHECK(mentions(errors, "devices[6] 't6'.sensor.model.type: missing"));
   CHECK(mentions(errors, "device 't6': a sensor cannot have targets"));
   CHECK(mentions(errors,
-                 "devices[7] 'a1': only a sensor has a 'sensor' object (this is a actuator)"));
+                 "devices[7] 'a1': only a sensor has a 'sensor' object (its kind is actuator)"));
   CHECK(mentions(errors, "device 'b1': target 't1' is a sensor, not an actuator"));
   CHECK_FALSE(mentions(errors, "button without target"));  // a sensor is not taken for a button
 }

@@ -38,6 +38,9 @@ class ChildProcess {
     /// Descriptors the child keeps under the same numbers (e.g. one end of a socketpair); every
     /// other descriptor above 2 is closed in the child before exec.
     std::vector<int> inherit_fds = {};
+    /// The child's working directory (empty: the owner's); a relative program path is looked
+    /// up from there.
+    std::string cwd = {};
   };
 
   ChildProcess() = default;

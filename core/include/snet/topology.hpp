@@ -89,7 +89,13 @@ struct Route {
 
 struct Device {
   std::string id;
+  /// The role: for an external device the one it `plays`.
   DeviceKind kind = DeviceKind::actuator;
+  /// "kind": "external": another program plays this device (docs/external-devices.md). Routing,
+  /// ACLs, the state service and the dashboard treat it as its `kind`; no agent emulates it.
+  bool external = false;
+  std::vector<std::string> command;  // external: the argv `snet up` runs; empty: run elsewhere
+  std::string image;                 // external: the container image of `snet compose`
   Protocol protocol = Protocol::mqtt;
   std::map<std::string, std::string> attrs;  // free-form labels, e.g. zone=north, type=lamp
   // Buttons only. What a press commands, as written; one field per routing mode:

@@ -314,7 +314,9 @@ TEST_CASE("a flood of readings is stored fast and does not starve state reports"
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MESSAGE("readings: ", kReadings, " stored in ", seconds, " s (", kReadings / seconds,
-          " readings/s, publish to commit, one publisher); state report applied -> stored: quiet "
+          " readings/s, publish to commit, one publisher; ",
+          stack.metric("snet_state_store_write_batches_total"),
+          " write transactions); state report applied -> stored: quiet "
           "p50 ",
           quiet.p50_ms, " ms, p99 ", quiet.p99_ms, " ms; during the flood p50 ", busy.p50_ms,
           " ms, p99 ", busy.p99_ms, " ms, max ", busy.max_ms, " ms");
