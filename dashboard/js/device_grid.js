@@ -166,7 +166,8 @@ export class DeviceGrid {
     el.dataset.storedTs = s?.stored_ts ?? "";
     delete el.dataset.pressState;
     if (on === null) {
-      el._sub.textContent = reading ? `${reading.capability} ${formatReading(reading.value, reading.unit)}` :
+      // The value only: a card is narrow (the capability is in its title).
+      el._sub.textContent = reading ? formatReading(reading.value, reading.unit) :
         r.kind === "sensor" ? "no readings yet" : "no state yet";
       el.title = r.id;
     } else {
