@@ -91,11 +91,11 @@ void check_sensor(const Topology& topology, const std::vector<Reading>& rs, Micr
     CHECK(r.unit == spec.unit);
   }
   if (spec.qos == 1) {
-    // The subscriber was there before the stack started publishing: from seq 1, every one.
+    // The subscriber came once the stack was up: from the first seq it saw, every one.
     std::set<std::uint64_t> seqs;
     for (const Reading& r : rs) seqs.insert(r.seq);
-    CHECK(*seqs.begin() == 1);
-    CHECK(*seqs.rbegin() == seqs.size());
+    CHECK(*seqs.begin() >= 1);
+    CHECK(*seqs.rbegin() - *seqs.begin() + 1 == seqs.size());
   }
 }
 
@@ -155,7 +155,6 @@ TEST_CASE("sensor model random_walk under snet up: rate, bounded steps, bounds k
     const auto v = values_of(rs);
     CHECK(std::set<double>(v.begin(), v.end()).size() > 5);  // it walks
   }
-  CHECK(run.by_device.at("walk-1").front().value == 0);  // its start
 }
 
 TEST_CASE("sensor model trace under snet up: rate, the CSV replayed and looping") {
