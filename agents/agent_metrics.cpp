@@ -6,6 +6,9 @@ AgentMetrics::AgentMetrics(Metrics& metrics)
     : registry(metrics),
       devices(metrics.gauge("snet_agent_devices", "Devices hosted by this agent")),
       connected(metrics.gauge("snet_agent_devices_connected", "Devices connected and subscribed")),
+      connect_ms(metrics.gauge("snet_agent_connect_ms",
+                               "Milliseconds from the agent's start until all its devices were "
+                               "connected and subscribed (0 until they are)")),
       restored(metrics.gauge("snet_agent_actuators_restored",
                              "Actuators whose state is restored and that apply commands")),
       presses(metrics.counter("snet_agent_presses_total", "Presses published by buttons")),

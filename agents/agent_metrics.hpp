@@ -23,6 +23,7 @@ struct AgentMetrics {
   Metrics& registry;
   Gauge& devices;             // devices hosted
   Gauge& connected;           // devices connected and subscribed right now
+  Gauge& connect_ms;          // from the process's start until every device first connected
   Gauge& restored;            // actuators that have restored their state
   Counter& presses;           // presses published by buttons
   Counter& applied;           // commands applied by actuators

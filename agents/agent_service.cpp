@@ -19,6 +19,9 @@ void add_agent_flags(Flags& flags) {
            "needs a line")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
       .add("kinds", "SNET_KINDS", "all", "all, buttons, actuators or sensors")
+      .add("shard", "SNET_AGENT_SHARD", "",
+           "i/N: host only shard i (from 0) of N of the selected devices, every N-th from the "
+           "i-th (snet up runs N agents past the open-file limit); empty: all of them")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "10000",
            "press ids each actuator remembers, to apply a redelivered command once")
       .add("connect-batch", "SNET_CONNECT_BATCH", "64",
@@ -49,7 +52,8 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
       throw UsageError(std::string("--link-placement: ") + e.what());
     }
   }
-  setup.devices = select_devices(topology, flags.str("devices"), flags.str("kinds"));
+  setup.devices = shard_of(select_devices(topology, flags.str("devices"), flags.str("kinds")),
+                           parse_shard(flags.str("shard")));
   if (const std::string file = flags.str("device-credentials-file"); !file.empty()) {
     try {
       auto passwords = read_credentials_file(file);

@@ -48,6 +48,35 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
   return out;
 }
 
+Shard parse_shard(const std::string& text) {
+  if (text.empty()) return {};
+  const auto bad = [&](const std::string& why) {
+    return UsageError("--shard: '" + text + "' " + why + " (give i/N, e.g. 0/2: the first of 2)");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw bad("has no '/'");
+  const auto number = [&](const std::string& part) {
+    if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != part.npos) {
+      throw bad("is not two whole numbers");
+    }
+    return std::stoi(part);
+  };
+  Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+  if (shard.count < 1) throw bad("has no shards");
+  if (shard.index >= shard.count) throw bad("names a shard past the last (they count from 0)");
+  return shard;
+}
+
+std::vector<const Device*> shard_of(const std::vector<const Device*>& devices, Shard shard) {
+  std::vector<const Device*> out;
+  out.reserve(devices.size() / static_cast<std::size_t>(shard.count) + 1);
+  for (std::size_t i = static_cast<std::size_t>(shard.index); i < devices.size();
+       i += static_cast<std::size_t>(shard.count)) {
+    out.push_back(devices[i]);
+  }
+  return out;
+}
+
 DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_url,
                        const std::vector<const Device*>& devices) {
   const bool amqp_broker = is_amqp_url(broker_url);

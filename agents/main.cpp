@@ -1,5 +1,7 @@
 // snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp and
 // agent_service.hpp; exit codes in snet/service.hpp).
+#include <chrono>
+
 #include "agent.hpp"
 #include "agent_service.hpp"
 #include "snet/log.hpp"
@@ -9,6 +11,7 @@
 using namespace snet;
 
 int main(int argc, char** argv) {
+  const auto began = std::chrono::steady_clock::now();  // snet_agent_connect_ms counts from here
   Service service(
       {.program = "snet-agent",
        .summary = "Hosts a topology's emulated devices, each its own MQTT or AMQP client.",
@@ -27,7 +30,11 @@ int main(int argc, char** argv) {
     status_bus->start();
     log::info("topology '", topology.name, "': connecting ", agent.size(), " devices to ",
               redacted_url(service.broker_url()));
-    agent.start([&] { return service.stop_requested(); });
+    if (agent.start([&] { return service.stop_requested(); }) == agent.size()) {
+      agent_metrics.connect_ms.set(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - began)
+                                       .count());
+    }
     if (!service.stop_requested()) {
       // Online only after the devices are up: `snet up` waits for this.
       const auto status = service.report_status(*status_bus, metrics);

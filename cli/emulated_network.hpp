@@ -38,6 +38,9 @@ class EmulatedNetwork {
   const kernel::EnginePlan& engines() const { return engines_; }
   /// Whether the kernel engine built namespaces (devices have their own addresses).
   bool kernel() const { return shaper_ != nullptr; }
+  /// The agents' process engine shapes some property: each device then connects through a
+  /// loopback relay (a listener and two more sockets per device).
+  bool relays() const { return emulated_ && !engines_.process.empty(); }
   /// The root bridge's address, where the broker must listen too ("" without the kernel engine).
   std::string core_address() const;
   /// What snet-agent needs to know: the properties its process engine carries

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent_shards.hpp"
 #include "broker_accounts.hpp"
 #include "commands.hpp"
 #include "compute_checks.hpp"
@@ -99,6 +100,9 @@ Flags up_flags() {
       .add("control-port", "SNET_CONTROL_PORT", "0",
            "port of the supervisor's control endpoint on 127.0.0.1 (0: a free one); its URL is "
            "printed and written to <data-dir>/run.json")
+      .add("agents", "SNET_AGENTS", "auto",
+           "how many agents share the devices (agent-0..agent-N-1, each `--shard i/N`): auto "
+           "(one, or as many as keep each under its open-file limit with headroom), or 1-64")
       .add("relayers", "SNET_RELAYERS", "",
            "how many relayers share the press load, 1-16 (default: the topology's \"relayers\", "
            "else 1)")
@@ -162,13 +166,14 @@ RelayerDefaults relayer_defaults(const Settings& s) {
 }
 
 // The broker accounts of the services this run starts (broker_accounts.hpp).
-std::vector<ServiceAccount> service_accounts(const std::vector<RelayerGroup>& groups) {
+std::vector<ServiceAccount> service_accounts(const std::vector<RelayerGroup>& groups,
+                                             const std::vector<std::string>& agents) {
   std::vector<ServiceAccount> services;
   for (const auto& group : groups) {
     for (const auto& name : group.names) services.push_back({name, ServiceRole::relayer});
   }
   services.push_back({"state", ServiceRole::state});
-  services.push_back({"agent", ServiceRole::agent});
+  for (const auto& agent : agents) services.push_back({agent, ServiceRole::agent});
   services.push_back({"whisk", ServiceRole::whisk});
   return services;
 }
@@ -301,6 +306,33 @@ int up_command(int argc, const char* const* argv, int first) {
     return 1;
   }
 
+  // The agents: one, or past the open-file limit (with headroom) several, each a shard.
+  std::vector<std::string> agents;
+  try {
+    std::size_t hosted = 0;
+    for (const Device& device : topology.devices) hosted += device.external ? 0 : 1;
+    const long open_files = raise_open_file_limit();
+    const std::size_t per_device = network->relays() ? 4 : 1;
+    const int count = agent_count(flags.str("agents"), hosted, open_files, per_device);
+    agents = agent_names(count);
+    if (count > 1) {
+      log::info(hosted, " devices (", per_device, " descriptor", per_device > 1 ? "s" : "",
+                " each) over ", count, " agents: open-file limit ", open_files);
+    }
+    if (hosted > devices_per_agent(open_files, per_device) * static_cast<std::size_t>(count)) {
+      log::warn("the agents need more descriptors than their open-file limit ", open_files,
+                " allows; raise the hard limit (ulimit -Hn) or give --agents");
+    }
+    if (!flags.given("broker-url") && topology.broker == BrokerKind::mosquitto &&
+        static_cast<long>(hosted) + 256 > open_files) {
+      log::warn("mosquitto inherits the open-file limit ", open_files, ", too few for ", hosted,
+                " devices' connections; raise the hard limit (ulimit -Hn)");
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "snet up: " << e.what() << "\n";
+    return 2;
+  }
+
   Metrics metrics;
   Supervisor::Options supervision;
   supervision.restart = s.restart;
@@ -414,7 +446,7 @@ int up_command(int argc, const char* const* argv, int first) {
     if (topology.broker == BrokerKind::mosquitto) {
       try {
         options.run_as = broker_run_as(s.data_dir + "/mosquitto");
-        accounts = prepare_broker_accounts(topology, service_accounts(groups), s.data_dir,
+        accounts = prepare_broker_accounts(topology, service_accounts(groups, agents), s.data_dir,
                                            s.data_dir + "/mosquitto", options.run_as);
       } catch (const std::exception& e) {
         std::cerr << "snet up: broker logins: " << e.what() << "\n";
@@ -429,7 +461,7 @@ int up_command(int argc, const char* const* argv, int first) {
             options.extra_binds.empty() && (options.bind.rfind("127.", 0) == 0 ||
                                             options.bind == "::1" || options.bind == "localhost");
         RabbitMqAccounts rabbit = prepare_rabbitmq_accounts(
-            topology, service_accounts(groups), s.data_dir, s.data_dir + "/rabbitmq",
+            topology, service_accounts(groups, agents), s.data_dir, s.data_dir + "/rabbitmq",
             broker_config_dir() + "/rabbitmq/definitions.json", anonymous);
         accounts = rabbit.accounts;
         options.definitions_file = rabbit.definitions_file;
@@ -595,7 +627,14 @@ int up_command(int argc, const char* const* argv, int first) {
       return give_up(std::string("links: cannot follow the link updates: ") + e.what(), "");
     }
   }
-  add("agent", "agent", with({bin + "/snet-agent"}, agent_tail));
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    std::vector<std::string> tail = agent_tail;
+    if (agents.size() > 1) {
+      tail.insert(tail.end(), {"--name", agents[i], "--shard",
+                               std::to_string(i) + "/" + std::to_string(agents.size())});
+    }
+    add(agents[i], "agent", with({bin + "/snet-agent"}, tail));
+  }
   // External devices: the programs the topology names, each told its login by environment.
   ExternalConnection external;
   external.mqtt_url =
@@ -604,7 +643,8 @@ int up_command(int argc, const char* const* argv, int first) {
   external.ca_file = tls_ca_file;
   external.accounts = accounts ? &*accounts : nullptr;
   external.topology_path = fs::absolute(s.topology_path).lexically_normal().string();
-  std::vector<std::string> rest = {"state", "agent"};
+  std::vector<std::string> rest = {"state"};
+  rest.insert(rest.end(), agents.begin(), agents.end());
   for (const Device& device : topology.devices) {
     if (!device.external || device.command.empty()) continue;
     const std::string name = external_service_name(device.id);

@@ -52,6 +52,12 @@ void resolve_compute_use(ComputeSpec& spec, bool backend_given,
 SensorSpec parse_sensor(const nlohmann::json& spec, const std::string& where, const std::string& id,
                         std::vector<std::string>& errors);
 
+/// "sensors": {"count": 5000, "prefix": "sensor-", "start": 1, "site": ..., "protocol": ...,
+/// "sensor": {...}} or a list of them: appends the sensors it generates to `topo.devices`, every
+/// problem to `errors` with its JSON path. `native` is the broker's own protocol.
+void generate_sensors(const nlohmann::json& spec, Protocol native, Topology& topo,
+                      std::vector<std::string>& errors);
+
 /// Reads the CSV of every trace sensor (relative paths from `base_dir`; "": the working
 /// directory), appending each missing or bad file (with its line) to `errors`.
 void load_sensor_traces(Topology& topo, const std::string& base_dir,

@@ -409,7 +409,7 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
                   {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
-                   "groups", "devices", "pairs", "relayers", "sites", "comment"});
+                   "groups", "devices", "pairs", "sensors", "relayers", "sites", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -426,6 +426,11 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
   if (auto it = doc.find("sites"); it != doc.end()) read_sites(in, *it, topo);
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
+  if (auto it = doc.find("sensors"); it != doc.end()) {
+    detail::generate_sensors(*it,
+                             topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt,
+                             topo, in.errors);
+  }
   if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
   detail::load_sensor_traces(topo, base_dir, in.errors);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));

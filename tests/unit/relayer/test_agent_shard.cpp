@@ -1,0 +1,50 @@
+// snet-agent --shard i/N (agents/device_selection.hpp): the shards of a device list are disjoint,
+// cover it, are balanced, and the flag's text is checked.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "device_selection.hpp"
+#include "snet/flags.hpp"
+
+using namespace snet;
+using namespace snet::agents;
+
+TEST_CASE("shard: parsed from i/N, every mistake named") {
+  CHECK(parse_shard("").index == 0);
+  CHECK(parse_shard("").count == 1);
+  CHECK(parse_shard("1/3").index == 1);
+  CHECK(parse_shard("1/3").count == 3);
+  for (const char* bad : {"3/3", "1", "a/2", "1/0", "-1/2", "1/", "/2", "1/2/3", "1/9999999"}) {
+    CAPTURE(std::string(bad));
+    CHECK_THROWS_AS(parse_shard(bad), UsageError);
+  }
+  CHECK_THROWS_WITH(parse_shard("2/2"),
+                    doctest::Contains("--shard: '2/2' names a shard past the last"));
+}
+
+TEST_CASE("shard: every N-th device from the i-th, disjoint, covering, balanced") {
+  Topology topology;
+  for (int i = 0; i < 10; ++i) {
+    Device d;
+    d.id = "d" + std::to_string(i);
+    topology.devices.push_back(d);
+  }
+  std::vector<const Device*> all;
+  for (const auto& d : topology.devices) all.push_back(&d);
+  CHECK(shard_of(all, {}) == all);
+  std::set<const Device*> seen;
+  for (int i = 0; i < 3; ++i) {
+    const auto shard = shard_of(all, {i, 3});
+    CHECK(shard.size() >= 3);
+    CHECK(shard.size() <= 4);
+    for (const Device* d : shard) CHECK(seen.insert(d).second);
+  }
+  CHECK(seen.size() == all.size());
+  const auto second = shard_of(all, {1, 3});
+  REQUIRE(second.size() == 3);
+  CHECK(second[0]->id == "d1");
+  CHECK(second[1]->id == "d4");
+  CHECK(second[2]->id == "d7");
+  CHECK(shard_of(all, {0, 2}) == shard_of(all, {0, 2}));  // deterministic
+}
