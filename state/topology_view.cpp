@@ -90,6 +90,14 @@ nlohmann::json topology_view(const Topology& t) {
                         {"high", envelope.high}};
     } else if (d.kind == DeviceKind::actuator) {
       item["sources"] = t.sources_of(d.id);
+      if (d.composite) {  // what it switches, and what its readings measure
+        item["composite"] = {{"kind", to_string(d.composite->kind)},
+                             {"switches", d.composite->switched()},
+                             {"capability", d.composite->measured()},
+                             {"unit", d.composite->unit()},
+                             {"rate_hz", d.composite->rate_hz},
+                             {"qos", d.composite->qos}};
+      }
       if (!t.topic_key.empty()) {
         std::string key;
         for (const auto& level : t.key_of(d)) key += (key.empty() ? "" : "/") + level;

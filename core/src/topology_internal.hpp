@@ -52,6 +52,13 @@ void resolve_compute_use(ComputeSpec& spec, bool backend_given,
 SensorSpec parse_sensor(const nlohmann::json& spec, const std::string& where, const std::string& id,
                         std::vector<std::string>& errors);
 
+/// A composite device's parameters: the optional object named as its kind, e.g.
+/// "thermostat": {"ambient": 18, "heat_rate": 0.5}; `spec` null when there is none (every
+/// default). Problems appended to `errors` under `where` ("devices[3] 'thermo-1'").
+CompositeSpec parse_composite(CompositeKind kind, const nlohmann::json* spec,
+                              const std::string& where, const std::string& id,
+                              std::vector<std::string>& errors);
+
 /// Reads the CSV of every trace sensor (relative paths from `base_dir`; "": the working
 /// directory), appending each missing or bad file (with its line) to `errors`.
 void load_sensor_traces(Topology& topo, const std::string& base_dir,

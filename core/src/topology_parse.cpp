@@ -169,6 +169,8 @@ constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"mqtt", Protoco
                                                                 {"amqp", Protocol::amqp}};
 
 constexpr std::string_view kExternal = "external";
+// The kinds besides kKinds, as an error lists them.
+constexpr std::string_view kMoreKinds = "external, thermostat, smart_plug, motion_light";
 
 // "kind": "external", "plays": "actuator", "command": ["python3", "lamp.py"], "image": "..."
 void read_external(Reader& in, const json& item, const std::string& where, Device& dev) {
@@ -208,12 +210,16 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (!dev.id.empty()) where += " '" + dev.id + "'";
     in.check_fields(item, where,
                     {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
-                     "compute", "site", "link", "sensor", "plays", "command", "image"});
+                     "compute", "site", "link", "sensor", "plays", "command", "image", "thermostat",
+                     "smart_plug", "motion_light"});
     const std::string kind = in.string(item, where, "kind", "", true);  // reports a missing kind
+    const auto preset = composite_kind_of(kind);
     if (kind == kExternal) {
       read_external(in, item, where, dev);
     } else {
-      dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds, kExternal);
+      // A composite device is an actuator to routing; its preset adds the rest.
+      dev.kind = preset ? DeviceKind::actuator
+                        : in.choice(item, where, "kind", DeviceKind::actuator, kKinds, kMoreKinds);
       for (const char* field : {"plays", "command", "image"}) {
         if (item.contains(field)) {
           in.error(where, std::string("'") + field + "' is only for \"kind\": \"external\"");
@@ -262,6 +268,17 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
                "a sensor needs a 'sensor' object, e.g. {\"capability\": \"temperature\", "
                "\"unit\": \"C\", \"rate_hz\": 1, \"model\": {\"type\": \"constant\", "
                "\"value\": 21}}");
+    }
+    for (auto each :
+         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
+      const std::string name(to_string(each));
+      auto it = item.find(name);
+      if (preset == each) {
+        dev.composite = detail::parse_composite(each, it == item.end() ? nullptr : &*it, where,
+                                                dev.id, in.errors);
+      } else if (it != item.end()) {
+        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
+      }
     }
     topo.devices.push_back(std::move(dev));
   }

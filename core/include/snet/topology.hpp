@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "snet/composite_model.hpp"
 #include "snet/link.hpp"
 #include "snet/sensor_model.hpp"
 
@@ -109,6 +110,10 @@ struct Device {
   std::vector<std::string> targets;
   // Sensors only: what it measures, how often and from which value model.
   std::optional<SensorSpec> sensor;
+  // Composite devices ("kind": "thermostat" | "smart_plug" | "motion_light"): an actuator (its
+  // switchable capability is what commands switch, so routing treats it as any actuator) that
+  // also publishes readings of its measured capability.
+  std::optional<CompositeSpec> composite;
   // The emulated network: the site the device sits in (empty: on the core) and its last hop.
   std::string site;
   std::optional<LinkSpec> link;
