@@ -1,7 +1,5 @@
 #include "composite.hpp"
 
-#include "snet/topics.hpp"
-
 namespace snet::agents {
 
 CompositeDevice::CompositeDevice(const DeviceContext& context, std::string id,
@@ -11,12 +9,8 @@ CompositeDevice::CompositeDevice(const DeviceContext& context, std::string id,
                      std::string(spec.switched())),
       spec_(spec),
       signal_(spec),
-      qos_(spec.qos == 1 ? Qos::at_least_once : Qos::at_most_once),
-      topic_(topics::make(topology(), topics::Kind::reading, this->id())) {
-  reading_.device = this->id();
-  reading_.capability = std::string(spec.measured());
-  reading_.unit = std::string(spec.unit());
-}
+      readings_(topology(), this->id(), std::string(spec.measured()), std::string(spec.unit()),
+                spec.qos) {}
 
 CompositeDevice::~CompositeDevice() {
   // Before the members go: the bus thread may still be delivering to the actuator part.
@@ -38,12 +32,7 @@ void CompositeDevice::tick(std::uint64_t k) {
     metrics().readings_skipped.add();
     return;
   }
-  reading_.value = value;
-  reading_.seq = seq_.load(std::memory_order_relaxed) + 1;
-  reading_.ts = now_us();
-  bus().publish(Message{topic_, to_json(reading_), false, {}}, qos_);
-  seq_.store(reading_.seq, std::memory_order_relaxed);
-  metrics().readings.add();
+  readings_.publish(bus(), metrics(), value);
 }
 
 }  // namespace snet::agents

@@ -9,10 +9,10 @@
 // Thread safety: tick() on the loop thread only; the rest as ActuatorDevice.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "actuator.hpp"
+#include "reading_stream.hpp"
 #include "snet/composite_model.hpp"
 #include "ticked.hpp"
 
@@ -28,17 +28,14 @@ class CompositeDevice final : public ActuatorDevice, public Ticked {
   double rate_hz() const override { return spec_.rate_hz; }
   void tick(std::uint64_t k) override;
   const std::string& tick_id() const override { return id(); }
-  std::uint64_t published() const { return seq_.load(std::memory_order_relaxed); }
+  std::uint64_t published() const { return readings_.published(); }
 
  private:
   std::string capability_problem(const std::string& capability) const override;
 
   CompositeSpec spec_;
   CompositeSignal signal_;
-  Qos qos_;
-  std::string topic_;
-  Reading reading_;  // device, capability and unit filled once
-  std::atomic<std::uint64_t> seq_{0};
+  ReadingStream readings_;
 };
 
 }  // namespace snet::agents
