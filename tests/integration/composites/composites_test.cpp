@@ -94,7 +94,7 @@ TEST_CASE("a thermostat warms once a press turns its heater on, a plug draws pow
   const Micros on_at = heater.applied_ts;
   REQUIRE(eventually(
       [&] {
-        return !between(recorder, "thermostat-1", on_at + 1'000'000, on_at + 3'000'000).empty();
+        return !between(recorder, "thermostat-1", on_at + 2'500'000, on_at + 3'000'000).empty();
       },
       10s));
   const auto warm = between(recorder, "thermostat-1", on_at + 1'000'000, on_at + 3'000'000);
