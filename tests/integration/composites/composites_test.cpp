@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "harness.hpp"
 #include "snet/broker_credentials.hpp"
