@@ -88,7 +88,8 @@ std::string mosquitto_auth_conf(const std::string& broker_dir, bool allow_anonym
          "password_file " +
          broker_dir + "/mosquitto/passwd\nacl_file " + broker_dir +
          "/mosquitto/acl\n"
-         "# Anonymous clients may press and read states (the ACL), and connect only while the\n"
+         "# Anonymous clients may press, read states and readings (the ACL), and connect only "
+         "while the\n"
          "# port is published on loopback.\n"
          "allow_anonymous " +
          (allow_anonymous ? "true" : "false") + "\n";
@@ -137,7 +138,7 @@ int compose_credentials_command(int argc, const char* const* argv, int first) {
   }
   std::cout << "broker logins for topology '" << topology.name << "' in " << dir
             << "/credentials (services: SNET_BROKER_PASSWORD_FILE); anonymous MQTT clients "
-            << (anonymous ? "may only press and read states"
+            << (anonymous ? "may only press and read states and readings"
                           : "are refused (the ports are published beyond loopback)")
             << "\n";
   const std::string host = anonymous ? flags.str("bind") : "<this host>";

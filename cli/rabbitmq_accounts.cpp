@@ -151,15 +151,15 @@ json rabbitmq_definitions(const json& base, const Topology& topology,
     if (filter != topics::all(t, Kind::event)) compute_writes.push_back(filter_regex(filter));
   }
   topic_permissions.push_back(topic_permission(kComputeUser, any_of(compute_writes), "^$"));
-  if (anonymous) {  // mosquitto_pub on loopback: press any button, read the states
+  if (anonymous) {  // mosquitto_pub on loopback: press any button, read states and readings
     add_user(kAnonymousUser);
     // Its own subscription queues, never a device's or a service's session (client ids snet-...).
     const std::string own = "mqtt-subscription-(?!snet-).*";
     permissions.push_back(permission(kAnonymousUser, any_of({own}), any_of({"amq\\.topic", own}),
                                      any_of({"amq\\.topic", own})));
-    topic_permissions.push_back(topic_permission(kAnonymousUser,
-                                                 "^snet\\." + et + "\\.press\\.[^.*#]+$",
-                                                 "^snet\\." + et + "\\.state\\.([^.*#]+|\\*|#)$"));
+    topic_permissions.push_back(
+        topic_permission(kAnonymousUser, "^snet\\." + et + "\\.press\\.[^.*#]+$",
+                         "^snet\\." + et + "\\.(state|reading)\\.([^.*#]+|\\*|#)$"));
   }
   const routing::ActuatorSubscriptions subscriptions(topology);
   for (const Device& device : topology.devices) {

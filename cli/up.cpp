@@ -732,7 +732,7 @@ int up_command(int argc, const char* const* argv, int first) {
               << ".password is yours (snet press, run, link and health use it), "
               << "devices.credentials each device's; anonymous "
               << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
-              << "clients on loopback may only press and read states" << std::endl;
+              << "clients on loopback may only press and read states and readings" << std::endl;
   }
   if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
     // For the user: other hosts reach the API, so changes need this (snet ctl and snet link

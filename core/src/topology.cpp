@@ -71,6 +71,16 @@ std::string_view to_string(RouteKind v) {
 }
 
 namespace {
+std::vector<std::string> capped(std::vector<std::string> errors) {
+  // kMaxErrors + 1: a capped list passed on again (load_topology adds the path) stays as it is.
+  if (errors.size() > TopologyError::kMaxErrors + 1) {
+    const std::size_t more = errors.size() - TopologyError::kMaxErrors;
+    errors.resize(TopologyError::kMaxErrors);
+    errors.push_back("... and " + std::to_string(more) + " more problems");
+  }
+  return errors;
+}
+
 std::string join_lines(const std::vector<std::string>& errors) {
   std::string text = "invalid topology:";
   for (const auto& e : errors) text += "\n  - " + e;
@@ -79,7 +89,7 @@ std::string join_lines(const std::vector<std::string>& errors) {
 }  // namespace
 
 TopologyError::TopologyError(std::vector<std::string> errs)
-    : std::runtime_error(join_lines(errs)), errors(std::move(errs)) {}
+    : std::runtime_error(join_lines(errs = capped(std::move(errs)))), errors(std::move(errs)) {}
 
 const Device* Topology::find(std::string_view id) const {
   auto it = index_.find(id);

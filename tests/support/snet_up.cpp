@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -154,6 +155,12 @@ SnetUp::SnetUp(Options options) : topology_name_(options.topology_name) {
                                    "--data-dir",
                                    data_dir_};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  // snet up's own 30 s is short for a RabbitMQ node booting beside a busy suite: give it as
+  // long as the test waits, unless the test chose.
+  if (std::find(argv.begin(), argv.end(), "--start-timeout-s") == argv.end()) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(options.ready_timeout).count();
+    argv.insert(argv.end(), {"--start-timeout-s", std::to_string(std::max<long long>(seconds, 1))});
+  }
   process_ = ChildProcess(argv, ChildProcess::Options{options.env, output_path_, "=stdout", true});
   if (!options.wait_until_up) return;
   const bool up = eventually(

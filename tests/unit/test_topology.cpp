@@ -58,6 +58,17 @@ TEST_CASE("validation names every error") {
   CHECK(mentions(errors, "unknown field 'size'"));
 }
 
+TEST_CASE("a mistake repeated per generated device is listed kMaxErrors times, then summed up") {
+  // 500 pairs in a site that does not exist: 1,000 devices with the same problem.
+  const auto errors = errors_of(R"({"name":"x","pairs":{"count":500,"site":"nowhere"}})");
+  REQUIRE(errors.size() == TopologyError::kMaxErrors + 1);
+  CHECK(mentions(errors, "site 'nowhere' is not one of the topology's sites"));
+  CHECK(errors.back() ==
+        "... and " + std::to_string(1000 - TopologyError::kMaxErrors) + " more problems");
+  // A short list is kept whole.
+  CHECK(errors_of(R"({"name":"x","pairs":{"count":3,"site":"nowhere"}})").size() == 6);
+}
+
 TEST_CASE("broken files and broker mismatches are explained") {
   CHECK(mentions(errors_of("{\"name\": "), "line 1, column 10: expected a value"));
   CHECK(mentions(errors_of(R"({"name":"x","routing":"headers","pairs":1})"), "needs \"broker\""));

@@ -142,9 +142,12 @@ struct Site {
 };
 
 /// Thrown by load/parse with every validation error, one per line in what().
+/// Past kMaxErrors problems (a typo in a "pairs" site repeats per generated device) the rest
+/// are summed up in one last line, "... and N more problems".
 struct TopologyError : std::runtime_error {
   explicit TopologyError(std::vector<std::string> errors);
   std::vector<std::string> errors;
+  static constexpr std::size_t kMaxErrors = 100;
 };
 
 class Topology {

@@ -149,7 +149,7 @@ TEST_CASE("snet up's Mosquitto: anonymous presses only, each login held to its o
   // The operator sees everything that is delivered.
   Recorder spy(up.mqtt_url(), {"snet/" + t + "/#"});
 
-  SUBCASE("an anonymous client may press and read states, nothing else") {
+  SUBCASE("an anonymous client may press and read states and readings, nothing else") {
     Recorder anon_everything(anonymous, {"#"});
     {
       Publisher anon(anonymous, "anon-attacker");
@@ -160,16 +160,19 @@ TEST_CASE("snet up's Mosquitto: anonymous presses only, each login held to its o
                    R"({"on":true,"press_id":"forged-cmd"})");
       anon.publish(topics::make(t, topics::Kind::status, "relayer"), R"({"forged-status":1})");
       anon.publish(topics::make(t, topics::Kind::trigger, "button-2"), R"({"id":"forged-trig"})");
+      anon.publish(topics::make(t, topics::Kind::reading, "actuator-2"),
+                   R"({"device":"actuator-2","capability":"forged-reading","value":1,"seq":1})");
       anon.publish(topics::make(t, topics::Kind::press, "button-1"), R"({"id":"anon-press-1"})");
     }
     // The press went all the way: relayer, command, actuator, state.
     CHECK(spy.wait_for(topics::make(t, topics::Kind::state, "actuator-1"), "anon-press-1", 15s));
-    for (const auto* forged : {"forged-state", "forged-cmd", "forged-status", "forged-trig"}) {
+    for (const auto* forged :
+         {"forged-state", "forged-cmd", "forged-status", "forged-trig", "forged-reading"}) {
       CAPTURE(forged);
       CHECK_FALSE(received(spy, forged));
     }
-    // Subscribed to '#', it got the states (allowed) and nothing else, though statuses,
-    // presences and commands flowed meanwhile.
+    // Subscribed to '#', it got the states (allowed; readings too, none here) and nothing else,
+    // though statuses, presences and commands flowed meanwhile.
     CHECK(anon_everything.wait_for(topics::make(t, topics::Kind::state, "actuator-1"),
                                    "anon-press-1", 5s));
     CHECK(received(spy, "/cmd/actuator-1"));

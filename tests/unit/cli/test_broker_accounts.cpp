@@ -31,14 +31,17 @@ bool has(const std::vector<std::string>& rules, const std::string& rule) {
 
 }  // namespace
 
-TEST_CASE("the ACL: anonymous press and state only, devices their own topics, services theirs") {
+TEST_CASE(
+    "the ACL: anonymous press, states and readings only, devices their own topics, services "
+    "theirs") {
   const Topology topology = load_topology(test::source_path("topology/single.json"));
   const std::string acl = mosquitto_acl(topology, {{"relayer", ServiceRole::relayer},
                                                    {"state", ServiceRole::state},
                                                    {"agent", ServiceRole::agent},
                                                    {"whisk", ServiceRole::whisk}});
-  CHECK(rules_of(acl, "") ==
-        std::vector<std::string>{"write snet/single/press/+", "read snet/single/state/+"});
+  CHECK(rules_of(acl, "") == std::vector<std::string>{"write snet/single/press/+",
+                                                      "read snet/single/state/+",
+                                                      "read snet/single/reading/+"});
 
   const auto button = rules_of(acl, "button-1");
   CHECK(has(button, "write snet/single/press/button-1"));

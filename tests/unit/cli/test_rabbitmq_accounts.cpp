@@ -116,12 +116,14 @@ TEST_CASE("RabbitMQ definitions: no guest, no administrator, each login held to 
     CHECK(may(d, "snet.relayer", "configure", "snet-bus-snet-single-relayer"));
     CHECK(may_topic(d, kOperatorUser, "write", "snet.single.state.actuator-1"));
   }
-  SUBCASE("anonymous MQTT clients press and read states, in queues of their own") {
+  SUBCASE("anonymous MQTT clients press and read states and readings, in queues of their own") {
     CHECK(may_topic(d, kAnonymousUser, "write", "snet.single.press.button-2"));
     CHECK_FALSE(may_topic(d, kAnonymousUser, "write", "snet.single.state.actuator-1"));
     CHECK_FALSE(may_topic(d, kAnonymousUser, "write", "snet.single.cmd.actuator-1"));
     CHECK(may_topic(d, kAnonymousUser, "read", "snet.single.state.*"));
     CHECK(may_topic(d, kAnonymousUser, "read", "snet.single.state.#"));
+    CHECK(may_topic(d, kAnonymousUser, "read", "snet.single.reading.*"));
+    CHECK_FALSE(may_topic(d, kAnonymousUser, "write", "snet.single.reading.sensor-1"));
     CHECK_FALSE(may_topic(d, kAnonymousUser, "read", "#"));
     CHECK_FALSE(may_topic(d, kAnonymousUser, "read", "snet.single.cmd.actuator-1"));
     CHECK(may(d, kAnonymousUser, "configure", "mqtt-subscription-mosq-abcqos0"));
