@@ -65,7 +65,8 @@ TEST_CASE("a rule is resolved like a button: routes, targets, compute, and its s
   CHECK(t.find("too-warm") == nullptr);  // a rule is no device
   // GET /api/topology shows them.
   const auto view = state::topology_view(t);
-  REQUIRE(view["rules"].size() == 2);
+  REQUIRE_MESSAGE(view.contains("rules"), view.dump());
+  REQUIRE(view.at("rules").size() == 2);
   CHECK(view["rules"][0]["on"] ==
         nlohmann::json{{"device", "t1"}, {"reading", "temperature"}, {"above", 25}});
   CHECK(view["rules"][1]["sources"] == nlohmann::json{"t1", "t2"});
