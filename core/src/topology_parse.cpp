@@ -193,6 +193,19 @@ void read_external(Reader& in, const json& item, const std::string& where, Devic
   }
 }
 
+// What a press does: the routing fields and the compute (a button's, or a rule's action).
+void read_press_fields(Reader& in, const json& item, const std::string& where, const Topology& topo,
+                       Device& dev) {
+  dev.exact_targets = in.strings(item, where, "targets", "actuator id");
+  dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
+  dev.groups = in.strings(item, where, "groups", "group name");
+  if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
+  dev.compute = topo.compute;
+  if (auto it = item.find("compute"); it != item.end()) {
+    dev.compute = in.compute(*it, where, topo.compute, topo.computes);
+  }
+}
+
 void read_devices(Reader& in, const json& list, Topology& topo) {
   if (!list.is_array()) {
     in.error("devices", "must be an array of devices");
@@ -244,14 +257,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
         }
       }
     }
-    dev.exact_targets = in.strings(item, where, "targets", "actuator id");
-    dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
-    dev.groups = in.strings(item, where, "groups", "group name");
-    if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
-    dev.compute = topo.compute;
-    if (auto it = item.find("compute"); it != item.end()) {
-      dev.compute = in.compute(*it, where, topo.compute, topo.computes);
-    }
+    read_press_fields(in, item, where, topo, dev);
     dev.site = in.string(item, where, "site", "");
     if (auto it = item.find("link"); it != item.end()) {
       dev.link = parse_link_spec(*it, where + ".link", in.errors);
@@ -420,13 +426,24 @@ void read_relayers(Reader& in, const json& value, Topology& topo) {
 
 }  // namespace
 
+namespace detail {
+
+void parse_press_fields(const nlohmann::json& item, const std::string& where, const Topology& topo,
+                        Device& dev, std::vector<std::string>& errors) {
+  Reader in;
+  read_press_fields(in, item, where, topo, dev);
+  for (auto& e : in.errors) errors.push_back(std::move(e));
+}
+
+}  // namespace detail
+
 Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) {
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
                   {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
-                   "groups", "devices", "pairs", "relayers", "sites", "comment"});
+                   "groups", "devices", "pairs", "relayers", "sites", "rules", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -444,6 +461,7 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
   if (auto it = doc.find("devices"); it != doc.end()) read_devices(in, *it, topo);
   if (auto it = doc.find("pairs"); it != doc.end()) read_pairs(in, *it, topo);
   if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
+  if (auto it = doc.find("rules"); it != doc.end()) detail::parse_rules(*it, topo, in.errors);
   detail::load_sensor_traces(topo, base_dir, in.errors);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
   if (!in.errors.empty()) throw TopologyError(std::move(in.errors));

@@ -117,4 +117,23 @@ TEST_CASE("the ACL: a composite device is an actuator that also publishes its ow
   CHECK(has(rules_of(acl, "plug-1"), "write snet/home/reading/plug-1"));
   // A button only presses.
   CHECK_FALSE(has(rules_of(acl, "button-1"), "write snet/home/reading/button-1"));
+
+TEST_CASE("the ACL: a relayer reads the readings its rules watch, a sensor cannot fire a rule") {
+  const Topology topology = load_topology(test::source_path("topology/rules.json"));
+  const std::string acl = mosquitto_acl(
+      topology, {{"relayer", ServiceRole::relayer}, {"relayer-2", ServiceRole::relayer}});
+  for (const auto* user : {"snet.relayer", "snet.relayer-2"}) {
+    CAPTURE(user);
+    CHECK(has(rules_of(acl, user), "read #"));  // snet/rules/reading/thermo-1 among them
+    CHECK(has(rules_of(acl, user), "write snet/rules/event/#"));  // a failed firing's PressError
+  }
+  // A sensor publishes readings only: it cannot command what its rules target, nor speak for
+  // the rule.
+  for (const auto& rule : rules_of(acl, "thermo-1")) {
+    CAPTURE(rule);
+    CHECK(rule.find("thermo-1") != std::string::npos);
+    CHECK(rule.find("read") == std::string::npos);
+  }
+  CHECK_FALSE(has(rules_of(acl, "thermo-1"), "write snet/rules/cmd/heater-1"));
+  CHECK_FALSE(has(rules_of(acl, "thermo-1"), "write snet/rules/event/#"));
 }
