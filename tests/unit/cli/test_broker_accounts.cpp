@@ -117,6 +117,7 @@ TEST_CASE("the ACL: a composite device is an actuator that also publishes its ow
   CHECK(has(rules_of(acl, "plug-1"), "write snet/home/reading/plug-1"));
   // A button only presses.
   CHECK_FALSE(has(rules_of(acl, "button-1"), "write snet/home/reading/button-1"));
+}
 
 TEST_CASE("the ACL: a relayer reads the readings its rules watch, a sensor cannot fire a rule") {
   const Topology topology = load_topology(test::source_path("topology/rules.json"));

@@ -183,6 +183,7 @@ TEST_CASE("RabbitMQ definitions: a composite device writes its own state and rea
   CHECK_FALSE(may_topic(d, "thermostat-1", "write", "snet.home.state.plug-1"));
   CHECK_FALSE(may_topic(d, "plug-1", "write", "snet.home.reading.thermostat-1"));
   CHECK_FALSE(may_topic(d, "button-1", "write", "snet.home.reading.thermostat-1"));
+}
 
 TEST_CASE("RabbitMQ definitions: a relayer reads the readings its rules watch") {
   const Topology topology = load_topology(test::source_path("topology/rules.json"));
