@@ -8,9 +8,12 @@ namespace snet::agents {
 
 ActuatorDevice::ActuatorDevice(const DeviceContext& context, std::string id,
                                const std::vector<routing::Subscription>& subscriptions,
-                               std::size_t dedupe_capacity)
-    : EmulatedDevice(context, std::move(id)), applied_(dedupe_capacity) {
+                               std::size_t dedupe_capacity, std::string capability)
+    : EmulatedDevice(context, std::move(id)),
+      capability_(std::move(capability)),
+      applied_(dedupe_capacity) {
   state_.device = this->id();
+  state_.capability = capability_;
   bus().on_message([this](const Message& message) { on_message(message); });
   for (const auto& subscription : subscriptions) {
     routing::subscribe(bus(), subscription, Qos::at_least_once);
@@ -60,6 +63,7 @@ void ActuatorDevice::on_retained_state(const Message& message) {
   try {
     StateReport report = parse_state(message.payload);
     report.device = id();
+    report.capability = capability_;
     if (!report.press_id.empty()) applied_.insert(report.press_id);
     state_ = std::move(report);
     found_report_ = true;
@@ -95,12 +99,25 @@ void ActuatorDevice::on_command(const Message& message) {
   } catch (const BadMessage& bad) {
     return reject(message, bad.reason, bad.what());
   }
+  if (!command.capability.empty()) {
+    if (const auto problem = capability_problem(command.capability); !problem.empty()) {
+      return reject(message, "unknown_capability", problem);
+    }
+  }
   std::lock_guard lock(mutex_);
   if (!restored_) {
     held_.push_back(std::move(command));
     return;
   }
   apply(command);
+}
+
+std::string ActuatorDevice::capability_problem(const std::string& capability) const {
+  if (capability == capability_) return "";
+  if (capability_.empty()) {
+    return "capability '" + capability + "' is unknown: a plain actuator has no named capabilities";
+  }
+  return "capability '" + capability + "' is unknown: this device switches '" + capability_ + "'";
 }
 
 void ActuatorDevice::apply(const Command& command) {

@@ -23,16 +23,23 @@
 
 namespace snet::agents {
 
-class ActuatorDevice final : public EmulatedDevice {
+class ActuatorDevice : public EmulatedDevice {
  public:
   /// `subscriptions`: routing::ActuatorSubscriptions::of() this actuator (its cmd topic first).
+  /// `capability`: the capability it switches, named in its state reports ("heater" for a
+  /// thermostat: CompositeDevice); empty for a plain actuator. A command naming any other
+  /// capability is refused (unknown_capability), the state untouched.
   ActuatorDevice(const DeviceContext& context, std::string id,
                  const std::vector<routing::Subscription>& subscriptions,
-                 std::size_t dedupe_capacity);
+                 std::size_t dedupe_capacity, std::string capability = "");
   ~ActuatorDevice() override;
 
   bool on() const;
   bool restored() const;
+
+ protected:
+  /// Why a command naming `capability` is refused ("" when it may be applied).
+  virtual std::string capability_problem(const std::string& capability) const;
 
  private:
   void on_connected() override;
@@ -43,6 +50,7 @@ class ActuatorDevice final : public EmulatedDevice {
   void apply(const Command& command);  // mutex_ held
   void report();                       // mutex_ held
 
+  const std::string capability_;
   mutable std::mutex mutex_;
   bool restored_ = false;
   bool found_report_ = false;

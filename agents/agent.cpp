@@ -4,6 +4,7 @@
 
 #include "actuator.hpp"
 #include "button.hpp"
+#include "composite.hpp"
 #include "device_selection.hpp"
 #include "sensor.hpp"
 #include "snet/broker_credentials.hpp"
@@ -20,7 +21,7 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
   devices_.reserve(devices.size());
   // Thousands of devices losing their connection at once (a broker restart) would drown the log.
   const bool log_connections = devices.size() <= 100;
-  std::vector<SensorDevice*> sensors;
+  std::vector<Ticked*> sensors;  // and composite devices
   for (const Device* device : devices) {
     const auto own = options_.device_urls.find(device->id);
     const std::string& url =
@@ -41,6 +42,14 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
         devices_.push_back(std::make_unique<ButtonDevice>(context, device->id));
         break;
       case DeviceKind::actuator:
+        if (device->composite) {
+          auto composite =
+              std::make_unique<CompositeDevice>(context, device->id, subscriptions.of(*device),
+                                                options_.dedupe_capacity, *device->composite);
+          sensors.push_back(composite.get());
+          devices_.push_back(std::move(composite));
+          break;
+        }
         devices_.push_back(std::make_unique<ActuatorDevice>(
             context, device->id, subscriptions.of(*device), options_.dedupe_capacity));
         break;

@@ -11,8 +11,8 @@ namespace snet::agents {
 
 /// Reasons a trigger, command or link update is rejected (labels of snet_agent_rejected_total).
 inline constexpr std::string_view kAgentRejectReasons[] = {
-    "retained",      "oversized",       "malformed_json", "wrong_type",   "missing_field",
-    "unknown_topic", "bad-link-update", "unknown-link",   "bad_timestamp"};
+    "retained",      "oversized",       "malformed_json", "wrong_type",    "missing_field",
+    "unknown_topic", "bad-link-update", "unknown-link",   "bad_timestamp", "unknown_capability"};
 
 struct AgentMetrics {
   explicit AgentMetrics(Metrics& metrics);

@@ -7,32 +7,31 @@
 // Thread safety: tick() on the loop thread only; published() from any thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "emulated_device.hpp"
+#include "reading_stream.hpp"
 #include "snet/message.hpp"
 #include "snet/sensor_model.hpp"
+#include "ticked.hpp"
 
 namespace snet::agents {
 
-class SensorDevice final : public EmulatedDevice {
+class SensorDevice final : public EmulatedDevice, public Ticked {
  public:
   SensorDevice(const DeviceContext& context, std::string id, const SensorSpec& spec);
   ~SensorDevice() override;
 
-  double rate_hz() const { return rate_hz_; }
+  double rate_hz() const override { return rate_hz_; }
   /// Reading `k` (since the clock started, increasing) is due: publishes it if the sensor is up.
-  void tick(std::uint64_t k);
-  std::uint64_t published() const { return seq_.load(std::memory_order_relaxed); }
+  void tick(std::uint64_t k) override;
+  const std::string& tick_id() const override { return id(); }
+  std::uint64_t published() const { return readings_.published(); }
 
  private:
   SensorSignal signal_;
   double rate_hz_;
-  Qos qos_;
-  std::string topic_;
-  Reading reading_;  // device, capability and unit filled once
-  std::atomic<std::uint64_t> seq_{0};
+  ReadingStream readings_;
 };
 
 }  // namespace snet::agents

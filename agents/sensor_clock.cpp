@@ -24,11 +24,11 @@ SensorClock::Clock::duration SensorClock::phase_of(const std::string& id, double
   return duration_cast<Clock::duration>(Seconds(fraction / rate_hz));
 }
 
-SensorClock::SensorClock(BusLoop& loop, std::vector<SensorDevice*> sensors)
+SensorClock::SensorClock(BusLoop& loop, std::vector<Ticked*> sensors)
     : loop_(loop), sensors_(std::move(sensors)) {
   shared_->clock = this;
   phases_.reserve(sensors_.size());
-  for (SensorDevice* s : sensors_) phases_.push_back(phase_of(s->id(), s->rate_hz()));
+  for (Ticked* s : sensors_) phases_.push_back(phase_of(s->tick_id(), s->rate_hz()));
 }
 
 SensorClock::~SensorClock() {
@@ -66,7 +66,7 @@ void SensorClock::wake() {
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
     Due d = heap_.back();
     heap_.pop_back();
-    SensorDevice& sensor = *sensors_[d.sensor];
+    Ticked& sensor = *sensors_[d.sensor];
     sensor.tick(d.k);
     // The next reading; if the loop fell behind by more than a period, the one due next from
     // now (the ones in between are not taken).

@@ -5,6 +5,7 @@
 // not drift; the phase (from the id, within one period) spreads a thousand 1 Hz sensors over the
 // second instead of publishing them all at once. When the loop falls behind by more than a
 // period, the readings missed are skipped (not published late in a burst).
+// A composite device's readings are driven the same way: "sensor" here is anything Ticked.
 // Thread safety: construct, start() and destroy on one thread; the sensors must outlive it.
 // After the destructor returns no sensor is ticked any more.
 #pragma once
@@ -13,10 +14,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
-#include "sensor.hpp"
 #include "snet/bus_loop.hpp"
+#include "ticked.hpp"
 
 namespace snet::agents {
 
@@ -24,7 +26,7 @@ class SensorClock {
  public:
   using Clock = std::chrono::steady_clock;
 
-  SensorClock(BusLoop& loop, std::vector<SensorDevice*> sensors);
+  SensorClock(BusLoop& loop, std::vector<Ticked*> sensors);
   ~SensorClock();
   SensorClock(const SensorClock&) = delete;
   SensorClock& operator=(const SensorClock&) = delete;
@@ -53,7 +55,7 @@ class SensorClock {
   void arm();
 
   BusLoop& loop_;
-  std::vector<SensorDevice*> sensors_;
+  std::vector<Ticked*> sensors_;
   std::vector<Clock::duration> phases_;
   std::vector<Due> heap_;  // std::push_heap/pop_heap with greater<>: the earliest on top
   Clock::time_point start_;

@@ -8,10 +8,15 @@
 //   - the tab's CPU: main-thread busy time from CDP Performance metrics (script, layout, style)
 //     and the renderer process's CPU time from /proc; long tasks over 50 ms.
 // Presses are published straight to snet/<t>/press/<button> (QoS 1) by an MQTT client (mqtt.js,
-// from tests/browser's node_modules), spread evenly over all buttons.
+// from tests/browser's node_modules), spread evenly over all buttons. With --source states the
+// client publishes the actuators' state reports itself (snet/<t>/state/<actuator>, as the agent
+// would after applying a press): the state service -> dashboard path alone, at rates the whole
+// press path (relayer, agent) cannot reach beside Chromium on 2 cores. Issue 14's figure:
+//   node bench/dashboard_bench.mjs --source states --rate 5000 --seconds 30   # p99 <= 50 ms
 //
 //   cd tests/browser && npm ci        # once: playwright-core and mqtt
 //   SNET_BUILD_DIR=build node bench/dashboard_bench.mjs [--pairs 5000] [--rate 1000] [--seconds 60]
+//                                                       [--source presses|states]
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -30,6 +35,7 @@ const { values: opts } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "60" },
     warmup: { type: "string", default: "5" },
+    source: { type: "string", default: "presses" },
     screenshot: { type: "string", default: "" },
     profile: { type: "boolean", default: false },
   },
@@ -38,6 +44,7 @@ const pairs = Number(opts.pairs);
 const rate = Number(opts.rate);
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
+if (!["presses", "states"].includes(opts.source)) throw new Error(`--source: '${opts.source}' is not presses or states`);
 
 function summary(samples) {
   if (samples.length === 0) return "no samples";
@@ -159,7 +166,7 @@ async function main() {
   const name = "dashbench";
   const devices = pairs * 2;
   console.log(`dashboard bench: ${devices.toLocaleString("en-US")} devices (${pairs} button -> actuator pairs), ` +
-              `${rate} presses/s for ${seconds} s after ${warmup} s warm-up; ${os.cpus().length} cores`);
+              `${rate} ${opts.source === "states" ? "state reports" : "presses"}/s for ${seconds} s after ${warmup} s warm-up; ${os.cpus().length} cores`);
   const stack = new Stack({ name, description: "dashboard bench", pairs: { count: pairs } }, { label: "dashbench" });
   let browser;
   let client;
@@ -190,9 +197,18 @@ async function main() {
     const publisher = setInterval(() => {
       const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * rate));
       for (; sent < due; sent++) {
-        const button = `button-${((sent * stride) % pairs) + 1}`;
-        const payload = JSON.stringify({ id: `bench-${sent}`, ts: Math.round((performance.timeOrigin + performance.now()) * 1000) });
-        client.publish(`snet/${name}/press/${button}`, payload, { qos: 1 }, (err) => { if (!err) acked++; });
+        const pair = ((sent * stride) % pairs) + 1;
+        const ts = Math.round((performance.timeOrigin + performance.now()) * 1000);
+        if (opts.source === "states") {
+          // What the agent publishes once actuator-<pair> applied press bench-<sent>.
+          const device = `actuator-${pair}`;
+          const payload = JSON.stringify({ device, on: sent % 2 === 0, press_id: `bench-${sent}`, button: `button-${pair}`,
+                                           press_ts: ts, relay_ts: ts, applied_ts: ts });
+          client.publish(`snet/${name}/state/${device}`, payload, { qos: 1, retain: true }, (err) => { if (!err) acked++; });
+          continue;
+        }
+        const payload = JSON.stringify({ id: `bench-${sent}`, ts });
+        client.publish(`snet/${name}/press/button-${pair}`, payload, { qos: 1 }, (err) => { if (!err) acked++; });
       }
     }, 5);
 
@@ -222,7 +238,7 @@ async function main() {
     if (opts.profile) printProfile((await cdp.send("Profiler.stop")).profile);
 
     const busy = (key) => (((after[key] ?? 0) - (before[key] ?? 0)) / wall) * 100;
-    console.log(`  presses published ${sent.toLocaleString("en-US")} (${acked.toLocaleString("en-US")} acknowledged); ` +
+    console.log(`  ${opts.source} published ${sent.toLocaleString("en-US")} (${acked.toLocaleString("en-US")} acknowledged); ` +
                 `state service stored ~${Math.round((statesAfter - statesBefore) / wall)} states/s during the run ` +
                 `(its status refreshes every 2 s)`);
     console.log(`  stored -> received by the page (WebSocket)   ${summary(bench.received)}`);

@@ -129,6 +129,9 @@ std::string mosquitto_acl(const Topology& topology, const std::vector<ServiceAcc
     acl << "topic readwrite " << topics::make(t, Kind::state, id) << "\n"
         << "topic readwrite " << topics::make(t, Kind::sync, id) << "\n"
         << "topic read " << topics::make(t, Kind::cmd, id) << "\n";
+    if (device.composite) {  // an actuator that also measures: its own readings
+      acl << "topic write " << topics::make(t, Kind::reading, id) << "\n";
+    }
     for (const auto& subscription : subscriptions.of(device)) {
       if (subscription.filter != topics::make(t, Kind::cmd, id)) {
         acl << "topic read " << subscription.filter << "\n";

@@ -179,6 +179,8 @@ json rabbitmq_definitions(const json& base, const Topology& topology,
         writes.push_back(key_of(t, kind, id));
         reads.push_back(key_of(t, kind, id));
       }
+      // A composite device is an actuator that also measures: its own readings.
+      if (device.composite) writes.push_back(key_of(t, Kind::reading, id));
       // Its bindings' keys (an MQTT member of a group reads the group's key on amq.topic, where
       // the group's fanout exchange forwards), and the exchanges its AMQP bus declares and binds.
       for (const auto& subscription : subscriptions.of(device)) {

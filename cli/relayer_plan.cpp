@@ -17,6 +17,15 @@ std::vector<std::string> relayer_names(int count, const std::string& compute) {
 
 namespace {
 
+// A rule's action runs on its compute as a button's does. `compute` empty: every rule.
+std::vector<const Device*> with_rules(std::vector<const Device*> buttons, const Topology& topology,
+                                      std::string_view compute) {
+  for (const auto& rule : topology.rules) {
+    if (compute.empty() || rule.action.compute.name() == compute) buttons.push_back(&rule.action);
+  }
+  return buttons;
+}
+
 RelayerGroup default_group(const Topology& topology, const RelayerDefaults& defaults) {
   RelayerGroup group;
   const bool named = !topology.computes.empty();
@@ -26,8 +35,9 @@ RelayerGroup default_group(const Topology& topology, const RelayerDefaults& defa
   group.openwhisk = defaults.openwhisk.server;
   group.insecure = defaults.insecure;
   group.bundled = !defaults.openwhisk.external;
-  group.actions = openwhisk_actions_of(named ? topology.buttons_using(Topology::kDefaultCompute)
-                                             : topology.buttons());
+  group.actions = openwhisk_actions_of(
+      with_rules(named ? topology.buttons_using(Topology::kDefaultCompute) : topology.buttons(),
+                 topology, named ? Topology::kDefaultCompute : std::string_view()));
   return group;
 }
 
@@ -37,7 +47,8 @@ RelayerGroup named_group(const Topology& topology, const ComputeInstance& comput
   group.compute = compute.name;
   group.names = relayer_names(compute.relayers, compute.name);
   group.backend = compute.backend;
-  group.actions = openwhisk_actions_of(topology.buttons_using(compute.name));
+  group.actions = openwhisk_actions_of(
+      with_rules(topology.buttons_using(compute.name), topology, compute.name));
   group.bundled = compute.apihost.empty();
   const auto bundled = openwhisk::bundled_openwhisk_defaults();
   if (group.bundled) {
@@ -69,7 +80,8 @@ RelayerGroup named_group(const Topology& topology, const ComputeInstance& comput
 
 std::vector<RelayerGroup> plan_relayers(const Topology& topology, const RelayerDefaults& defaults) {
   std::vector<RelayerGroup> groups;
-  if (topology.computes.empty() || !topology.buttons_using(Topology::kDefaultCompute).empty()) {
+  if (topology.computes.empty() || !topology.buttons_using(Topology::kDefaultCompute).empty() ||
+      !topology.rules_using(Topology::kDefaultCompute).empty()) {
     groups.push_back(default_group(topology, defaults));
   }
   for (const auto& compute : topology.computes) {

@@ -578,6 +578,8 @@ int up_command(int argc, const char* const* argv, int first) {
       if (group.insecure) tail.push_back("--openwhisk-insecure");
       if (name != "relayer") tail.insert(tail.end(), {"--name", name});
       if (!group.compute.empty()) tail.insert(tail.end(), {"--compute", group.compute});
+      // One relayer per compute evaluates its rules: each that did would fire them.
+      if (name != group.names.front()) tail.insert(tail.end(), {"--rules", "off"});
       add(name, "relayer", with({bin + "/snet-relayer"}, tail),
           {{"OPENWHISK_AUTH", group.openwhisk.auth}});
       relayers.push_back(name);

@@ -109,6 +109,16 @@ int validate_command(int argc, const char* const* argv, int first) {
       relayer::check_backends(topology, path);  // the backends are the relayer's to know
       std::cout << "OK: " << topology.name << ", " << topology.buttons().size() << " buttons, "
                 << topology.actuators().size() << " actuators";
+      std::size_t composites = 0;
+      double composite_rate = 0;
+      for (const Device& d : topology.devices) {
+        if (!d.composite) continue;
+        ++composites;
+        composite_rate += d.composite->rate_hz;
+      }
+      if (composites > 0) {
+        std::cout << " (" << composites << " composite: " << composite_rate << " readings/s)";
+      }
       if (const auto sensors = topology.sensors(); !sensors.empty()) {
         double per_second = 0;
         for (const Device* d : sensors) per_second += d->sensor->rate_hz;

@@ -52,6 +52,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       SNET_FUZZ_CHECK(v <= envelope.high + 1e-6 * (1 + std::abs(envelope.high)));
     }
   }
+  // A composite device reads a finite number whatever its parameters and switching.
+  for (std::size_t i = 0; i < topology.devices.size() && i < kSample; ++i) {
+    const auto& composite = topology.devices[i].composite;
+    if (!composite) continue;
+    snet::CompositeSignal signal(*composite);
+    for (std::uint64_t k = 0; k < 64; k += 1 + k / 8) {
+      SNET_FUZZ_CHECK(std::isfinite(signal.at(k, k % 3 == 0)));
+    }
+  }
   for (const auto& site : topology.sites) (void)topology.devices_in(site.id);
   for (const auto& compute : topology.computes) (void)topology.buttons_using(compute.name);
   return 0;

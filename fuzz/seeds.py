@@ -40,9 +40,10 @@ write("topology", "bad.json", '{"name": 7, "devices": [{"id": "", "kind": "lamp"
 # Messages: the selector byte (fuzz_messages.cpp's switch), then a payload as services send it.
 MESSAGES = [
     ('{"id":"abc","ts":1700000000000000}', ''),
-    ('{"on":true,"press_id":"p-1","button":"b1","press_ts":10,"relay_ts":20}',),
+    ('{"on":true,"press_id":"p-1","button":"b1","press_ts":10,"relay_ts":20}',
+     '{"on":true,"press_id":"p-2","capability":"heater"}'),
     ('{"device":"a1","on":false,"press_id":"p-1","button":"b1","press_ts":10,"relay_ts":20,'
-     '"applied_ts":30}',),
+     '"applied_ts":30}', '{"device":"thermostat-1","on":true,"capability":"heater"}'),
     ('{"error":"compute timed out","press_id":"p-1","button":"b1","action":"flip","press_ts":1,'
      '"ts":2}',
      # A compute's long error text (a stack trace), not ASCII: the relayer passes it on.

@@ -55,9 +55,18 @@ nlohmann::json to_action_params(const ComputeRequest& request) {
                        {"on", t.on ? nlohmann::json(*t.on) : nlohmann::json(nullptr)},
                        {"attrs", string_map(t.attrs)}});
   }
-  return {{"button", request.button},      {"press_id", request.press_id},
-          {"press_ts", request.press_ts},  {"topology", request.topology},
-          {"targets", std::move(targets)}, {"attrs", string_map(request.button_attrs)}};
+  nlohmann::json params = {
+      {"button", request.button},      {"press_id", request.press_id},
+      {"press_ts", request.press_ts},  {"topology", request.topology},
+      {"targets", std::move(targets)}, {"attrs", string_map(request.button_attrs)}};
+  if (const auto& cause = request.cause) {
+    // A rule fired: the action sees the reading beside what a press gives.
+    params["rule"] = cause->rule;
+    params["reading"] = {{"device", cause->device}, {"capability", cause->capability},
+                         {"value", cause->value},   {"unit", cause->unit},
+                         {"seq", cause->seq},       {"ts", cause->ts}};
+  }
+  return params;
 }
 
 std::string error_text(const nlohmann::json& error) {

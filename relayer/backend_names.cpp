@@ -53,6 +53,15 @@ std::vector<std::string> backend_problems(const Topology& topology) {
     out.push_back("devices[" + std::to_string(i) + "] '" + d.id + "'.compute: backend " +
                   unknown(spec.backend));
   }
+  for (std::size_t i = 0; i < topology.rules.size(); ++i) {
+    const ComputeSpec& spec = topology.rules[i].action.compute;
+    if (!spec.use.empty() || known(spec.backend) ||
+        (own.use.empty() && spec.backend == own.backend)) {
+      continue;
+    }
+    out.push_back("rules[" + std::to_string(i) + "] '" + topology.rules[i].id +
+                  "'.compute: backend " + unknown(spec.backend));
+  }
   return out;
 }
 

@@ -39,6 +39,9 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
       in_flight_(metrics.gauge("snet_relayer_in_flight", "Compute invocations in flight")),
       connected_(metrics.gauge("snet_relayer_connected",
                                "1 while connected to the broker and subscribed")),
+      bad_readings_(metrics.counter("snet_relayer_bad_readings_total",
+                                    "Readings of a rule's sensor that were refused (malformed, "
+                                    "retained, another device's)")),
       seen_presses_(options.dedupe_capacity),
       backends_(std::move(backends)) {
   for (auto reason : kPressRejectReasons) rejected(std::string(reason));
@@ -58,6 +61,31 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
   });
   bus_.subscribe(topics::all(topology_.name, topics::Kind::state), Qos::at_least_once);
   subscribe_presses(options);
+  subscribe_readings(options);
+}
+
+void Relayer::subscribe_readings(const RelayerOptions& options) {
+  if (!options.rules) return;
+  for (const Rule& rule : topology_.rules) {
+    if (!options.compute.empty() && rule.action.compute.name() != options.compute) continue;
+    if (backends_.find(rule.action.compute.backend) == nullptr) {
+      log::warn("rule '", rule.id, "' uses compute backend '", rule.action.compute.backend,
+                "', which this relayer does not have: its firings will fail");
+    }
+    Counter& firings = metrics_.counter("snet_relayer_rule_firings_total",
+                                        "Times a rule fired (a reading met its condition)",
+                                        "rule=\"" + rule.id + "\"");
+    for (const auto& device : rule.sources) {
+      auto& watches = watches_[device];
+      if (watches.empty()) {
+        // Every reading, not a share: the trigger needs them in order. Only one relayer per
+        // compute evaluates rules (RelayerOptions::rules).
+        bus_.subscribe(topics::make(topology_.name, topics::Kind::reading, device),
+                       Qos::at_least_once);
+      }
+      watches.push_back(RuleWatch{&rule, RuleTrigger(rule.above, rule.threshold), &firings});
+    }
+  }
 }
 
 void Relayer::subscribe_presses(const RelayerOptions& options) {
@@ -98,6 +126,9 @@ void Relayer::handle(const Message& message) {
   if (topic && topic->topology == topology_.name && topic->kind == topics::Kind::press) {
     return on_press(message, topic->device);  // acknowledged when settled
   }
+  if (topic && topic->topology == topology_.name && topic->kind == topics::Kind::reading) {
+    return on_reading(message, topic->device);  // acknowledged when its firings are settled
+  }
   if (topic && topic->topology == topology_.name && topic->kind == topics::Kind::state) {
     on_state(message, topic->device);
   } else {
@@ -131,8 +162,70 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   }
   presses_.add();
   const Device& device = *accepted.button;
-  PressContext press{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
-                     &device,   std::move(settlement)};
+  dispatch(PressContext{device.id, device.compute.action, accepted.press.id, accepted.press.ts,
+                        &device, std::move(settlement)},
+           std::nullopt);
+}
+
+void Relayer::on_reading(const Message& message, const std::string& device) {
+  const auto watched = watches_.find(device);
+  if (watched == watches_.end()) return acknowledge(message);
+  Reading reading;
+  try {
+    if (message.retained) throw BadMessage("retained", "a retained reading is stale");
+    if (message.payload.size() > kMaxPayloadBytes) throw BadMessage("oversized", "too large");
+    reading = parse_reading(message.payload);
+    if (reading.device != device) {
+      throw BadMessage("device_mismatch",
+                       "payload device '" + reading.device + "' differs from the topic's");
+    }
+  } catch (const BadMessage& bad) {
+    bad_readings_.add();
+    log::warn("ignored a reading on ", message.topic, ": ", bad.reason, ": ", bad.what());
+    return acknowledge(message);
+  }
+  std::vector<RuleWatch*> fired;
+  for (auto& watch : watched->second) {
+    if (reading.capability != watch.rule->reading) continue;
+    if (watch.trigger.observe(reading) == RuleTrigger::Verdict::fire) fired.push_back(&watch);
+  }
+  if (fired.empty()) return acknowledge(message);
+  // The reading is acknowledged once every firing it caused is settled: a relayer that dies
+  // meanwhile gets it again, and the same press ids make the commands idempotent.
+  auto pending = std::make_shared<std::atomic<int>>(static_cast<int>(fired.size()));
+  std::function<void()> ack;
+  if (message.ack) {
+    ack = [pending, original = message.ack] {
+      if (pending->fetch_sub(1) == 1) original();
+    };
+  }
+  for (RuleWatch* watch : fired) {
+    const Rule& rule = *watch->rule;
+    const std::string press_id = "rule:" + rule.id + ":" + device + ":" +
+                                 std::to_string(reading.seq) + ":" + std::to_string(reading.ts);
+    std::shared_ptr<PressSettlement> settlement;
+    {
+      std::lock_guard lock(dedupe_mutex_);
+      if (!seen_presses_.insert(press_id)) {
+        duplicates_.add();
+        if (!ledger_.join(press_id, ack) && ack) ack();
+        continue;
+      }
+      settlement = ledger_.begin(press_id, ack);
+    }
+    watch->firings->add();
+    log::info("rule '", rule.id, "' fired: ", device, " ", reading.capability, " ", reading.value,
+              rule.above ? " > " : " < ", rule.threshold);
+    dispatch(
+        PressContext{rule.id, rule.action.compute.action, press_id,
+                     reading.ts != 0 ? reading.ts : now_us(), &rule.action, std::move(settlement)},
+        RuleCause{rule.id, device, reading.capability, reading.value, reading.unit, reading.seq,
+                  reading.ts});
+  }
+}
+
+void Relayer::dispatch(PressContext press, std::optional<RuleCause> cause) {
+  const Device& device = *press.device;
   Compute* compute = backends_.find(device.compute.backend);
   if (compute == nullptr) {
     fail(press, "compute backend '" + device.compute.backend + "' is not available");
@@ -147,6 +240,7 @@ void Relayer::on_press(const Message& message, const std::string& button) {
   request.press_id = press.press_id;
   request.press_ts = press.press_ts;
   request.button_attrs = device.attrs;
+  request.cause = std::move(cause);
   for (const auto& route : device.routes) {
     request.targets.push_back(target_for(topology_, route, states_));
     // The action publishes this command itself: it needs to know where.

@@ -5,6 +5,10 @@
 // pattern topic, a group's fanout exchange or the headers exchange; the broker delivers it to
 // every member. A failed press becomes a PressError on snet/<topology>/event/<button>, and so
 // does a command the broker could not deliver (unroutable on AMQP: no member's queue bound).
+// A rule (topology "rules") is a press made by a reading: the relayer follows its sensors'
+// readings (rule_trigger.hpp says when it fires) and handles a firing as a press of a button whose
+// id is the rule's, with the press id rule:<rule>:<device>:<seq>:<ts>, so that a redelivered
+// reading cannot command twice; its compute also sees the reading (ComputeRequest::cause).
 // Nothing here blocks: a backend answers through a callback, so any number of invocations may
 // be in flight.
 //
@@ -22,12 +26,14 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "backends.hpp"
 #include "press_settlement.hpp"
+#include "rule_trigger.hpp"
 #include "snet/bus.hpp"
 #include "snet/message.hpp"
 #include "snet/metrics.hpp"
@@ -48,6 +54,10 @@ struct RelayerOptions {
   /// share group of this compute's own, so another compute's relayers never take them and they
   /// wait at the broker while this compute's relayers are away. Empty: every press.
   std::string compute;
+  /// Evaluate the topology's rules (those of `compute` when given): subscribe to their sensors'
+  /// readings and fire them. `snet up` gives it to one relayer per compute only, since each
+  /// relayer that evaluates a rule fires it.
+  bool rules = true;
 };
 
 /// Why `compute` cannot be a relayer's --compute for `topology` (it names no compute of it), or
@@ -77,8 +87,17 @@ class Relayer {
     const Device* device = nullptr;  // the button, in the topology
     std::shared_ptr<PressSettlement> settlement;
   };
+  struct RuleWatch {
+    const Rule* rule;
+    RuleTrigger trigger;
+    Counter* firings;
+  };
   void subscribe_presses(const RelayerOptions& options);
+  void subscribe_readings(const RelayerOptions& options);
   void on_press(const Message& message, const std::string& button);
+  void on_reading(const Message& message, const std::string& device);
+  /// A new press (or rule firing) with its settlement begun: asks its compute.
+  void dispatch(PressContext press, std::optional<RuleCause> cause);
   void on_state(const Message& message, const std::string& actuator);
   void on_result(const PressContext& press, ComputeResult result);
   void send(const PressContext& press, const Route& route, const Command& command);
@@ -96,6 +115,8 @@ class Relayer {
   Counter& press_errors_;
   Gauge& in_flight_;
   Gauge& connected_;
+  Counter& bad_readings_;
+  std::map<std::string, std::vector<RuleWatch>> watches_;  // by sensor; bus thread only
   StateTracker states_;
   std::mutex dedupe_mutex_;
   RecentIds seen_presses_;

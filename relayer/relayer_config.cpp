@@ -14,6 +14,10 @@ void add_relayer_flags(Flags& flags) {
       .add("compute", "SNET_RELAYER_COMPUTE", "",
            "take only the presses of buttons that use this compute of the topology's "
            "\"computes\" ('default': buttons without \"use\"); empty: every press")
+      .add("rules", "SNET_RELAYER_RULES", "on",
+           "'on': evaluate the topology's rules (of --compute, when given): follow their sensors' "
+           "readings and fire them; 'off': presses only (snet up gives 'on' to one relayer per "
+           "compute: each relayer that evaluates a rule fires it)")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "100000", "press ids remembered for dedupe");
   add_backend_flags(flags);
 }
@@ -29,6 +33,11 @@ RelayerOptions relayer_options(const Flags& flags, const Topology& topology,
   options.dedupe_capacity =
       static_cast<std::size_t>(flags.integer("dedupe-window", 1, 100'000'000));
   options.compute = flags.str("compute");
+  const std::string rules = flags.str("rules");
+  if (rules != "on" && rules != "off") {
+    throw UsageError("--rules: '" + rules + "' must be 'on' or 'off'");
+  }
+  options.rules = rules == "on";
   if (const auto problem = compute_problem(topology, options.compute)) {
     throw UsageError("--compute: " + *problem);
   }

@@ -98,6 +98,7 @@ LinkSpec LinkPatch::applied_to(const LinkSpec& base) const {
 
 LinkTable::LinkTable(const Topology& topology, StateMetrics& metrics, LiveFeed* feed)
     : topology_(topology),
+      emulated_(topology.emulates_network()),
       metrics_(metrics),
       feed_(feed),
       control_prefix_(topics::link_control_topic(topology.name, "")),
@@ -105,7 +106,7 @@ LinkTable::LinkTable(const Topology& topology, StateMetrics& metrics, LiveFeed* 
       presence_prefix_(topics::make(topology.name, topics::Kind::presence, "")),
       status_prefix_(topics::make(topology.name, topics::Kind::status, "")),
       rev_(static_cast<std::uint64_t>(now_us())) {
-  if (!topology.emulates_network()) return;
+  if (!emulated_) return;
   const auto file = topology.links();
   auto spec_of = [&](const std::string& id) {
     auto it = file.find(id);

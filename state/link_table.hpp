@@ -58,7 +58,7 @@ class LinkTable {
   /// returns false for them): a reporter whose status goes offline has its report dropped.
   bool observe(const Message& message);
 
-  bool emulated() const { return topology_.emulates_network(); }
+  bool emulated() const { return emulated_; }
   /// Whether `id` is one of the topology's links.
   bool known(const std::string& id) const;
   /// The link's effective spec: the latest LinkUpdate's, else the file's.
@@ -105,6 +105,9 @@ class LinkTable {
   nlohmann::json link_view_locked(const Entry& entry) const;
 
   const Topology& topology_;
+  // Asked for every message the service receives: Topology::emulates_network() looks at every
+  // device, so it is asked once.
+  const bool emulated_;
   StateMetrics& metrics_;
   LiveFeed* feed_;
   const std::string control_prefix_;  // snet/<t>/control/links/

@@ -1,5 +1,7 @@
 #include "live_feed.hpp"
 
+#include <algorithm>
+
 #include "snet/log.hpp"
 #include "topology_view.hpp"
 #include "views.hpp"
@@ -18,6 +20,12 @@ std::shared_ptr<const std::string> serialise(const nlohmann::json& message) {
 }
 
 }  // namespace
+
+std::chrono::steady_clock::duration next_flush_gap(std::chrono::steady_clock::duration cost,
+                                                   std::chrono::milliseconds longest) {
+  const std::chrono::steady_clock::duration shortest = std::min(kMinFlushGap, longest);
+  return std::clamp<std::chrono::steady_clock::duration>(cost * kFlushCostShare, shortest, longest);
+}
 
 LiveFeed::LiveFeed(const Topology& topology, StateMetrics& metrics,
                    std::function<nlohmann::json()> health, std::chrono::milliseconds flush_interval)
@@ -176,19 +184,22 @@ void LiveFeed::stop() {
 void LiveFeed::run() {
   std::unique_lock lock(mutex_);
   std::chrono::steady_clock::time_point last_flush{};
+  std::chrono::steady_clock::duration gap = kMinFlushGap;
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || pending_locked(); });
     if (!stopping_) {
-      // Coalesce: changes arriving within one interval of the last flush wait for the next.
-      const auto next = last_flush + flush_interval_;
-      wake_.wait_until(lock, next, [this] { return stopping_; });
+      // Coalesce: changes arriving within `gap` of the last flush wait for the next. After a
+      // quiet spell the last flush is long past: sent at once.
+      wake_.wait_until(lock, last_flush + gap, [this] { return stopping_; });
     }
+    const auto began = std::chrono::steady_clock::now();
     try {
       flush_locked();
     } catch (const std::exception& e) {
       log::error("live feed: flush failed: ", e.what());
     }
     last_flush = std::chrono::steady_clock::now();
+    gap = next_flush_gap(last_flush - began, flush_interval_);
     if (stopping_) return;
   }
 }

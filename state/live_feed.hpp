@@ -1,7 +1,10 @@
 // The live view of the state service: every actuator's current (stored) state in memory, and
 // the WebSocket feed that pushes it to browsers. A client gets a snapshot on connect, then
-// deltas: changes are coalesced per device and flushed at most once per `flush_interval` (at
-// once after a quiet spell), so thousands of changes a second become a few messages.
+// deltas: changes are coalesced per device and flushed in batches, so thousands of changes a
+// second become a few hundred messages. The flush adapts to its own cost: at once after a quiet
+// spell; under load at most every kMinFlushGap (a few ms, so the dashboard stays fresh), and
+// less often when a flush is expensive (many clients, huge batches), so that the feed takes at
+// most about 1/kFlushCostShare of a core, never waiting longer than `flush_interval`.
 // Message formats: docs/api.md.
 //
 // Ordering: snapshot-and-join and take-pending-and-broadcast happen under one mutex, so a
@@ -29,6 +32,16 @@
 #include "views.hpp"
 
 namespace snet::state {
+
+/// The shortest time between two flushes under load.
+inline constexpr std::chrono::milliseconds kMinFlushGap{4};
+/// The time between flushes is at least this many times what the last flush took.
+inline constexpr int kFlushCostShare = 10;
+
+/// The wait after a flush that took `cost`: kFlushCostShare x cost, within [kMinFlushGap,
+/// longest] (longest alone when it is shorter than kMinFlushGap).
+std::chrono::steady_clock::duration next_flush_gap(std::chrono::steady_clock::duration cost,
+                                                   std::chrono::milliseconds longest);
 
 class LiveFeed {
  public:

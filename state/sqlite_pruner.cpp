@@ -18,7 +18,11 @@ SqlitePruner::SqlitePruner(Db& db, const std::string& table, const std::string& 
     : db_(db),
       oldest_(db, "SELECT " + key + ", " + stored_at + " FROM " + table + " ORDER BY " + key +
                       " LIMIT ?1"),
-      range_(db, "SELECT min(" + key + "), max(" + key + ") FROM " + table),
+      // Two subqueries: SQLite answers a lone min() or max() of the key from the B-tree's ends,
+      // but "SELECT min(k), max(k)" scans the whole table (60 % of the state service's CPU at
+      // 15,000 readings/s with a million rows: a round runs every few batches).
+      range_(db, "SELECT (SELECT min(" + key + ") FROM " + table + "), (SELECT max(" + key +
+                     ") FROM " + table + ")"),
       delete_through_(db, "DELETE FROM " + table + " WHERE " + key + " <= ?1") {}
 
 SqlitePruner::Range SqlitePruner::range() {

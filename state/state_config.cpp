@@ -12,7 +12,8 @@ void add_state_flags(Flags& flags) {
       .add("dashboard-dir", "SNET_DASHBOARD_DIR", "",
            "dashboard files (default: the installed or source tree's dashboard/)")
       .add("flush-ms", "SNET_STATE_FLUSH_MS", "40",
-           "the live feed sends coalesced changes at most this often")
+           "the longest the live feed coalesces changes under load (every 4 ms while a flush "
+           "is cheap)")
       .add("supervisor-url", "SNET_SUPERVISOR_URL", "",
            "the supervisor of `snet up` (set by it), for /api/services; empty: none")
       .add("history-max-age", "SNET_STATE_HISTORY_MAX_AGE", "7d",

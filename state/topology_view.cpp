@@ -90,6 +90,14 @@ nlohmann::json topology_view(const Topology& t) {
                         {"high", envelope.high}};
     } else if (d.kind == DeviceKind::actuator) {
       item["sources"] = t.sources_of(d.id);
+      if (d.composite) {  // what it switches, and what its readings measure
+        item["composite"] = {{"kind", to_string(d.composite->kind)},
+                             {"switches", d.composite->switched()},
+                             {"capability", d.composite->measured()},
+                             {"unit", d.composite->unit()},
+                             {"rate_hz", d.composite->rate_hz},
+                             {"qos", d.composite->qos}};
+      }
       if (!t.topic_key.empty()) {
         std::string key;
         for (const auto& level : t.key_of(d)) key += (key.empty() ? "" : "/") + level;
@@ -108,6 +116,23 @@ nlohmann::json topology_view(const Topology& t) {
   if (!t.groups.empty()) out["groups"] = t.groups;
   if (t.relayers != 1) out["relayers"] = t.relayers;
   if (!t.computes.empty()) out["computes"] = computes_json(t);
+  if (!t.rules.empty()) {
+    // What each rule watches and what a firing commands (as a button's).
+    json list = json::array();
+    for (const auto& rule : t.rules) {
+      json on = {{"reading", rule.reading}, {rule.above ? "above" : "below", rule.threshold}};
+      if (!rule.device.empty()) on["device"] = rule.device;
+      json routes = json::array();
+      for (const auto& route : rule.action.routes) routes.push_back(route_json(t, route));
+      list.push_back({{"id", rule.id},
+                      {"on", std::move(on)},
+                      {"sources", rule.sources},
+                      {"targets", rule.action.targets},
+                      {"routes", std::move(routes)},
+                      {"compute", compute_json(rule.action.compute)}});
+    }
+    out["rules"] = std::move(list);
+  }
   if (!t.sites.empty()) {
     json list = json::array();
     for (const auto& site : t.sites) {

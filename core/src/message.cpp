@@ -120,6 +120,7 @@ Command parse_command(std::string_view payload) {
   cmd.button = get_string(doc, "button", false);
   cmd.press_ts = get_timestamp(doc, "press_ts");
   cmd.relay_ts = get_timestamp(doc, "relay_ts");
+  cmd.capability = get_string(doc, "capability", false);
   return cmd;
 }
 
@@ -128,6 +129,7 @@ std::string to_json(const Command& cmd) {
   put_if(doc, "button", cmd.button);
   put_if(doc, "press_ts", cmd.press_ts);
   put_if(doc, "relay_ts", cmd.relay_ts);
+  put_if(doc, "capability", cmd.capability);
   return doc.dump();
 }
 
@@ -141,6 +143,7 @@ StateReport parse_state(std::string_view payload) {
   state.press_ts = get_timestamp(doc, "press_ts");
   state.relay_ts = get_timestamp(doc, "relay_ts");
   state.applied_ts = get_timestamp(doc, "applied_ts");
+  state.capability = get_string(doc, "capability", false);
   return state;
 }
 
@@ -151,6 +154,7 @@ std::string to_json(const StateReport& state) {
   put_if(doc, "press_ts", state.press_ts);
   put_if(doc, "relay_ts", state.relay_ts);
   put_if(doc, "applied_ts", state.applied_ts);
+  put_if(doc, "capability", state.capability);
   return doc.dump();
 }
 

@@ -22,8 +22,7 @@ std::uint64_t mix(std::uint64_t x) {
 // Uniform in [-1, 1), one independent stream per purpose.
 enum Stream : std::uint64_t { kWalk = 1, kNoise = 2 };
 double symmetric(std::uint64_t seed, std::uint64_t k, Stream stream) {
-  const std::uint64_t bits = mix(mix(seed ^ (stream * 0xd1b54a32d192ed03ULL)) + k);
-  return static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0;
+  return seeded_symmetric(seed, k, stream);
 }
 
 double trace_value(const std::vector<TracePoint>& points, double t) {
@@ -55,6 +54,11 @@ std::string_view to_string(SensorModelKind v) {
       return "trace";
   }
   return "?";
+}
+
+double seeded_symmetric(std::uint64_t seed, std::uint64_t k, std::uint64_t stream) {
+  const std::uint64_t bits = mix(mix(seed ^ (stream * 0xd1b54a32d192ed03ULL)) + k);
+  return static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0;
 }
 
 std::uint64_t sensor_seed_of(std::string_view device_id) {

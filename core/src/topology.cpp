@@ -151,6 +151,7 @@ void Topology::reindex() {
   site_index_.clear();
   for (std::size_t i = 0; i < sites.size(); ++i) site_index_.emplace(sites[i].id, i);
   detail::resolve_routes(*this);
+  detail::resolve_rule_sources(*this);
 }
 
 std::vector<std::string> validate(const Topology& topo) {
@@ -180,6 +181,7 @@ std::vector<std::string> validate(const Topology& topo) {
   detail::validate_routes(topo, by_id, errors);
   detail::validate_sites(topo, by_id, errors);
   detail::validate_triggers(topo, errors);
+  detail::validate_rules(topo, by_id, errors);
   return errors;
 }
 

@@ -58,10 +58,42 @@ SensorSpec parse_sensor(const nlohmann::json& spec, const std::string& where, co
 void generate_sensors(const nlohmann::json& spec, Protocol native, Topology& topo,
                       std::vector<std::string>& errors);
 
+/// A composite device's parameters: the optional object named as its kind, e.g.
+/// "thermostat": {"ambient": 18, "heat_rate": 0.5}; `spec` null when there is none (every
+/// default). Problems appended to `errors` under `where` ("devices[3] 'thermo-1'").
+CompositeSpec parse_composite(CompositeKind kind, const nlohmann::json* spec,
+                              const std::string& where, const std::string& id,
+                              std::vector<std::string>& errors);
+
 /// Reads the CSV of every trace sensor (relative paths from `base_dir`; "": the working
 /// directory), appending each missing or bad file (with its line) to `errors`.
 void load_sensor_traces(Topology& topo, const std::string& base_dir,
                         std::vector<std::string>& errors);
+
+/// A press's routing fields ("targets", "patterns", "groups", "match") and "compute" of `item`
+/// into `dev` (the compute defaults to the topology's); problems appended under `where`.
+void parse_press_fields(const nlohmann::json& item, const std::string& where, const Topology& topo,
+                        Device& dev, std::vector<std::string>& errors);
+
+/// "rules": [...] into topo.rules (topology_rules.cpp); the shape only, references are checked by
+/// validate_rules.
+void parse_rules(const nlohmann::json& list, Topology& topo, std::vector<std::string>& errors);
+
+/// Appends every problem of the rules: ids, watched sensors and readings, and their routes as a
+/// button's (`where` names the rule).
+void validate_rules(const Topology& topo, const std::map<std::string, const Device*>& by_id,
+                    std::vector<std::string>& errors);
+
+/// Fills every rule's sources: the sensors measuring its reading (only on.device when given).
+void resolve_rule_sources(Topology& topo);
+
+/// Appends the problems of one button's (or rule's action's) routes, under `where`.
+void validate_press_routes(const Topology& topo, const std::map<std::string, const Device*>& by_id,
+                           const Device& button, const std::string& where,
+                           std::vector<std::string>& errors);
+
+/// Fills `button`'s routes (with their members) and targets (as resolve_routes does).
+void resolve_button_routes(const Topology& topo, Device& button);
 
 /// Fills every button's routes (with their members) and targets. Expects a valid topology
 /// whose index is built; unknown references are skipped.

@@ -169,6 +169,8 @@ constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"mqtt", Protoco
                                                                 {"amqp", Protocol::amqp}};
 
 constexpr std::string_view kExternal = "external";
+// The kinds besides kKinds, as an error lists them.
+constexpr std::string_view kMoreKinds = "external, thermostat, smart_plug, motion_light";
 
 // "kind": "external", "plays": "actuator", "command": ["python3", "lamp.py"], "image": "..."
 void read_external(Reader& in, const json& item, const std::string& where, Device& dev) {
@@ -191,6 +193,19 @@ void read_external(Reader& in, const json& item, const std::string& where, Devic
   }
 }
 
+// What a press does: the routing fields and the compute (a button's, or a rule's action).
+void read_press_fields(Reader& in, const json& item, const std::string& where, const Topology& topo,
+                       Device& dev) {
+  dev.exact_targets = in.strings(item, where, "targets", "actuator id");
+  dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
+  dev.groups = in.strings(item, where, "groups", "group name");
+  if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
+  dev.compute = topo.compute;
+  if (auto it = item.find("compute"); it != item.end()) {
+    dev.compute = in.compute(*it, where, topo.compute, topo.computes);
+  }
+}
+
 void read_devices(Reader& in, const json& list, Topology& topo) {
   if (!list.is_array()) {
     in.error("devices", "must be an array of devices");
@@ -208,12 +223,16 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
     if (!dev.id.empty()) where += " '" + dev.id + "'";
     in.check_fields(item, where,
                     {"id", "kind", "targets", "patterns", "groups", "match", "protocol", "attrs",
-                     "compute", "site", "link", "sensor", "plays", "command", "image"});
+                     "compute", "site", "link", "sensor", "plays", "command", "image", "thermostat",
+                     "smart_plug", "motion_light"});
     const std::string kind = in.string(item, where, "kind", "", true);  // reports a missing kind
+    const auto preset = composite_kind_of(kind);
     if (kind == kExternal) {
       read_external(in, item, where, dev);
     } else {
-      dev.kind = in.choice(item, where, "kind", DeviceKind::actuator, kKinds, kExternal);
+      // A composite device is an actuator to routing; its preset adds the rest.
+      dev.kind = preset ? DeviceKind::actuator
+                        : in.choice(item, where, "kind", DeviceKind::actuator, kKinds, kMoreKinds);
       for (const char* field : {"plays", "command", "image"}) {
         if (item.contains(field)) {
           in.error(where, std::string("'") + field + "' is only for \"kind\": \"external\"");
@@ -238,14 +257,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
         }
       }
     }
-    dev.exact_targets = in.strings(item, where, "targets", "actuator id");
-    dev.patterns = in.strings(item, where, "patterns", "topic-key pattern");
-    dev.groups = in.strings(item, where, "groups", "group name");
-    if (auto it = item.find("match"); it != item.end()) dev.matches = in.matches(*it, where);
-    dev.compute = topo.compute;
-    if (auto it = item.find("compute"); it != item.end()) {
-      dev.compute = in.compute(*it, where, topo.compute, topo.computes);
-    }
+    read_press_fields(in, item, where, topo, dev);
     dev.site = in.string(item, where, "site", "");
     if (auto it = item.find("link"); it != item.end()) {
       dev.link = parse_link_spec(*it, where + ".link", in.errors);
@@ -262,6 +274,17 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
                "a sensor needs a 'sensor' object, e.g. {\"capability\": \"temperature\", "
                "\"unit\": \"C\", \"rate_hz\": 1, \"model\": {\"type\": \"constant\", "
                "\"value\": 21}}");
+    }
+    for (auto each :
+         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
+      const std::string name(to_string(each));
+      auto it = item.find(name);
+      if (preset == each) {
+        dev.composite = detail::parse_composite(each, it == item.end() ? nullptr : &*it, where,
+                                                dev.id, in.errors);
+      } else if (it != item.end()) {
+        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
+      }
     }
     topo.devices.push_back(std::move(dev));
   }
@@ -403,13 +426,25 @@ void read_relayers(Reader& in, const json& value, Topology& topo) {
 
 }  // namespace
 
+namespace detail {
+
+void parse_press_fields(const nlohmann::json& item, const std::string& where, const Topology& topo,
+                        Device& dev, std::vector<std::string>& errors) {
+  Reader in;
+  read_press_fields(in, item, where, topo, dev);
+  for (auto& e : in.errors) errors.push_back(std::move(e));
+}
+
+}  // namespace detail
+
 Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) {
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
   in.check_fields(doc, "",
                   {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
-                   "groups", "devices", "pairs", "sensors", "relayers", "sites", "comment"});
+                   "groups", "devices", "pairs", "sensors", "relayers", "sites", "rules",
+                   "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
@@ -432,6 +467,7 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
                              topo, in.errors);
   }
   if (auto it = doc.find("relayers"); it != doc.end()) read_relayers(in, *it, topo);
+  if (auto it = doc.find("rules"); it != doc.end()) detail::parse_rules(*it, topo, in.errors);
   detail::load_sensor_traces(topo, base_dir, in.errors);
   for (auto& e : validate(topo)) in.errors.push_back(std::move(e));
   if (!in.errors.empty()) throw TopologyError(std::move(in.errors));

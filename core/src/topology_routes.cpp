@@ -62,6 +62,9 @@ class RouteChecker {
     }
   }
 
+  // A rule's action is checked as a button, under the rule's name.
+  void check_press(const Device& d, const std::string& where) { check_button(d, where); }
+
  private:
   void add(const std::string& where, const std::string& what) {
     errors_.push_back(where + ": " + what);
@@ -180,8 +183,9 @@ class RouteChecker {
     return "";
   }
 
-  void check_button(const Device& d) {
-    const std::string where = "device '" + d.id + "'";
+  void check_button(const Device& d) { check_button(d, "device '" + d.id + "'"); }
+
+  void check_button(const Device& d, const std::string& where) {
     const bool topic = topo_.routing == Routing::topic;
     const bool fanout = topo_.routing == Routing::fanout;
     const bool headers = topo_.routing == Routing::headers;
@@ -369,44 +373,54 @@ void validate_routes(const Topology& topo, const std::map<std::string, const Dev
   RouteChecker(topo, by_id, errors).run();
 }
 
-void resolve_routes(Topology& topo) {
-  for (auto& d : topo.devices) {
-    if (d.kind != DeviceKind::button) continue;
-    d.routes.clear();
-    for (const auto& id : d.exact_targets) {
-      const Device* target = topo.find(id);
-      if (target == nullptr || target->kind != DeviceKind::actuator) continue;
-      d.routes.push_back(Route{RouteKind::actuator, id, id, {}, {}, {id}});
-    }
-    for (const auto& pattern : d.patterns) {
-      Route route{RouteKind::pattern, "pattern:" + pattern, pattern, {}, {}, {}};
-      route.levels = pattern_levels(pattern, topo.topic_key.size(), nullptr);
-      if (route.levels.empty()) continue;
-      add_members(route, topo,
-                  [&](const Device& a) { return pattern_selects(route.levels, topo.key_of(a)); });
-      d.routes.push_back(std::move(route));
-    }
-    for (const auto& group : d.groups) {
-      auto it = topo.groups.find(group);
-      if (it == topo.groups.end()) continue;
-      Route route{RouteKind::group, "group:" + group, group, {}, {}, {}};
-      const std::set<std::string> members(it->second.begin(), it->second.end());
-      add_members(route, topo, [&](const Device& a) { return members.count(a.id) != 0; });
-      d.routes.push_back(std::move(route));
-    }
-    for (const auto& match : d.matches) {
-      Route route{RouteKind::match, "match:" + match.text(), match.text(), {}, match, {}};
-      add_members(route, topo, [&](const Device& a) { return match.matches(a.attrs); });
-      d.routes.push_back(std::move(route));
-    }
-    d.targets.clear();
-    std::set<std::string> seen;
-    for (const auto& route : d.routes) {
-      for (const auto& member : route.members) {
-        if (seen.insert(member).second) d.targets.push_back(member);
-      }
+void validate_press_routes(const Topology& topo, const std::map<std::string, const Device*>& by_id,
+                           const Device& button, const std::string& where,
+                           std::vector<std::string>& errors) {
+  RouteChecker(topo, by_id, errors).check_press(button, where);
+}
+
+void resolve_button_routes(const Topology& topo, Device& d) {
+  d.routes.clear();
+  for (const auto& id : d.exact_targets) {
+    const Device* target = topo.find(id);
+    if (target == nullptr || target->kind != DeviceKind::actuator) continue;
+    d.routes.push_back(Route{RouteKind::actuator, id, id, {}, {}, {id}});
+  }
+  for (const auto& pattern : d.patterns) {
+    Route route{RouteKind::pattern, "pattern:" + pattern, pattern, {}, {}, {}};
+    route.levels = pattern_levels(pattern, topo.topic_key.size(), nullptr);
+    if (route.levels.empty()) continue;
+    add_members(route, topo,
+                [&](const Device& a) { return pattern_selects(route.levels, topo.key_of(a)); });
+    d.routes.push_back(std::move(route));
+  }
+  for (const auto& group : d.groups) {
+    auto it = topo.groups.find(group);
+    if (it == topo.groups.end()) continue;
+    Route route{RouteKind::group, "group:" + group, group, {}, {}, {}};
+    const std::set<std::string> members(it->second.begin(), it->second.end());
+    add_members(route, topo, [&](const Device& a) { return members.count(a.id) != 0; });
+    d.routes.push_back(std::move(route));
+  }
+  for (const auto& match : d.matches) {
+    Route route{RouteKind::match, "match:" + match.text(), match.text(), {}, match, {}};
+    add_members(route, topo, [&](const Device& a) { return match.matches(a.attrs); });
+    d.routes.push_back(std::move(route));
+  }
+  d.targets.clear();
+  std::set<std::string> seen;
+  for (const auto& route : d.routes) {
+    for (const auto& member : route.members) {
+      if (seen.insert(member).second) d.targets.push_back(member);
     }
   }
+}
+
+void resolve_routes(Topology& topo) {
+  for (auto& d : topo.devices) {
+    if (d.kind == DeviceKind::button) resolve_button_routes(topo, d);
+  }
+  for (auto& rule : topo.rules) resolve_button_routes(topo, rule.action);
 }
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 // returns at once and `done` fires later, so many invocations can be in flight.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -23,6 +24,17 @@ struct TargetInfo {
   std::string topic = {};
 };
 
+/// What fired a rule (topology "rules"): the reading and the rule; absent for a press.
+struct RuleCause {
+  std::string rule;
+  std::string device;
+  std::string capability;
+  double value = 0;
+  std::string unit = {};
+  std::uint64_t seq = 0;
+  Micros ts = 0;
+};
+
 struct ComputeRequest {
   std::string topology;
   std::string button;
@@ -33,6 +45,8 @@ struct ComputeRequest {
   Micros press_ts = 0;
   std::vector<TargetInfo> targets;
   std::map<std::string, std::string> button_attrs;
+  /// Set when a rule fired (then `button` is the rule's id): the compute sees the reading.
+  std::optional<RuleCause> cause = {};
 };
 
 struct ComputeResult {

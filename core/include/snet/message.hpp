@@ -45,6 +45,10 @@ struct Command {
   std::string button;
   Micros press_ts = 0;  // button pressed
   Micros relay_ts = 0;  // relayer published the command
+  /// The capability to switch (a composite device's "heater", "switch", "lamp"); empty: the
+  /// device's switchable one. A device refuses a capability it does not switch
+  /// (unknown_capability).
+  std::string capability = {};
 };
 
 /// An actuator's reported state (published retained).
@@ -56,6 +60,8 @@ struct StateReport {
   Micros press_ts = 0;
   Micros relay_ts = 0;
   Micros applied_ts = 0;  // actuator applied it
+  /// A composite device's switchable capability the state is of; empty for a plain actuator.
+  std::string capability = {};
 };
 
 /// A sensor's measurement, published on snet/<topology>/reading/<device> (QoS 0 or 1 as the

@@ -58,6 +58,11 @@ inline constexpr double kMaxSensorMagnitude = 1e15;
 /// machines).
 std::uint64_t sensor_seed_of(std::string_view device_id);
 
+/// Uniform in [-1, 1) from (seed, k, stream) alone: counter-based, so reading k's randomness
+/// needs no state and a skipped reading shifts nothing. Streams 1 and 2 are the value models'
+/// (walk, noise); other models (snet/composite_model.hpp) use their own.
+double seeded_symmetric(std::uint64_t seed, std::uint64_t k, std::uint64_t stream);
+
 /// The smallest and largest value the sensor can read (noise and range included): what a
 /// consumer, or a test, may expect.
 struct Envelope {

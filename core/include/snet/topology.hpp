@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "snet/composite_model.hpp"
 #include "snet/link.hpp"
 #include "snet/sensor_model.hpp"
 
@@ -109,9 +110,31 @@ struct Device {
   std::vector<std::string> targets;
   // Sensors only: what it measures, how often and from which value model.
   std::optional<SensorSpec> sensor;
+  // Composite devices ("kind": "thermostat" | "smart_plug" | "motion_light"): an actuator (its
+  // switchable capability is what commands switch, so routing treats it as any actuator) that
+  // also publishes readings of its measured capability.
+  std::optional<CompositeSpec> composite;
   // The emulated network: the site the device sits in (empty: on the core) and its last hop.
   std::string site;
   std::optional<LinkSpec> link;
+};
+
+/// A rule (top-level "rules"): a reading that meets its condition runs compute exactly as a press
+/// does, through the same relayer, backends and routing (topology/README.md, "Rules").
+/// Edge-triggered: it fires on the first reading that meets the condition after one that did not
+/// (or the first one seen), and re-arms when a reading leaves it.
+struct Rule {
+  std::string id;  // a name like a device id, unique among devices and rules
+  /// The sensor it watches; empty: every sensor measuring `reading`.
+  std::string device;
+  std::string reading;  // the capability, e.g. "temperature"
+  bool above = true;    // true: fires when value > threshold; false: value < threshold
+  double threshold = 0;
+  /// What a firing does, held as a button whose id is the rule's: its compute, routing fields
+  /// ("targets", "patterns", "groups", "match"), and, resolved by the loader, routes and targets.
+  Device action;
+  /// Resolved by the loader: the sensors whose readings it evaluates, in topology order.
+  std::vector<std::string> sources;
 };
 
 /// A named group of devices (a building, a floor, a field gateway) joined to its parent (another
@@ -154,6 +177,7 @@ class Topology {
   static constexpr int kMaxRelayers = 16;
   std::vector<Device> devices;  // in file order; generated pairs follow explicit devices
   std::vector<Site> sites;      // in file order
+  std::vector<Rule> rules;      // in file order
   static constexpr int kMaxSiteDepth = 8;
   /// Button/actuator pairs "pairs" may generate, all its entries together.
   static constexpr long kMaxPairs = 100000;
@@ -176,6 +200,11 @@ class Topology {
   /// The buttons that use compute `name` ("default": those without `use`), in topology order.
   std::vector<const Device*> buttons_using(std::string_view name) const;
 
+  /// Nullptr when there is no such rule.
+  const Rule* find_rule(std::string_view id) const;
+  /// The rules whose compute is `name` ("default": those without `use`), in topology order.
+  std::vector<const Rule*> rules_using(std::string_view name) const;
+
   /// Nullptr when there is no such site.
   const Site* find_site(std::string_view id) const;
   /// Whether the network is emulated: the topology has sites or a device with a "link". Then
@@ -191,8 +220,9 @@ class Topology {
   /// Devices of `site` itself (not of its child sites), in topology order.
   std::vector<const Device*> devices_in(std::string_view site) const;
 
-  /// Builds the index used by find() and resolves every button's routes and targets; called by
-  /// the loaders after validation.
+  /// Builds the index used by find() and resolves every button's (and rule's) routes and
+  /// targets, and each rule's sources (the sensors it watches); called by the loaders after
+  /// validation.
   void reindex();
 
  private:

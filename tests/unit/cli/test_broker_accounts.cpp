@@ -99,3 +99,42 @@ TEST_CASE("the ACL: a sensor publishes its own readings and presence, reads noth
                                  "write snet/sensors/press/button-1",
                                  "read snet/sensors/trigger/button-1"});
 }
+
+TEST_CASE("the ACL: a composite device is an actuator that also publishes its own readings") {
+  const Topology topology = load_topology(test::source_path("topology/home.json"));
+  const std::string acl = mosquitto_acl(topology, {{"state", ServiceRole::state}});
+  CHECK(rules_of(acl, "thermostat-1") ==
+        std::vector<std::string>{
+            "write snet/home/presence/thermostat-1", "readwrite snet/home/state/thermostat-1",
+            "readwrite snet/home/sync/thermostat-1", "read snet/home/cmd/thermostat-1",
+            "write snet/home/reading/thermostat-1"});
+  for (const Device& d : topology.devices) {
+    if (d.id == "thermostat-1") continue;
+    CAPTURE(d.id);
+    CHECK_FALSE(has(rules_of(acl, d.id), "write snet/home/reading/thermostat-1"));
+    CHECK_FALSE(has(rules_of(acl, d.id), "read snet/home/cmd/thermostat-1"));
+  }
+  CHECK(has(rules_of(acl, "plug-1"), "write snet/home/reading/plug-1"));
+  // A button only presses.
+  CHECK_FALSE(has(rules_of(acl, "button-1"), "write snet/home/reading/button-1"));
+}
+
+TEST_CASE("the ACL: a relayer reads the readings its rules watch, a sensor cannot fire a rule") {
+  const Topology topology = load_topology(test::source_path("topology/rules.json"));
+  const std::string acl = mosquitto_acl(
+      topology, {{"relayer", ServiceRole::relayer}, {"relayer-2", ServiceRole::relayer}});
+  for (const auto* user : {"snet.relayer", "snet.relayer-2"}) {
+    CAPTURE(user);
+    CHECK(has(rules_of(acl, user), "read #"));  // snet/rules/reading/thermo-1 among them
+    CHECK(has(rules_of(acl, user), "write snet/rules/event/#"));  // a failed firing's PressError
+  }
+  // A sensor publishes readings only: it cannot command what its rules target, nor speak for
+  // the rule.
+  for (const auto& rule : rules_of(acl, "thermo-1")) {
+    CAPTURE(rule);
+    CHECK(rule.find("thermo-1") != std::string::npos);
+    CHECK(rule.find("read") == std::string::npos);
+  }
+  CHECK_FALSE(has(rules_of(acl, "thermo-1"), "write snet/rules/cmd/heater-1"));
+  CHECK_FALSE(has(rules_of(acl, "thermo-1"), "write snet/rules/event/#"));
+}

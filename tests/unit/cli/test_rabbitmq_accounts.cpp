@@ -170,3 +170,29 @@ TEST_CASE("RabbitMQ definitions: a sensor writes its own reading key only") {
   CHECK(may(d, "thermo-1", "configure", "snet-bus-snet-sensors-thermo-1"));
   CHECK_FALSE(may(d, "thermo-1", "configure", "snet-bus-snet-sensors-power-1"));
 }
+
+TEST_CASE("RabbitMQ definitions: a composite device writes its own state and reading keys") {
+  const Topology topology = load_topology(test::source_path("topology/home.json"));
+  const json d =
+      rabbitmq_definitions(json::object(), topology, kServices, passwords_for(topology), true);
+  CHECK(may_topic(d, "thermostat-1", "write", "snet.home.reading.thermostat-1"));
+  CHECK(may_topic(d, "thermostat-1", "write", "snet.home.state.thermostat-1"));
+  CHECK(may_topic(d, "thermostat-1", "read", "snet.home.cmd.thermostat-1"));
+  CHECK_FALSE(may_topic(d, "thermostat-1", "write", "snet.home.reading.plug-1"));
+  CHECK_FALSE(may_topic(d, "thermostat-1", "read", "snet.home.cmd.plug-1"));
+  CHECK_FALSE(may_topic(d, "thermostat-1", "write", "snet.home.state.plug-1"));
+  CHECK_FALSE(may_topic(d, "plug-1", "write", "snet.home.reading.thermostat-1"));
+  CHECK_FALSE(may_topic(d, "button-1", "write", "snet.home.reading.thermostat-1"));
+}
+
+TEST_CASE("RabbitMQ definitions: a relayer reads the readings its rules watch") {
+  const Topology topology = load_topology(test::source_path("topology/rules.json"));
+  const json d =
+      rabbitmq_definitions(json::object(), topology, kServices, passwords_for(topology), true);
+  CHECK(may_topic(d, "snet.relayer", "read", "snet.rules.reading.thermo-1"));
+  CHECK(may_topic(d, "snet.relayer", "write", "snet.rules.event.too-warm"));
+  CHECK(may_topic(d, "snet.relayer", "write", "snet.rules.cmd.heater-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.rules.cmd.heater-1"));
+  CHECK_FALSE(may_topic(d, "thermo-1", "write", "snet.rules.event.too-warm"));
+  CHECK_FALSE(may_topic(d, "snet.compute", "write", "snet.rules.reading.thermo-1"));
+}

@@ -206,7 +206,7 @@ TEST_CASE("invalid routing combinations fail validation saying what to change") 
     expect_error(text,
                  "unknown field 'topic-key' (allowed: name, description, broker, routing, "
                  "compute, computes, topic_key, groups, devices, pairs, relayers, sites, "
-                 "comment)");
+                 "rules, comment)");
     expect_error(text,
                  "devices[0] 'b': unknown field 'pattern' (allowed: id, kind, targets, "
                  "patterns, groups, match");
