@@ -92,11 +92,13 @@ TEST_CASE("the shipped example topologies are valid") {
   }
   CHECK(load_topology(test::source_path("topology/single.json")).buttons().size() == 3);
   const Topology campus = load_topology(test::source_path("topology/campus.json"));
-  CHECK(campus.buttons().size() == 1000);
+  CHECK(campus.devices.size() == 15000);  // issue 14's scale
+  CHECK(campus.buttons().size() == 5000);
+  CHECK(campus.sensors().size() == 5000);
   REQUIRE(campus.sites.size() == 4);
-  CHECK(campus.devices_in("building-b").size() == 500);
-  CHECK(campus.link_path(*campus.find("button-251")) ==
-        std::vector<std::string>{"button-251", "building-b"});
+  CHECK(campus.devices_in("building-b").size() == 3750);  // 1,250 pairs, 1,250 sensors
+  CHECK(campus.link_path(*campus.find("button-1251")) ==
+        std::vector<std::string>{"button-1251", "building-b"});
   const Topology field = load_topology(test::source_path("topology/field.json"));
   CHECK(field.link_path(*field.find("valve-3")) ==
         std::vector<std::string>{"valve-3", "field", "barn"});

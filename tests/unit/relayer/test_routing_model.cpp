@@ -205,7 +205,7 @@ TEST_CASE("invalid routing combinations fail validation saying what to change") 
       {"id":"b","kind":"button","targets":["a"],"pattern":["+"]},{"id":"a","kind":"actuator"}]})";
     expect_error(text,
                  "unknown field 'topic-key' (allowed: name, description, broker, routing, "
-                 "compute, computes, topic_key, groups, devices, pairs, relayers, sites, "
+                 "compute, computes, topic_key, groups, devices, pairs, sensors, relayers, sites, "
                  "rules, comment)");
     expect_error(text,
                  "devices[0] 'b': unknown field 'pattern' (allowed: id, kind, targets, "
