@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -56,6 +57,13 @@
 
 namespace snet::cli {
 namespace {
+
+/// How many ports net.ipv4.ip_local_port_range allows (0 when it cannot be read).
+long ephemeral_port_count() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  long low = 0, high = -1;
+  return range >> low >> high ? high - low + 1 : 0;
+}
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
@@ -322,6 +330,17 @@ int up_command(int argc, const char* const* argv, int first) {
     if (hosted > devices_per_agent(open_files, per_device) * static_cast<std::size_t>(count)) {
       log::warn("the agents need more descriptors than their open-file limit ", open_files,
                 " allows; raise the hard limit (ulimit -Hn) or give --agents");
+    }
+    if (network->relays()) {
+      // Each relayed device takes a listener's port and a connection's from the machine's
+      // ephemeral range (15,000 devices exhausted 28,232 ports: agents died on bind).
+      if (const long ports = ephemeral_port_count();
+          ports > 0 && 2 * static_cast<long>(hosted) > ports) {
+        log::warn(hosted, " devices relayed by the process link engine need about ", 2 * hosted,
+                  " loopback ports, more than the ", ports,
+                  " ephemeral ports (net.ipv4.ip_local_port_range): agents will fail to bind; "
+                  "use --links off, or kernel where latency is not asked for");
+      }
     }
     if (!flags.given("broker-url") && topology.broker == BrokerKind::mosquitto &&
         static_cast<long>(hosted) + 256 > open_files) {

@@ -156,6 +156,7 @@ StateWriter::Written StateWriter::process(std::deque<Message>& messages) {
     if (stored) {
       feed_.apply(records);
       feed_.apply_readings(readings);
+      count_stored(records, readings);
       written.records =
           std::count_if(records.begin(), records.end(), [](const auto& r) { return r.seq != 0; });
       written.readings =
@@ -194,6 +195,14 @@ bool StateWriter::write(std::vector<EventRecord>& records, std::vector<ReadingRe
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
   }
+  std::lock_guard lock(mutex_);
+  problem_.clear();
+  return true;
+}
+
+// After the feed has them, so whoever sees a count can also read what it counts.
+void StateWriter::count_stored(const std::vector<EventRecord>& records,
+                               const std::vector<ReadingRecord>& readings) {
   metrics_.store_batches.add();
   std::int64_t states = 0, duplicates = 0, errors = 0;
   for (const auto& r : records) {
@@ -213,9 +222,6 @@ bool StateWriter::write(std::vector<EventRecord>& records, std::vector<ReadingRe
       std::count_if(readings.begin(), readings.end(), [](const auto& r) { return r.id != 0; });
   metrics_.readings_stored.add(new_readings);
   metrics_.readings_duplicate.add(static_cast<std::int64_t>(readings.size()) - new_readings);
-  std::lock_guard lock(mutex_);
-  problem_.clear();
-  return true;
 }
 
 }  // namespace snet::state

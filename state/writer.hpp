@@ -59,6 +59,8 @@ class StateWriter {
   Written process(std::deque<Message>& messages);
   // false: not stored (stopping)
   bool write(std::vector<EventRecord>& records, std::vector<ReadingRecord>& readings);
+  void count_stored(const std::vector<EventRecord>& records,
+                    const std::vector<ReadingRecord>& readings);
   void set_depth_locked();
 
   Store& store_;
