@@ -198,9 +198,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec == asio::error::would_block || ec == asio::error::try_again) return self->read(p);
       if (ec) {
         p.ended = true;  // EOF or reset: pass it on after what is held
-        if (!self->upstream_started_ && !self->relay_.shaper.up(self->links())) {
-          return self->close();  // gave up before reaching the broker
-        }
+        // The device gave up before the relay reached the broker (a cut, or a broker too busy
+        // to accept in the device's connect timeout): the broker never sees the half-made
+        // connection, as a client whose SYN went unanswered. Else each retry would leave a
+        // connect pending for minutes and, once accepted, cost the broker a login for nothing.
+        if (p.direction == Direction::up && !self->upstream_connected_) return self->close();
         if (p.done) return self->close_when_quiet();
         return self->pump(p);
       }

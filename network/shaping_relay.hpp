@@ -16,6 +16,7 @@
 // connection reaches the broker only once the link is up (the client's own connect timeout
 // decides whether it waits), and a client that closes during the cut is not seen by the broker
 // until the restore (so the broker's keep-alive, 1.5 x the client's, fires its last will).
+// A client that closes before its connection reached the broker (cut or not) is dropped.
 //
 // Descriptors: one listener per device path, two sockets per connection (the accepted one and
 // the upstream one): with the device's own socket, 4 per device in an agent that hosts it.

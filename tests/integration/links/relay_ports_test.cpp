@@ -3,7 +3,12 @@
 // and a device's link is still its own (a cut cuts that device alone).
 #include <doctest/doctest.h>
 
+#include <poll.h>
+
+#include <cstdio>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,6 +52,23 @@ struct Listener {
     return accepted;
   }
 };
+
+// How many of this namespace's IPv4 sockets bound to `address` are connecting (SYN-SENT).
+int connecting_from(const boost::asio::ip::address_v4& address) {
+  char local[9];
+  std::snprintf(local, sizeof local, "%08X", __builtin_bswap32(address.to_uint()));
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  int connecting = 0;
+  std::getline(table, line);  // the header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, from, to, state;
+    fields >> slot >> from >> to >> state;
+    if (from.rfind(local, 0) == 0 && state == "02") ++connecting;  // TCP_SYN_SENT
+  }
+  return connecting;
+}
 
 }  // namespace
 
@@ -148,4 +170,46 @@ TEST_CASE(
   CHECK(sink.arrivals().back().message.payload == "held");
   cut_one->stop();
   other->stop();
+}
+
+TEST_CASE(
+    "relay ports: a device that gives up before the broker accepts leaves no connect behind") {
+  // A broker too busy to accept: its queue (backlog 1: two connections) is full, so the
+  // kernel drops further SYNs and the relay's connect waits, retrying the SYN after 1 s.
+  boost::asio::io_context io;
+  tcp::acceptor busy(io);
+  busy.open(tcp::v4());
+  busy.bind(tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+  busy.listen(1);
+  std::vector<tcp::socket> queued;
+  for (int i = 0; i < 2; ++i) {
+    queued.emplace_back(io);
+    queued.back().connect(busy.local_endpoint());
+  }
+  ShapingRelay relay(device_links(1));
+  const tcp::endpoint path = relay.add_path("d0", {"d0"}, busy.local_endpoint());
+  {
+    tcp::socket device(io);
+    device.connect(path);  // the relay accepts at once and connects on, unanswered
+    boost::asio::write(device, boost::asio::buffer(std::string("CONNECT")));
+    REQUIRE(eventually([&] { return connecting_from(path.address().to_v4()) == 1; }));
+  }  // ... and the device gives up
+  // The broker catches up: whatever it accepts from the path's address within the SYN's next
+  // retries would be the relay's connection left behind (a bounded look for what must not be).
+  busy.non_blocking(true);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  int from_path = 0, accepted = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    boost::system::error_code ec;
+    tcp::socket s = busy.accept(ec);
+    if (ec == boost::asio::error::would_block) {
+      ::poll(nullptr, 0, 20);  // not synchronisation: the accept loop's pace
+      continue;
+    }
+    REQUIRE_FALSE(ec);
+    ++accepted;
+    if (s.remote_endpoint().address() == path.address()) ++from_path;
+  }
+  CHECK(accepted == 2);  // the queued ones
+  CHECK(from_path == 0);
 }
