@@ -19,6 +19,10 @@ bool is_valid_name(std::string_view text);
 
 namespace detail {
 
+/// A number as a topology author wrote it, for error messages: 0.5 as "0.5", 101 as "101"
+/// (json's dump would say "101.0"). In topology_sensors.cpp.
+std::string shown_number(double v);
+
 /// Appends every problem with topic keys, groups, patterns, matches and each button's targets
 /// for the topology's routing mode. `by_id` maps every device id to its device.
 void validate_routes(const Topology& topo, const std::map<std::string, const Device*>& by_id,

@@ -3,12 +3,14 @@
 // invariants validate() checks) is in topology.cpp.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "snet/json_text.hpp"
 #include "snet/link.hpp"
+#include "snet/sensor_model.hpp"
 #include "snet/topology.hpp"
 #include "topology_internal.hpp"
 
@@ -304,7 +306,8 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
 }
 
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
-// "site": "farm"}  or a list of such objects (e.g. one per building).
+// "site": "farm", "kind": "smart_plug", "smart_plug": {...}}  or a list of such objects (e.g. one
+// per building). "kind" makes the actuators composite devices (default: plain actuators).
 constexpr long kMaxPairStart = 1'000'000'000;
 
 // `generated`: pairs made so far by earlier specs; all specs together make at most kMaxPairs.
@@ -313,11 +316,36 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
   long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
+  std::optional<CompositeSpec> composite;  // the first actuator's; the others differ in seed
+  bool seed_given = false;
   if (spec.is_number_integer()) {
     count = spec.get<long>();
   } else if (spec.is_object()) {
-    in.check_fields(spec, where, {"count", "button", "actuator", "start", "protocol", "site"});
+    in.check_fields(spec, where,
+                    {"count", "button", "actuator", "start", "protocol", "site", "kind",
+                     "thermostat", "smart_plug", "motion_light"});
     site = in.string(spec, where, "site", "");
+    const std::string kind = in.string(spec, where, "kind", "actuator");
+    const auto preset = composite_kind_of(kind);
+    if (kind != "actuator" && !preset) {
+      in.error(where, "'kind' is '" + kind +
+                          "', expected one of: actuator, thermostat, smart_plug, motion_light");
+    }
+    for (auto each :
+         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
+      const std::string name(to_string(each));
+      auto it = spec.find(name);
+      if (preset == each) {
+        const std::size_t before = in.errors.size();
+        // Its id only seeds the default seed, which each actuator replaces below.
+        composite =
+            detail::parse_composite(each, it == spec.end() ? nullptr : &*it, where, "", in.errors);
+        if (in.errors.size() != before) return;
+        seed_given = it != spec.end() && it->contains("seed");
+      } else if (it != spec.end()) {
+        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
+      }
+    }
     protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
     auto c = spec.find("count");
     if (c == spec.end() || !c->is_number_integer()) {
@@ -361,6 +389,13 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
     actuator.kind = DeviceKind::actuator;
     actuator.protocol = protocol;
     actuator.site = site;
+    if (composite) {
+      // Like the "sensors" series: seeds differ per device and repeat from run to run.
+      actuator.composite = composite;
+      actuator.composite->seed = seed_given
+                                     ? composite->seed + static_cast<std::uint64_t>(n - start)
+                                     : sensor_seed_of(actuator.id);
+    }
     Device button;
     button.site = site;
     button.protocol = actuator.protocol;
@@ -441,10 +476,10 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
-  in.check_fields(doc, "",
-                  {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
-                   "groups", "devices", "pairs", "sensors", "relayers", "sites", "rules",
-                   "comment"});
+  in.check_fields(
+      doc, "",
+      {"name", "description", "broker", "routing", "compute", "computes", "topic_key", "groups",
+       "devices", "pairs", "sensors", "relayers", "sites", "rules", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);
