@@ -208,6 +208,25 @@ void read_press_fields(Reader& in, const json& item, const std::string& where, c
   }
 }
 
+// The composite parameters of `obj` (a device or a "pairs" object) whose kind is `preset`: the
+// object named as the kind; any other kind's object is an error.
+std::optional<CompositeSpec> read_composite(Reader& in, const json& obj, const std::string& where,
+                                            std::optional<CompositeKind> preset,
+                                            const std::string& id) {
+  std::optional<CompositeSpec> out;
+  for (auto each :
+       {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
+    const std::string name(to_string(each));
+    auto it = obj.find(name);
+    if (preset == each) {
+      out = detail::parse_composite(each, it == obj.end() ? nullptr : &*it, where, id, in.errors);
+    } else if (it != obj.end()) {
+      in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
+    }
+  }
+  return out;
+}
+
 void read_devices(Reader& in, const json& list, Topology& topo) {
   if (!list.is_array()) {
     in.error("devices", "must be an array of devices");
@@ -277,17 +296,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
                "\"unit\": \"C\", \"rate_hz\": 1, \"model\": {\"type\": \"constant\", "
                "\"value\": 21}}");
     }
-    for (auto each :
-         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
-      const std::string name(to_string(each));
-      auto it = item.find(name);
-      if (preset == each) {
-        dev.composite = detail::parse_composite(each, it == item.end() ? nullptr : &*it, where,
-                                                dev.id, in.errors);
-      } else if (it != item.end()) {
-        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
-      }
-    }
+    dev.composite = read_composite(in, item, where, preset, dev.id);
     topo.devices.push_back(std::move(dev));
   }
 }
@@ -331,20 +340,13 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
       in.error(where, "'kind' is '" + kind +
                           "', expected one of: actuator, thermostat, smart_plug, motion_light");
     }
-    for (auto each :
-         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
-      const std::string name(to_string(each));
-      auto it = spec.find(name);
-      if (preset == each) {
-        const std::size_t before = in.errors.size();
-        // Its id only seeds the default seed, which each actuator replaces below.
-        composite =
-            detail::parse_composite(each, it == spec.end() ? nullptr : &*it, where, "", in.errors);
-        if (in.errors.size() != before) return;
-        seed_given = it != spec.end() && it->contains("seed");
-      } else if (it != spec.end()) {
-        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
-      }
+    const std::size_t before = in.errors.size();
+    // Its id only seeds the default seed, which each actuator replaces below.
+    composite = read_composite(in, spec, where, preset, "");
+    if (in.errors.size() != before) return;
+    if (preset) {
+      const auto params = spec.find(std::string(to_string(*preset)));
+      seed_given = params != spec.end() && params->is_object() && params->contains("seed");
     }
     protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
     auto c = spec.find("count");
