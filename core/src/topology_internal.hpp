@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,20 @@ std::vector<ComputeInstance> parse_computes(const nlohmann::json& spec,
 void resolve_compute_use(ComputeSpec& spec, bool backend_given,
                          const std::vector<ComputeInstance>& computes, const std::string& where,
                          std::vector<std::string>& errors);
+
+/// A generated series: `count` objects numbered from `start`.
+struct SeriesRange {
+  long count = 0;
+  long start = 1;
+};
+
+/// The "count" (required, 1 to `max`; or `spec` itself when it is a whole number) and "start"
+/// (0 to 1,000,000,000) of one object of a series list. `generated`: what earlier objects of the
+/// list made, all together at most `max` `noun`s ("pairs", "sensors"); it grows by the count.
+/// nullopt, with the problem appended under `where`, when the object makes nothing.
+std::optional<SeriesRange> read_series_range(const nlohmann::json& spec, const std::string& where,
+                                             long max, const char* noun, long& generated,
+                                             std::vector<std::string>& errors);
 
 /// A sensor device's "sensor" object; every problem appended to `errors` under `where`
 /// ("devices[3] 'thermo-1'"). The seed defaults to sensor_seed_of(id). Trace files are not read.

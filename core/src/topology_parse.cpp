@@ -317,19 +317,18 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
 // "site": "farm", "kind": "smart_plug", "smart_plug": {...}}  or a list of such objects (e.g. one
 // per building). "kind" makes the actuators composite devices (default: plain actuators).
-constexpr long kMaxPairStart = 1'000'000'000;
-
 // `generated`: pairs made so far by earlier specs; all specs together make at most kMaxPairs.
 void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo,
                     long& generated) {
-  long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
   std::optional<CompositeSpec> composite;  // the first actuator's; the others differ in seed
   bool seed_given = false;
-  if (spec.is_number_integer()) {
-    count = spec.get<long>();
-  } else if (spec.is_object()) {
+  if (!spec.is_number_integer() && !spec.is_object()) {
+    in.error(where, "must be a number or an object with 'count'");
+    return;
+  }
+  if (spec.is_object()) {
     in.check_fields(spec, where,
                     {"count", "button", "actuator", "start", "protocol", "site", "kind",
                      "thermostat", "smart_plug", "motion_light"});
@@ -349,42 +348,13 @@ void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topo
       seed_given = params != spec.end() && params->is_object() && params->contains("seed");
     }
     protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
-    auto c = spec.find("count");
-    if (c == spec.end() || !c->is_number_integer()) {
-      in.error(where, "'count' must be a whole number");
-      return;
-    }
-    count = c->get<long>();
-    if (auto s = spec.find("start"); s != spec.end()) {
-      if (!s->is_number_integer())
-        in.error(where, "'start' must be a whole number");
-      else
-        start = s->get<long>();
-    }
     button_prefix = in.string(spec, where, "button", button_prefix);
     actuator_prefix = in.string(spec, where, "actuator", actuator_prefix);
-  } else {
-    in.error(where, "must be a number or an object with 'count'");
-    return;
   }
-  if (count < 1 || count > Topology::kMaxPairs) {
-    in.error(where, "count must be from 1 to " + std::to_string(Topology::kMaxPairs) + ", not " +
-                        std::to_string(count));
-    return;
-  }
-  // Bounded so the numbers in the ids cannot overflow.
-  if (start < 0 || start > kMaxPairStart) {
-    in.error(where, "start must be from 0 to " + std::to_string(kMaxPairStart) + ", not " +
-                        std::to_string(start));
-    return;
-  }
-  if (generated + count > Topology::kMaxPairs) {
-    in.error(where, "makes " + std::to_string(generated + count) +
-                        " pairs in all, more than the limit of " +
-                        std::to_string(Topology::kMaxPairs));
-    return;
-  }
-  generated += count;
+  const auto range =
+      detail::read_series_range(spec, where, Topology::kMaxPairs, "pairs", generated, in.errors);
+  if (!range) return;
+  const long count = range->count, start = range->start;
   for (long n = start; n < start + count; ++n) {
     Device actuator;
     actuator.id = actuator_prefix + std::to_string(n);
