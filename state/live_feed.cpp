@@ -73,40 +73,55 @@ void LiveFeed::load_readings(const std::vector<ReadingRecord>& latest) {
 
 void LiveFeed::apply_readings(const std::vector<ReadingRecord>& stored) {
   if (stored.empty()) return;
-  {
-    std::unique_lock lock(mutex_);
-    for (const auto& r : stored) {
-      if (r.id == 0) continue;  // a duplicate: sent already
-      keep_latest_locked(r);
-      pending_readings_.push_back(r);
-    }
-    if (pending_readings_.size() > kMaxReadingsPerMessage) {
-      const std::size_t drop = pending_readings_.size() - kMaxReadingsPerMessage;
-      pending_readings_.erase(pending_readings_.begin(),
-                              pending_readings_.begin() + static_cast<std::ptrdiff_t>(drop));
-      omitted_readings_ += drop;
-    }
-    flush_or_wake(lock);
-  }
+  std::unique_lock lock(mutex_);
+  record_readings_locked(stored);
+  flush_or_wake(lock);
 }
 
 void LiveFeed::apply(const std::vector<EventRecord>& stored) {
-  {
-    const Micros now = now_us();
-    std::unique_lock lock(mutex_);
-    for (const auto& r : stored) {
-      if (r.seq == 0) continue;  // a duplicate: nothing changed
-      if (r.kind == EventKind::state) {
-        DeviceState s = current_state_of(r);
-        current_[r.device] = s;
-        pending_states_[r.device] = PendingState{std::move(s), now};
-      } else if (r.kind == EventKind::fault) {
-        pending_faults_.push_back(r);
-      } else {
-        pending_errors_.push_back(r);
-      }
+  std::unique_lock lock(mutex_);
+  record_locked(stored, now_us());
+  flush_or_wake(lock);
+}
+
+void LiveFeed::apply_commit(const std::vector<EventRecord>& stored,
+                            const std::vector<ReadingRecord>& readings,
+                            const std::function<void()>& counted) {
+  const Micros now = now_us();
+  std::unique_lock lock(mutex_);
+  record_locked(stored, now);
+  record_readings_locked(readings);
+  // Under the lock: no flush (here or on the flush thread) can send them before they count.
+  counted();
+  flush_or_wake(lock);
+}
+
+void LiveFeed::record_readings_locked(const std::vector<ReadingRecord>& stored) {
+  for (const auto& r : stored) {
+    if (r.id == 0) continue;  // a duplicate: sent already
+    keep_latest_locked(r);
+    pending_readings_.push_back(r);
+  }
+  if (pending_readings_.size() > kMaxReadingsPerMessage) {
+    const std::size_t drop = pending_readings_.size() - kMaxReadingsPerMessage;
+    pending_readings_.erase(pending_readings_.begin(),
+                            pending_readings_.begin() + static_cast<std::ptrdiff_t>(drop));
+    omitted_readings_ += drop;
+  }
+}
+
+void LiveFeed::record_locked(const std::vector<EventRecord>& stored, Micros now) {
+  for (const auto& r : stored) {
+    if (r.seq == 0) continue;  // a duplicate: nothing changed
+    if (r.kind == EventKind::state) {
+      DeviceState s = current_state_of(r);
+      current_[r.device] = s;
+      pending_states_[r.device] = PendingState{std::move(s), now};
+    } else if (r.kind == EventKind::fault) {
+      pending_faults_.push_back(r);
+    } else {
+      pending_errors_.push_back(r);
     }
-    flush_or_wake(lock);
   }
 }
 

@@ -66,6 +66,13 @@ class LiveFeed {
   /// older measurement) and is sent in the next "readings" message (none is coalesced away:
   /// a sparkline wants every value; past kMaxReadingsPerMessage the oldest are omitted).
   void apply_readings(const std::vector<ReadingRecord>& stored);
+  /// What the writer committed, in one step: records and readings are recorded (the REST views
+  /// have them), then `counted` runs (the writer's counters), then they are sent (a flush due:
+  /// on this thread) or left to the flush thread; so a client that sees them can also read
+  /// their counts, and whoever reads a count can also read what it counts.
+  void apply_commit(const std::vector<EventRecord>& stored,
+                    const std::vector<ReadingRecord>& readings,
+                    const std::function<void()>& counted);
   /// Something in the health object changed: send a "health" message with the next flush.
   void health_changed();
   /// A link's spec or a device's presence changed (LinkTable::item()): sent in the next `links`
@@ -99,6 +106,8 @@ class LiveFeed {
   nlohmann::json devices_locked() const;
   nlohmann::json device_locked(const Device& device, const DeviceState* state) const;
   void keep_latest_locked(const ReadingRecord& reading);
+  void record_locked(const std::vector<EventRecord>& stored, Micros now);
+  void record_readings_locked(const std::vector<ReadingRecord>& stored);
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
            !pending_readings_.empty() || !pending_links_.empty() || health_dirty_ ||

@@ -155,9 +155,7 @@ StateWriter::Written StateWriter::process(std::deque<Message>& messages) {
     stored = write(records, readings);
     if (stored) {
       const Micros committed = now_us();
-      feed_.apply(records);
-      feed_.apply_readings(readings);
-      count_stored(records, readings, committed);
+      feed_.apply_commit(records, readings, [&] { count_stored(records, readings, committed); });
       written.records =
           std::count_if(records.begin(), records.end(), [](const auto& r) { return r.seq != 0; });
       written.readings =
@@ -201,7 +199,8 @@ bool StateWriter::write(std::vector<EventRecord>& records, std::vector<ReadingRe
   return true;
 }
 
-// After the feed has them, so whoever sees a count can also read what it counts.
+// Inside LiveFeed::apply_commit: after the feed has them (whoever sees a count can also read
+// what it counts) and before it sends them (whoever is sent them can also read their counts).
 void StateWriter::count_stored(const std::vector<EventRecord>& records,
                                const std::vector<ReadingRecord>& readings, Micros committed) {
   metrics_.store_batches.add();
