@@ -52,8 +52,9 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
       throw UsageError(std::string("--link-placement: ") + e.what());
     }
   }
-  setup.devices = shard_of(select_devices(topology, flags.str("devices"), flags.str("kinds")),
-                           parse_shard(flags.str("shard")));
+  const Shard shard = parse_shard(flags.str("shard"));
+  setup.devices =
+      shard_of(select_devices(topology, flags.str("devices"), flags.str("kinds")), shard);
   if (const std::string file = flags.str("device-credentials-file"); !file.empty()) {
     try {
       auto passwords = read_credentials_file(file);
@@ -70,6 +71,8 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
   }
   auto urls = device_urls(options.broker_url, options.mqtt_url, setup.devices);
   network::RelayOptions relay_options;
+  // Each shard's relay listens on addresses of its own (relay_addresses.hpp).
+  relay_options.listen_from = network::relay_first_address(shard.index % network::kRelayShards);
   if (placements) {  // devices live in the sites' namespaces: loopback is not theirs
     if (!urls.mqtt.empty()) urls.mqtt = with_host(urls.mqtt, placements->broker_host);
     if (!urls.amqp.empty()) urls.amqp = with_host(urls.amqp, placements->broker_host);

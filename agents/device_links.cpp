@@ -99,6 +99,7 @@ DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Devic
   if (!topology.emulates_network() || properties_.empty() || devices.empty()) return;
   std::map<std::string, LinkSpec> applied;
   for (const auto& [id, spec] : links_) applied.emplace(id, restrict_to(spec, properties_));
+  const auto relay_options_first = relay_options.listen_from;
   relay_ = std::make_unique<network::ShapingRelay>(applied, std::move(relay_options));
   std::map<std::string, tcp::endpoint> brokers;  // by URL: resolved once
   std::set<std::string> crossed;
@@ -108,14 +109,18 @@ DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Devic
     if (broker == brokers.end()) broker = brokers.emplace(url, resolve(url)).first;
     const auto path = topology.link_path(*device);
     crossed.insert(path.begin(), path.end());
-    const std::uint16_t port = relay_->add_path(device->id, path, broker->second);
-    device_urls_.emplace(device->id, with_host_port(url, "127.0.0.1", port));
+    const tcp::endpoint listening = relay_->add_path(device->id, path, broker->second);
+    device_urls_.emplace(device->id,
+                         with_host_port(url, listening.address().to_string(), listening.port()));
   }
   crossed_.assign(crossed.begin(), crossed.end());
+  const std::string first_listen = network::relay_address(relay_options_first, 0).to_string();
+  const std::size_t ports = relay_->listen_ports();
   std::string applies;
   for (const auto& p : properties_) applies += (applies.empty() ? "" : ",") + p;
   log::info("links: process engine applies ", applies, " to ", crossed_.size(), " links of ",
-            devices.size(), " devices (a loopback relay listener each)");
+            devices.size(), " devices (a loopback relay listener each, from ", first_listen,
+            ", on ", ports, " port", ports == 1 ? "" : "s", ")");
 }
 
 DeviceLinks::~DeviceLinks() = default;

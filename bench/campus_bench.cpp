@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
       if (d.external) continue;
       ++hosted;
       if (d.sensor) readings_per_s += d.sensor->rate_hz;
+      if (d.composite) readings_per_s += d.composite->rate_hz;  // their meters and motion
     }
     const auto timeout = std::chrono::seconds(flags.integer("ready-timeout-s", 10, 3600));
     std::vector<std::string> args = {"--start-timeout-s", std::to_string(timeout.count())};
@@ -193,7 +194,7 @@ int main(int argc, char** argv) {
     sub->stop();
     std::printf(
         "  readings received %.0f/s by an independent subscriber = %.2fx the %.0f/s "
-        "the sensors take; %zu sensors seen\n",
+        "the sensors and composite devices take; %zu devices seen reading\n",
         rate, readings_per_s > 0 ? rate / readings_per_s : 0.0, readings_per_s, seen.size());
     std::printf("  CPU while reading: agents %.0f%%, mosquitto %.0f%% of a core\n",
                 100 * agent_cpu / secs, 100 * broker_cpu / secs);

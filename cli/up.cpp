@@ -30,6 +30,7 @@
 #include "health.hpp"
 #include "log_rotation.hpp"
 #include "openwhisk_setup.hpp"
+#include "port_budget.hpp"
 #include "rabbitmq_accounts.hpp"
 #include "relayer/backend_names.hpp"
 #include "relayer_plan.hpp"
@@ -331,17 +332,29 @@ int up_command(int argc, const char* const* argv, int first) {
       log::warn("the agents need more descriptors than their open-file limit ", open_files,
                 " allows; raise the hard limit (ulimit -Hn) or give --agents");
     }
-    if (network->relays()) {
-      // Each relayed device takes a listener's port and a connection's from the machine's
-      // ephemeral range (15,000 devices exhausted 28,232 ports: agents died on bind).
-      if (const long ports = ephemeral_port_count();
-          ports > 0 && 2 * static_cast<long>(hosted) > ports) {
-        log::warn(hosted, " devices relayed by the process link engine need about ", 2 * hosted,
-                  " loopback ports, more than the ", ports,
-                  " ephemeral ports (net.ipv4.ip_local_port_range): agents will fail to bind; "
-                  "use --links off, or kernel where latency is not asked for");
-      }
+    // What takes ports of the ephemeral range (port_budget.hpp): refused now, not a timeout.
+    PortDemand demand;
+    demand.agents = agents.size();
+    demand.relayed = network->relays();
+    demand.placed = network->kernel();
+    demand.broker_loopback =
+        loopback_v4_host(flags.given("broker-url") ? parse_url(flags.str("broker-url"), 0).host
+                                                   : loopback_if_any(flags.str("mqtt-bind")));
+    for (const Device& device : topology.devices) {
+      const bool amqp = device.protocol == Protocol::amqp;
+      auto& of_kind = device.external ? (amqp ? demand.external_amqp : demand.external_mqtt)
+                                      : (amqp ? demand.amqp_devices : demand.mqtt_devices);
+      ++of_kind;
     }
+    const PortBudget budget = port_budget(demand);
+    if (const auto problem = port_budget_problem(budget, ephemeral_port_count());
+        !problem.empty()) {
+      std::cerr << "snet up: " << problem << "\n";
+      return 1;
+    }
+    log::debug("ports: ", budget.needed(), " of the ", ephemeral_port_count(), " ephemeral ports (",
+               budget.connections, " connections to one broker address, ", budget.listeners,
+               " relay listeners)");
     if (!flags.given("broker-url") && topology.broker == BrokerKind::mosquitto &&
         static_cast<long>(hosted) + 256 > open_files) {
       log::warn("mosquitto inherits the open-file limit ", open_files, ", too few for ", hosted,

@@ -71,6 +71,27 @@ void print_computes(const Topology& topology, std::ostream& out) {
   }
 }
 
+// Each rule: what it watches, the threshold, and what it does (first few targets).
+void print_rules(const Topology& topology, std::ostream& out) {
+  constexpr std::size_t kShown = 8;
+  for (const Rule& rule : topology.rules) {
+    out << "  rule " << rule.id << ": " << rule.reading << " of "
+        << (rule.device.empty() ? "any sensor" : rule.device) << " (" << rule.sources.size()
+        << (rule.sources.size() == 1 ? " sensor" : " sensors") << ") "
+        << (rule.above ? "above " : "below ") << rule.threshold << " -> "
+        << (rule.action.compute.action.empty() ? rule.action.compute.backend
+                                               : rule.action.compute.action)
+        << " -> ";
+    const auto& targets = rule.action.targets;
+    for (std::size_t i = 0; i < targets.size() && i < kShown; ++i) {
+      out << (i == 0 ? "" : ", ") << targets[i];
+    }
+    if (targets.empty()) out << "no actuators";
+    if (targets.size() > kShown) out << " and " << targets.size() - kShown << " more";
+    out << "\n";
+  }
+}
+
 }  // namespace
 
 int validate_command(int argc, const char* const* argv, int first) {
@@ -124,6 +145,10 @@ int validate_command(int argc, const char* const* argv, int first) {
         for (const Device* d : sensors) per_second += d->sensor->rate_hz;
         std::cout << ", " << sensors.size() << " sensors (" << per_second << " readings/s)";
       }
+      if (!topology.rules.empty()) {
+        std::cout << ", " << topology.rules.size()
+                  << (topology.rules.size() == 1 ? " rule" : " rules");
+      }
       if (topology.emulates_network()) {
         std::size_t shaped = 0;
         for (const auto& [id, link] : topology.links()) shaped += link.ideal() ? 0 : 1;
@@ -132,6 +157,7 @@ int validate_command(int argc, const char* const* argv, int first) {
       }
       std::cout << "\n";
       print_computes(topology, std::cout);
+      print_rules(topology, std::cout);
     } catch (const TopologyError& e) {
       std::cout << "FAILED: " << path << ": " << e.errors.size()
                 << (e.errors.size() == 1 ? " error" : " errors") << "\n";

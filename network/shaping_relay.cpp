@@ -1,8 +1,12 @@
 #include "shaping_relay.hpp"
 
+#include <netinet/in.h>
+
 #include <array>
 #include <deque>
 #include <future>
+#include <optional>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -38,7 +42,12 @@ struct PathInfo {
   std::string device;
   LinkShaper::Path links;
   tcp::endpoint broker;
+  std::optional<asio::ip::address_v4> source;  // where the broker connection leaves from
 };
+
+// The port is picked at connect(), where a port other connections have (to other destinations
+// or from other addresses) may be shared; bind() would take one of its own.
+using BindAddressNoPort = asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
 
 }  // namespace
 
@@ -53,11 +62,14 @@ struct ShapingRelay::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   LinkShaper shaper;  // relay thread only, as everything below
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::uint16_t port = 0;         // every listener's, once the first has one
+  std::set<std::uint16_t> ports;  // the listeners' (more than `port`: some address had it)
   std::unordered_set<std::shared_ptr<Connection>> connections;
   std::array<char, kReadBytes> read_buffer{};  // every read, one at a time
   std::thread thread;                          // last: starts once the rest exists
 
   void accept(tcp::acceptor& acceptor, std::shared_ptr<const PathInfo> path);
+  std::unique_ptr<tcp::acceptor> listen(const asio::ip::address_v4& address);
   void path_changed(LinkShaper::LinkIndex link);
 
   // Runs `fn` on the relay thread and returns its result.
@@ -148,6 +160,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       if (relay_.options.upstream_socket) {
         upstream_ = relay_.options.upstream_socket(relay_.io, path_->device, path_->broker);
+      } else if (path_->source) {
+        upstream_.open(tcp::v4());
+        upstream_.set_option(BindAddressNoPort(true));
+        upstream_.bind(tcp::endpoint(*path_->source, 0));
       }
     } catch (const std::exception& e) {
       log::warn("link relay: ", path_->device, ": no upstream socket: ", e.what());
@@ -182,9 +198,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec == asio::error::would_block || ec == asio::error::try_again) return self->read(p);
       if (ec) {
         p.ended = true;  // EOF or reset: pass it on after what is held
-        if (!self->upstream_started_ && !self->relay_.shaper.up(self->links())) {
-          return self->close();  // gave up before reaching the broker
-        }
+        // The device gave up before the relay reached the broker (a cut, or a broker too busy
+        // to accept in the device's connect timeout): the broker never sees the half-made
+        // connection, as a client whose SYN went unanswered. Else each retry would leave a
+        // connect pending for minutes and, once accepted, cost the broker a login for nothing.
+        if (p.direction == Direction::up && !self->upstream_connected_) return self->close();
         if (p.done) return self->close_when_quiet();
         return self->pump(p);
       }
@@ -306,6 +324,26 @@ void ShapingRelay::Impl::accept(tcp::acceptor& acceptor, std::shared_ptr<const P
   });
 }
 
+std::unique_ptr<tcp::acceptor> ShapingRelay::Impl::listen(const asio::ip::address_v4& address) {
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(tcp::v4());
+  acceptor->set_option(tcp::acceptor::reuse_address(true));
+  error_code ec;
+  if (port != 0) acceptor->bind(tcp::endpoint(address, port), ec);
+  // The first listener, or an address where another socket holds the relay's port (another
+  // relay's listener that had to do the same): a port of the kernel's choosing.
+  if (port == 0 || ec == asio::error::address_in_use) {
+    acceptor->bind(tcp::endpoint(address, 0));
+  } else if (ec) {
+    throw boost::system::system_error(ec, "bind " + address.to_string());
+  }
+  acceptor->listen(asio::socket_base::max_listen_connections);
+  const std::uint16_t bound = acceptor->local_endpoint().port();
+  if (port == 0) port = bound;
+  ports.insert(bound);
+  return acceptor;
+}
+
 void ShapingRelay::Impl::path_changed(LinkShaper::LinkIndex link) {
   std::vector<std::shared_ptr<Connection>> affected;
   for (const auto& c : connections) {
@@ -335,19 +373,23 @@ ShapingRelay::~ShapingRelay() {
   impl_->thread.join();
 }
 
-std::uint16_t ShapingRelay::add_path(const std::string& device,
+tcp::endpoint ShapingRelay::add_path(const std::string& device,
                                      const std::vector<std::string>& links,
                                      const tcp::endpoint& broker) {
   return impl_->on_relay_thread([&] {
-    auto path =
-        std::make_shared<const PathInfo>(PathInfo{device, impl_->shaper.path(links), broker});
-    auto acceptor = std::make_unique<tcp::acceptor>(
-        impl_->io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    const std::uint16_t port = acceptor->local_endpoint().port();
-    impl_->accept(*acceptor, std::move(path));
+    const auto address = relay_address(impl_->options.listen_from, impl_->acceptors.size());
+    PathInfo info{device, impl_->shaper.path(links), broker, {}};
+    if (spreads_sources_to(broker.address())) info.source = address;
+    auto acceptor = impl_->listen(address);
+    const tcp::endpoint listening = acceptor->local_endpoint();
+    impl_->accept(*acceptor, std::make_shared<const PathInfo>(std::move(info)));
     impl_->acceptors.push_back(std::move(acceptor));
-    return port;
+    return listening;
   });
+}
+
+std::size_t ShapingRelay::listen_ports() {
+  return impl_->on_relay_thread([&] { return impl_->ports.size(); });
 }
 
 bool ShapingRelay::set_link(const std::string& link, const LinkSpec& spec) {

@@ -1,14 +1,22 @@
 // The process engine's I/O: a TCP relay that carries devices' broker connections through a
 // LinkShaper. Each device path (a device and the links its traffic crosses) gets one loopback
-// listener (127.0.0.1, a port of the kernel's choosing); the device connects there instead of to
-// the broker, and every connection accepted is forwarded to the broker, each segment released
-// when the shaper says. Protocol-agnostic: MQTT and AMQP alike.
+// listener on an address of its own (relay_addresses.hpp: from RelayOptions::listen_from on,
+// all on the relay's one port); the device connects there instead of to the broker, and every
+// connection accepted is forwarded to the broker, each segment released when the shaper says.
+// Protocol-agnostic: MQTT and AMQP alike.
+//
+// Ports (of the kernel's ephemeral range, which every outgoing connection on the machine draws
+// on): the listeners hold one port (one more for each address where that port was taken by
+// someone else); the devices' connections go to as many destinations and share source ports;
+// the connections to a broker on IPv4 loopback leave from the path's address and share them too.
+// Per device, then, no port of its own: a cost of one port per relay, not two per device.
 //
 // A cut (a link of the path with up=false) is a dead link, not a closed one: no bytes pass
 // either way (bytes already in flight are held and sent again after the restore), a new
 // connection reaches the broker only once the link is up (the client's own connect timeout
 // decides whether it waits), and a client that closes during the cut is not seen by the broker
 // until the restore (so the broker's keep-alive, 1.5 x the client's, fires its last will).
+// A client that closes before its connection reached the broker (cut or not) is dropped.
 //
 // Descriptors: one listener per device path, two sockets per connection (the accepted one and
 // the upstream one): with the device's own socket, 4 per device in an agent that hosts it.
@@ -27,6 +35,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "link_shaper.hpp"
+#include "relay_addresses.hpp"
 #include "snet/link.hpp"
 
 namespace snet::network {
@@ -43,6 +52,8 @@ struct RelayOptions {
   UpstreamSocketFactory upstream_socket;  // empty: a plain socket
   /// Bytes a connection direction holds before it stops reading (TCP back-pressure).
   std::size_t max_held_bytes = 256 << 10;
+  /// The first path's listen address; the n-th path's is n after it (relay_addresses.hpp).
+  boost::asio::ip::address_v4 listen_from{kRelayFirstAddress};
 };
 
 class ShapingRelay {
@@ -53,11 +64,16 @@ class ShapingRelay {
   ShapingRelay(const ShapingRelay&) = delete;
   ShapingRelay& operator=(const ShapingRelay&) = delete;
 
-  /// Listens on 127.0.0.1 for `device`; its connections go to `broker` across `links` (from the
-  /// device outwards). Returns the listener's port. Throws std::invalid_argument for an unknown
-  /// link, std::system_error when it cannot listen (e.g. out of descriptors).
-  std::uint16_t add_path(const std::string& device, const std::vector<std::string>& links,
-                         const boost::asio::ip::tcp::endpoint& broker);
+  /// Listens for `device` on the next loopback address; its connections go to `broker` across
+  /// `links` (from the device outwards). Returns where the device connects. Throws
+  /// std::invalid_argument for an unknown link, std::out_of_range past the last loopback
+  /// address, std::system_error when it cannot listen (e.g. out of descriptors).
+  boost::asio::ip::tcp::endpoint add_path(const std::string& device,
+                                          const std::vector<std::string>& links,
+                                          const boost::asio::ip::tcp::endpoint& broker);
+  /// How many ports the listeners hold (1 unless another socket had the relay's port on one of
+  /// its addresses).
+  std::size_t listen_ports();
   /// Replaces a link's whole spec; returns false when the relay does not know the link.
   bool set_link(const std::string& link, const LinkSpec& spec);
   /// Every link's counters, by link id.

@@ -1,5 +1,7 @@
 #include "live_feed.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 
 #include "snet/log.hpp"
@@ -12,6 +14,15 @@ namespace {
 constexpr std::size_t kMaxErrorsPerMessage = 1000;
 // A flush interval's readings in one message; a backlog beyond (a stalled flush) keeps the newest.
 constexpr std::size_t kMaxReadingsPerMessage = 20'000;
+
+// CPU time of the calling thread: what a flush costs, without the time the thread waited for a
+// core. On a busy machine a flush's wall time is mostly waiting, and a gap derived from it
+// would hold every change back for the longest interval exactly when it matters.
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 std::shared_ptr<const std::string> serialise(const nlohmann::json& message) {
   // Replace, not throw, on invalid UTF-8: one bad string must not stop the feed.
@@ -62,40 +73,77 @@ void LiveFeed::load_readings(const std::vector<ReadingRecord>& latest) {
 
 void LiveFeed::apply_readings(const std::vector<ReadingRecord>& stored) {
   if (stored.empty()) return;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& r : stored) {
-      if (r.id == 0) continue;  // a duplicate: sent already
-      keep_latest_locked(r);
-      pending_readings_.push_back(r);
-    }
-    if (pending_readings_.size() > kMaxReadingsPerMessage) {
-      const std::size_t drop = pending_readings_.size() - kMaxReadingsPerMessage;
-      pending_readings_.erase(pending_readings_.begin(),
-                              pending_readings_.begin() + static_cast<std::ptrdiff_t>(drop));
-      omitted_readings_ += drop;
-    }
-  }
-  wake_.notify_one();
+  std::unique_lock lock(mutex_);
+  record_readings_locked(stored);
+  flush_or_wake(lock);
 }
 
 void LiveFeed::apply(const std::vector<EventRecord>& stored) {
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& r : stored) {
-      if (r.seq == 0) continue;  // a duplicate: nothing changed
-      if (r.kind == EventKind::state) {
-        DeviceState s = current_state_of(r);
-        current_[r.device] = s;
-        pending_states_[r.device] = std::move(s);
-      } else if (r.kind == EventKind::fault) {
-        pending_faults_.push_back(r);
-      } else {
-        pending_errors_.push_back(r);
-      }
+  std::unique_lock lock(mutex_);
+  record_locked(stored, now_us());
+  flush_or_wake(lock);
+}
+
+void LiveFeed::apply_commit(const std::vector<EventRecord>& stored,
+                            const std::vector<ReadingRecord>& readings,
+                            const std::function<void()>& counted) {
+  const Micros now = now_us();
+  std::unique_lock lock(mutex_);
+  record_locked(stored, now);
+  record_readings_locked(readings);
+  // Under the lock: no flush (here or on the flush thread) can send them before they count.
+  counted();
+  flush_or_wake(lock);
+}
+
+void LiveFeed::record_readings_locked(const std::vector<ReadingRecord>& stored) {
+  for (const auto& r : stored) {
+    if (r.id == 0) continue;  // a duplicate: sent already
+    keep_latest_locked(r);
+    pending_readings_.push_back(r);
+  }
+  if (pending_readings_.size() > kMaxReadingsPerMessage) {
+    const std::size_t drop = pending_readings_.size() - kMaxReadingsPerMessage;
+    pending_readings_.erase(pending_readings_.begin(),
+                            pending_readings_.begin() + static_cast<std::ptrdiff_t>(drop));
+    omitted_readings_ += drop;
+  }
+}
+
+void LiveFeed::record_locked(const std::vector<EventRecord>& stored, Micros now) {
+  for (const auto& r : stored) {
+    if (r.seq == 0) continue;  // a duplicate: nothing changed
+    if (r.kind == EventKind::state) {
+      DeviceState s = current_state_of(r);
+      current_[r.device] = s;
+      pending_states_[r.device] = PendingState{std::move(s), now};
+    } else if (r.kind == EventKind::fault) {
+      pending_faults_.push_back(r);
+    } else {
+      pending_errors_.push_back(r);
     }
   }
+}
+
+void LiveFeed::flush_or_wake(std::unique_lock<std::mutex>& lock) {
+  if (!pending_locked()) return;
+  if (!stopping_ && std::chrono::steady_clock::now() >= last_flush_ + gap_) {
+    timed_flush_locked();
+    return;
+  }
+  lock.unlock();
   wake_.notify_one();
+}
+
+void LiveFeed::timed_flush_locked() {
+  const auto began = thread_cpu_time();
+  try {
+    flush_locked();
+  } catch (const std::exception& e) {
+    log::error("live feed: flush failed: ", e.what());
+  }
+  last_flush_ = std::chrono::steady_clock::now();
+  gap_ = next_flush_gap(thread_cpu_time() - began, flush_interval_);
 }
 
 void LiveFeed::health_changed() {
@@ -183,23 +231,19 @@ void LiveFeed::stop() {
 
 void LiveFeed::run() {
   std::unique_lock lock(mutex_);
-  std::chrono::steady_clock::time_point last_flush{};
-  std::chrono::steady_clock::duration gap = kMinFlushGap;
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || pending_locked(); });
     if (!stopping_) {
-      // Coalesce: changes arriving within `gap` of the last flush wait for the next. After a
-      // quiet spell the last flush is long past: sent at once.
-      wake_.wait_until(lock, last_flush + gap, [this] { return stopping_; });
+      // Coalesce: changes arriving within the gap after the last flush (here or on the
+      // writer's thread) wait for the next. The deadline is read again after every wake-up:
+      // a flush elsewhere moves it.
+      while (!stopping_ && pending_locked() &&
+             std::chrono::steady_clock::now() < last_flush_ + gap_) {
+        wake_.wait_until(lock, last_flush_ + gap_);
+      }
+      if (!pending_locked() && !stopping_) continue;  // flushed on the writer's thread
     }
-    const auto began = std::chrono::steady_clock::now();
-    try {
-      flush_locked();
-    } catch (const std::exception& e) {
-      log::error("live feed: flush failed: ", e.what());
-    }
-    last_flush = std::chrono::steady_clock::now();
-    gap = next_flush_gap(last_flush - began, flush_interval_);
+    timed_flush_locked();
     if (stopping_) return;
   }
 }
@@ -207,11 +251,20 @@ void LiveFeed::run() {
 void LiveFeed::flush_locked() {
   if (!pending_states_.empty()) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& [id, state] : pending_states_) {
-      if (const Device* d = topology_.find(id)) items.push_back(device_locked(*d, &state));
+    for (const auto& [id, pending] : pending_states_) {
+      if (const Device* d = topology_.find(id)) items.push_back(device_locked(*d, &pending.state));
+    }
+    broadcast_locked({{"type", "states"}, {"items", std::move(items)}});
+    if (hub_.size() > 0) {
+      const Micros sent = now_us();
+      for (const auto& [id, pending] : pending_states_) {
+        metrics_.feed_waited.observe(static_cast<double>(sent - pending.applied_at) / 1e6);
+        if (pending.state.stored_ts > 0) {
+          metrics_.feed_sent.observe(static_cast<double>(sent - pending.state.stored_ts) / 1e6);
+        }
+      }
     }
     pending_states_.clear();
-    broadcast_locked({{"type", "states"}, {"items", std::move(items)}});
   }
   if (!pending_errors_.empty()) {
     nlohmann::json items = nlohmann::json::array();

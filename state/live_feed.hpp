@@ -4,7 +4,11 @@
 // second become a few hundred messages. The flush adapts to its own cost: at once after a quiet
 // spell; under load at most every kMinFlushGap (a few ms, so the dashboard stays fresh), and
 // less often when a flush is expensive (many clients, huge batches), so that the feed takes at
-// most about 1/kFlushCostShare of a core, never waiting longer than `flush_interval`.
+// most about 1/kFlushCostShare of a core, never waiting longer than `flush_interval`. The cost
+// is the flush's CPU time: on a busy machine its wall time is mostly waiting for a core.
+// A flush that is due when changes arrive runs on the caller's thread (the writer, right after
+// its commit): handing the changes to the flush thread would add a wake-up, and on a loaded
+// machine each wake-up waits for a core. Changes within the gap wait for the flush thread.
 // Message formats: docs/api.md.
 //
 // Ordering: snapshot-and-join and take-pending-and-broadcast happen under one mutex, so a
@@ -62,6 +66,13 @@ class LiveFeed {
   /// older measurement) and is sent in the next "readings" message (none is coalesced away:
   /// a sparkline wants every value; past kMaxReadingsPerMessage the oldest are omitted).
   void apply_readings(const std::vector<ReadingRecord>& stored);
+  /// What the writer committed, in one step: records and readings are recorded (the REST views
+  /// have them), then `counted` runs (the writer's counters), then they are sent (a flush due:
+  /// on this thread) or left to the flush thread; so a client that sees them can also read
+  /// their counts, and whoever reads a count can also read what it counts.
+  void apply_commit(const std::vector<EventRecord>& stored,
+                    const std::vector<ReadingRecord>& readings,
+                    const std::function<void()>& counted);
   /// Something in the health object changed: send a "health" message with the next flush.
   void health_changed();
   /// A link's spec or a device's presence changed (LinkTable::item()): sent in the next `links`
@@ -87,9 +98,16 @@ class LiveFeed {
  private:
   void run();
   void flush_locked();
+  // flush_locked(), then the next gap from its CPU time.
+  void timed_flush_locked();
+  // After changes arrived: flushes here when the gap since the last flush has passed, else
+  // wakes the flush thread.
+  void flush_or_wake(std::unique_lock<std::mutex>& lock);
   nlohmann::json devices_locked() const;
   nlohmann::json device_locked(const Device& device, const DeviceState* state) const;
   void keep_latest_locked(const ReadingRecord& reading);
+  void record_locked(const std::vector<EventRecord>& stored, Micros now);
+  void record_readings_locked(const std::vector<ReadingRecord>& stored);
   bool pending_locked() const {
     return !pending_states_.empty() || !pending_errors_.empty() || !pending_faults_.empty() ||
            !pending_readings_.empty() || !pending_links_.empty() || health_dirty_ ||
@@ -106,7 +124,11 @@ class LiveFeed {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, DeviceState> current_;
-  std::map<std::string, DeviceState> pending_states_;
+  struct PendingState {
+    DeviceState state;
+    Micros applied_at = 0;  // when apply() had it: its wait in the feed is measured from here
+  };
+  std::map<std::string, PendingState> pending_states_;
   std::map<std::string, LatestReadings> latest_readings_;
   std::vector<ReadingRecord> pending_readings_;
   std::size_t omitted_readings_ = 0;  // dropped from pending_readings_ since the last flush
@@ -117,6 +139,8 @@ class LiveFeed {
   nlohmann::json scenario_;  // the latest ScenarioStatus (null: no scenario ran)
   bool scenario_dirty_ = false;
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_flush_{};
+  std::chrono::steady_clock::duration gap_ = kMinFlushGap;
   http::WebSocketHub hub_;
   std::thread thread_;
 };

@@ -58,6 +58,13 @@ struct StateMetrics {
   Histogram& press_to_relayed;
   Histogram& press_to_applied;
   Histogram& press_to_stored;
+  // snet_state_feed_latency_seconds{stage=...}: from a new state's stored_ts (its row written,
+  // in the transaction) to the commit (committed) and to the live feed handing it to the
+  // WebSocket clients' queues (sent): the service's share of the dashboard's stored -> DOM;
+  // and from the feed having it (after the commit) to sending it (waited: coalescing).
+  Histogram& feed_committed;
+  Histogram& feed_sent;
+  Histogram& feed_waited;
 };
 
 }  // namespace snet::state

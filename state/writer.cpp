@@ -154,9 +154,8 @@ StateWriter::Written StateWriter::process(std::deque<Message>& messages) {
   if (!records.empty() || !readings.empty()) {
     stored = write(records, readings);
     if (stored) {
-      feed_.apply(records);
-      feed_.apply_readings(readings);
-      count_stored(records, readings);
+      const Micros committed = now_us();
+      feed_.apply_commit(records, readings, [&] { count_stored(records, readings, committed); });
       written.records =
           std::count_if(records.begin(), records.end(), [](const auto& r) { return r.seq != 0; });
       written.readings =
@@ -200,9 +199,10 @@ bool StateWriter::write(std::vector<EventRecord>& records, std::vector<ReadingRe
   return true;
 }
 
-// After the feed has them, so whoever sees a count can also read what it counts.
+// Inside LiveFeed::apply_commit: after the feed has them (whoever sees a count can also read
+// what it counts) and before it sends them (whoever is sent them can also read their counts).
 void StateWriter::count_stored(const std::vector<EventRecord>& records,
-                               const std::vector<ReadingRecord>& readings) {
+                               const std::vector<ReadingRecord>& readings, Micros committed) {
   metrics_.store_batches.add();
   std::int64_t states = 0, duplicates = 0, errors = 0;
   for (const auto& r : records) {
@@ -211,6 +211,7 @@ void StateWriter::count_stored(const std::vector<EventRecord>& records,
     } else if (r.kind == EventKind::state) {
       ++states;
       observe_latency(metrics_, r);
+      metrics_.feed_committed.observe(static_cast<double>(committed - r.stored_ts) / 1e6);
     } else {
       ++errors;
     }

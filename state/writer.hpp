@@ -60,7 +60,7 @@ class StateWriter {
   // false: not stored (stopping)
   bool write(std::vector<EventRecord>& records, std::vector<ReadingRecord>& readings);
   void count_stored(const std::vector<EventRecord>& records,
-                    const std::vector<ReadingRecord>& readings);
+                    const std::vector<ReadingRecord>& readings, Micros committed);
   void set_depth_locked();
 
   Store& store_;

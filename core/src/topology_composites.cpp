@@ -2,7 +2,6 @@
 // as its kind, every field optional and checked, each problem named with its JSON path.
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -14,12 +13,6 @@ namespace snet::detail {
 namespace {
 
 using nlohmann::json;
-
-std::string shown(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
 
 struct Params {
   const json& obj;
@@ -37,8 +30,8 @@ struct Params {
     }
     const double v = it->get<double>();
     if (v < low || v > high) {
-      errors.push_back(at + "." + key + ": is " + shown(v) + ", must be from " + shown(low) +
-                       " to " + shown(high));
+      errors.push_back(at + "." + key + ": is " + shown_number(v) + ", must be from " +
+                       shown_number(low) + " to " + shown_number(high));
       return fallback;
     }
     return v;
@@ -104,8 +97,8 @@ CompositeSpec parse_composite(CompositeKind kind, const json* spec, const std::s
       out.cool_rate = in.number("cool_rate", out.cool_rate, 0, 100);
       out.max_temp = in.number("max", out.max_temp, -100, 200);
       if (out.max_temp <= out.ambient) {
-        errors.push_back(at + ".max: is " + shown(out.max_temp) + ", must be above ambient (" +
-                         shown(out.ambient) + ")");
+        errors.push_back(at + ".max: is " + shown_number(out.max_temp) +
+                         ", must be above ambient (" + shown_number(out.ambient) + ")");
       }
       break;
     case CompositeKind::smart_plug:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ namespace snet {
 bool is_valid_name(std::string_view text);
 
 namespace detail {
+
+/// A number as a topology author wrote it, for error messages: 0.5 as "0.5", 101 as "101"
+/// (json's dump would say "101.0"). In topology_sensors.cpp.
+std::string shown_number(double v);
 
 /// Appends every problem with topic keys, groups, patterns, matches and each button's targets
 /// for the topology's routing mode. `by_id` maps every device id to its device.
@@ -46,6 +51,20 @@ std::vector<ComputeInstance> parse_computes(const nlohmann::json& spec,
 void resolve_compute_use(ComputeSpec& spec, bool backend_given,
                          const std::vector<ComputeInstance>& computes, const std::string& where,
                          std::vector<std::string>& errors);
+
+/// A generated series: `count` objects numbered from `start`.
+struct SeriesRange {
+  long count = 0;
+  long start = 1;
+};
+
+/// The "count" (required, 1 to `max`; or `spec` itself when it is a whole number) and "start"
+/// (0 to 1,000,000,000) of one object of a series list. `generated`: what earlier objects of the
+/// list made, all together at most `max` `noun`s ("pairs", "sensors"); it grows by the count.
+/// nullopt, with the problem appended under `where`, when the object makes nothing.
+std::optional<SeriesRange> read_series_range(const nlohmann::json& spec, const std::string& where,
+                                             long max, const char* noun, long& generated,
+                                             std::vector<std::string>& errors);
 
 /// A sensor device's "sensor" object; every problem appended to `errors` under `where`
 /// ("devices[3] 'thermo-1'"). The seed defaults to sensor_seed_of(id). Trace files are not read.

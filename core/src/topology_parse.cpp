@@ -3,12 +3,14 @@
 // invariants validate() checks) is in topology.cpp.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "snet/json_text.hpp"
 #include "snet/link.hpp"
+#include "snet/sensor_model.hpp"
 #include "snet/topology.hpp"
 #include "topology_internal.hpp"
 
@@ -206,6 +208,25 @@ void read_press_fields(Reader& in, const json& item, const std::string& where, c
   }
 }
 
+// The composite parameters of `obj` (a device or a "pairs" object) whose kind is `preset`: the
+// object named as the kind; any other kind's object is an error.
+std::optional<CompositeSpec> read_composite(Reader& in, const json& obj, const std::string& where,
+                                            std::optional<CompositeKind> preset,
+                                            const std::string& id) {
+  std::optional<CompositeSpec> out;
+  for (auto each :
+       {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
+    const std::string name(to_string(each));
+    auto it = obj.find(name);
+    if (preset == each) {
+      out = detail::parse_composite(each, it == obj.end() ? nullptr : &*it, where, id, in.errors);
+    } else if (it != obj.end()) {
+      in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
+    }
+  }
+  return out;
+}
+
 void read_devices(Reader& in, const json& list, Topology& topo) {
   if (!list.is_array()) {
     in.error("devices", "must be an array of devices");
@@ -275,17 +296,7 @@ void read_devices(Reader& in, const json& list, Topology& topo) {
                "\"unit\": \"C\", \"rate_hz\": 1, \"model\": {\"type\": \"constant\", "
                "\"value\": 21}}");
     }
-    for (auto each :
-         {CompositeKind::thermostat, CompositeKind::smart_plug, CompositeKind::motion_light}) {
-      const std::string name(to_string(each));
-      auto it = item.find(name);
-      if (preset == each) {
-        dev.composite = detail::parse_composite(each, it == item.end() ? nullptr : &*it, where,
-                                                dev.id, in.errors);
-      } else if (it != item.end()) {
-        in.error(where, "'" + name + "' parameters are only for \"kind\": \"" + name + "\"");
-      }
-    }
+    dev.composite = read_composite(in, item, where, preset, dev.id);
     topo.devices.push_back(std::move(dev));
   }
 }
@@ -304,63 +315,59 @@ void read_groups(Reader& in, const json& spec, Topology& topo) {
 }
 
 // "pairs": 3  or  "pairs": {"count": 3, "button": "button-", "actuator": "actuator-", "start": 1,
-// "site": "farm"}  or a list of such objects (e.g. one per building).
-constexpr long kMaxPairStart = 1'000'000'000;
-
+// "site": "farm", "kind": "smart_plug", "smart_plug": {...}}  or a list of such objects (e.g. one
+// per building). "kind" makes the actuators composite devices (default: plain actuators).
 // `generated`: pairs made so far by earlier specs; all specs together make at most kMaxPairs.
 void read_pair_spec(Reader& in, const json& spec, const std::string& where, Topology& topo,
                     long& generated) {
-  long count = 0, start = 1;
   std::string button_prefix = "button-", actuator_prefix = "actuator-", site;
   Protocol protocol = topo.broker == BrokerKind::rabbitmq ? Protocol::amqp : Protocol::mqtt;
-  if (spec.is_number_integer()) {
-    count = spec.get<long>();
-  } else if (spec.is_object()) {
-    in.check_fields(spec, where, {"count", "button", "actuator", "start", "protocol", "site"});
-    site = in.string(spec, where, "site", "");
-    protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
-    auto c = spec.find("count");
-    if (c == spec.end() || !c->is_number_integer()) {
-      in.error(where, "'count' must be a whole number");
-      return;
-    }
-    count = c->get<long>();
-    if (auto s = spec.find("start"); s != spec.end()) {
-      if (!s->is_number_integer())
-        in.error(where, "'start' must be a whole number");
-      else
-        start = s->get<long>();
-    }
-    button_prefix = in.string(spec, where, "button", button_prefix);
-    actuator_prefix = in.string(spec, where, "actuator", actuator_prefix);
-  } else {
+  std::optional<CompositeSpec> composite;  // the first actuator's; the others differ in seed
+  bool seed_given = false;
+  if (!spec.is_number_integer() && !spec.is_object()) {
     in.error(where, "must be a number or an object with 'count'");
     return;
   }
-  if (count < 1 || count > Topology::kMaxPairs) {
-    in.error(where, "count must be from 1 to " + std::to_string(Topology::kMaxPairs) + ", not " +
-                        std::to_string(count));
-    return;
+  if (spec.is_object()) {
+    in.check_fields(spec, where,
+                    {"count", "button", "actuator", "start", "protocol", "site", "kind",
+                     "thermostat", "smart_plug", "motion_light"});
+    site = in.string(spec, where, "site", "");
+    const std::string kind = in.string(spec, where, "kind", "actuator");
+    const auto preset = composite_kind_of(kind);
+    if (kind != "actuator" && !preset) {
+      in.error(where, "'kind' is '" + kind +
+                          "', expected one of: actuator, thermostat, smart_plug, motion_light");
+    }
+    const std::size_t before = in.errors.size();
+    // Its id only seeds the default seed, which each actuator replaces below.
+    composite = read_composite(in, spec, where, preset, "");
+    if (in.errors.size() != before) return;
+    if (preset) {
+      const auto params = spec.find(std::string(to_string(*preset)));
+      seed_given = params != spec.end() && params->is_object() && params->contains("seed");
+    }
+    protocol = in.choice(spec, where, "protocol", protocol, kProtocols);
+    button_prefix = in.string(spec, where, "button", button_prefix);
+    actuator_prefix = in.string(spec, where, "actuator", actuator_prefix);
   }
-  // Bounded so the numbers in the ids cannot overflow.
-  if (start < 0 || start > kMaxPairStart) {
-    in.error(where, "start must be from 0 to " + std::to_string(kMaxPairStart) + ", not " +
-                        std::to_string(start));
-    return;
-  }
-  if (generated + count > Topology::kMaxPairs) {
-    in.error(where, "makes " + std::to_string(generated + count) +
-                        " pairs in all, more than the limit of " +
-                        std::to_string(Topology::kMaxPairs));
-    return;
-  }
-  generated += count;
+  const auto range =
+      detail::read_series_range(spec, where, Topology::kMaxPairs, "pairs", generated, in.errors);
+  if (!range) return;
+  const long count = range->count, start = range->start;
   for (long n = start; n < start + count; ++n) {
     Device actuator;
     actuator.id = actuator_prefix + std::to_string(n);
     actuator.kind = DeviceKind::actuator;
     actuator.protocol = protocol;
     actuator.site = site;
+    if (composite) {
+      // Like the "sensors" series: seeds differ per device and repeat from run to run.
+      actuator.composite = composite;
+      actuator.composite->seed = seed_given
+                                     ? composite->seed + static_cast<std::uint64_t>(n - start)
+                                     : sensor_seed_of(actuator.id);
+    }
     Device button;
     button.site = site;
     button.protocol = actuator.protocol;
@@ -441,10 +448,10 @@ Topology parse_topology(const nlohmann::json& doc, const std::string& base_dir) 
   Reader in;
   Topology topo;
   if (!doc.is_object()) throw TopologyError({"the topology must be a JSON object"});
-  in.check_fields(doc, "",
-                  {"name", "description", "broker", "routing", "compute", "computes", "topic_key",
-                   "groups", "devices", "pairs", "sensors", "relayers", "sites", "rules",
-                   "comment"});
+  in.check_fields(
+      doc, "",
+      {"name", "description", "broker", "routing", "compute", "computes", "topic_key", "groups",
+       "devices", "pairs", "sensors", "relayers", "sites", "rules", "comment"});
   topo.name = in.string(doc, "", "name", "", true);
   topo.description = in.string(doc, "", "description", "");
   topo.broker = in.choice(doc, "", "broker", BrokerKind::mosquitto, kBrokers);

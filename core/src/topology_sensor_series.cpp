@@ -11,20 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr long kMaxSeriesStart = 1'000'000'000;  // so the numbers in the ids cannot overflow
-constexpr long kMaxSensors = 100'000;            // all the objects of a list together
-
-bool whole_number_field(const json& spec, const char* key, const std::string& where, long& out,
-                        std::vector<std::string>& errors) {
-  auto it = spec.find(key);
-  if (it == spec.end()) return true;
-  if (!it->is_number_integer()) {
-    errors.push_back(where + ": '" + key + "' must be a whole number, not " + it->dump());
-    return false;
-  }
-  out = it->get<long>();
-  return true;
-}
+constexpr long kMaxSensors = 100'000;  // all the objects of a list together
 
 std::string string_field(const json& spec, const char* key, const std::string& where,
                          const std::string& fallback, std::vector<std::string>& errors) {
@@ -57,31 +44,9 @@ void generate_series(const json& spec, const std::string& where, Protocol native
     }
     if (!known) errors.push_back(where + ": unknown field '" + key + "' (allowed: " + list + ")");
   }
-  long count = 0, start = 1;
-  if (!spec.contains("count")) {
-    errors.push_back(where + ": 'count' is missing (a whole number)");
-    return;
-  }
-  if (!whole_number_field(spec, "count", where, count, errors) ||
-      !whole_number_field(spec, "start", where, start, errors)) {
-    return;
-  }
-  if (count < 1 || count > kMaxSensors) {
-    errors.push_back(where + ": count must be from 1 to " + std::to_string(kMaxSensors) + ", not " +
-                     std::to_string(count));
-    return;
-  }
-  if (start < 0 || start > kMaxSeriesStart) {
-    errors.push_back(where + ": start must be from 0 to " + std::to_string(kMaxSeriesStart) +
-                     ", not " + std::to_string(start));
-    return;
-  }
-  if (generated + count > kMaxSensors) {
-    errors.push_back(where + ": makes " + std::to_string(generated + count) +
-                     " sensors in all, more than the limit of " + std::to_string(kMaxSensors));
-    return;
-  }
-  generated += count;
+  const auto range = read_series_range(spec, where, kMaxSensors, "sensors", generated, errors);
+  if (!range) return;
+  const long count = range->count, start = range->start;
   const std::string prefix = string_field(spec, "prefix", where, "sensor-", errors);
   const std::string site = string_field(spec, "site", where, "", errors);
   Protocol protocol = native;

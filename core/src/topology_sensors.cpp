@@ -17,13 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// 0.5 as "0.5", 101 as "101" (json's dump would say "101.0").
-std::string shown(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
 class SensorReader {
  public:
   SensorReader(std::string where, std::vector<std::string>& errors)
@@ -173,8 +166,9 @@ SensorSpec parse_sensor(const json& spec, const std::string& where, const std::s
   if (const auto rate = in.number(spec, "", "rate_hz", false)) {
     out.rate_hz = *rate;
     if (!(*rate >= SensorSpec::kMinRateHz && *rate <= SensorSpec::kMaxRateHz)) {
-      in.error("rate_hz", "is " + shown(*rate) + ", must be from " + shown(SensorSpec::kMinRateHz) +
-                              " to " + shown(SensorSpec::kMaxRateHz));
+      in.error("rate_hz", "is " + shown_number(*rate) + ", must be from " +
+                              shown_number(SensorSpec::kMinRateHz) + " to " +
+                              shown_number(SensorSpec::kMaxRateHz));
       out.rate_hz = 1;
     }
   }
@@ -252,6 +246,12 @@ void load_sensor_traces(Topology& topo, const std::string& base_dir,
       errors.push_back(where + (what.rfind("line ", 0) == 0 ? " " : ": ") + what);
     }
   }
+}
+
+std::string shown_number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
 }
 
 }  // namespace snet::detail

@@ -41,9 +41,16 @@ std::string trigger_problem(const ComputeSpec& spec) {
 
 void validate_triggers(const Topology& topo, std::vector<std::string>& errors) {
   std::map<std::string, std::pair<std::string, std::string>> action_of;  // trigger -> action, by
+  // Buttons and rules' actions (which fire as a button does).
+  std::vector<std::pair<const Device*, std::string>> firing;
   for (const auto& d : topo.devices) {
-    if (d.kind != DeviceKind::button || d.compute.trigger.empty()) continue;
-    const std::string where = "device '" + d.id + "': compute.trigger '" + d.compute.trigger + "'";
+    if (d.kind == DeviceKind::button) firing.emplace_back(&d, "device '" + d.id + "'");
+  }
+  for (const auto& rule : topo.rules) firing.emplace_back(&rule.action, "rule '" + rule.id + "'");
+  for (const auto& [button, name] : firing) {
+    const Device& d = *button;
+    if (d.compute.trigger.empty()) continue;
+    const std::string where = name + ": compute.trigger '" + d.compute.trigger + "'";
     if (topo.routing == Routing::headers) {
       // MQTT 3.1.1 publishes carry no headers: the action could not reach the headers exchange.
       errors.push_back(
@@ -51,12 +58,12 @@ void validate_triggers(const Topology& topo, std::vector<std::string>& errors) {
           ": the action publishes its commands over MQTT, which cannot carry the "
           "headers that 'headers' routing matches on; use 'topic' or 'fanout' routing");
     }
-    auto [it, fresh] = action_of.emplace(d.compute.trigger, std::pair{d.compute.action, d.id});
+    auto [it, fresh] = action_of.emplace(d.compute.trigger, std::pair{d.compute.action, name});
     if (!fresh && it->second.first != d.compute.action) {
       // Both rules would fire on every press of either button.
-      errors.push_back(where + ": runs action '" + d.compute.action + "' but button '" +
-                       it->second.second + "' fires the same trigger for action '" +
-                       it->second.first + "' (one trigger, one action; name another trigger)");
+      errors.push_back(where + ": runs action '" + d.compute.action + "' but " + it->second.second +
+                       " fires the same trigger for action '" + it->second.first +
+                       "' (one trigger, one action; name another trigger)");
     }
   }
 }

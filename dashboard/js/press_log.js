@@ -97,9 +97,11 @@ export class PressLog {
     let entry = this.byId.get(pressId);
     if (entry) return entry;
     const record = this.#store.byId.get(button);
-    const compute = record?.topo?.compute ?? this.#store.topology?.compute;
+    // A rule fires as a button presses: its firings name the rule (few of them: a scan is fine).
+    const rule = record ? null : this.#store.topology?.rules?.find((r) => r.id === button);
+    const compute = record?.topo?.compute ?? rule?.compute ?? this.#store.topology?.compute;
     entry = {
-      press_id: pressId, button: button ?? "?", targets: record?.targets ?? [],
+      press_id: pressId, button: button ?? "?", targets: record?.targets ?? rule?.targets ?? [],
       action: compute?.action ?? "", backend: compute?.backend ?? "",
       results: new Map(), press_ts: 0, relay_ts: 0, applied_ts: 0, stored_ts: 0,
       error: "", error_ts: 0, sortTs: sortTs || 0, rev: 0,

@@ -1,5 +1,5 @@
-// The wiring view: buttons → relayer/compute → actuators (grouped), as SVG, with the resolved
-// targets of the current routing mode. Presses travel along the wires: pending (flowing), applied
+// The wiring view: buttons (and rules, which fire as a button presses) → relayer/compute →
+// actuators (grouped), as SVG, with the resolved targets of the current routing mode. Presses travel along the wires: pending (flowing), applied
 // (green), error (red, the reason at the compute node). Large topologies are summarised; the
 // device search picks which devices (up to MAX_NODES) are drawn.
 import { formatMicros, hop } from "./format.js";
@@ -16,6 +16,20 @@ const GROUP_KEYS = ["group", "zone", "room", "floor", "area", "type"];
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** A rule's "on" as {reading: "temperature", threshold: "> 24"}. */
+export function ruleCondition(on) {
+  const above = on?.above !== undefined;
+  return { reading: on?.reading ?? "?", threshold: `${above ? ">" : "<"} ${above ? on.above : on?.below}` };
+}
+
+/** The topology's rules as the wiring view draws them: like buttons, kind "rule". */
+function ruleRecords(topology) {
+  return (topology?.rules ?? []).map((r) => ({
+    id: r.id, kind: "rule", topo: { compute: r.compute }, rule: r,
+    targets: r.targets ?? [], sources: r.sources ?? [],
+  }));
+}
 
 /** Actuator groups: the topology's own `groups` if it has them, else the most telling attr. */
 export function actuatorGroups(topology, actuators) {
@@ -107,6 +121,14 @@ export class TopologyView {
     const wires = this.#wires.get(view.button);
     const wire = wires?.find((w) => w.target === view.id);
     if (wire) this.#flash(wire.path, "applied", FLASH_MS);
+    // A rule's firing shows on its node too (it has no press of its own to follow); counted once
+    // per firing, however many actuators it commands.
+    const rule = this.#buttons.get(view.button)?.g;
+    if (rule?.dataset.kind === "rule" && rule.dataset.lastPress !== view.press_id) {
+      rule.dataset.lastPress = view.press_id;
+      rule.dataset.fired = String(Number(rule.dataset.fired ?? 0) + 1);
+      this.#flash(rule, "fired", FLASH_MS);
+    }
   }
 
   /** A press error from the feed: its button's wires go red, the reason shows at the compute. */
@@ -155,10 +177,14 @@ export class TopologyView {
         r.sources.forEach((s) => buttonIds.add(s));
       }
     }
-    if (buttonIds.size + actuatorIds.size > MAX_NODES * 2) return null;
+    // A rule is drawn with what it watches or commands.
+    const rules = ruleRecords(this.store.topology).filter((r) => picked === all ||
+      r.targets.some((t) => actuatorIds.has(t)) || r.sources.some((s) => actuatorIds.has(s)));
+    for (const r of rules) r.targets.forEach((t) => actuatorIds.add(t));
+    if (buttonIds.size + rules.length + actuatorIds.size > MAX_NODES * 2) return null;
     const byId = this.store.byId;
     return {
-      buttons: all.filter((r) => buttonIds.has(r.id)),
+      buttons: [...all.filter((r) => buttonIds.has(r.id)), ...rules],
       // Sensors (and any other kind but buttons) are drawn with the actuators.
       actuators: all.filter((r) => actuatorIds.has(r.id) && byId.get(r.id)?.kind !== "button"),
       partial: picked.length !== all.length,
@@ -181,12 +207,13 @@ export class TopologyView {
     this.#computes.clear();
     this.#wires.clear();
     const n = (v) => v.toLocaleString("en-US");
+    const rules = topo.rules?.length ? ` · ${n(topo.rules.length)} rules` : "";
     const computeText = [...computes].map(([label, count]) => `<div class="summary-line">${esc(label)} <span class="muted">· ${n(count)} buttons</span></div>`).join("");
     const groups = actuatorGroups(topo, s.devices.filter((r) => r.kind === "actuator"));
     const groupText = groups.length > 1 ? `in ${n(groups.length)} groups (${esc(groups[0].label.split("=")[0])})` : "";
     this.els.summary.innerHTML = `
       <div class="summary-flow">
-        <div class="summary-node button-node"><strong>${n(s.buttonCount)}</strong> buttons</div>
+        <div class="summary-node button-node"><strong>${n(s.buttonCount)}</strong> buttons${rules}</div>
         <div class="summary-arrow">→</div>
         <div class="summary-node compute-node"><strong>relayer</strong>${computeText}</div>
         <div class="summary-arrow">→</div>
@@ -241,7 +268,8 @@ export class TopologyView {
     computes.forEach((label, i) => cPos.set(label, (height / (computes.length + 1)) * (i + 1) - 20));
 
     const parts = [];
-    parts.push(`<text class="col-title" x="${bx}" y="16">BUTTONS</text>`,
+    const firing = buttons.some((b) => b.kind === "rule") ? "BUTTONS · RULES" : "BUTTONS";
+    parts.push(`<text class="col-title" x="${bx}" y="16">${firing}</text>`,
                `<text class="col-title" x="${cx}" y="16">RELAYER · COMPUTE</text>`,
                `<text class="col-title" x="${ax}" y="16">ACTUATORS</text>`);
     for (const g of groupBoxes) {
@@ -270,6 +298,19 @@ export class TopologyView {
     }
     for (const b of buttons) {
       const top = bPos.get(b.id);
+      if (b.kind === "rule") {
+        // Not pressable: it fires when a reading crosses its threshold.
+        const { reading, threshold: short } = ruleCondition(b.rule.on);
+        const when = `${reading} ${short}`;
+        const of = b.rule.on?.device ?? "any sensor";
+        parts.push(`<g class="node rule-node" data-node="${esc(b.id)}" data-kind="rule">` +
+                   `<title>${esc(`rule ${b.id}: when ${when} (${of}; watches ${b.sources.join(", ") || "no sensor"})\ntargets: ${b.targets.join(", ")}\ncompute: ${computeLabel(b.topo.compute)}`)}</title>` +
+                   `<rect x="${bx}" y="${top}" width="${bw}" height="${NODE_H}" rx="4"/>` +
+                   `<circle class="led" cx="${bx + 14}" cy="${top + NODE_H / 2}" r="4"/>` +
+                   `<text class="name" x="${bx + 26}" y="${top + 17}">${esc(clip(b.id, Math.max(6, Math.floor((bw - 40 - short.length * 6.5) / 7.4))))}</text>` +
+                   `<text class="sub" x="${bx + bw - 10}" y="${top + 17}" text-anchor="end">${esc(short)}</text></g>`);
+        continue;
+      }
       const route = routeFields(b.topo).join(" · ");
       const sub = clip(route || `→ ${b.targets.length}`, 14);
       const details = routeDetails(b.topo);
@@ -305,7 +346,7 @@ export class TopologyView {
     this.#wires.clear();
     this.#flashes.clear();
     this.#phases.clear();
-    for (const g of svg.querySelectorAll(".button-node")) this.#buttons.set(g.dataset.node, { g });
+    for (const g of svg.querySelectorAll(".button-node, .rule-node")) this.#buttons.set(g.dataset.node, { g });
     for (const g of svg.querySelectorAll(".actuator-node")) this.#actuators.set(g.dataset.node, { g, sub: g.querySelector(".sub"), rev: -1 });
     const noteChars = Math.floor(cw / 6.2);
     for (const g of svg.querySelectorAll(".compute")) this.#computes.set(g.dataset.compute, { g, note: g.querySelector(".note"), chars: noteChars });
@@ -374,7 +415,9 @@ export class TopologyView {
     if (!node) return;
     node.classList.add("hot");
     const id = node.dataset.node;
-    const buttons = node.dataset.kind === "button" ? [id] : this.store.byId.get(id)?.sources ?? [];
+    const firing = node.dataset.kind === "button" || node.dataset.kind === "rule";
+    const rules = ruleRecords(this.store.topology).filter((r) => r.targets.includes(id)).map((r) => r.id);
+    const buttons = firing ? [id] : [...(this.store.byId.get(id)?.sources ?? []), ...rules];
     for (const b of buttons) {
       this.#buttons.get(b)?.g.classList.add("hot");
       for (const wire of this.#wires.get(b) ?? []) {

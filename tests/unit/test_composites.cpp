@@ -76,6 +76,37 @@ TEST_CASE("composite validation names the device and the field of every problem"
   CHECK_FALSE(mentions(errors, "target 't1'"));  // a button may target a composite device
 }
 
+TEST_CASE("pairs with a kind: each button switches a composite device, seeds differ per device") {
+  const Topology t = parse_topology_text(R"({"name": "p", "pairs": [
+    {"count": 3, "actuator": "plug-", "kind": "smart_plug", "smart_plug": {"watts": 500}},
+    {"count": 2, "start": 10, "actuator": "th-", "kind": "thermostat",
+     "thermostat": {"seed": 7, "max": 30}},
+    {"count": 1, "start": 20}
+  ]})");
+  const Device& plug = *t.find("plug-2");
+  REQUIRE(plug.composite);
+  CHECK(plug.kind == DeviceKind::actuator);
+  CHECK(plug.composite->kind == CompositeKind::smart_plug);
+  CHECK(plug.composite->watts == 500);
+  CHECK(plug.composite->seed == sensor_seed_of("plug-2"));
+  CHECK(t.find("plug-3")->composite->seed == sensor_seed_of("plug-3"));
+  CHECK(t.find("button-2")->exact_targets == std::vector<std::string>{"plug-2"});
+  CHECK(t.find("th-10")->composite->seed == 7);  // a given seed counts on, as in "sensors"
+  CHECK(t.find("th-11")->composite->seed == 8);
+  CHECK(t.find("th-11")->composite->max_temp == 30);
+  CHECK_FALSE(t.find("actuator-20")->composite);  // no kind: a plain actuator
+
+  const auto errors = errors_of(R"({"name": "p", "pairs": [
+    {"count": 2, "kind": "toaster"},
+    {"count": 2, "kind": "smart_plug", "smart_plug": {"watts": -1}},
+    {"count": 2, "kind": "thermostat", "motion_light": {}}
+  ]})");
+  CHECK(mentions(errors, "pairs[0]: 'kind' is 'toaster', expected one of: actuator, thermostat"));
+  CHECK(mentions(errors, "pairs[1].smart_plug.watts: is -1, must be from 0 to"));
+  CHECK(mentions(errors,
+                 "pairs[2]: 'motion_light' parameters are only for \"kind\": \"motion_light\""));
+}
+
 TEST_CASE("thermostat model: warms at heat_rate while the heater is on, relaxes to ambient") {
   CompositeSpec spec;
   spec.kind = CompositeKind::thermostat;

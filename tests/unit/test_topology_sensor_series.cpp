@@ -2,6 +2,8 @@
 // makes, their seeds, and every problem named with its JSON path.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "harness.hpp"
 #include "snet/topology.hpp"
 #include "topology_errors.hpp"
@@ -93,4 +95,15 @@ TEST_CASE("topology/campus.json: 15,000 devices, 5,000 of them sensors at 1 read
   CHECK(per_second == doctest::Approx(5'000));
   CHECK(t.buttons().size() == 5'000);
   CHECK(t.actuators().size() == 5'000);
+  // Three buildings' buttons switch composite devices (a "kind" on their "pairs").
+  std::map<CompositeKind, int> composites;
+  for (const Device* d : t.actuators())
+    if (d->composite) ++composites[d->composite->kind];
+  CHECK(composites[CompositeKind::motion_light] == 1'250);
+  CHECK(composites[CompositeKind::thermostat] == 1'250);
+  CHECK(composites[CompositeKind::smart_plug] == 1'250);
+  const Device* plug = t.find("plug-3751");
+  REQUIRE(plug != nullptr);
+  CHECK(plug->composite->watts == 800);
+  CHECK(t.find("button-3751")->exact_targets == std::vector<std::string>{"plug-3751"});
 }

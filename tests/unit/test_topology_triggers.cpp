@@ -53,7 +53,22 @@ TEST_CASE("trigger computes that cannot work are refused, naming the device") {
        "compute": {"backend": "openwhisk", "action": "all_off", "trigger": "p"}},
       {"id": "a", "kind": "actuator"}]})");
   CHECK(
-      mentions(errors, "device 'b2': compute.trigger 'p': runs action 'all_off' but button 'b1'"));
+      mentions(errors, "device 'b2': compute.trigger 'p': runs action 'all_off' but device 'b1'"));
+
+  // A rule fires its trigger as a button does: the same checks, naming the rule.
+  errors = errors_of(R"({"name": "t", "compute": {"backend": "openwhisk", "trigger": "p"},
+    "devices": [
+      {"id": "b1", "kind": "button", "targets": ["a"]},
+      {"id": "s", "kind": "sensor", "sensor": {"capability": "temperature",
+       "model": {"type": "constant", "value": 20}}},
+      {"id": "a", "kind": "actuator"}],
+    "rules": [
+      {"id": "hot", "on": {"reading": "temperature", "above": 25}, "targets": ["a"],
+       "compute": {"action": "all_off", "trigger": "p"}},
+      {"id": "cold", "on": {"reading": "temperature", "below": 5}, "targets": ["a"],
+       "compute": {"backend": "builtin", "action": "all_on", "trigger": "q"}}]})");
+  CHECK(mentions(errors, "rule 'hot': compute.trigger 'p': runs action 'all_off' but device 'b1'"));
+  CHECK(mentions(errors, "trigger 'q' needs \"backend\": \"openwhisk\""));
 
   errors = errors_of(R"({"name": "t", "broker": "rabbitmq", "routing": "headers",
     "compute": {"backend": "openwhisk", "action": "f", "trigger": "p"},

@@ -33,10 +33,11 @@ boost::asio::ip::tcp::endpoint broker_of(const Mosquitto& broker) {
 
 // A client of `relay`'s path for device `id`.
 struct RelayedClient {
-  RelayedClient(std::uint16_t port, const std::string& id, std::optional<Message> will = {},
+  RelayedClient(const boost::asio::ip::tcp::endpoint& path, const std::string& id,
+                std::optional<Message> will = {},
                 std::chrono::seconds keepalive = std::chrono::seconds(20)) {
     BusOptions options;
-    options.url = "mqtt://127.0.0.1:" + std::to_string(port);
+    options.url = "mqtt://" + path.address().to_string() + ":" + std::to_string(path.port());
     options.client_id = id;
     options.will = std::move(will);
     options.keepalive = keepalive;
@@ -58,9 +59,9 @@ std::size_t count_on(const std::vector<Arrival>& arrivals, const std::string& to
 TEST_CASE("relay: a 256 kbit/s link caps a client's throughput to the broker within 15 %") {
   Mosquitto broker;
   ShapingRelay relay({{"d1", LinkSpec{}}, {"site", link_spec({}, {}, 256)}});
-  const auto port = relay.add_path("d1", {"d1", "site"}, broker_of(broker));
+  const auto path = relay.add_path("d1", {"d1", "site"}, broker_of(broker));
   TimedRecorder sink(broker.url(), {"rate/#"});
-  RelayedClient client(port, "rate-client");
+  RelayedClient client(path, "rate-client");
   REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
 
   constexpr int kMessages = 64;
@@ -85,9 +86,9 @@ TEST_CASE("relay: a 256 kbit/s link caps a client's throughput to the broker wit
 TEST_CASE("relay: loss shows as retransmission delay and every message arrives") {
   Mosquitto broker;
   ShapingRelay relay({{"d1", link_spec(0, 25, {})}});
-  const auto port = relay.add_path("d1", {"d1"}, broker_of(broker));
+  const auto path = relay.add_path("d1", {"d1"}, broker_of(broker));
   TimedRecorder sink(broker.url(), {"loss/#"});
-  RelayedClient client(port, "loss-client");
+  RelayedClient client(path, "loss-client");
   REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
 
   constexpr int kMessages = 40;
@@ -113,10 +114,10 @@ TEST_CASE("relay: loss shows as retransmission delay and every message arrives")
 TEST_CASE("relay: a cut holds bytes and connects and closes until the restore with nothing lost") {
   Mosquitto broker;
   ShapingRelay relay({{"d1", LinkSpec{}}, {"site", LinkSpec{}}});
-  const auto port = relay.add_path("d1", {"d1", "site"}, broker_of(broker));
+  const auto path = relay.add_path("d1", {"d1", "site"}, broker_of(broker));
   TimedRecorder sink(broker.url(), {"cut/#"});
   const Message will{"cut/will", "gone", false, {}};
-  RelayedClient client(port, "cut-client", will);
+  RelayedClient client(path, "cut-client", will);
   REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
 
   LinkSpec down;
@@ -126,7 +127,7 @@ TEST_CASE("relay: a cut holds bytes and connects and closes until the restore wi
   for (int i = 0; i < 10; ++i) {
     client.bus->publish(Message{"cut/data", std::to_string(i), false, {}}, Qos::at_least_once);
   }
-  RelayedClient late(port, "cut-late");  // its connect cannot reach the broker
+  RelayedClient late(path, "cut-late");  // its connect cannot reach the broker
   // Nothing may pass while the link is cut (a bounded look for what must not happen).
   CHECK_FALSE(late.bus->wait_connected(std::chrono::milliseconds(500)));
   // The client dies without DISCONNECT (its publishes were written long ago): the broker must
@@ -150,9 +151,9 @@ TEST_CASE("relay: a cut holds bytes and connects and closes until the restore wi
 TEST_CASE("relay: a cut longer than the keep-alive makes the broker publish the last will") {
   Mosquitto broker;
   ShapingRelay relay({{"d1", LinkSpec{}}});
-  const auto port = relay.add_path("d1", {"d1"}, broker_of(broker));
+  const auto path = relay.add_path("d1", {"d1"}, broker_of(broker));
   TimedRecorder sink(broker.url(), {"dead/#"});
-  RelayedClient client(port, "dead-client", Message{"dead/will", "gone", false, {}},
+  RelayedClient client(path, "dead-client", Message{"dead/will", "gone", false, {}},
                        std::chrono::seconds(1));
   REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
   LinkSpec down;
@@ -175,12 +176,12 @@ TEST_CASE("relay: AMQP devices cross it like MQTT ones (RabbitMQ, 30 ms each way
   RabbitMq& rabbit = shared_rabbitmq();
   const HostPort amqp = parse_url(rabbit.amqp_url(), 5672);
   ShapingRelay relay({{"d1", link_spec(30, {}, {})}});
-  const auto port = relay.add_path(
+  const auto path = relay.add_path(
       "d1", {"d1"},
       {boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(amqp.port)});
   BusOptions options;
-  options.url = "amqp://" + amqp.user + ":" + amqp.password + "@127.0.0.1:" + std::to_string(port) +
-                amqp.path;
+  options.url = "amqp://" + amqp.user + ":" + amqp.password + "@" + path.address().to_string() +
+                ":" + std::to_string(path.port()) + amqp.path;
   options.client_id = "links-amqp-device";
   auto device = make_bus(options);
   std::mutex mutex;

@@ -36,6 +36,19 @@ TEST_CASE("snet validate prints OK with a summary for good files and every error
   CHECK(good.output.find("OK: single, 3 buttons, 3 actuators") != std::string::npos);
   CHECK(good.output.find("OK: wiring, 3 buttons, 4 actuators") != std::string::npos);
 
+  // Composite devices and rules are summed up, each rule on its own line.
+  auto devices =
+      run_snet({"validate", source_path("topology/rules.json"), source_path("topology/home.json")});
+  CHECK(devices.status == 0);
+  for (const char* expected :
+       {"OK: rules, 1 buttons, 2 actuators, 2 sensors (2 readings/s), 3 rules\n",
+        "  rule too-warm: temperature of thermo-1 (1 sensor) above 24 -> all_off -> heater-1\n",
+        "  rule overheat: temperature of any sensor (2 sensors) above 30 -> all_on -> alarm-1\n",
+        "OK: home, 2 buttons, 3 actuators (3 composite: 4 readings/s)\n"}) {
+    CHECK_MESSAGE(devices.output.find(expected) != std::string::npos, expected, "\n",
+                  devices.output);
+  }
+
   TempDir dir;
   const std::string broken = write_file(dir, "broken.json", R"({
     "name": "broken", "colour": "red",
