@@ -3,13 +3,16 @@
 //   (a) raw broker baseline: one hop publisher -> broker -> subscriber, QoS 0 and QoS 1
 //   (b) press -> actuator state latency through relayer and agent, with the builtin compute and
 //       with the OpenWhisk action flip_switch on a bundled snet-whisk (--compute)
-//   (c) sustained presses/s at QoS 1, and how many were lost
+//   (c) sustained presses/s at QoS 1, and how many were lost; with --neighbour cpu:N also beside N
+//       CPU-bound threads of another program (this binary with --spin N, in its own session like
+//       a parallel build), and the ratio loaded/quiet against the goal of >= 0.50
 //   (d) N devices in one agent: time until all are connected, RSS per device
 // By default it starts its own mosquitto on a free port (or uses --broker-url); with
 // --broker rabbitmq its own RabbitMQ node, services and bench clients on AMQP, and the emulated
 // devices on AMQP or (--device-protocol mqtt) on RabbitMQ's MQTT plugin.
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -253,10 +256,22 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   std::atomic<long> applied{0};
   std::mutex mutex;
   std::set<std::string> outstanding;
+  // Stalls: the longest time without any press applied, and how many gaps were >= 100 ms. A
+  // steady slow-down and a fixed-length stall (a timer standing in for a lost wake-up) look the
+  // same in presses/s; they do not here.
+  snet::Micros last_applied = 0, longest_gap = 0;
+  long gaps_100ms = 0;
   bus->on_message([&](const snet::Message& m) {
     const auto state = snet::parse_state(m.payload);
     std::lock_guard lock(mutex);
-    if (outstanding.erase(state.press_id) != 0) ++applied;
+    if (outstanding.erase(state.press_id) == 0) return;
+    ++applied;
+    const snet::Micros now = snet::now_us();
+    if (last_applied != 0) {
+      longest_gap = std::max(longest_gap, now - last_applied);
+      if (now - last_applied >= 100'000) ++gaps_100ms;
+    }
+    last_applied = now;
   });
   bus->subscribe(snet::topics::all(name, snet::topics::Kind::state), snet::Qos::at_least_once);
   bus->start();
@@ -270,8 +285,11 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   const double relayer0 = cpu_seconds(path.relayer.pid()), agent0 = cpu_seconds(path.agent.pid());
   const double whisk0 = whisk_cpu(), workers0 = workers_cpu();
   const auto start = std::chrono::steady_clock::now();
+  // Press ids unique per run: a second run's actuators take the retained state's id as applied.
+  static int runs = 0;
+  const std::string prefix = "rate-" + std::to_string(++runs) + "-";
   for (long i = 0; i < presses; ++i) {
-    const std::string id = "rate-" + std::to_string(i);
+    const std::string id = prefix + std::to_string(i);
     {
       std::lock_guard lock(mutex);
       outstanding.insert(id);
@@ -293,6 +311,11 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   std::printf("  %ld presses over %d buttons in %.2f s: %.0f presses/s applied, %ld lost\n",
               applied.load(), pairs, secs, static_cast<double>(applied) / secs,
               presses - applied.load());
+  {
+    std::lock_guard lock(mutex);
+    std::printf("  longest time without a press applied %.1f ms; gaps >= 100 ms: %ld\n",
+                static_cast<double>(longest_gap) / 1e3, gaps_100ms);
+  }
   const double per_press = applied > 0 ? 1e6 / static_cast<double>(applied) : 0;
   std::printf("  CPU per press: relayer %.1f us, agent %.1f us",
               (cpu_seconds(path.relayer.pid()) - relayer0) * per_press,
@@ -331,6 +354,50 @@ void device_scale(const Context& ctx, int devices) {
       static_cast<double>(total_kb - base_kb) / devices, base_kb);
 }
 
+// --spin N: the neighbour's body, N threads that only burn CPU until the process is killed.
+[[noreturn]] void spin(long threads) {
+  // ShutdownSignal blocked SIGTERM for main's wait(): the owner's stop() must end us at once.
+  sigset_t ending;
+  sigemptyset(&ending);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    std::signal(sig, SIG_DFL);
+    sigaddset(&ending, sig);
+  }
+  pthread_sigmask(SIG_UNBLOCK, &ending, nullptr);
+  std::vector<std::thread> burners;
+  for (long i = 0; i < threads; ++i) {
+    burners.emplace_back([] {
+      volatile unsigned long x = 0;
+      for (;;) x = x + 1;
+    });
+  }
+  for (auto& t : burners) t.join();
+  std::abort();  // unreachable: the threads never end
+}
+
+// --neighbour cpu:N -> N (0 when empty); anything else is a usage error naming the value.
+long parse_neighbour(const std::string& value) {
+  if (value.empty()) return 0;
+  try {
+    std::size_t used = 0;
+    if (value.rfind("cpu:", 0) == 0) {
+      const long n = std::stol(value.substr(4), &used);
+      if (used == value.size() - 4 && n >= 1 && n <= 64) return n;
+    }
+  } catch (const std::exception&) {
+    // falls through to the error below
+  }
+  throw snet::UsageError("--neighbour: '" + value + "' is not cpu:N with N from 1 to 64");
+}
+
+// A busy neighbour owned by the bench: another program (so, by default, another session and
+// autogroup, as a parallel build or a Docker build beside us would be) with `threads` CPU-bound
+// threads; killed with its owner, however the bench ends.
+snet::ChildProcess start_neighbour(const Context& ctx, long threads) {
+  return snet::ChildProcess({ctx.bin_dir + "/snet-bench", "--spin", std::to_string(threads)},
+                            {{}, (ctx.work_dir / "neighbour.log").string(), "=stdout", true});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -355,10 +422,15 @@ int main(int argc, char** argv) {
            "presses in flight at most in (c): Paho scans its queues linearly, so a deep window "
            "costs more than it gains")
       .add("rate-buttons", "", "100", "buttons the presses of (c) are spread over")
-      .add("devices", "", "10000", "devices hosted by one agent in (d)");
+      .add("devices", "", "10000", "devices hosted by one agent in (d)")
+      .add("neighbour", "", "",
+           "cpu:N: (c) runs again beside N CPU-bound threads of another process and prints "
+           "loaded/quiet (goal >= 0.50)")
+      .add("spin", "", "0", "internal: burn N threads of CPU until killed (the neighbour)");
   snet::log::add_flags(flags, "warn");
   try {
     if (!flags.parse(argc, argv)) return 0;
+    if (const long threads = flags.integer("spin", 0, 64); threads > 0) spin(threads);
     snet::log::apply_flags(flags);
     snet::log::set_component("bench");
     Context ctx;
@@ -401,6 +473,7 @@ int main(int argc, char** argv) {
           (ctx.broker_url.find('?') == std::string::npos ? "?" : "&") + flags.str("amqp-options");
     }
     const std::string sections = flags.str("sections");
+    const long neighbour = parse_neighbour(flags.str("neighbour"));
     const std::string compute = flags.str("compute");
     std::vector<std::string> computes;
     if (compute == "builtin" || compute == "both") computes.push_back("builtin");
@@ -460,10 +533,26 @@ int main(int argc, char** argv) {
       }
       if (sections.find('c') != std::string::npos) {
         std::printf("(c) sustained presses at QoS 1, %s\n", how.c_str());
-        rate[c] =
-            press_throughput(ctx, static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
-                             static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
-                             flags.integer("rate-window", 1, 1'000'000));
+        auto run = [&] {
+          return press_throughput(ctx,
+                                  static_cast<int>(flags.integer("rate-presses", 1, 10'000'000)),
+                                  static_cast<int>(flags.integer("rate-buttons", 1, 50'000)),
+                                  flags.integer("rate-window", 1, 1'000'000));
+        };
+        rate[c] = run();
+        if (neighbour > 0) {
+          // Back to back with the quiet run: the machine's other load changes by the minute.
+          std::printf("  ... again beside a neighbour with %ld CPU-bound threads\n", neighbour);
+          snet::ChildProcess busy = start_neighbour(ctx, neighbour);
+          const Throughput loaded = run();
+          busy.stop(std::chrono::seconds(2));
+          const double ratio = rate[c].per_second > 0 ? loaded.per_second / rate[c].per_second : 0;
+          std::printf(
+              "  beside %ld CPU-bound threads: %.0f presses/s = %.2fx quiet (%.0f/s), goal "
+              ">= 0.50: %s; lost %ld\n",
+              neighbour, loaded.per_second, ratio, rate[c].per_second,
+              ratio >= 0.5 ? "met" : "MISSED", loaded.lost);
+        }
       }
     }
     // Both computes measured in the same run, so the ratios hold even on a busy machine.

@@ -14,6 +14,7 @@ packages=(
   unzip zip  # snet-whisk: zipped actions (zip: their tests); npm comes with nodejs
   clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and clang's sanitizer runtimes
   python3-paho-mqtt  # examples/external-device/lamp.py and its test
+  stress-ng  # reproducing a busy neighbour beside snet-bench (c) by hand (README, Benchmarks)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -32,7 +32,10 @@ class ChildProcess {
     std::map<std::string, std::string> env;  // added to (or replacing in) the parent's environment
     std::string stdout_path;                 // empty: inherit; otherwise appended to this file
     std::string stderr_path;                 // empty: inherit; "=stdout" to share stdout's file
-    bool new_process_group = true;           // so a terminal's Ctrl-C reaches only the launcher
+    /// Its own session and process group: a terminal's Ctrl-C reaches only the launcher, and the
+    /// kernel's autogroup scheduling shares the CPU with a busy neighbour per session, not per
+    /// thread (ps -o sid shows it; no controlling terminal).
+    bool new_process_group = true;
     /// SIGKILL the child when this process ends, however it ends (PR_SET_PDEATHSIG).
     bool die_with_owner = true;
     /// Descriptors the child keeps under the same numbers (e.g. one end of a socketpair); every

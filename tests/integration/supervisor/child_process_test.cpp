@@ -1,5 +1,5 @@
 // ChildProcess (core/include/snet/process.hpp): no inherited descriptors, the ones asked for
-// kept, children that survive the thread that started them, clear errors.
+// kept, children that survive the thread that started them, a session of their own, clear errors.
 #include <doctest/doctest.h>
 
 #include <netinet/in.h>
@@ -86,6 +86,21 @@ TEST_CASE("a child started from a short-lived thread outlives that thread") {
   CHECK(child.running());
   child.stop(1s);
   CHECK_FALSE(child.running());
+}
+
+TEST_CASE("a child runs in a session of its own, so the scheduler shares the CPU per session") {
+  // With autogroup scheduling a neighbour's many CPU-bound threads get one session's share; in
+  // the launcher's session the broker competed with each of them (README, Benchmarks).
+  ChildProcess child({"sleep", "30"});
+  CHECK(::getsid(child.pid()) == child.pid());
+  CHECK(::getsid(child.pid()) != ::getsid(0));
+  CHECK(::getpgid(child.pid()) == child.pid());  // still its group's leader: stop() reaches all
+  ChildProcess::Options same;
+  same.new_process_group = false;
+  ChildProcess inline_child({"sleep", "30"}, same);
+  CHECK(::getsid(inline_child.pid()) == ::getsid(0));
+  child.stop(1s);
+  inline_child.stop(1s);
 }
 
 TEST_CASE("stop() ends a paused (SIGSTOPped) child promptly") {
