@@ -3,8 +3,8 @@
 #include <netinet/in.h>
 
 #include <array>
-#include <deque>
 #include <future>
+#include <list>
 #include <optional>
 #include <set>
 #include <thread>
@@ -138,7 +138,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Pipe {
     Pipe(asio::io_context& io, Direction d) : direction(d), timer(io) {}
     Direction direction;
-    std::deque<Segment> queue;
+    std::list<Segment> queue;  // not a deque: libstdc++'s allocates 576 bytes while empty
     std::size_t held_bytes = 0;
     TimePoint last_release{};
     asio::steady_timer timer;

@@ -1,7 +1,5 @@
 #include "live_feed.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 
 #include "snet/log.hpp"
@@ -14,15 +12,6 @@ namespace {
 constexpr std::size_t kMaxErrorsPerMessage = 1000;
 // A flush interval's readings in one message; a backlog beyond (a stalled flush) keeps the newest.
 constexpr std::size_t kMaxReadingsPerMessage = 20'000;
-
-// CPU time of the calling thread: what a flush costs, without the time the thread waited for a
-// core. On a busy machine a flush's wall time is mostly waiting, and a gap derived from it
-// would hold every change back for the longest interval exactly when it matters.
-std::chrono::nanoseconds thread_cpu_time() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
 
 std::shared_ptr<const std::string> serialise(const nlohmann::json& message) {
   // Replace, not throw, on invalid UTF-8: one bad string must not stop the feed.
@@ -75,13 +64,13 @@ void LiveFeed::apply_readings(const std::vector<ReadingRecord>& stored) {
   if (stored.empty()) return;
   std::unique_lock lock(mutex_);
   record_readings_locked(stored);
-  flush_or_wake(lock);
+  wake_if_pending(lock);
 }
 
 void LiveFeed::apply(const std::vector<EventRecord>& stored) {
   std::unique_lock lock(mutex_);
   record_locked(stored, now_us());
-  flush_or_wake(lock);
+  wake_if_pending(lock);
 }
 
 void LiveFeed::apply_commit(const std::vector<EventRecord>& stored,
@@ -93,7 +82,7 @@ void LiveFeed::apply_commit(const std::vector<EventRecord>& stored,
   record_readings_locked(readings);
   // Under the lock: no flush (here or on the flush thread) can send them before they count.
   counted();
-  flush_or_wake(lock);
+  wake_if_pending(lock);
 }
 
 void LiveFeed::record_readings_locked(const std::vector<ReadingRecord>& stored) {
@@ -125,25 +114,21 @@ void LiveFeed::record_locked(const std::vector<EventRecord>& stored, Micros now)
   }
 }
 
-void LiveFeed::flush_or_wake(std::unique_lock<std::mutex>& lock) {
+void LiveFeed::wake_if_pending(std::unique_lock<std::mutex>& lock) {
   if (!pending_locked()) return;
-  if (!stopping_ && std::chrono::steady_clock::now() >= last_flush_ + gap_) {
-    timed_flush_locked();
-    return;
-  }
   lock.unlock();
   wake_.notify_one();
 }
 
 void LiveFeed::timed_flush_locked() {
-  const auto began = thread_cpu_time();
+  const auto began = std::chrono::steady_clock::now();
   try {
     flush_locked();
   } catch (const std::exception& e) {
     log::error("live feed: flush failed: ", e.what());
   }
   last_flush_ = std::chrono::steady_clock::now();
-  gap_ = next_flush_gap(thread_cpu_time() - began, flush_interval_);
+  gap_ = next_flush_gap(last_flush_ - began, flush_interval_);
 }
 
 void LiveFeed::health_changed() {
@@ -234,14 +219,9 @@ void LiveFeed::run() {
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || pending_locked(); });
     if (!stopping_) {
-      // Coalesce: changes arriving within the gap after the last flush (here or on the
-      // writer's thread) wait for the next. The deadline is read again after every wake-up:
-      // a flush elsewhere moves it.
-      while (!stopping_ && pending_locked() &&
-             std::chrono::steady_clock::now() < last_flush_ + gap_) {
-        wake_.wait_until(lock, last_flush_ + gap_);
-      }
-      if (!pending_locked() && !stopping_) continue;  // flushed on the writer's thread
+      // Coalesce: changes arriving within the gap after the last flush wait for the next.
+      // After a quiet spell the last flush is long past: sent at once.
+      wake_.wait_until(lock, last_flush_ + gap_, [this] { return stopping_; });
     }
     timed_flush_locked();
     if (stopping_) return;

@@ -5,10 +5,9 @@
 // spell; under load at most every kMinFlushGap (a few ms, so the dashboard stays fresh), and
 // less often when a flush is expensive (many clients, huge batches), so that the feed takes at
 // most about 1/kFlushCostShare of a core, never waiting longer than `flush_interval`. The cost
-// is the flush's CPU time: on a busy machine its wall time is mostly waiting for a core.
-// A flush that is due when changes arrive runs on the caller's thread (the writer, right after
-// its commit): handing the changes to the flush thread would add a wake-up, and on a loaded
-// machine each wake-up waits for a core. Changes within the gap wait for the flush thread.
+// is the flush's wall time: on a busy machine that stretches the gap, and fewer, larger
+// flushes measured better there than flushing every kMinFlushGap (2026-12-03: each flush holds
+// the mutex the writer's next commit needs) or flushing on the writer's thread.
 // Message formats: docs/api.md.
 //
 // Ordering: snapshot-and-join and take-pending-and-broadcast happen under one mutex, so a
@@ -67,9 +66,9 @@ class LiveFeed {
   /// a sparkline wants every value; past kMaxReadingsPerMessage the oldest are omitted).
   void apply_readings(const std::vector<ReadingRecord>& stored);
   /// What the writer committed, in one step: records and readings are recorded (the REST views
-  /// have them), then `counted` runs (the writer's counters), then they are sent (a flush due:
-  /// on this thread) or left to the flush thread; so a client that sees them can also read
-  /// their counts, and whoever reads a count can also read what it counts.
+  /// have them), then `counted` runs (the writer's counters), then the flush thread may send
+  /// them; so a client that sees them can also read their counts, and whoever reads a count
+  /// can also read what it counts.
   void apply_commit(const std::vector<EventRecord>& stored,
                     const std::vector<ReadingRecord>& readings,
                     const std::function<void()>& counted);
@@ -98,11 +97,10 @@ class LiveFeed {
  private:
   void run();
   void flush_locked();
-  // flush_locked(), then the next gap from its CPU time.
+  // flush_locked(), then the next gap from its cost.
   void timed_flush_locked();
-  // After changes arrived: flushes here when the gap since the last flush has passed, else
-  // wakes the flush thread.
-  void flush_or_wake(std::unique_lock<std::mutex>& lock);
+  // After changes arrived: unlocks and wakes the flush thread.
+  void wake_if_pending(std::unique_lock<std::mutex>& lock);
   nlohmann::json devices_locked() const;
   nlohmann::json device_locked(const Device& device, const DeviceState* state) const;
   void keep_latest_locked(const ReadingRecord& reading);

@@ -1,9 +1,9 @@
-// Where and when the live feed sends: a change that finds the last flush longer ago than the
-// gap is sent on the thread that applied it (the writer, right after its commit), with no
-// hand-off to the flush thread; changes within the gap are coalesced and sent by the flush
-// thread, the latest state of each device included.
+// What the live feed sends and when: a writer's commit is counted before any client is sent
+// it (LiveFeed::apply_commit), and changes in quick succession arrive coalesced, in order, the
+// latest state of each device last.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -31,6 +31,22 @@ class RecordingClient : public http::WebSocket {
     std::lock_guard lock(mutex_);
     messages_.push_back(nlohmann::json::parse(*text));
     threads_.push_back(std::this_thread::get_id());
+    counts_.push_back(count_ != nullptr ? count_->load() : 0);
+  }
+  // Read at every send: what the test's counter said then.
+  void watch(const std::atomic<int>* count) { count_ = count; }
+
+  // actuator-1's press ids sent, each with the watched count at the time it was sent.
+  std::vector<std::pair<std::string, int>> sent_with_count() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, int>> out;
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+      if (messages_[i]["type"] != "states") continue;
+      for (const auto& item : messages_[i]["items"]) {
+        if (item["id"] == "actuator-1") out.emplace_back(item["press_id"], counts_[i]);
+      }
+    }
+    return out;
   }
   void close() override {}
   std::uint64_t id() const override { return 1; }
@@ -50,6 +66,8 @@ class RecordingClient : public http::WebSocket {
   mutable std::mutex mutex_;
   std::vector<nlohmann::json> messages_;
   std::vector<std::thread::id> threads_;
+  std::vector<int> counts_;
+  const std::atomic<int>* count_ = nullptr;
   std::string target_ = "/ws";
 };
 
@@ -68,23 +86,35 @@ EventRecord state_report(const std::string& device, bool on, const std::string& 
 
 }  // namespace
 
-TEST_CASE("live feed: a change after a quiet spell is sent on the committing thread") {
+TEST_CASE("live feed: a commit is counted before a client is sent it") {
   const Topology topology = load_topology(test::source_path("topology/single.json"));
   Metrics registry;
   StateMetrics metrics(registry);
-  // A long interval: only the inline send can deliver within the test's first check.
   LiveFeed feed(
-      topology, metrics, [] { return nlohmann::json::object(); }, 10'000ms);
+      topology, metrics, [] { return nlohmann::json::object(); }, 40ms);
   auto client = std::make_shared<RecordingClient>();
   feed.open(client);
 
-  feed.apply({state_report("actuator-1", true, "p1", 1)});
-  const auto sent = client->states();
-  REQUIRE(sent.size() == 1);
-  CHECK(sent[0].second == std::this_thread::get_id());
-  CHECK(sent[0].first["items"][0]["id"] == "actuator-1");
-  CHECK(sent[0].first["items"][0]["press_id"] == "p1");
+  std::atomic<int> counted{0};
+  client->watch(&counted);
+  for (int i = 1; i <= 50; ++i) {
+    const std::string press = "p" + std::to_string(1000 + i);
+    feed.apply_commit({state_report("actuator-1", i % 2 == 0, press, i)}, {}, [&] {
+      // Slow counters: a flush that did not wait for them would send this state first.
+      std::this_thread::sleep_for(200us);
+      counted = i;
+    });
+    // The REST view has it once apply_commit returned.
+    CHECK(feed.device("actuator-1").value()["press_id"] == press);
+  }
   feed.stop();
+  // Every state a client was sent had been counted when it was sent.
+  const auto sent = client->sent_with_count();
+  REQUIRE(!sent.empty());
+  for (const auto& [press_id, count_then] : sent) {
+    CAPTURE(press_id);
+    CHECK(std::stoi(press_id.substr(1)) - 1000 <= count_then);
+  }
 }
 
 TEST_CASE("live feed: changes right after a flush still arrive, in order, the latest last") {
@@ -124,7 +154,6 @@ TEST_CASE("live feed: changes right after a flush still arrive, in order, the la
 
   const auto sent = client->states();
   REQUIRE(!sent.empty());
-  CHECK(sent[0].second == std::this_thread::get_id());
   CHECK(sent.size() <= 3);
   // Never an older state after a newer one; each device at most once per message.
   std::string previous;
