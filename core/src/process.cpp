@@ -117,7 +117,7 @@ int open_output(const char* path) {
   }
   // A session of its own, not only a process group: Linux schedules by session first
   // (autogroups, kernel.sched_autogroup_enabled), so a neighbour with N CPU-bound threads gets one
-  // session's share, not N of N+1 per core. The broker, a single thread every press crosses six
+  // session's share, not N of N+1 per core. The broker, a single thread every press crosses seven
   // times, otherwise sat 92 % of the time in the run queue beside `stress-ng --cpu 4`.
   // setsid() makes the child its group's leader too; setpgid() remains if it fails.
   if (s.new_process_group && ::setsid() < 0) ::setpgid(0, 0);

@@ -88,7 +88,7 @@ TEST_CASE("a child started from a short-lived thread outlives that thread") {
   CHECK_FALSE(child.running());
 }
 
-TEST_CASE("a child runs in a session of its own, so the scheduler shares the CPU per session") {
+TEST_CASE("a child runs in a session of its own so the scheduler shares the CPU per session") {
   // With autogroup scheduling a neighbour's many CPU-bound threads get one session's share; in
   // the launcher's session the broker competed with each of them (README, Benchmarks).
   ChildProcess child({"sleep", "30"});
