@@ -118,6 +118,41 @@ std::string redacted_url(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+namespace {
+
+// One host[:port] or [v6]:port of a URL's authority.
+HostPort::Endpoint parse_endpoint(const std::string& url, const std::string& text,
+                                  int default_port) {
+  HostPort::Endpoint out{{}, default_port};
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {  // [::1]:port
+    const auto close = text.find(']');
+    if (close == std::string::npos)
+      throw std::invalid_argument("URL '" + redacted_url(url) + "': bad IPv6 host");
+    out.host = text.substr(1, close - 1);
+    if (close + 1 < text.size() && text[close + 1] == ':') port_text = text.substr(close + 2);
+  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    out.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  } else {
+    out.host = text;
+  }
+  if (out.host.empty()) throw std::invalid_argument("URL '" + redacted_url(url) + "' has no host");
+  if (!port_text.empty()) {
+    try {
+      std::size_t used = 0;
+      out.port = std::stoi(port_text, &used);
+      if (used != port_text.size() || out.port < 1 || out.port > 65535) throw std::out_of_range("");
+    } catch (const std::exception&) {
+      throw std::invalid_argument("URL '" + redacted_url(url) + "': port '" + port_text +
+                                  "' is not 1-65535");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 HostPort parse_url(const std::string& url, int default_port) {
   HostPort out;
   const auto scheme_end = url.find("://");
@@ -138,31 +173,18 @@ HostPort parse_url(const std::string& url, int default_port) {
     out.user = cred.substr(0, colon);
     if (colon != std::string::npos) out.password = cred.substr(colon + 1);
   }
-  out.port = default_port;
-  std::string port_text;
-  if (!rest.empty() && rest.front() == '[') {  // [::1]:port
-    const auto close = rest.find(']');
-    if (close == std::string::npos)
-      throw std::invalid_argument("URL '" + redacted_url(url) + "': bad IPv6 host");
-    out.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') port_text = rest.substr(close + 2);
-  } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    out.host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
-  } else {
-    out.host = rest;
-  }
-  if (out.host.empty()) throw std::invalid_argument("URL '" + redacted_url(url) + "' has no host");
-  if (!port_text.empty()) {
-    try {
-      std::size_t used = 0;
-      out.port = std::stoi(port_text, &used);
-      if (used != port_text.size() || out.port < 1 || out.port > 65535) throw std::out_of_range("");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("URL '" + redacted_url(url) + "': port '" + port_text +
-                                  "' is not 1-65535");
+  // Splits on ',' outside brackets: "[::1]:1,h:2" is two hosts.
+  std::size_t begin = 0;
+  while (begin <= rest.size()) {
+    std::size_t end = begin;
+    for (int depth = 0; end < rest.size() && (depth > 0 || rest[end] != ','); ++end) {
+      depth += rest[end] == '[' ? 1 : rest[end] == ']' ? -1 : 0;
     }
+    out.endpoints.push_back(parse_endpoint(url, rest.substr(begin, end - begin), default_port));
+    begin = end + 1;
   }
+  out.host = out.endpoints.front().host;
+  out.port = out.endpoints.front().port;
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace snet {
 
@@ -14,11 +15,20 @@ int free_port();
 bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout);
 
 struct HostPort {
-  std::string scheme, user, password, host;
+  struct Endpoint {
+    std::string host;
+    int port = 0;
+    bool operator==(const Endpoint&) const = default;
+  };
+  std::string scheme, user, password, host;  // host, port: the first of `endpoints`
   int port = 0;
   std::string path;
+  /// Every host of the URL in its order, at least one: "amqp://u@h1:5672,h2:5673/v" names a
+  /// cluster's nodes, one login and vhost for all (a client tries them in turn).
+  std::vector<Endpoint> endpoints;
 };
-/// Parses scheme://[user[:pass]@]host[:port][/path]; throws std::invalid_argument naming the URL.
+/// Parses scheme://[user[:pass]@]host[:port][,host[:port]...][/path]; a host without a port gets
+/// `default_port`; throws std::invalid_argument naming the URL.
 HostPort parse_url(const std::string& url, int default_port);
 
 /// `url` fit to show (logs, REST, WebSocket, health): a password in its user info becomes "***"
