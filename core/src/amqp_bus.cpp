@@ -159,7 +159,10 @@ class AmqpBus final : public Bus {
         max_buffered_(static_cast<std::size_t>(std::max(1, settings.max_buffered))),
         report_unroutable_(settings.report_unroutable),
         manual_ack_(settings.manual_ack),
-        where_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
+        // Clients of a cluster start spread over its nodes (the same client at the same one).
+        host_index_(endpoint_.hosts.empty()
+                        ? 0
+                        : std::hash<std::string>{}(client_id_) % endpoint_.hosts.size()),
         netns_(std::move(settings.netns)),
         counters_(settings.metrics != nullptr ? *settings.metrics : own_metrics_) {}
 
@@ -341,9 +344,12 @@ class AmqpBus final : public Bus {
     auto backoff = std::chrono::milliseconds(kMinBackoff);
     bool failure_reported = false;
     bool ever_connected = false;
+    std::size_t failed_in_round = 0;  // hosts tried since the last connection or pause
     while (!stop_requested()) {
+      aim_at_current_host();
       try {
         connect();
+        failed_in_round = 0;
         backoff = kMinBackoff;
         failure_reported = false;
         if (ever_connected) {
@@ -370,10 +376,28 @@ class AmqpBus final : public Bus {
           log::debug("amqp: still cannot connect to ", where_, ": ", e.what());
         }
         failure_reported = true;
+        // The next node at once; the back-off only once every node has failed in turn.
+        const std::size_t nodes = std::max<std::size_t>(1, endpoint_.hosts.size());
+        host_index_ = (host_index_ + 1) % nodes;
+        if (nodes > 1 && ++failed_in_round < nodes) {
+          log::info("amqp ", client_id_, ": failing over from ", where_, " to the next node");
+          continue;
+        }
+        failed_in_round = 0;
         pause(backoff);
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
       }
     }
+  }
+
+  // The endpoint of the node this attempt goes to (the URL's only host when there is one).
+  void aim_at_current_host() {
+    if (!endpoint_.hosts.empty()) {
+      const auto& node = endpoint_.hosts[host_index_ % endpoint_.hosts.size()];
+      target_.host = node.host;
+      target_.port = node.port;
+    }
+    where_ = target_.host + ":" + std::to_string(target_.port);
   }
 
   void connect() {
@@ -382,7 +406,7 @@ class AmqpBus final : public Bus {
     ledger_.clear();
     handled_.clear();
     consumers_.clear();
-    conn_ = std::make_unique<AmqpConnection>(endpoint_, client_id_, kConnectTimeout);
+    conn_ = std::make_unique<AmqpConnection>(target_, client_id_, kConnectTimeout);
     conn_->enable_publisher_confirms();
     conn_->set_prefetch(kPrefetch);
     queue_ = conn_->declare_queue(durable_queue_, kDurableQueueExpiry);
@@ -689,7 +713,9 @@ class AmqpBus final : public Bus {
   const std::size_t max_buffered_;
   const bool report_unroutable_;
   const bool manual_ack_;
-  const std::string where_;
+  std::size_t host_index_;           // network thread only
+  AmqpEndpoint target_ = endpoint_;  // endpoint_ aimed at the current node; network thread only
+  std::string where_;                // target_'s host:port, for logs; network thread only
   const std::string netns_;
   Metrics own_metrics_;  // counted here when the caller gave no registry
   BusCounters counters_;

@@ -73,6 +73,7 @@ AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default
   out.tls = tls;
   out.host = parts.host;
   out.port = parts.port;
+  out.hosts = parts.endpoints;
   if (!parts.user.empty()) out.user = percent_decoded(parts.user, url);
   if (!parts.user.empty()) out.password = percent_decoded(parts.password, url);
   if (parts.path.size() > 1) out.vhost = percent_decoded(parts.path.substr(1), url);

@@ -5,12 +5,18 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
+
+#include "snet/net.hpp"
 
 namespace snet::detail {
 
 struct AmqpEndpoint {
-  std::string host;
+  std::string host;  // where the next connection goes: one of `hosts`
   int port = 5672;
+  /// Every node the URL names, in its order ("amqp://u@h1:1,h2:2/v"); a bus moves to the next
+  /// when a connection fails or is lost.
+  std::vector<HostPort::Endpoint> hosts;
   std::string user = "guest", password = "guest";  // AMQP URI defaults
   std::string vhost = "/";
   std::chrono::seconds heartbeat{20};

@@ -9,6 +9,7 @@
 
 #include "amqp_test_support.hpp"
 #include "harness.hpp"
+#include "snet/net.hpp"
 
 using namespace snet;
 using namespace snet::test;
@@ -221,5 +222,29 @@ TEST_CASE(
     bus->stop();
     CHECK(events.failed() == 1);
     CHECK(events.errors().at(0).find("stopped") != std::string::npos);
+  }
+}
+
+// A URL naming several nodes (a cluster's): a node that does not answer is passed over for the
+// next, in either order, and QoS 1 messages go through the one that does.
+TEST_CASE("a bus given several nodes connects through the one that answers, in either order") {
+  auto& rmq = shared_rabbitmq();
+  const std::string live = rmq.amqp_url();
+  const auto authority = live.find('@') + 1;
+  const auto path = live.find('/', authority);
+  const std::string live_host = live.substr(authority, path - authority);
+  const std::string dead_host = "127.0.0.1:" + std::to_string(snet::free_port());  // nobody listens
+  const std::string root = "snet/" + unique("nodes");
+  for (const auto& hosts : {dead_host + "," + live_host, live_host + "," + dead_host}) {
+    CAPTURE(hosts);
+    const std::string url = live.substr(0, authority) + hosts + live.substr(path);
+    Device listener(url, root + "/cmd/+", unique("nodes-listener"));
+    Device publisher(url, root + "/unused", unique("nodes-publisher"));
+    REQUIRE(listener.bus->wait_connected(10s));
+    REQUIRE(publisher.bus->wait_connected(10s));
+    publisher.bus->publish({root + "/cmd/lamp", hosts, false, {}}, Qos::at_least_once,
+                           publisher.events.on_done());
+    CHECK(publisher.events.wait([&] { return publisher.events.acked_locked() == 1; }, 10s));
+    CHECK(eventually([&] { return listener.has_all({hosts}); }));
   }
 }
