@@ -406,9 +406,17 @@ void read_sites(Reader& in, const json& list, Topology& topo) {
     Site site;
     site.id = in.string(item, where, "id", "", true);
     if (!site.id.empty()) where += " '" + site.id + "'";
-    in.check_fields(item, where, {"id", "parent", "description", "link"});
+    in.check_fields(item, where, {"id", "parent", "description", "link", "broker"});
     site.parent = in.string(item, where, "parent", "");
     site.description = in.string(item, where, "description", "");
+    if (const std::string broker = in.string(item, where, "broker", "core"); broker == "local") {
+      site.broker = Site::Broker::local;
+    } else if (broker != "core") {
+      in.error(where + ".broker",
+               "must be \"core\" (the default) or \"local\" (a Mosquitto of "
+               "the site bridged to the core), not \"" +
+                   broker + "\"");
+    }
     if (auto it = item.find("link"); it != item.end()) {
       site.link = parse_link_spec(*it, where + ".link", in.errors);
     }

@@ -49,6 +49,13 @@ void validate_sites(const Topology& topo, const std::map<std::string, const Devi
       }
     }
   }
+  for (const auto& site : topo.sites) {
+    if (site.broker == Site::Broker::local && topo.broker != BrokerKind::mosquitto) {
+      errors.push_back("site '" + site.id +
+                       "': \"broker\": \"local\" needs a Mosquitto core (\"broker\": "
+                       "\"mosquitto\"); a RabbitMQ core is not bridged");
+    }
+  }
   for (const auto& d : topo.devices) {
     if (!d.site.empty() && sites.count(d.site) == 0) {
       errors.push_back("device '" + d.id + "': site '" + d.site +
@@ -88,6 +95,22 @@ std::map<std::string, LinkSpec> Topology::links() const {
   if (!emulates_network()) return out;
   for (const auto& site : sites) out.emplace(site.id, site.link);
   for (const auto& d : devices) out.emplace(d.id, d.link.value_or(LinkSpec{}));
+  return out;
+}
+
+std::string Topology::broker_site(const Device& device) const {
+  const Site* site = device.site.empty() ? nullptr : find_site(device.site);
+  for (int depth = 0; site != nullptr && depth < kMaxSiteDepth; ++depth) {
+    if (site->broker == Site::Broker::local) return site->id;
+    site = site->parent.empty() ? nullptr : find_site(site->parent);
+  }
+  return "";
+}
+
+std::vector<const Site*> Topology::local_broker_sites() const {
+  std::vector<const Site*> out;
+  for (const auto& site : sites)
+    if (site.broker == Site::Broker::local) out.push_back(&site);
   return out;
 }
 

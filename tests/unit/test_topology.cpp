@@ -82,10 +82,11 @@ TEST_CASE("broken files and broker mismatches are explained") {
 }
 
 TEST_CASE("the shipped example topologies are valid") {
-  for (const char* file : {"topology/single.json", "topology/wiring.json", "topology/campus.json",
-                           "topology/field.json", "topology/topic.json", "topology/fanout.json",
-                           "topology/headers.json", "topology/mixed.json",
-                           "topology/edge_cloud.json", "topology/feed.json"}) {
+  for (const char* file :
+       {"topology/single.json", "topology/wiring.json", "topology/campus.json",
+        "topology/field.json", "topology/topic.json", "topology/fanout.json",
+        "topology/headers.json", "topology/mixed.json", "topology/edge_cloud.json",
+        "topology/feed.json", "topology/bridged.json"}) {
     CAPTURE(file);
     const Topology t = load_topology(test::source_path(file));
     CHECK_FALSE(t.buttons().empty());

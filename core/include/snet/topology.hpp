@@ -144,6 +144,12 @@ struct Site {
   std::string parent;  // empty: the core
   std::string description;
   LinkSpec link;  // the uplink
+  /// "broker": where its devices connect. core (default): the core broker, as every device.
+  /// local: a Mosquitto of the site's own, bridged to the core broker (Mosquitto has no
+  /// clustering; topology/README.md, "Site brokers"). Devices of child sites without a local
+  /// broker of their own use it too.
+  enum class Broker { core, local };
+  Broker broker = Broker::core;
 };
 
 /// Thrown by load/parse with every validation error, one per line in what().
@@ -217,6 +223,11 @@ class Topology {
   /// Every link and its properties as written in the file: each site's uplink, then each
   /// device's last hop (empty when the network is not emulated).
   std::map<std::string, LinkSpec> links() const;
+  /// The site whose local broker `device` connects to: its own site or the nearest parent with
+  /// "broker": "local"; "" when it connects to the core broker.
+  std::string broker_site(const Device& device) const;
+  /// The sites with "broker": "local", in file order.
+  std::vector<const Site*> local_broker_sites() const;
   /// Devices of `site` itself (not of its child sites), in topology order.
   std::vector<const Device*> devices_in(std::string_view site) const;
 
