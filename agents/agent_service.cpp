@@ -19,6 +19,9 @@ void add_agent_flags(Flags& flags) {
            "needs a line")
       .add("devices", "SNET_DEVICES", "all", "'all' or a comma-separated list of device ids")
       .add("kinds", "SNET_KINDS", "all", "all, buttons, actuators or sensors")
+      .add("broker-site", "SNET_BROKER_SITE", "any",
+           "host only the devices of this broker: any, core (devices of no site with \"broker\": "
+           "\"local\"), or such a site's id (its devices; --mqtt-url is then its broker)")
       .add("shard", "SNET_AGENT_SHARD", "",
            "i/N: host only shard i (from 0) of N of the selected devices, every N-th from the "
            "i-th (snet up runs N agents past the open-file limit); empty: all of them")
@@ -53,8 +56,10 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
     }
   }
   const Shard shard = parse_shard(flags.str("shard"));
-  setup.devices =
-      shard_of(select_devices(topology, flags.str("devices"), flags.str("kinds")), shard);
+  setup.devices = shard_of(
+      of_broker_site(topology, select_devices(topology, flags.str("devices"), flags.str("kinds")),
+                     flags.str("broker-site")),
+      shard);
   if (const std::string file = flags.str("device-credentials-file"); !file.empty()) {
     try {
       auto passwords = read_credentials_file(file);

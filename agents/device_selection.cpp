@@ -96,4 +96,24 @@ DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_ur
   return urls;
 }
 
+std::vector<const Device*> of_broker_site(const Topology& topology,
+                                          const std::vector<const Device*>& devices,
+                                          const std::string& site) {
+  if (site.empty() || site == "any") return devices;
+  std::string wanted;  // "": the core
+  if (site != "core") {
+    const Site* found = topology.find_site(site);
+    if (found == nullptr || found->broker != Site::Broker::local) {
+      throw UsageError("--broker-site '" + site +
+                       "': not a site with \"broker\": \"local\" of this topology (give any, "
+                       "core or such a site)");
+    }
+    wanted = site;
+  }
+  std::vector<const Device*> out;
+  for (const Device* device : devices)
+    if (topology.broker_site(*device) == wanted) out.push_back(device);
+  return out;
+}
+
 }  // namespace snet::agents

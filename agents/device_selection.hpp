@@ -15,6 +15,14 @@ namespace snet::agents {
 std::vector<const Device*> select_devices(const Topology& topology, const std::string& devices,
                                           const std::string& kinds);
 
+/// `--broker-site`: of `devices`, those connecting to this broker: "any" (or ""): all of them;
+/// "core": those of no site with "broker": "local" (Topology::broker_site); a site id: that
+/// local broker's devices (snet up runs one agent per such site). Throws snet::UsageError for a
+/// site that does not exist or has no local broker.
+std::vector<const Device*> of_broker_site(const Topology& topology,
+                                          const std::vector<const Device*>& devices,
+                                          const std::string& site);
+
 /// `--shard i/N`: this agent hosts shard i (0 <= i < N) of the selected devices when `snet up`
 /// splits them over N agents (one process holds fewer sockets than its open-file limit).
 struct Shard {

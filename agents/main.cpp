@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     agents::serve_control(*status_bus, topology, agent, setup, agent_metrics);
     status_bus->start();
     log::info("topology '", topology.name, "': connecting ", agent.size(), " devices to ",
-              redacted_url(service.broker_url()));
+              redacted_url(setup.options.mqtt_url.empty() ? service.broker_url()
+                                                          : setup.options.mqtt_url));
     if (agent.start([&] { return service.stop_requested(); }) == agent.size()) {
       agent_metrics.connect_ms.set(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - began)

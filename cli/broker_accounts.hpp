@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "site_brokers.hpp"
 #include "snet/topology.hpp"
 
 namespace snet::cli {
@@ -41,7 +42,13 @@ struct ServiceAccount {
   ServiceRole role;
 };
 
-/// The acl_file text for `topology` and these services.
+/// The acl_file lines of these devices (each a "user <id>" section), for the core's ACL and a
+/// site broker's (site_brokers.hpp).
+std::string mosquitto_device_acl(const Topology& topology,
+                                 const std::vector<const Device*>& devices);
+
+/// The acl_file text for `topology` and these services (and the bridge login of each site with
+/// a local broker: site_brokers.hpp).
 std::string mosquitto_acl(const Topology& topology, const std::vector<ServiceAccount>& services);
 
 struct BrokerAccounts {
@@ -81,5 +88,16 @@ BrokerAccounts prepare_broker_accounts(const Topology& topology,
                                        const std::string& data_dir,
                                        const std::string& mosquitto_dir,
                                        const std::string& broker_user = "");
+
+/// A site broker's logins (site_brokers.hpp), written in `mosquitto_dir`: the hashed password
+/// file of the site's devices, snet.up and the bridge, and site_acl(). The passwords are the
+/// data dir's (prepare_broker_accounts ran first); the bridge's is returned for its config.
+struct SiteBrokerFiles {
+  std::string password_file, acl_file, bridge_password;
+};
+SiteBrokerFiles prepare_site_broker_accounts(const Topology& topology, const SiteBridge& bridge,
+                                             const BrokerAccounts& accounts,
+                                             const std::string& mosquitto_dir,
+                                             const std::string& broker_user = "");
 
 }  // namespace snet::cli

@@ -67,6 +67,7 @@ LocalBroker::LocalBroker(const Options& options) {
     mosquitto.password_file = options.password_file;
     mosquitto.acl_file = options.acl_file;
     mosquitto.run_as = options.run_as;
+    mosquitto.extra_config = options.extra_config;
     if (!options.tls.ca_cert.empty()) {
       mosquitto.tls_port = options.mqtts_port;
       mosquitto.tls_ca_file = options.tls.ca_cert;

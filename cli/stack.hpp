@@ -38,6 +38,8 @@ class LocalBroker : public Runnable {
     std::string routing_fingerprint;
     /// Mosquitto: logins and ACL (broker_accounts.hpp), and the user it switches to as root.
     std::string password_file, acl_file, run_as;
+    /// Mosquitto: appended to its configuration (a site broker's bridge: site_brokers.hpp).
+    std::string extra_config;
     /// RabbitMQ: the logins' definitions (rabbitmq_accounts.hpp), the operator's login for
     /// url() and the MQTT plugin's anonymous login ("": anonymous refused). A change of
     /// logins_fingerprint, like one of the routing, starts the node afresh: users the

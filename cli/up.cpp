@@ -36,6 +36,7 @@
 #include "relayer_plan.hpp"
 #include "routing_fingerprint.hpp"
 #include "run_file.hpp"
+#include "site_brokers.hpp"
 #include "snet/broker_credentials.hpp"
 #include "snet/flags.hpp"
 #include "snet/http_guard.hpp"
@@ -185,6 +186,12 @@ std::vector<ServiceAccount> service_accounts(const std::vector<RelayerGroup>& gr
   for (const auto& agent : agents) services.push_back({agent, ServiceRole::agent});
   services.push_back({"whisk", ServiceRole::whisk});
   return services;
+}
+
+// A site's supervised program: "site-<id>-broker", "site-<id>-agent" (site ids are names, so
+// these never clash with agent-N or a service).
+std::string site_service(const std::string& site, const char* what) {
+  return "site-" + site + "-" + what;
 }
 
 std::string loopback_if_any(const std::string& bind) {
@@ -434,6 +441,20 @@ int up_command(int argc, const char* const* argv, int first) {
     return 0;
   };
 
+  // Sites with a broker of their own (site_brokers.hpp): a Mosquitto each, bridged to ours, and
+  // an agent each for their devices; the other agents skip those devices.
+  const std::vector<SiteBridge> bridges = site_bridges(topology);
+  std::vector<std::string> site_agents;
+  for (const auto& bridge : bridges) site_agents.push_back(site_service(bridge.site, "agent"));
+  if (!bridges.empty() && flags.given("broker-url")) {
+    return give_up(
+        "sites with \"broker\": \"local\" are bridged to the Mosquitto snet up "
+        "starts; --broker-url names a broker of yours",
+        "");
+  }
+  std::vector<std::string> login_agents = agents;
+  login_agents.insert(login_agents.end(), site_agents.begin(), site_agents.end());
+
   // Each compute of the topology its own relayers (relayer_plan.hpp): planned first, as the
   // broker's accounts name them.
   std::vector<RelayerGroup> groups;
@@ -448,6 +469,7 @@ int up_command(int argc, const char* const* argv, int first) {
   // --tls: where the services and devices connect instead (the plain listener stays, for
   // snet up's own clients and the operator's tools on this machine).
   std::string tls_broker_url, tls_mqtt_url, tls_ca_file;
+  std::map<std::string, std::string> site_broker_urls;  // site -> its broker's mqtt:// URL
 
   // 1. The broker.
   if (flags.given("broker-url")) {
@@ -478,8 +500,8 @@ int up_command(int argc, const char* const* argv, int first) {
     if (topology.broker == BrokerKind::mosquitto) {
       try {
         options.run_as = broker_run_as(s.data_dir + "/mosquitto");
-        accounts = prepare_broker_accounts(topology, service_accounts(groups, agents), s.data_dir,
-                                           s.data_dir + "/mosquitto", options.run_as);
+        accounts = prepare_broker_accounts(topology, service_accounts(groups, login_agents),
+                                           s.data_dir, s.data_dir + "/mosquitto", options.run_as);
       } catch (const std::exception& e) {
         std::cerr << "snet up: broker logins: " << e.what() << "\n";
         return 1;
@@ -534,6 +556,39 @@ int up_command(int argc, const char* const* argv, int first) {
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
     }
+    // Each site's broker once ours accepts its bridge.
+    std::vector<std::string> site_brokers;
+    for (const auto& bridge : bridges) {
+      const std::string name = site_service(bridge.site, "broker");
+      try {
+        LocalBroker::Options site;
+        site.kind = BrokerKind::mosquitto;
+        site.mqtt_port = free_port();
+        site.data_dir = s.data_dir + "/sites/" + bridge.site;
+        // With the kernel engine the site's devices sit in namespaces that reach the root one
+        // at the core address only (the broker runs beside ours, not in the site's namespace).
+        if (network->kernel()) site.extra_binds = {network->core_address()};
+        site.run_as = options.run_as;
+        const SiteBrokerFiles files = prepare_site_broker_accounts(
+            topology, bridge, *accounts, site.data_dir + "/mosquitto", site.run_as);
+        site.password_file = files.password_file;
+        site.acl_file = files.acl_file;
+        site.extra_config =
+            bridge_config(topology.name, bridge,
+                          {loopback_if_any(options.bind), s.mqtt_port, files.bridge_password});
+        auto site_broker = std::make_unique<LocalBroker>(site);
+        site_broker_urls[bridge.site] = site_broker->mqtt_url();
+        std::cout << "site '" << bridge.site
+                  << "': mosquitto listening on 127.0.0.1:" << site.mqtt_port
+                  << ", bridged to the core (" << bridge.devices.size() << " devices)\n";
+        supervisor.add(name, "broker", std::move(site_broker));
+      } catch (const std::exception& e) {
+        return give_up("site '" + bridge.site + "': cannot start its broker: " + e.what(), "");
+      }
+      site_brokers.push_back(name);
+    }
+    if (const int rc = start_all(site_brokers); rc != 0) return rc;
+    if (const int rc = await(site_brokers, nullptr); rc != 0) return rc;
     if (s.tls) {
       std::cout << "TLS: the services and devices use " << tls_broker_url
                 << (tls_mqtt_url != tls_broker_url ? " and " + tls_mqtt_url : "") << "; CA "
@@ -667,7 +722,23 @@ int up_command(int argc, const char* const* argv, int first) {
       tail.insert(tail.end(), {"--name", agents[i], "--shard",
                                std::to_string(i) + "/" + std::to_string(agents.size())});
     }
+    if (!bridges.empty()) tail.insert(tail.end(), {"--broker-site", "core"});
     add(agents[i], "agent", with({bin + "/snet-agent"}, tail));
+  }
+  // A site's agent: its service connection (status, link updates) to ours, its devices to the
+  // site's broker.
+  for (std::size_t i = 0; i < bridges.size(); ++i) {
+    std::vector<std::string> tail;
+    for (std::size_t a = 0; a < agent_tail.size(); ++a) {
+      if (agent_tail[a] == "--mqtt-url") {
+        ++a;
+        continue;
+      }
+      tail.push_back(agent_tail[a]);
+    }
+    tail.insert(tail.end(), {"--mqtt-url", site_broker_urls.at(bridges[i].site), "--name",
+                             site_agents[i], "--broker-site", bridges[i].site});
+    add(site_agents[i], "agent", with({bin + "/snet-agent"}, tail));
   }
   // External devices: the programs the topology names, each told its login by environment.
   ExternalConnection external;
@@ -679,6 +750,7 @@ int up_command(int argc, const char* const* argv, int first) {
   external.topology_path = fs::absolute(s.topology_path).lexically_normal().string();
   std::vector<std::string> rest = {"state"};
   rest.insert(rest.end(), agents.begin(), agents.end());
+  rest.insert(rest.end(), site_agents.begin(), site_agents.end());
   for (const Device& device : topology.devices) {
     if (!device.external || device.command.empty()) continue;
     const std::string name = external_service_name(device.id);

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "snet/atomic_file.hpp"
 #include "snet/net.hpp"
 
 namespace snet {
@@ -77,6 +78,7 @@ std::string render_config(const MosquittoOptions& opt, const std::string& log_pa
   // As root, mosquitto switches to user 'mosquitto' unless told otherwise; our data folder is
   // then given to run_as, or it stays root.
   if (::geteuid() == 0) out << "user " << (opt.run_as.empty() ? "root" : opt.run_as) << '\n';
+  out << opt.extra_config;
   return out.str();
 }
 
@@ -116,7 +118,8 @@ MosquittoServer::MosquittoServer(MosquittoOptions options, Prepared)
   options_.data_dir = fs::absolute(options_.data_dir).string();
   config_path_ = options_.data_dir + "/mosquitto.conf";
   log_path_ = options_.data_dir + "/mosquitto.log";
-  std::ofstream(config_path_) << render_config(options_, log_path_);
+  write_file_atomically(config_path_, render_config(options_, log_path_),
+                        options_.extra_config.empty() ? 0644 : 0600);
   if (::geteuid() == 0 && !options_.run_as.empty()) {
     std::ofstream(log_path_, std::ios::app).close();  // exists, to be given away too
     give_to(options_.data_dir, options_.run_as);

@@ -2,7 +2,9 @@
 // device connects to, and the values refused.
 #include <doctest/doctest.h>
 
+#include "device_selection.hpp"
 #include "harness.hpp"
+#include "snet/flags.hpp"
 #include "snet/topology.hpp"
 #include "topology_errors.hpp"
 
@@ -53,4 +55,21 @@ TEST_CASE("site brokers: the example topology loads") {
   const Topology t = load_topology(test::source_path("topology/bridged.json"));
   CHECK(t.broker_site(*t.find("branch-lamp")) == "branch");
   CHECK(t.broker_site(*t.find("hq-lamp")).empty());
+}
+
+TEST_CASE("site brokers: an agent's --broker-site picks the devices of that broker") {
+  const Topology t = load_topology(test::source_path("topology/bridged.json"));
+  const auto all = agents::select_devices(t, "all", "all");
+  auto ids = [](const std::vector<const Device*>& devices) {
+    std::vector<std::string> out;
+    for (const Device* d : devices) out.push_back(d->id);
+    return out;
+  };
+  CHECK(agents::of_broker_site(t, all, "any").size() == all.size());
+  CHECK(ids(agents::of_broker_site(t, all, "core")) ==
+        std::vector<std::string>{"hq-button", "hq-lamp"});
+  CHECK(ids(agents::of_broker_site(t, all, "branch")) ==
+        std::vector<std::string>{"branch-button", "branch-hq-button", "branch-lamp"});
+  CHECK_THROWS_WITH_AS(agents::of_broker_site(t, all, "hq"),
+                       doctest::Contains("--broker-site 'hq': not a site"), UsageError);
 }

@@ -32,6 +32,9 @@ struct MosquittoOptions {
   /// Clients need no certificate of their own (logins and the ACL apply as on the plain port).
   int tls_port = 0;
   std::string tls_ca_file, tls_cert_file, tls_key_file;
+  /// Appended to the configuration as written (a bridge section: cli/site_brokers.hpp). It may
+  /// hold a password, so the configuration is then readable by its owner only.
+  std::string extra_config;
 };
 
 class MosquittoServer {
