@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "acl_rules.hpp"
 #include "broker_accounts.hpp"
 #include "harness.hpp"
 #include "snet/topology.hpp"
@@ -13,17 +14,7 @@ using namespace snet::cli;
 
 namespace {
 
-// The rules of one user ("" for the anonymous lines at the top), one per line.
-std::vector<std::string> rules_of(const std::string& acl, const std::string& user) {
-  std::vector<std::string> rules;
-  std::istringstream in(acl);
-  std::string line, current;
-  while (std::getline(in, line)) {
-    if (line.rfind("user ", 0) == 0) current = line.substr(5);
-    if (line.rfind("topic ", 0) == 0 && current == user) rules.push_back(line.substr(6));
-  }
-  return rules;
-}
+const auto& rules_of = test::acl_rules_of;
 
 bool has(const std::vector<std::string>& rules, const std::string& rule) {
   return std::find(rules.begin(), rules.end(), rule) != rules.end();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "acl_rules.hpp"
 #include "broker_accounts.hpp"
 #include "site_brokers.hpp"
 #include "snet/topology.hpp"
@@ -36,17 +37,7 @@ std::vector<std::string> lines_of(const std::string& text, const std::string& pr
   return out;
 }
 
-// The rules of one user ("" for the anonymous lines at the top), one per line.
-std::vector<std::string> rules_of(const std::string& acl, const std::string& user) {
-  std::vector<std::string> rules;
-  std::istringstream in(acl);
-  std::string line, current;
-  while (std::getline(in, line)) {
-    if (line.rfind("user ", 0) == 0) current = line.substr(5);
-    if (line.rfind("topic ", 0) == 0 && current == user) rules.push_back(line.substr(6));
-  }
-  return rules;
-}
+const auto& rules_of = test::acl_rules_of;
 
 using Lines = std::vector<std::string>;
 
