@@ -1,0 +1,60 @@
+// Agents on other hosts (cli/remote_agents.hpp, `snet up --remote-agents`): the broker's listen
+// addresses, the address other hosts reach, and each agent's command rewritten to it.
+#include <doctest/doctest.h>
+
+#include "remote_agents.hpp"
+#include "snet/flags.hpp"
+
+using namespace snet::cli;
+
+TEST_CASE("remote agents: --mqtt-bind takes addresses separated by commas") {
+  const auto one = parse_broker_binds("127.0.0.1");
+  CHECK(one.first == "127.0.0.1");
+  CHECK(one.more.empty());
+  const auto two = parse_broker_binds("127.0.0.1,192.0.2.10");
+  CHECK(two.first == "127.0.0.1");
+  CHECK(two.more == std::vector<std::string>{"192.0.2.10"});
+  CHECK_THROWS_AS(parse_broker_binds(""), snet::UsageError);
+  CHECK_THROWS_WITH_AS(parse_broker_binds("127.0.0.1,,10.0.0.1"), doctest::Contains("empty"),
+                       snet::UsageError);
+  CHECK_THROWS_WITH_AS(parse_broker_binds("10.0.0.1,10.0.0.1"), doctest::Contains("twice"),
+                       snet::UsageError);
+}
+
+TEST_CASE("remote agents: other hosts reach the first address that is not loopback") {
+  CHECK(address_for_other_hosts(parse_broker_binds("127.0.0.1")).empty());
+  CHECK(address_for_other_hosts(parse_broker_binds("127.0.0.1,::1")).empty());
+  CHECK(address_for_other_hosts(parse_broker_binds("127.0.0.1,192.0.2.10,198.51.100.1")) ==
+        "192.0.2.10");
+  CHECK(address_for_other_hosts(parse_broker_binds("0.0.0.0")) == "<this-host>");
+}
+
+TEST_CASE("remote agents: a URL keeps its scheme login ports and path under another host") {
+  CHECK(with_url_host("mqtt://snet.agent-0@127.0.0.1:1883", "10.1.0.1") ==
+        "mqtt://snet.agent-0@10.1.0.1:1883");
+  CHECK(with_url_host("mqtt://127.0.0.1:1883", "10.1.0.1") == "mqtt://10.1.0.1:1883");
+  CHECK(with_url_host("amqp://u:p@127.0.0.1:5672,127.0.0.1:5673/snet?heartbeat=5", "h") ==
+        "amqp://u:p@h:5672,h:5673/snet?heartbeat=5");
+  CHECK(with_url_host("mqtt://127.0.0.1:1883", "fd00::1") == "mqtt://[fd00::1]:1883");
+  CHECK_THROWS_AS(with_url_host("127.0.0.1:1883", "h"), std::invalid_argument);
+}
+
+TEST_CASE("remote agents: each command names the reachable broker and drops empty variables") {
+  const auto agent =
+      remote_agent("agent-1",
+                   {"--broker-url", "mqtt://snet.agent-1@127.0.0.1:1883", "--topology", "t.json",
+                    "--mqtt-url", "mqtts://127.0.0.1:8883", "--name", "agent-1", "--shard", "1/3"},
+                   {{"SNET_BROKER_PASSWORD_FILE", "/d/credentials/snet.agent-1.password"},
+                    {"SNET_BROKER_PASSWORD", ""}},
+                   "192.0.2.10");
+  CHECK(agent.args.at(1) == "mqtt://snet.agent-1@192.0.2.10:1883");
+  CHECK(agent.args.at(5) == "mqtts://192.0.2.10:8883");
+  CHECK(agent.args.at(9) == "1/3");
+  CHECK(agent.env == std::map<std::string, std::string>{
+                         {"SNET_BROKER_PASSWORD_FILE", "/d/credentials/snet.agent-1.password"}});
+  const std::string text = remote_agents_text({agent});
+  CHECK(text.find("agent-1: SNET_BROKER_PASSWORD_FILE=/d/credentials/snet.agent-1.password "
+                  "snet-agent --broker-url mqtt://snet.agent-1@192.0.2.10:1883") !=
+        std::string::npos);
+  CHECK(text.find("--shard 1/3") != std::string::npos);
+}
