@@ -845,9 +845,14 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cout << "broker logins (mode 0600) in " << accounts->credentials_dir
               << "/: " << kOperatorUser
               << ".password is yours (snet press, run, link and health use it), "
-              << "devices.credentials each device's; anonymous "
-              << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
-              << "clients on loopback may only press and read states and readings" << std::endl;
+              << "devices.credentials each device's; ";
+    // The broker takes anonymous clients only when it listens on loopback alone.
+    if (!network->kernel() && s.binds.more.empty() && loopback_host(s.binds.first)) {
+      std::cout << "anonymous " << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
+                << "clients on loopback may only press and read states and readings" << std::endl;
+    } else {
+      std::cout << "no anonymous clients (the broker listens beyond loopback)" << std::endl;
+    }
   }
   if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
     // For the user: other hosts reach the API, so changes need this (snet ctl and snet link

@@ -107,6 +107,7 @@ TEST_CASE("three hosts: each runs an agent shard against the core host's broker"
     SnetUp up(options);
     CHECK(up.service("agent-0").is_null());  // started by no one but the hosts
     CHECK(up.output().find("on other hosts") != std::string::npos);
+    CHECK(up.output().find("no anonymous clients") != std::string::npos);
 
     std::ifstream in(up.data_dir() + "/remote-agents.json");
     REQUIRE(in);
