@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "external_devices.hpp"
 #include "snet/flags.hpp"
 #include "snet/net.hpp"
 
@@ -68,21 +69,6 @@ RemoteAgent remote_agent(std::string name, std::vector<std::string> args,
   return {std::move(name), std::move(args), std::move(env)};
 }
 
-namespace {
-
-// A word as a POSIX shell reads it back.
-std::string quoted(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                              "0123456789@%+=:,./_-") == std::string::npos) {
-    return word;
-  }
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-}  // namespace
-
 std::string remote_agents_text(const std::vector<RemoteAgent>& agents) {
   std::ostringstream out;
   out << agents.size() << (agents.size() == 1 ? " agent runs" : " agents run")
@@ -90,9 +76,9 @@ std::string remote_agents_text(const std::vector<RemoteAgent>& agents) {
          "below to the same paths there (or change them), then run on each its line:\n";
   for (const auto& agent : agents) {
     out << "  " << agent.name << ":";
-    for (const auto& [key, value] : agent.env) out << " " << key << "=" << quoted(value);
+    for (const auto& [key, value] : agent.env) out << " " << key << "=" << shell_word(value);
     out << " snet-agent";
-    for (const auto& arg : agent.args) out << " " << quoted(arg);
+    for (const auto& arg : agent.args) out << " " << shell_word(arg);
     out << "\n";
   }
   return out.str();
