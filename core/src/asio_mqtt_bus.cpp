@@ -44,10 +44,12 @@ constexpr auto kDisconnectLinger = std::chrono::milliseconds(500);
 template <typename Transport>
 class Connection : public std::enable_shared_from_this<Connection<Transport>> {
  public:
-  Connection(asio::io_context& io, tcp::endpoint broker, const BusOptions& options,
+  Connection(asio::io_context& io, std::vector<tcp::endpoint> brokers, const BusOptions& options,
              std::shared_ptr<TlsClient> tls, const std::string& host)
       : io_(io),
-        broker_(broker),
+        brokers_(std::move(brokers)),
+        // Clients of a cluster start spread over its nodes (the same client at the same one).
+        broker_index_(std::hash<std::string>{}(options.client_id) % brokers_.size()),
         transport_(io, std::move(tls), host),
         retry_timer_(io),
         ping_timer_(io),
@@ -116,14 +118,14 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
     if (!placement_.empty()) {
       close();
       try {
-        transport_.tcp().assign(broker_.protocol(),
-                                open_placed_socket(placement_, broker_.address().is_v6()));
+        transport_.tcp().assign(broker().protocol(),
+                                open_placed_socket(placement_, broker().address().is_v6()));
       } catch (const std::system_error& e) {
         return drop(std::string("placed socket: ") + e.what());
       }
     }
-    transport_.tcp().async_connect(broker_, [self = this->shared_from_this(), gen,
-                                             hold = transport_.hold()](const error_code& ec) {
+    transport_.tcp().async_connect(broker(), [self = this->shared_from_this(), gen,
+                                              hold = transport_.hold()](const error_code& ec) {
       if (gen != self->generation_ || self->stopped_) return;
       if (ec) return self->drop("connect: " + ec.message());
       error_code ignored;
@@ -342,6 +344,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
       return drop("broker refused the connection (CONNACK code " + std::to_string(rc) + ")");
     session_up_ = true;
     backoff_ = kFirstBackoff;
+    failed_in_round_ = 0;
     if (log_changes_ && ever_connected_) {
       log::info("mqtt ", client_id_, ": reconnected",
                 clean_session_ ? "" : (session_present ? " (session resumed)" : " (new session)"));
@@ -462,6 +465,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
       if (log_changes_) log::info("mqtt ", client_id_, ": ", why, "; staying away until online");
       return;
     }
+    if (brokers_.size() > 1 && fail_over(why)) return;
     if (log_changes_ && was_up) {
       // The broker closing a healthy connection is its way of saying another client took our
       // client id (or that it is shutting down): worth a warning, never silence.
@@ -482,8 +486,31 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
     });
   }
 
+  // A cluster's next node at once (reconnecting where it failed could wait out a dead node);
+  // returns false once every node failed in turn: then the caller backs off.
+  bool fail_over(const std::string& why) {
+    const tcp::endpoint from = broker();
+    broker_index_ = (broker_index_ + 1) % brokers_.size();
+    if (++failed_in_round_ >= brokers_.size()) {
+      failed_in_round_ = 0;
+      return false;
+    }
+    if (log_changes_) {
+      log::info("mqtt ", client_id_, ": ", why, " at ", from, "; failing over to ", broker());
+    }
+    retry_timer_.expires_after(std::chrono::milliseconds(0));
+    retry_timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
+      if (!ec) self->connect();
+    });
+    return true;
+  }
+
+  const tcp::endpoint& broker() const { return brokers_[broker_index_]; }
+
   asio::io_context& io_;
-  tcp::endpoint broker_;
+  const std::vector<tcp::endpoint> brokers_;  // one, or a cluster's nodes in the URL's order
+  std::size_t broker_index_;                  // the node this connection goes to
+  std::size_t failed_in_round_ = 0;           // nodes failed since the last session or back-off
   Transport transport_;
   asio::steady_timer retry_timer_, ping_timer_;
   std::string client_id_;
@@ -521,9 +548,10 @@ class AsioMqttBus final : public Bus {
   using Connection = detail::Connection<Transport>;
 
  public:
-  AsioMqttBus(asio::io_context& io, tcp::endpoint broker, const BusOptions& options,
+  AsioMqttBus(asio::io_context& io, std::vector<tcp::endpoint> brokers, const BusOptions& options,
               std::shared_ptr<TlsClient> tls, const std::string& host)
-      : connection_(std::make_shared<Connection>(io, broker, options, std::move(tls), host)) {}
+      : connection_(
+            std::make_shared<Connection>(io, std::move(brokers), options, std::move(tls), host)) {}
   ~AsioMqttBus() override { stop(); }
 
   void on_message(MessageHandler handler) override { connection_->handler = std::move(handler); }
@@ -583,13 +611,16 @@ class AsioMqttBus final : public Bus {
 
 }  // namespace
 
-std::unique_ptr<Bus> make_asio_mqtt_bus(asio::io_context& io, tcp::endpoint broker,
+std::unique_ptr<Bus> make_asio_mqtt_bus(asio::io_context& io, std::vector<tcp::endpoint> brokers,
                                         const BusOptions& options, std::shared_ptr<TlsClient> tls,
                                         const std::string& host) {
+  if (brokers.empty()) throw std::invalid_argument("mqtt: no broker endpoint");
   if (tls) {
-    return std::make_unique<AsioMqttBus<TlsTransport>>(io, broker, options, std::move(tls), host);
+    return std::make_unique<AsioMqttBus<TlsTransport>>(io, std::move(brokers), options,
+                                                       std::move(tls), host);
   }
-  return std::make_unique<AsioMqttBus<PlainTransport>>(io, broker, options, nullptr, host);
+  return std::make_unique<AsioMqttBus<PlainTransport>>(io, std::move(brokers), options, nullptr,
+                                                       host);
 }
 
 }  // namespace snet::detail

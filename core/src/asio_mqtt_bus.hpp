@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,10 +17,12 @@
 
 namespace snet::detail {
 
-/// `tls` null: plain TCP; otherwise TLS with that context, the broker's certificate checked
-/// against `host` (the URL's host name or address).
+/// `brokers`: one, or a cluster's nodes: a client starts at hash(client id) % nodes and moves to
+/// the next node at once when a connection fails or is lost, backing off only once every node
+/// failed in turn. `tls` null: plain TCP; otherwise TLS with that context, the broker's
+/// certificate checked against `host` (the URL's host name or address).
 std::unique_ptr<Bus> make_asio_mqtt_bus(boost::asio::io_context& io,
-                                        boost::asio::ip::tcp::endpoint broker,
+                                        std::vector<boost::asio::ip::tcp::endpoint> brokers,
                                         const BusOptions& options,
                                         std::shared_ptr<TlsClient> tls = nullptr,
                                         const std::string& host = {});

@@ -59,8 +59,12 @@ std::unique_ptr<Bus> make_bus(const BusOptions& options) {
     return detail::make_amqp_bus(opts, /*stable_client_id=*/!options.client_id.empty());
   }
   const HostPort url = parse_url(opts.url, default_broker_port(opts.url));
-  const char* scheme = url.scheme == "mqtts" ? "ssl://" : "tcp://";
-  return detail::make_mqtt_bus(opts, scheme + url.host + ":" + std::to_string(url.port));
+  const std::string scheme = url.scheme == "mqtts" ? "ssl://" : "tcp://";
+  std::vector<std::string> server_uris;
+  for (const HostPort::Endpoint& node : url.endpoints) {
+    server_uris.push_back(scheme + node.host + ":" + std::to_string(node.port));
+  }
+  return detail::make_mqtt_bus(opts, server_uris);
 }
 
 }  // namespace snet

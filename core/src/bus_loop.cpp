@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -38,24 +39,32 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
   const HostPort url = parse_url(options.url, default_broker_port(options.url));
   const bool tls = url.scheme == "mqtts";
   if (url.scheme != "mqtt" && url.scheme != "tcp" && !tls) return snet::make_bus(options);
+  if (tls && url.endpoints.size() > 1) {
+    // One certificate name per connection: a TLS cluster would need each node's name checked.
+    throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
+                                "': several hosts are not supported with mqtts://");
+  }
   const std::string key = url.host + ":" + std::to_string(url.port);
-  asio::ip::tcp::endpoint endpoint;
+  std::vector<asio::ip::tcp::endpoint> brokers;
   std::shared_ptr<detail::TlsClient> tls_client;
   {
     std::lock_guard lock(loop_->mutex);
-    auto it = loop_->resolved.find(key);
-    if (it == loop_->resolved.end()) {
-      // Resolved once per broker, not once per device.
-      asio::ip::tcp::resolver resolver(loop_->io);
-      boost::system::error_code ec;
-      auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
-      if (ec || results.empty()) {
-        throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
-                                    "': cannot resolve host '" + url.host + "'");
+    for (const HostPort::Endpoint& node : url.endpoints) {
+      const std::string node_key = node.host + ":" + std::to_string(node.port);
+      auto it = loop_->resolved.find(node_key);
+      if (it == loop_->resolved.end()) {
+        // Resolved once per broker, not once per device.
+        asio::ip::tcp::resolver resolver(loop_->io);
+        boost::system::error_code ec;
+        auto results = resolver.resolve(node.host, std::to_string(node.port), ec);
+        if (ec || results.empty()) {
+          throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
+                                      "': cannot resolve host '" + node.host + "'");
+        }
+        it = loop_->resolved.emplace(node_key, results.begin()->endpoint()).first;
       }
-      it = loop_->resolved.emplace(key, results.begin()->endpoint()).first;
+      brokers.push_back(it->second);
     }
-    endpoint = it->second;
     if (tls) {
       const std::string ca_file = broker_ca_file(options);
       auto& shared = loop_->tls[key + " " + ca_file];
@@ -70,7 +79,7 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
       tls_client = shared;
     }
   }
-  return detail::make_asio_mqtt_bus(loop_->io, endpoint, options, tls_client, url.host);
+  return detail::make_asio_mqtt_bus(loop_->io, std::move(brokers), options, tls_client, url.host);
 }
 
 void BusLoop::after(std::chrono::milliseconds delay, std::function<void()> fn) {

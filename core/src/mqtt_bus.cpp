@@ -196,9 +196,13 @@ class PublishListener final : public mqtt::iaction_listener {
 
 class MqttBus final : public Bus, private mqtt::iaction_listener {
  public:
-  MqttBus(const BusOptions& options, const std::string& server_uri)
+  MqttBus(const BusOptions& options, const std::vector<std::string>& server_uris)
       : client_id_(options.client_id),
-        client_(server_uri, options.client_id, make_create_options(options.max_buffered), nullptr) {
+        client_(server_uris.at(0), options.client_id, make_create_options(options.max_buffered),
+                nullptr) {
+    if (server_uris.size() > 1) {
+      connect_options_.set_servers(std::make_shared<mqtt::string_collection>(server_uris));
+    }
     connect_options_.set_clean_session(!options.persistent_session);
     log_changes_ = options.log_connection_changes;
     if (options.manual_ack) {
@@ -215,7 +219,7 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
                                              std::chrono::seconds(2));
     // A full in-flight window stalls Paho's sender until a timer fires (~1 s): keep it wide.
     connect_options_.set_max_inflight(65535);
-    tls_ = server_uri.rfind("ssl://", 0) == 0;
+    tls_ = server_uris.front().rfind("ssl://", 0) == 0;
     if (tls_) connect_options_.set_ssl(tls_options(options));
     if (options.will) {
       connect_options_.set_will(mqtt::will_options(options.will->topic, options.will->payload, 1,
@@ -457,8 +461,9 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
 
 }  // namespace
 
-std::unique_ptr<Bus> make_mqtt_bus(const BusOptions& options, const std::string& server_uri) {
-  return std::make_unique<MqttBus>(options, server_uri);
+std::unique_ptr<Bus> make_mqtt_bus(const BusOptions& options,
+                                   const std::vector<std::string>& server_uris) {
+  return std::make_unique<MqttBus>(options, server_uris);
 }
 
 }  // namespace snet::detail

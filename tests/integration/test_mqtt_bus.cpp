@@ -83,3 +83,60 @@ TEST_CASE("the Asio MQTT bus refuses a topic or client id past MQTT's limits, an
   CHECK(refusal.find("at most 65,535") != std::string::npos);
   CHECK(bus->connected());
 }
+
+namespace {
+bool saw(Recorder& recorder, const std::string& topic) {
+  for (const Message& m : recorder.messages())
+    if (m.topic == topic) return true;
+  return false;
+}
+
+// Which of two brokers the bus is connected to (0 or 1): the one whose recorder saw its probe.
+int serving_broker(Bus& bus, Recorder& first, Recorder& second, const std::string& probe) {
+  bus.publish({probe, "{}", false, {}}, Qos::at_least_once);
+  if (!eventually([&] { return saw(first, probe) || saw(second, probe); })) return -1;
+  return saw(first, probe) ? 0 : 1;
+}
+
+// Two brokers in one URL; the one serving the bus stops: it moves to the other with its QoS 1
+// publish and its subscription.
+void check_failover(bool asio_client) {
+  Mosquitto a, b;
+  Recorder on_a(a.url(), {"snet/t/#"}), on_b(b.url(), {"snet/t/#"});
+  BusLoop loop;
+  BusOptions opt;
+  opt.url =
+      "mqtt://127.0.0.1:" + std::to_string(a.port()) + ",127.0.0.1:" + std::to_string(b.port());
+  opt.client_id = "failover";
+  auto bus = asio_client ? loop.make_bus(opt) : make_bus(opt);
+  std::atomic<int> commands{0};
+  bus->on_message([&](const Message&) { ++commands; });
+  bus->subscribe("snet/t/cmd/failover", Qos::at_least_once);
+  bus->start();
+  REQUIRE(bus->wait_connected(5s));
+  const int first = serving_broker(*bus, on_a, on_b, "snet/t/probe/1");
+  REQUIRE(first >= 0);
+
+  (first == 0 ? a : b).server().stop();
+  Recorder& survivor = first == 0 ? on_b : on_a;
+  std::atomic<int> acked{0};
+  bus->publish({"snet/t/press/after", "{}", false, {}}, Qos::at_least_once,
+               [&](bool ok, const std::string&) { acked += ok ? 1 : 0; });
+  CHECK(survivor.wait_for("snet/t/press/after", "", 10s));
+  CHECK(eventually([&] { return acked == 1; }));
+  const int other_port = first == 0 ? b.port() : a.port();
+  CHECK(eventually([&] {
+    if (commands > 0) return true;
+    (void)mosquitto_pub(other_port, "snet/t/cmd/failover", "x");
+    return false;
+  }));
+}
+}  // namespace
+
+TEST_CASE("the Asio MQTT bus given several brokers fails over to the next when its own stops") {
+  check_failover(/*asio_client=*/true);
+}
+
+TEST_CASE("the Paho MQTT bus given several brokers fails over to the next when its own stops") {
+  check_failover(/*asio_client=*/false);
+}
