@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "external_devices.hpp"
+#include "snet/atomic_file.hpp"
+#include "snet/broker_credentials.hpp"
+#include "snet/file_modes.hpp"
 #include "snet/flags.hpp"
 #include "snet/net.hpp"
 
@@ -58,15 +61,47 @@ std::string with_url_host(const std::string& url, const std::string& host) {
 }
 
 RemoteAgent remote_agent(std::string name, std::vector<std::string> args,
-                         std::map<std::string, std::string> env, const std::string& host) {
+                         std::map<std::string, std::string> env, const std::string& host,
+                         const std::string& device_credentials) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--broker-url" || args[i] == "--mqtt-url") {
       args[i + 1] = with_url_host(args[i + 1], host);
+    } else if (args[i] == "--device-credentials-file" && !device_credentials.empty()) {
+      args[i + 1] = device_credentials;
     }
   }
   // An empty value means "not the environment's": the remote host has no such variable anyway.
   for (auto it = env.begin(); it != env.end();) it = it->second.empty() ? env.erase(it) : ++it;
   return {std::move(name), std::move(args), std::move(env)};
+}
+
+std::vector<std::string> shard_device_ids(const Topology& topology, int index, int count) {
+  std::vector<std::string> played;
+  for (const auto& device : topology.devices) {
+    if (!device.external) played.push_back(device.id);
+  }
+  std::vector<std::string> ids;
+  for (auto i = static_cast<std::size_t>(index); i < played.size();
+       i += static_cast<std::size_t>(count)) {
+    ids.push_back(played[i]);
+  }
+  return ids;
+}
+
+std::string write_shard_credentials(const std::string& devices_file, const std::string& dir,
+                                    const std::string& agent, const std::vector<std::string>& ids) {
+  const auto all = read_credentials_file(devices_file);
+  std::map<std::string, std::string> mine;
+  for (const auto& id : ids) {
+    const auto it = all.find(id);
+    if (it == all.end()) {
+      throw std::invalid_argument(devices_file + ": no credentials for device '" + id + "'");
+    }
+    mine.insert(*it);
+  }
+  const std::string path = dir + "/" + agent + ".devices.credentials";
+  write_file_atomically(path, format_credentials(mine), kSecretFileMode);
+  return path;
 }
 
 std::string remote_agents_text(const std::vector<RemoteAgent>& agents) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "snet/topology.hpp"
+
 namespace snet::cli {
 
 /// --mqtt-bind "A[,B...]": the broker listens on each address with the same ports. `first` is
@@ -42,9 +44,21 @@ struct RemoteAgent {
   std::map<std::string, std::string> env;
 };
 /// `args` are snet up's arguments for the agent (without the program); its "--broker-url" and
-/// "--mqtt-url" values are rewritten to `host`.
+/// "--mqtt-url" values are rewritten to `host`, and "--device-credentials-file" becomes
+/// `device_credentials` when that is not empty.
 RemoteAgent remote_agent(std::string name, std::vector<std::string> args,
-                         std::map<std::string, std::string> env, const std::string& host);
+                         std::map<std::string, std::string> env, const std::string& host,
+                         const std::string& device_credentials = "");
+
+/// The ids of the devices agent `index` of `count` hosts: every count-th from the index-th of
+/// the devices an agent plays (not external ones), in topology order, as snet-agent --shard
+/// picks them (agents/device_selection.hpp; integration/hosts holds the two together).
+std::vector<std::string> shard_device_ids(const Topology& topology, int index, int count);
+/// Writes <dir>/<agent>.devices.credentials (0600): the lines of `devices_file` for `ids` only,
+/// so that a host holds the passwords of its own devices, not the others'. Returns its path;
+/// throws std::invalid_argument naming a device without a line.
+std::string write_shard_credentials(const std::string& devices_file, const std::string& dir,
+                                    const std::string& agent, const std::vector<std::string>& ids);
 
 /// What snet up prints: for each agent the command to run on its host, and the files to copy.
 std::string remote_agents_text(const std::vector<RemoteAgent>& agents);

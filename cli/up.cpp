@@ -698,9 +698,20 @@ int up_command(int argc, const char* const* argv, int first) {
                                std::to_string(i) + "/" + std::to_string(agents.size())});
     }
     if (s.remote_agents) {
+      // Each host gets the passwords of its own devices only.
       std::vector<std::string> args = with({"--broker-url", url_of(agents[i])}, tail);
-      remote_agents.push_back(
-          remote_agent(agents[i], std::move(args), login_env(agents[i]), s.remote_host));
+      try {
+        const std::string credentials =
+            accounts ? write_shard_credentials(accounts->devices_file, accounts->credentials_dir,
+                                               agents[i],
+                                               shard_device_ids(topology, static_cast<int>(i),
+                                                                static_cast<int>(agents.size())))
+                     : "";
+        remote_agents.push_back(remote_agent(agents[i], std::move(args), login_env(agents[i]),
+                                             s.remote_host, credentials));
+      } catch (const std::exception& e) {
+        return give_up(std::string("--remote-agents: ") + e.what(), "");
+      }
       continue;
     }
     add(agents[i], "agent", with({bin + "/snet-agent"}, tail));

@@ -8,6 +8,7 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "harness.hpp"
 #include "hosts.hpp"
 #include "presser.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/message.hpp"
 #include "snet_up.hpp"
 
@@ -118,6 +120,13 @@ TEST_CASE("three hosts: each runs an agent shard against the core host's broker"
       const auto& entry = commands.at(static_cast<std::size_t>(i));
       CHECK(entry.at("name") == "agent-" + std::to_string(i));
       CHECK(entry.at("args").dump().find(hosts.core_address()) != std::string::npos);
+      // Its host gets the passwords of its own devices only.
+      const auto& args = entry.at("args");
+      const auto flag = std::find(args.begin(), args.end(), "--device-credentials-file");
+      REQUIRE(flag != args.end());
+      std::set<std::string> ids;
+      for (const auto& [id, password] : read_credentials_file(*std::next(flag))) ids.insert(id);
+      CHECK(ids == kShards.at(static_cast<std::size_t>(i)));
       agents.push_back(std::make_unique<HostAgent>(hosts, i, entry));
     }
 

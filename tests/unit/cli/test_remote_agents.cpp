@@ -2,7 +2,12 @@
 // addresses, the address other hosts reach, and each agent's command rewritten to it.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
+#include "harness.hpp"
 #include "remote_agents.hpp"
+#include "snet/atomic_file.hpp"
+#include "snet/broker_credentials.hpp"
 #include "snet/flags.hpp"
 
 using namespace snet::cli;
@@ -57,4 +62,29 @@ TEST_CASE("remote agents: each command names the reachable broker and drops empt
                   "snet-agent --broker-url mqtt://snet.agent-1@192.0.2.10:1883") !=
         std::string::npos);
   CHECK(text.find("--shard 1/3") != std::string::npos);
+}
+
+TEST_CASE("remote agents: a shard's devices are every Nth from the ith that an agent plays") {
+  const auto topology = snet::load_topology(snet::test::source_path("tests/topology/shards.json"));
+  CHECK(shard_device_ids(topology, 0, 3) ==
+        std::vector<std::string>{"button-1", "actuator-2", "sensor-1"});
+  CHECK(shard_device_ids(topology, 2, 3) ==
+        std::vector<std::string>{"button-2", "actuator-3", "sensor-3"});
+  CHECK(shard_device_ids(topology, 0, 1).size() == 9);
+}
+
+TEST_CASE("remote agents: a host's credentials file holds its own devices only") {
+  snet::test::TempDir dir("remote-agents");
+  const std::string all = dir.path() + "/devices.credentials";
+  snet::write_file_atomically(all, "a:pa\nb:pb\nc:pc\n", 0600);
+  const std::string mine = write_shard_credentials(all, dir.path(), "agent-1", {"a", "c"});
+  CHECK(mine == dir.path() + "/agent-1.devices.credentials");
+  CHECK(snet::read_credentials_file(mine) ==
+        std::map<std::string, std::string>{{"a", "pa"}, {"c", "pc"}});
+  const auto owner_only = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  CHECK((std::filesystem::status(mine).permissions() & std::filesystem::perms::all) == owner_only);
+  CHECK_THROWS_WITH_AS(write_shard_credentials(all, dir.path(), "agent-2", {"d"}),
+                       doctest::Contains("no credentials for device 'd'"), std::invalid_argument);
+  const auto agent = remote_agent("agent-1", {"--device-credentials-file", all}, {}, "h", mine);
+  CHECK(agent.args.at(1) == mine);
 }
