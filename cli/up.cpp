@@ -556,8 +556,9 @@ int up_command(int argc, const char* const* argv, int first) {
       std::cout << "the emulated sites reach the broker at " << network->core_address() << "\n";
     }
     if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
-                << s.mqtt_port << "\n";
+      std::cout << "rabbitmq listening on " << options.bind;
+      for (const auto& more : options.extra_binds) std::cout << ", " << more;
+      std::cout << ": AMQP " << s.amqp_port << ", MQTT " << s.mqtt_port << "\n";
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port;
       for (const auto& more : options.extra_binds) std::cout << ", " << more << ":" << s.mqtt_port;
@@ -722,6 +723,9 @@ int up_command(int argc, const char* const* argv, int first) {
     } catch (const std::exception& e) {
       return give_up(e.what(), "");
     }
+  } else {
+    std::error_code ignored;  // an earlier run's commands would name agents that do not run now
+    fs::remove(remote_agents_path(s.data_dir), ignored);
   }
   // External devices: the programs the topology names, each told its login by environment.
   ExternalConnection external;
