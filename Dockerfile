@@ -34,7 +34,12 @@ RUN sed -i -e 's/^listener .*/listener 1883 0.0.0.0/' \
  && grep -q '^listener 1883 0.0.0.0$' /etc/mosquitto/serverlessnet.conf \
  && printf '\n# The logins and ACL of the Docker stack (docker-compose.yml, credentials).\ninclude_dir /mosquitto/secrets/mosquitto\n' \
       >> /etc/mosquitto/serverlessnet.conf \
- && mkdir -p /mosquitto/secrets/mosquitto
+ && mkdir -p /mosquitto/secrets/mosquitto \
+ && usermod -u 1883 mosquitto && groupmod -g 1883 mosquitto \
+ && chown -R mosquitto:mosquitto /mosquitto/data /var/lib/mosquitto /var/log/mosquitto
+# uid/gid 1883 (the package picks the next free system id): docker-stack.yml gives the broker
+# its password file and ACL as swarm secrets owned by that uid. A mosquitto-data volume made by
+# an older image belongs to the old id: remove it (down -v) or chown it to 1883.
 USER mosquitto
 EXPOSE 1883
 CMD ["mosquitto", "-c", "/etc/mosquitto/serverlessnet.conf"]

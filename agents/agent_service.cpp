@@ -21,7 +21,8 @@ void add_agent_flags(Flags& flags) {
       .add("kinds", "SNET_KINDS", "all", "all, buttons, actuators or sensors")
       .add("shard", "SNET_AGENT_SHARD", "",
            "i/N: host only shard i (from 0) of N of the selected devices, every N-th from the "
-           "i-th (snet up runs N agents past the open-file limit); empty: all of them")
+           "i-th (snet up runs N agents past the open-file limit); slot:K/N: shard K-1 of N (a "
+           "swarm task's slot, from 1); empty: all of them")
       .add("dedupe-window", "SNET_DEDUPE_WINDOW", "10000",
            "press ids each actuator remembers, to apply a redelivered command once")
       .add("connect-batch", "SNET_CONNECT_BATCH", "64",

@@ -51,9 +51,14 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
 Shard parse_shard(const std::string& text) {
   if (text.empty()) return {};
   const auto bad = [&](const std::string& why) {
-    return UsageError("--shard: '" + text + "' " + why + " (give i/N, e.g. 0/2: the first of 2)");
+    return UsageError("--shard: '" + text + "' " + why +
+                      " (give i/N, e.g. 0/2: the first of 2; or slot:K/N, e.g. slot:1/2)");
   };
-  const auto slash = text.find('/');
+  // A Docker Swarm task's slot counts from 1 and its template has no arithmetic: slot:K/N is
+  // shard K-1 of N.
+  const bool slot = text.rfind("slot:", 0) == 0;
+  const std::string body = slot ? text.substr(5) : text;
+  const auto slash = body.find('/');
   if (slash == std::string::npos) throw bad("has no '/'");
   const auto number = [&](const std::string& part) {
     if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != part.npos) {
@@ -61,9 +66,15 @@ Shard parse_shard(const std::string& text) {
     }
     return std::stoi(part);
   };
-  Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+  Shard shard{number(body.substr(0, slash)), number(body.substr(slash + 1))};
   if (shard.count < 1) throw bad("has no shards");
-  if (shard.index >= shard.count) throw bad("names a shard past the last (they count from 0)");
+  if (slot) {
+    if (shard.index < 1) throw bad("names slot 0 (task slots count from 1)");
+    if (shard.index > shard.count) throw bad("names a slot past the last");
+    --shard.index;
+  } else if (shard.index >= shard.count) {
+    throw bad("names a shard past the last (they count from 0)");
+  }
   return shard;
 }
 

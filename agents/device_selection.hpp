@@ -20,7 +20,9 @@ std::vector<const Device*> select_devices(const Topology& topology, const std::s
 struct Shard {
   int index = 0, count = 1;
 };
-/// "" is the whole (0/1). Throws snet::UsageError naming what is wrong with `text`.
+/// "" is the whole (0/1); "slot:K/N" (1 <= K <= N) is shard K-1 of N: a Docker Swarm task's
+/// slot ({{.Task.Slot}} counts from 1), see docker-stack.yml. Throws snet::UsageError naming what
+/// is wrong with `text`.
 Shard parse_shard(const std::string& text);
 /// The devices of `shard`: every count-th from the index-th, in topology order, so that each
 /// shard gets its share of every kind (the shards of one list are disjoint and cover it).

@@ -10,6 +10,7 @@ int press_command(int argc, const char* const* argv, int first);
 int up_command(int argc, const char* const* argv, int first);
 int compose_command(int argc, const char* const* argv, int first);
 int compose_credentials_command(int argc, const char* const* argv, int first);
+int stack_command(int argc, const char* const* argv, int first);
 int health_command(int argc, const char* const* argv, int first);
 int ctl_command(int argc, const char* const* argv, int first);
 int link_command(int argc, const char* const* argv, int first);

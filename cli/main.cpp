@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  up [TOPOLOGY]      start broker, state service, relayer and agents; Ctrl-C stops\n"
     "  compose [TOPOLOGY] write a docker compose override: one container per device\n"
     "  compose-credentials  the Docker stack's broker logins and API token (its init service)\n"
+    "  stack [TOPOLOGY]   write the Docker Swarm stack file (docker-stack.yml) and its secrets\n"
     "  health [SERVICE]   exit 0 when services report online (none named: all of snet up's)\n"
     "  ctl ...            live control: services, device faults, storms (snet ctl --help)\n"
     "  link [ID]          the emulated network's links: show or change them (snet link --help)\n"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "compose-credentials") == 0) {
     return snet::cli::compose_credentials_command(argc, argv, 2);
   }
+  if (std::strcmp(command, "stack") == 0) return snet::cli::stack_command(argc, argv, 2);
   if (std::strcmp(command, "health") == 0) return snet::cli::health_command(argc, argv, 2);
   if (std::strcmp(command, "ctl") == 0) return snet::cli::ctl_command(argc, argv, 2);
   if (std::strcmp(command, "link") == 0) return snet::cli::link_command(argc, argv, 2);

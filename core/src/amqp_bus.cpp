@@ -102,6 +102,12 @@ struct BusCounters {
                                         "Broker connections lost (the bus reconnects)")),
         reconnects(metrics.counter("snet_bus_reconnects_total",
                                    "Connections to the broker made again after a loss")),
+        failovers(metrics.counter("snet_bus_failovers_total",
+                                  "Moves to another node of a cluster after a connection to one "
+                                  "failed or was lost")),
+        broker_node(metrics.gauge("snet_bus_broker_node",
+                                  "Which node of the broker URL's list the bus last connected to "
+                                  "(0-based; set only for URLs naming several nodes)")),
         consumer_cancelled(metrics.counter(
             "snet_bus_consumer_cancelled_total",
             "Consumers the broker cancelled (queue deleted); the bus reconnects and re-consumes")),
@@ -116,7 +122,9 @@ struct BusCounters {
                            "reason=\"" + reason + "\"");
   }
 
-  Counter &connection_lost, &reconnects, &consumer_cancelled;
+  Counter &connection_lost, &reconnects, &failovers;
+  Gauge& broker_node;
+  Counter& consumer_cancelled;
   // Dropped: a delivery whose handler threw; a delivery not sent to a topic (published straight
   // into a queue, or an empty routing key); a publish refused because the buffer is full; a
   // publish refused as invalid (topic, size, headers) or after stop().
@@ -359,6 +367,8 @@ class AmqpBus final : public Bus {
           log::info("amqp: connected to ", where_, " as ", client_id_, " (queue ", queue_, ")");
         }
         ever_connected = true;
+        if (endpoint_.hosts.size() > 1)
+          counters_.broker_node.set(static_cast<std::int64_t>(host_index_));
         set_connected(true);
         serve();
         return;
@@ -379,6 +389,7 @@ class AmqpBus final : public Bus {
         // The next node at once; the back-off only once every node has failed in turn.
         const std::size_t nodes = std::max<std::size_t>(1, endpoint_.hosts.size());
         host_index_ = (host_index_ + 1) % nodes;
+        if (nodes > 1) counters_.failovers.add();
         if (nodes > 1 && ++failed_in_round < nodes) {
           log::info("amqp ", client_id_, ": failing over from ", where_, " to the next node");
           continue;
@@ -409,7 +420,7 @@ class AmqpBus final : public Bus {
     conn_ = std::make_unique<AmqpConnection>(target_, client_id_, kConnectTimeout);
     conn_->enable_publisher_confirms();
     conn_->set_prefetch(kPrefetch);
-    queue_ = conn_->declare_queue(durable_queue_, kDurableQueueExpiry);
+    queue_ = conn_->declare_queue(durable_queue_, kDurableQueueExpiry, endpoint_.quorum_queues);
     std::vector<Exchange> exchanges;
     std::vector<QueueBinding> bindings;
     std::vector<std::string> groups;
@@ -424,7 +435,8 @@ class AmqpBus final : public Bus {
     }
     // Exchanges and queues first: bindings and publishes name them.
     for (const auto& exchange : exchanges) declare(exchange);
-    for (const auto& group : groups) conn_->declare_queue(group, kDurableQueueExpiry);
+    for (const auto& group : groups)
+      conn_->declare_queue(group, kDurableQueueExpiry, endpoint_.quorum_queues);
     for (const auto& binding : bindings) bind_queue(binding);
     consumers_.emplace(conn_->consume(queue_), queue_);
     for (const auto& group : groups) consumers_.emplace(conn_->consume(group), group);
@@ -457,7 +469,8 @@ class AmqpBus final : public Bus {
         new_groups.swap(unconsumed_groups_);
       }
       for (const auto& exchange : new_exchanges) declare(exchange);
-      for (const auto& group : new_groups) conn_->declare_queue(group, kDurableQueueExpiry);
+      for (const auto& group : new_groups)
+        conn_->declare_queue(group, kDurableQueueExpiry, endpoint_.quorum_queues);
       for (const auto& binding : new_bindings) bind_queue(binding);
       for (const auto& group : new_groups) consumers_.emplace(conn_->consume(group), group);
       send_pending(stopping ? pending_.size() : kSendBatch);

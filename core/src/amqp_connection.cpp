@@ -1,5 +1,6 @@
 #include "amqp_connection.hpp"
 
+#include <array>
 #include <vector>
 
 #include <amqp_ssl_socket.h>
@@ -159,13 +160,18 @@ void AmqpConnection::set_prefetch(std::uint16_t count) {
 }
 
 std::string AmqpConnection::declare_queue(const std::string& durable_name,
-                                          std::chrono::milliseconds expires) {
+                                          std::chrono::milliseconds expires, bool quorum) {
   const bool durable = !durable_name.empty();
-  amqp_table_entry_t expiry{};
-  expiry.key = amqp_cstring_bytes("x-expires");
-  expiry.value.kind = AMQP_FIELD_KIND_I64;
-  expiry.value.value.i64 = expires.count();
-  const amqp_table_t arguments = durable ? amqp_table_t{1, &expiry} : amqp_empty_table;
+  std::array<amqp_table_entry_t, 2> entries{};
+  entries[0].key = amqp_cstring_bytes("x-expires");
+  entries[0].value.kind = AMQP_FIELD_KIND_I64;
+  entries[0].value.value.i64 = expires.count();
+  // Only durable named queues can be quorum ones; the temporary queue stays classic.
+  entries[1].key = amqp_cstring_bytes("x-queue-type");
+  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[1].value.value.bytes = amqp_cstring_bytes("quorum");
+  const amqp_table_t arguments =
+      durable ? amqp_table_t{quorum ? 2 : 1, entries.data()} : amqp_empty_table;
   const auto* ok = amqp_queue_declare(state_, kChannel, as_bytes(durable_name), 0, durable ? 1 : 0,
                                       durable ? 0 : 1, durable ? 0 : 1, arguments);
   check(amqp_get_rpc_reply(state_), "queue.declare '" + durable_name + "'");

@@ -53,9 +53,10 @@ class AmqpConnection {
   void set_prefetch(std::uint16_t count);
   /// Empty `durable_name`: a server-named, exclusive, auto-delete queue; otherwise that durable,
   /// shareable queue (not exclusive, not auto-deleted), kept by the broker while nobody consumes
-  /// it and deleted after `expires` without a consumer.
+  /// it and deleted after `expires` without a consumer; `quorum`: a quorum queue (replicated).
   /// Returns the queue's name.
-  std::string declare_queue(const std::string& durable_name, std::chrono::milliseconds expires);
+  std::string declare_queue(const std::string& durable_name, std::chrono::milliseconds expires,
+                            bool quorum = false);
   /// A durable, not auto-deleted exchange of `type` ("fanout", "headers"); idempotent.
   void declare_exchange(const std::string& name, const std::string& type);
   /// Binds `queue` to `exchange`; `arguments` (string values) are a headers exchange's match.

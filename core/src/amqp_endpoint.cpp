@@ -90,9 +90,15 @@ AmqpEndpoint parse_amqp_url(const std::string& url, std::chrono::seconds default
       out.heartbeat = std::chrono::seconds(heartbeat_seconds(value, url));
     } else if (key == "persistent") {
       out.persistent = yes_or_no(key, value, url);
+    } else if (key == "queue-type") {
+      if (value != "quorum" && value != "classic") {
+        throw std::invalid_argument("AMQP URL '" + redacted_url(url) + "': queue-type '" + value +
+                                    "' is neither classic nor quorum");
+      }
+      out.quorum_queues = value == "quorum";
     } else if (!key.empty()) {
       throw std::invalid_argument("AMQP URL '" + redacted_url(url) + "': unknown option '" + key +
-                                  "' (supported: heartbeat, persistent)");
+                                  "' (supported: heartbeat, persistent, queue-type)");
     }
     start = end + 1;
   }

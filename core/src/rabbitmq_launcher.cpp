@@ -125,6 +125,16 @@ std::string render_config(const fs::path& template_path, const RabbitMqOptions& 
     ++listener;
   }
   if (opt.amqps_port != 0) out << tls_listeners(opt);
+  if (!opt.cluster_nodes.empty()) {
+    out << "cluster_formation.peer_discovery_backend = classic_config\n";
+    for (std::size_t i = 0; i < opt.cluster_nodes.size(); ++i) {
+      out << "cluster_formation.classic_config.nodes." << i + 1 << " = " << opt.cluster_nodes[i]
+          << '\n';
+    }
+    // An MQTT device's session queue then survives its node (a classic one would be unreachable
+    // from the others: SUBSCRIBE fails with "home node ... is down").
+    out << "mqtt.durable_queue_type = quorum\n";
+  }
   if (opt.definitions_file.empty()) {
     out << "load_definitions = " << definitions_path << '\n';
   } else {
@@ -178,6 +188,10 @@ RabbitMqServer::RabbitMqServer(RabbitMqOptions options, Prepared) : options_(std
       (data / "rabbitmq.conf").string(),
       render_config(config / "rabbitmq.conf", options_, (data / "definitions.json").string()),
       kSecretFileMode);
+  if (!options_.erlang_cookie.empty()) {
+    write_file_atomically((data / ".erlang.cookie").string(), options_.erlang_cookie,
+                          kSecretFileMode);
+  }
   std::ofstream(data / "rabbitmq-env.conf")
       << "# empty: keeps /etc/rabbitmq/rabbitmq-env.conf out\n";
   log_path_ = (data / "rabbitmq.log").string();
@@ -187,19 +201,23 @@ std::unique_ptr<RabbitMqServer> RabbitMqServer::prepare(RabbitMqOptions options)
   return std::unique_ptr<RabbitMqServer>(new RabbitMqServer(std::move(options), Prepared{}));
 }
 
+ChildProcess launch_epmd(int port, const std::string& address, const std::string& log_path) {
+  ChildProcess epmd({"epmd", "-port", std::to_string(port), "-address", address},
+                    ChildProcess::Options{{}, log_path, "=stdout", true});
+  if (!wait_for_port(address, port, 5s)) {
+    epmd.stop();
+    throw std::runtime_error("epmd did not listen on port " + std::to_string(port) + ": " +
+                             read_file(log_path));
+  }
+  return epmd;
+}
+
 // Our own epmd, in the foreground: a node would otherwise daemonize one that outlives it and
 // that no one reaps.
 void RabbitMqServer::start_epmd() {
-  if (epmd_.running()) return;
-  const std::string log = options_.data_dir + "/epmd.log";
-  epmd_ = ChildProcess({"epmd", "-port", std::to_string(options_.epmd_port), "-address",
-                        client_host(options_.bind_address)},
-                       ChildProcess::Options{{}, log, "=stdout", true});
-  if (!wait_for_port(client_host(options_.bind_address), options_.epmd_port, 5s)) {
-    epmd_.stop();
-    throw std::runtime_error("epmd did not listen on port " + std::to_string(options_.epmd_port) +
-                             ": " + read_file(log));
-  }
+  if (!options_.own_epmd || epmd_.running()) return;
+  epmd_ = launch_epmd(options_.epmd_port, client_host(options_.bind_address),
+                      options_.data_dir + "/epmd.log");
 }
 
 void RabbitMqServer::start() {

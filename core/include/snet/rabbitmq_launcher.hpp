@@ -36,6 +36,16 @@ struct RabbitMqOptions {
   std::string tls_ca_file, tls_cert_file, tls_key_file;
   int dist_port = 0;  // Erlang distribution (rabbitmqctl talks to it; loopback); 0: a free port
   int epmd_port = 0;  // the node's own epmd (loopback); 0: a free port
+  /// false: an epmd on epmd_port is someone else's (a cluster's nodes must share one to find
+  /// each other: RabbitMqCluster owns it); the node neither starts nor stops it.
+  bool own_epmd = true;
+  /// Not empty: the Erlang cookie, written before the node starts (a cluster's nodes and their
+  /// rabbitmqctl must share one); empty: the node makes one of its own.
+  std::string erlang_cookie;
+  /// Not empty: the cluster this node forms at its first boot, every member's node name (itself
+  /// included; classic config peer discovery: no rabbitmqctl join). MQTT sessions' queues are
+  /// then quorum queues too, so a device's queued commands survive the loss of its node.
+  std::vector<std::string> cluster_nodes;
   /// Unique per machine; empty: snet-<our pid>-<amqp port>@localhost.
   std::string node_name;
   std::string data_dir;  // config copy, database, Erlang cookie and log
@@ -51,6 +61,10 @@ struct RabbitMqOptions {
   /// scripts that run as the current user, unlike /usr/sbin's wrappers), else the PATH.
   std::string server_executable, ctl_executable;
 };
+
+/// Starts epmd (Erlang's port mapper) in the foreground on address:port, as our child; waits
+/// until it listens. Throws std::runtime_error with its log when it does not within 5 s.
+ChildProcess launch_epmd(int port, const std::string& address, const std::string& log_path);
 
 class RabbitMqServer {
  public:

@@ -67,6 +67,11 @@ TEST_CASE("AMQP URLs: credentials, vhost, port and heartbeat") {
   CHECK(parse_amqp_url("amqp://h/v?persistent=1", 1s).persistent);
   CHECK_THROWS_WITH_AS(parse_amqp_url("amqp://h/v?persistent=maybe", 1s),
                        doctest::Contains("persistent 'maybe'"), std::invalid_argument);
+  CHECK_FALSE(full.quorum_queues);
+  CHECK(parse_amqp_url("amqp://h1:1,h2:2/v?queue-type=quorum", 1s).quorum_queues);
+  CHECK_FALSE(parse_amqp_url("amqp://h/v?queue-type=classic", 1s).quorum_queues);
+  CHECK_THROWS_WITH_AS(parse_amqp_url("amqp://h/v?queue-type=stream", 1s),
+                       doctest::Contains("queue-type 'stream'"), std::invalid_argument);
 
   const auto plain = parse_amqp_url("amqp://localhost", 7s);
   CHECK(plain.port == 5672);

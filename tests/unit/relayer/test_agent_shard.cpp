@@ -48,3 +48,25 @@ TEST_CASE("shard: every N-th device from the i-th, disjoint, covering, balanced"
   CHECK(second[2]->id == "d7");
   CHECK(shard_of(all, {0, 2}) == shard_of(all, {0, 2}));  // deterministic
 }
+
+TEST_CASE("shard slot: slot:K/N of a swarm task is shard K-1 of N and K outside 1..N refused") {
+  CHECK(parse_shard("slot:1/3").index == 0);
+  CHECK(parse_shard("slot:1/3").count == 3);
+  CHECK(parse_shard("slot:3/3").index == 2);
+  CHECK(parse_shard("slot:1/1").count == 1);
+  // The same shards as i/N: task K of N hosts exactly what shard K-1 would.
+  for (int k = 1; k <= 4; ++k) {
+    const Shard slot = parse_shard("slot:" + std::to_string(k) + "/4");
+    const Shard plain = parse_shard(std::to_string(k - 1) + "/4");
+    CHECK(slot.index == plain.index);
+    CHECK(slot.count == plain.count);
+  }
+  for (const char* bad : {"slot:4/3", "slot:0/3", "slot:1/0", "slot:", "slot:1", "slot:a/2",
+                          "slot:-1/2", "Slot:1/2", "slot:1/2/3"}) {
+    CAPTURE(std::string(bad));
+    CHECK_THROWS_AS(parse_shard(bad), UsageError);
+  }
+  CHECK_THROWS_WITH(parse_shard("slot:4/3"),
+                    doctest::Contains("--shard: 'slot:4/3' names a slot past the last"));
+  CHECK_THROWS_WITH(parse_shard("slot:0/3"), doctest::Contains("task slots count from 1"));
+}

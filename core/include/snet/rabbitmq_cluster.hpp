@@ -1,0 +1,70 @@
+// A RabbitMQ cluster on one machine for `snet up --rabbitmq-nodes N` and tests: N nodes
+// (RabbitMqServer) with unique names and ports, one shared Erlang cookie and one shared epmd
+// (nodes find each other through it), formed at first boot by classic config peer discovery.
+// Clients get every node in one URL (amqp://u:p@h:p1,h:p2,h:p3/v?queue-type=quorum) and fail
+// over between them; durable queues are quorum queues, replicated on every node.
+//
+// A cluster whose nodes all restart on old data waits ~2 min for the MQTT plugin's client-id
+// tracker to elect a leader: start from fresh data dirs (`fresh_data`) unless that wait is fine.
+//
+// Thread safety: one thread at a time per RabbitMqCluster.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "snet/process.hpp"
+#include "snet/rabbitmq_launcher.hpp"
+
+namespace snet {
+
+struct RabbitMqClusterOptions {
+  int nodes = 3;
+  /// Every node's settings but its ports, node name and data dir (chosen here: free ports,
+  /// <name_prefix>-<i>@localhost, data_dir/node-<i>). Its epmd_port: the shared epmd's (0: free).
+  RabbitMqOptions node;
+  std::string data_dir;
+  /// Empty: snet-<our pid>-<epmd port>.
+  std::string name_prefix;
+  /// Drop each node's database before the first start (a fresh cluster boots in ~40 s here).
+  bool fresh_data = true;
+};
+
+class RabbitMqCluster {
+ public:
+  /// Starts the epmd and every node at once and waits until all accept AMQP and MQTT. Throws
+  /// std::runtime_error naming the node that did not, with its log.
+  explicit RabbitMqCluster(RabbitMqClusterOptions options,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(180));
+  /// Writes every node's files and starts the shared epmd, no node (a supervisor starts each
+  /// node as its own service: node(i).start(), node(i).ready()).
+  static std::unique_ptr<RabbitMqCluster> prepare(RabbitMqClusterOptions options);
+  ~RabbitMqCluster();
+  RabbitMqCluster(const RabbitMqCluster&) = delete;
+  RabbitMqCluster& operator=(const RabbitMqCluster&) = delete;
+
+  std::size_t size() const { return nodes_.size(); }
+  RabbitMqServer& node(std::size_t i) { return *nodes_.at(i); }
+  /// Every node, in order: amqp://user:password@h:p1,h:p2/vhost?queue-type=quorum
+  std::string amqp_url() const;
+  /// mqtt://h:q1,h:q2,... (the nodes' MQTT plugin)
+  std::string mqtt_url() const;
+  /// The node whose AMQP port is `amqp_port`, or size() when none is.
+  std::size_t node_at(int amqp_port) const;
+  /// SIGKILL to node i's VM (a crash: no clean shutdown, nothing flushed), reaped.
+  void kill_node(std::size_t i);
+
+  /// Stops every node, then the epmd. Idempotent; the destructor calls it.
+  void stop();
+
+ private:
+  explicit RabbitMqCluster(RabbitMqClusterOptions options, bool);
+  RabbitMqClusterOptions options_;
+  ChildProcess epmd_;
+  std::vector<std::unique_ptr<RabbitMqServer>> nodes_;
+};
+
+}  // namespace snet

@@ -1,0 +1,143 @@
+#include "snet/rabbitmq_cluster.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <unistd.h>
+
+#include "snet/net.hpp"
+
+namespace snet {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Erlang cookies are printable; 32 letters from the OS's entropy.
+std::string random_cookie() {
+  std::random_device entropy;
+  std::uniform_int_distribution<int> letter(0, 25);
+  std::string cookie(32, 'A');
+  for (char& c : cookie) c = static_cast<char>('A' + letter(entropy));
+  return cookie;
+}
+
+std::string client_host(const std::string& bind_address) {
+  return bind_address == "0.0.0.0" || bind_address == "::" ? "127.0.0.1" : bind_address;
+}
+
+}  // namespace
+
+RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, bool)
+    : options_(std::move(options)) {
+  if (options_.nodes < 1) throw std::invalid_argument("RabbitMQ cluster: nodes must be >= 1");
+  if (options_.data_dir.empty()) throw std::invalid_argument("RabbitMQ cluster: data_dir is empty");
+  fs::create_directories(options_.data_dir);
+  RabbitMqOptions& base = options_.node;
+  if (base.epmd_port == 0) base.epmd_port = free_port();
+  if (options_.name_prefix.empty()) {
+    options_.name_prefix =
+        "snet-" + std::to_string(::getpid()) + "-" + std::to_string(base.epmd_port);
+  }
+  base.own_epmd = false;
+  if (base.erlang_cookie.empty()) base.erlang_cookie = random_cookie();
+  base.cluster_nodes.clear();
+  for (int i = 1; i <= options_.nodes; ++i) {
+    base.cluster_nodes.push_back(options_.name_prefix + "-" + std::to_string(i) + "@localhost");
+  }
+  for (int i = 1; i <= options_.nodes; ++i) {
+    RabbitMqOptions node = base;
+    node.node_name = base.cluster_nodes[static_cast<std::size_t>(i - 1)];
+    node.data_dir = options_.data_dir + "/node-" + std::to_string(i);
+    if (options_.fresh_data) fs::remove_all(fs::path(node.data_dir) / "mnesia");
+    node.amqp_port = free_port();
+    node.mqtt_port = free_port();
+    node.dist_port = 0;
+    if (base.amqps_port != 0) node.amqps_port = free_port();
+    if (base.mqtts_port != 0) node.mqtts_port = free_port();
+    nodes_.push_back(RabbitMqServer::prepare(std::move(node)));
+  }
+  epmd_ =
+      launch_epmd(base.epmd_port, client_host(base.bind_address), options_.data_dir + "/epmd.log");
+}
+
+std::unique_ptr<RabbitMqCluster> RabbitMqCluster::prepare(RabbitMqClusterOptions options) {
+  return std::unique_ptr<RabbitMqCluster>(new RabbitMqCluster(std::move(options), true));
+}
+
+RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, std::chrono::milliseconds timeout)
+    : RabbitMqCluster(std::move(options), true) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // All at once: the first node to take the formation lock waits for its peers (~5 s), the
+  // others then join it; one after the other would pay that wait per node.
+  for (auto& node : nodes_) node->start();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    while (!nodes_[i]->ready()) {
+      const bool exited = !nodes_[i]->process().running();
+      if (exited || std::chrono::steady_clock::now() >= deadline) {
+        const std::string why =
+            exited ? " exited while starting"
+                   : " did not join within " + std::to_string(timeout.count()) + " ms";
+        const std::string log = nodes_[i]->log();
+        stop();
+        throw std::runtime_error("RabbitMQ cluster node " + nodes_[i]->node_name() + why +
+                                 "; its log:\n" +
+                                 (log.size() > 6000 ? "..." + log.substr(log.size() - 6000) : log));
+      }
+      std::this_thread::sleep_for(50ms);  // polling a log file: no event exists to await
+    }
+  }
+}
+
+RabbitMqCluster::~RabbitMqCluster() {
+  stop();
+}
+
+std::string RabbitMqCluster::amqp_url() const {
+  const RabbitMqOptions& base = options_.node;
+  std::string hosts;
+  for (const auto& node : nodes_) {
+    if (!hosts.empty()) hosts += ",";
+    hosts += client_host(base.bind_address) + ":" + std::to_string(node->amqp_port());
+  }
+  return "amqp://" + base.user + ":" + base.password + "@" + hosts + "/" + base.vhost +
+         "?queue-type=quorum";
+}
+
+std::string RabbitMqCluster::mqtt_url() const {
+  std::string hosts;
+  for (const auto& node : nodes_) {
+    if (!hosts.empty()) hosts += ",";
+    hosts += client_host(options_.node.bind_address) + ":" + std::to_string(node->mqtt_port());
+  }
+  return "mqtt://" + hosts;
+}
+
+std::size_t RabbitMqCluster::node_at(int amqp_port) const {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->amqp_port() == amqp_port) return i;
+  }
+  return nodes_.size();
+}
+
+void RabbitMqCluster::kill_node(std::size_t i) {
+  ChildProcess& vm = node(i).process();
+  if (!vm.running()) return;
+  ::kill(-vm.pid(), SIGKILL);  // the VM and its helpers, as a crash would take them
+  vm.stop();                   // reaps
+}
+
+void RabbitMqCluster::stop() {
+  // Together: a node stopping alone waits for its peers' replies; they answer faster while
+  // they are still up, and the last ones need no majority to shut down.
+  for (auto& node : nodes_) {
+    if (node->process().running()) ::kill(-node->process().pid(), SIGTERM);
+  }
+  for (auto& node : nodes_) node->stop();
+  epmd_.stop();
+}
+
+}  // namespace snet
