@@ -84,7 +84,8 @@ class SwarmStack {
     const std::string state =
         trimmed(run_command("docker info -f '{{.Swarm.LocalNodeState}}'", 30s).output);
     if (state == "active") return {0, "already in a swarm"};
-    CommandResult init = run_command("docker swarm init --advertise-addr 127.0.0.1", 60s);
+    CommandResult init = run_command(
+        "docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377", 60s);
     created_swarm_ = init.status == 0;
     return init;
   }
