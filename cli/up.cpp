@@ -335,17 +335,17 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet up: links: " << e.what() << "\n";
     return 1;
   }
-  if (s.remote_agents && network->kernel()) {
-    std::cerr << "snet up: --remote-agents: the kernel link engine places the devices in this "
-                 "host's network namespaces; give --links process or off\n";
-    return 2;
-  }
 
   // The agents: one, or past the open-file limit (with headroom) several, each a shard.
   std::vector<std::string> agents;
   try {
     std::size_t hosted = 0;
     for (const Device& device : topology.devices) hosted += device.external ? 0 : 1;
+    if (s.remote_agents && network->kernel()) {
+      throw UsageError(
+          "--remote-agents: the kernel link engine places the devices in this host's network "
+          "namespaces; give --links process or off");
+    }
     const long open_files = raise_open_file_limit();
     const std::size_t per_device = network->relays() ? 4 : 1;
     const int count = agent_count(flags.str("agents"), hosted, open_files, per_device);
@@ -556,9 +556,8 @@ int up_command(int argc, const char* const* argv, int first) {
       std::cout << "the emulated sites reach the broker at " << network->core_address() << "\n";
     }
     if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "rabbitmq listening on " << options.bind;
-      for (const auto& more : options.extra_binds) std::cout << ", " << more;
-      std::cout << ": AMQP " << s.amqp_port << ", MQTT " << s.mqtt_port << "\n";
+      std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
+                << s.mqtt_port << "\n";
     } else {
       std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port;
       for (const auto& more : options.extra_binds) std::cout << ", " << more << ":" << s.mqtt_port;
