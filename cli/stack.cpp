@@ -29,6 +29,21 @@ void forget_stale_queues(const std::string& data_dir, const std::string& now) {
   std::ofstream(marker) << now << "\n";
 }
 
+// One node of a cluster as the supervisor sees it; the shared cluster outlives every node.
+class ClusterNode : public Runnable {
+ public:
+  ClusterNode(std::shared_ptr<RabbitMqCluster> cluster, std::size_t index)
+      : cluster_(std::move(cluster)), node_(cluster_->node(index)) {}
+  void start() override { node_.start(); }
+  ChildProcess& process() override { return node_.process(); }
+  bool ready(Micros /*started*/) override { return node_.ready(); }
+  std::string log_path() const override { return node_.log_path(); }
+
+ private:
+  std::shared_ptr<RabbitMqCluster> cluster_;
+  RabbitMqServer& node_;
+};
+
 }  // namespace
 
 LocalBroker::LocalBroker(const Options& options) {
@@ -55,6 +70,18 @@ LocalBroker::LocalBroker(const Options& options) {
         rabbit.mqtt_anonymous_password = options.anonymous_password;
       }
     }
+    if (options.nodes > 1) {
+      RabbitMqClusterOptions cluster;
+      cluster.nodes = options.nodes;
+      cluster.data_dir = options.data_dir + "/rabbitmq-cluster";
+      cluster.first_amqp_port = options.amqp_port;
+      cluster.first_mqtt_port = options.mqtt_port;
+      cluster.fresh_data = true;  // a whole cluster restarted on old data boots in ~2 min
+      rabbit.data_dir.clear();
+      cluster.node = rabbit;
+      cluster_ = RabbitMqCluster::prepare(std::move(cluster));
+      return;
+    }
     forget_stale_queues(rabbit.data_dir,
                         options.routing_fingerprint + "+logins:" + options.logins_fingerprint);
     rabbitmq_ = RabbitMqServer::prepare(rabbit);
@@ -78,18 +105,30 @@ LocalBroker::LocalBroker(const Options& options) {
 }
 
 std::string LocalBroker::url() const {
+  if (cluster_) return cluster_->amqp_url();
   return rabbitmq_ ? rabbitmq_->amqp_url() : mosquitto_->url();
 }
 
 std::string LocalBroker::mqtt_url() const {
+  if (cluster_) return cluster_->mqtt_url();
   return rabbitmq_ ? rabbitmq_->mqtt_url() : mosquitto_->url();
 }
 
+std::vector<std::unique_ptr<Runnable>> LocalBroker::nodes() const {
+  std::vector<std::unique_ptr<Runnable>> out;
+  for (std::size_t i = 0; cluster_ && i < cluster_->size(); ++i) {
+    out.push_back(std::make_unique<ClusterNode>(cluster_, i));
+  }
+  return out;
+}
+
 std::string LocalBroker::tls_url() const {
+  if (cluster_) return "";  // snet up refuses --tls with a cluster
   return rabbitmq_ ? rabbitmq_->amqps_url() : mosquitto_->tls_url();
 }
 
 std::string LocalBroker::tls_mqtt_url() const {
+  if (cluster_) return "";
   return rabbitmq_ ? rabbitmq_->mqtts_url() : mosquitto_->tls_url();
 }
 

@@ -14,6 +14,7 @@
 
 #include "snet/broker_launcher.hpp"
 #include "snet/process.hpp"
+#include "snet/rabbitmq_cluster.hpp"
 #include "snet/rabbitmq_launcher.hpp"
 #include "snet/tls_files.hpp"
 #include "snet/topology.hpp"
@@ -48,6 +49,10 @@ class LocalBroker : public Runnable {
     /// (mosquitto, or RabbitMQ's MQTT plugin) and, on RabbitMQ, AMQPS on amqps_port.
     TlsFiles tls;
     int mqtts_port = 8883, amqps_port = 5671;
+    /// RabbitMQ: more than 1 starts a cluster of that many nodes (rabbitmq_cluster.hpp): the
+    /// first on amqp_port and mqtt_port, the others on free ports, fresh data every run, quorum
+    /// queues; url() and mqtt_url() then name every node. Run its nodes() instead of this.
+    int nodes = 1;
   };
   /// Prepares its configuration; start() runs it. Throws std::runtime_error saying why not.
   explicit LocalBroker(const Options& options);
@@ -66,9 +71,14 @@ class LocalBroker : public Runnable {
   bool ready(Micros started) override;
   std::string log_path() const override;
 
+  /// A cluster's nodes, each to supervise as a service of its own (rabbitmq-1..N); empty for
+  /// one broker. Each keeps the cluster's shared epmd alive while it exists.
+  std::vector<std::unique_ptr<Runnable>> nodes() const;
+
  private:
   std::unique_ptr<MosquittoServer> mosquitto_;
   std::unique_ptr<RabbitMqServer> rabbitmq_;
+  std::shared_ptr<RabbitMqCluster> cluster_;
 };
 
 /// One of our services: `argv` with `env` added, output appended to `log_path`; ready when

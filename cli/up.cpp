@@ -82,6 +82,10 @@ Flags up_flags() {
       .add("mqtt-port", "SNET_MQTT_PORT", "1883",
            "MQTT port of the broker snet up starts (mosquitto, or RabbitMQ's MQTT plugin)")
       .add("amqp-port", "SNET_AMQP_PORT", "5672", "AMQP port of the RabbitMQ snet up starts")
+      .add("rabbitmq-nodes", "SNET_RABBITMQ_NODES", "1",
+           "RabbitMQ topologies: start a cluster of this many nodes (the first on --amqp-port and "
+           "--mqtt-port, the others on free ports; quorum queues; every client is given every "
+           "node and fails over)")
       .add_switch("tls", "SNET_TLS",
                   "TLS listeners too (a CA per data dir in <data-dir>/tls/): the services and "
                   "devices connect over mqtts:// / amqps://")
@@ -150,6 +154,7 @@ struct Settings {
   bool tls = false;
   int mqtts_port = 0, amqps_port = 0;
   int relayers = 1;
+  int rabbitmq_nodes = 1;
   std::uintmax_t log_max_bytes = 0;  // 0: the logs are not rotated
   RestartMode restart = RestartMode::on_failure;
   milliseconds start_timeout{}, stop_timeout{};
@@ -225,6 +230,21 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
         "--tls makes the broker snet up starts listen on TLS; for a broker of yours give an "
         "mqtts:// or amqps:// --broker-url and its CA in $SNET_BROKER_CA_FILE");
   }
+  s.rabbitmq_nodes = static_cast<int>(flags.integer("rabbitmq-nodes", 1, 9));
+  if (s.rabbitmq_nodes > 1) {
+    if (topology.broker != BrokerKind::rabbitmq) {
+      throw UsageError("--rabbitmq-nodes " + std::to_string(s.rabbitmq_nodes) + ": topology '" +
+                       topology.name +
+                       "' runs on Mosquitto, which has no clustering; give it \"broker\": "
+                       "\"rabbitmq\" (or bridge sites' brokers to the core: topology/README.md)");
+    }
+    if (flags.given("broker-url")) {
+      throw UsageError(
+          "--rabbitmq-nodes starts a cluster; with --broker-url name every node "
+          "of yours in it instead (amqp://user@h1:p1,h2:p2/vhost?queue-type=quorum)");
+    }
+    if (s.tls) throw UsageError("--rabbitmq-nodes with --tls is not supported yet");
+  }
   s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
   s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));
   s.control_port = static_cast<int>(flags.integer("control-port", 0, 65535));
@@ -237,6 +257,11 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
     throw UsageError(std::string("--restart: ") + e.what());
   }
   s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
+  if (s.rabbitmq_nodes > 1 && !flags.given("start-timeout-s")) {
+    // A fresh cluster's nodes wait for each other (30-60 s here, more on a busy machine).
+    s.start_timeout =
+        std::max<std::chrono::milliseconds>(s.start_timeout, std::chrono::seconds(180));
+  }
   s.stop_timeout = std::chrono::seconds(flags.integer("stop-timeout-s", 1, 600));
   s.http_bind = flags.str("http-bind");
   s.data_dir = fs::absolute(flags.str("data-dir")).lexically_normal().string();
@@ -334,6 +359,13 @@ int up_command(int argc, const char* const* argv, int first) {
   } catch (const std::exception& e) {
     std::cerr << "snet up: links: " << e.what() << "\n";
     return 1;
+  }
+  if (s.rabbitmq_nodes > 1 && network->relays()) {
+    // A relayed device reaches the broker through one relay connection, to one node: it could
+    // not fail over.
+    std::cerr << "snet up: --rabbitmq-nodes: the process link engine relays each device to one "
+                 "node; use --links kernel (or off) with a cluster\n";
+    return 2;
   }
 
   // The agents: one, or past the open-file limit (with headroom) several, each a shard.
@@ -488,6 +520,7 @@ int up_command(int argc, const char* const* argv, int first) {
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
+    options.nodes = s.rabbitmq_nodes;
     options.routing_fingerprint = routing_fingerprint(topology);
     if (s.tls) {
       std::vector<std::string> hosts = {options.bind};
@@ -546,16 +579,32 @@ int up_command(int argc, const char* const* argv, int first) {
     tls_broker_url = without_password(broker->tls_url());
     tls_mqtt_url = broker->tls_mqtt_url();
     s.broker_url = without_password(s.broker_url);  // the passwords go by file
-    supervisor.add("broker", "broker", std::move(broker));
-    if (topology.broker == BrokerKind::rabbitmq) {
-      std::cout << "starting RabbitMQ (a fresh node takes 5-15 s)..." << std::endl;
+    std::vector<std::string> broker_names;
+    auto nodes = broker->nodes();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      broker_names.push_back("rabbitmq-" + std::to_string(i + 1));
+      supervisor.add(broker_names.back(), "broker", std::move(nodes[i]));
     }
-    if (const int rc = start_all({"broker"}); rc != 0) return rc;
-    if (const int rc = await({"broker"}, nullptr); rc != 0) return rc;
+    if (nodes.empty()) {  // else the nodes keep the cluster they share
+      broker_names = {"broker"};
+      supervisor.add("broker", "broker", std::move(broker));
+    }
+    if (topology.broker == BrokerKind::rabbitmq) {
+      std::cout << (nodes.empty()
+                        ? "starting RabbitMQ (a fresh node takes 5-15 s)..."
+                        : "starting a RabbitMQ cluster of " + std::to_string(nodes.size()) +
+                              " nodes (a fresh cluster takes 30-60 s)...")
+                << std::endl;
+    }
+    if (const int rc = start_all(broker_names); rc != 0) return rc;
+    if (const int rc = await(broker_names, nullptr); rc != 0) return rc;
     if (network->kernel()) {
       std::cout << "the emulated sites reach the broker at " << network->core_address() << "\n";
     }
-    if (topology.broker == BrokerKind::rabbitmq) {
+    if (s.rabbitmq_nodes > 1) {
+      std::cout << "rabbitmq cluster of " << s.rabbitmq_nodes << " nodes: " << s.broker_url
+                << " and MQTT " << s.mqtt_url << "\n";
+    } else if (topology.broker == BrokerKind::rabbitmq) {
       std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
                 << s.mqtt_port << "\n";
     } else {

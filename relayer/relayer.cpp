@@ -34,6 +34,8 @@ Relayer::Relayer(Bus& bus, const Topology& topology, ComputeBackends backends, M
                                   "Commands the broker returned: no queue bound for them (AMQP)")),
       publish_failures_(metrics.counter("snet_relayer_publish_failures_total",
                                         "Commands the broker refused or that were not confirmed")),
+      command_retries_(metrics.counter("snet_relayer_command_retries_total",
+                                       "Commands published again after the broker refused one")),
       press_errors_(metrics.counter("snet_relayer_press_errors_total",
                                     "Presses that failed (compute error, no targets)")),
       in_flight_(metrics.gauge("snet_relayer_in_flight", "Compute invocations in flight")),
@@ -278,15 +280,30 @@ void Relayer::on_result(const PressContext& press, ComputeResult result) {
   }
 }
 
-void Relayer::send(const PressContext& press, const Route& route, const Command& command) {
+void Relayer::send(const PressContext& press, const Route& route, const Command& command,
+                   int attempt) {
+  // About 20 s of tries: longer than a cluster takes to elect a queue's new leader.
+  constexpr int kCommandAttempts = 20;
   const routing::Address address = routing::address_of(topology_, route);
   Message message{address.topic, to_json(command), false, address.headers};
+  // Outstanding from the first try until the last one is answered (retries carry it over).
+  if (attempt == 1) press.settlement->expect();
   // Runs on the bus thread when the broker answered; publishing the error from there is fine.
-  press.settlement->expect();
-  auto done = [this, press, route_id = route.id](bool ok, const std::string& error) {
+  auto done = [this, press, route, command, attempt](bool ok, const std::string& error) {
+    const bool unroutable = error.rfind("unroutable", 0) == 0;
+    if (!ok && !unroutable && attempt < kCommandAttempts) {
+      command_retries_.add();
+      log::info("press ", press.press_id, ": the command to ", route.id, " was not delivered (",
+                error, "); trying again (attempt ", attempt + 1, ")");
+      const auto pause = std::chrono::milliseconds(std::min(100 * attempt, 2000));
+      retries_.after(pause, [this, press, route, command, attempt] {
+        send(press, route, command, attempt + 1);
+      });
+      return;
+    }
     if (!ok) {
-      (error.rfind("unroutable", 0) == 0 ? unroutable_ : publish_failures_).add();
-      fail(press, "the command to " + route_id + " was not delivered: " + error);
+      (unroutable ? unroutable_ : publish_failures_).add();
+      fail(press, "the command to " + route.id + " was not delivered: " + error);
     }
     press.settlement->answered();
   };
@@ -295,7 +312,7 @@ void Relayer::send(const PressContext& press, const Route& route, const Command&
   } else {
     bus_.publish_to(address.exchange, std::move(message), Qos::at_least_once, std::move(done));
   }
-  commands_.add();
+  if (attempt == 1) commands_.add();
 }
 
 void Relayer::fail(const PressContext& press, const std::string& error) {

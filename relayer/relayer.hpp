@@ -32,6 +32,7 @@
 #include <string>
 
 #include "backends.hpp"
+#include "delayed_calls.hpp"
 #include "press_settlement.hpp"
 #include "rule_trigger.hpp"
 #include "snet/bus.hpp"
@@ -100,7 +101,9 @@ class Relayer {
   void dispatch(PressContext press, std::optional<RuleCause> cause);
   void on_state(const Message& message, const std::string& actuator);
   void on_result(const PressContext& press, ComputeResult result);
-  void send(const PressContext& press, const Route& route, const Command& command);
+  /// Publishes one command; a refusal by the broker (a nack: a cluster's queue between leaders)
+  /// is tried again after a pause, up to kCommandAttempts in all, before the press fails.
+  void send(const PressContext& press, const Route& route, const Command& command, int attempt = 1);
   void fail(const PressContext& press, const std::string& error);
   Counter& rejected(const std::string& reason);
 
@@ -112,6 +115,7 @@ class Relayer {
   Counter& commands_;
   Counter& unroutable_;
   Counter& publish_failures_;
+  Counter& command_retries_;
   Counter& press_errors_;
   Gauge& in_flight_;
   Gauge& connected_;
@@ -121,6 +125,7 @@ class Relayer {
   std::mutex dedupe_mutex_;
   RecentIds seen_presses_;
   PressLedger ledger_;
+  DelayedCalls retries_;      // after backends_ is gone, before the rest: its calls use them
   ComputeBackends backends_;  // last: destroyed first, while what its callbacks use still lives
 };
 

@@ -53,8 +53,11 @@ RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, bool)
     node.node_name = base.cluster_nodes[static_cast<std::size_t>(i - 1)];
     node.data_dir = options_.data_dir + "/node-" + std::to_string(i);
     if (options_.fresh_data) fs::remove_all(fs::path(node.data_dir) / "mnesia");
-    node.amqp_port = free_port();
-    node.mqtt_port = free_port();
+    const bool first = i == 1;
+    node.amqp_port =
+        first && options_.first_amqp_port != 0 ? options_.first_amqp_port : free_port();
+    node.mqtt_port =
+        first && options_.first_mqtt_port != 0 ? options_.first_mqtt_port : free_port();
     node.dist_port = 0;
     if (base.amqps_port != 0) node.amqps_port = free_port();
     if (base.mqtts_port != 0) node.mqtts_port = free_port();

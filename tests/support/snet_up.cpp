@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "snet/broker_credentials.hpp"
 #include "snet/net.hpp"
 
 namespace snet::test {
@@ -184,6 +185,10 @@ std::string SnetUp::mqtt_url() const {
 std::string SnetUp::amqp_url() const {
   std::string password = read_text(data_dir_ + "/credentials/snet.up.password");
   while (!password.empty() && password.back() == '\n') password.pop_back();
+  // What the services use, as run.json says: a cluster's every node (--rabbitmq-nodes).
+  const auto run = nlohmann::json::parse(read_text(data_dir_ + "/run.json"), nullptr, false);
+  const std::string services_url = run.is_object() ? run.value("broker_url", "") : "";
+  if (services_url.rfind("amqp://", 0) == 0) return with_url_password(services_url, password);
   return "amqp://snet.up:" + password + "@127.0.0.1:" + std::to_string(amqp_port_) + "/snet";
 }
 

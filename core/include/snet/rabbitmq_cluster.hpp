@@ -29,6 +29,9 @@ struct RabbitMqClusterOptions {
   std::string data_dir;
   /// Empty: snet-<our pid>-<epmd port>.
   std::string name_prefix;
+  /// The first node's AMQP and MQTT ports (what a user gives mosquitto_pub); 0: free ones. The
+  /// other nodes take free ports.
+  int first_amqp_port = 0, first_mqtt_port = 0;
   /// Drop each node's database before the first start (a fresh cluster boots in ~40 s here).
   bool fresh_data = true;
 };

@@ -141,3 +141,54 @@ TEST_CASE(
   check_exactly_once(stack, expected);
   CHECK(eventually([&] { return stack.restarts_of("broker") >= 1; }, 10s));
 }
+
+namespace {
+
+// Which node of the broker URL's list `service`'s bus is on, as its status reports it through
+// the state service's /metrics (snet_bus_broker_node); -1 until it has reported.
+int broker_node_of(SnetUp& stack, const std::string& service) {
+  const auto res = http_request("GET", stack.http_port(), "/metrics");
+  if (res.status != 200) return -1;
+  const std::string key = "snet_bus_broker_node{service=\"" + service + "\"} ";
+  const auto at = res.body.find(key);
+  return at == std::string::npos ? -1 : std::stoi(res.body.substr(at + key.size()));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "RabbitMQ cluster of 3: kill -9 of the node a relayer is connected to under a press stream: "
+    "relayer and devices move to another node and every confirmed press is applied exactly "
+    "once") {
+  SnetUp stack({"topology/mixed.json",
+                "mixed",
+                {"--relayers", "2", "--rabbitmq-nodes", "3", "--links", "off"},
+                180s});
+  Presser presser(stack.amqp_url(), "fault-test-presser");  // given every node
+  REQUIRE(presser.wait_connected(10s));
+  int node = -1;
+  REQUIRE(eventually([&] { return (node = broker_node_of(stack, "relayer-1")) >= 0; }, 20s));
+  const std::string victim = "rabbitmq-" + std::to_string(node + 1);
+  const pid_t broker = stack.pid_of(victim);
+  REQUIRE(broker > 0);
+
+  Expected expected;
+  pace(kPresses, kRate, [&](int n) {
+    const std::string id = "p-" + std::to_string(n);
+    if (n % 2 == 0) {
+      presser.press("snet/mixed/press/mqtt-switch", id);  // -> amqp-lamp and mqtt-lamp
+      expected["amqp-lamp"].insert(id);
+      expected["mqtt-lamp"].insert(id);
+    } else {
+      presser.press("snet/mixed/press/amqp-switch", id);  // -> mqtt-fan
+      expected["mqtt-fan"].insert(id);
+    }
+    if (n == 600) ::kill(broker, SIGKILL);
+  });
+  REQUIRE_MESSAGE(presser.wait_acked(kPresses, 120s), presser.acked(), " of ", kPresses,
+                  " presses confirmed by the broker");
+  check_exactly_once(stack, expected);
+  // The relayer moved at once; the supervisor restarted the node, which rejoined the cluster.
+  CHECK(eventually([&] { return broker_node_of(stack, "relayer-1") != node; }, 10s));
+  CHECK(eventually([&] { return stack.restarts_of(victim) >= 1; }, 10s));
+}

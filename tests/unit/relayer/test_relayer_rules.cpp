@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "builtin_compute.hpp"
@@ -19,11 +21,13 @@ using namespace snet::relayer;
 
 namespace {
 
-// Records what the relayer subscribes and publishes; every publish is confirmed at once.
+// Records what the relayer subscribes and publishes; every publish is answered at once:
+// confirmed, or for the first `refusals` commands refused as a broker's nack would be.
 class FakeBus final : public Bus {
  public:
   std::vector<std::string> subscriptions;
   std::vector<Message> published;
+  std::atomic<int> refusals{0};
   MessageHandler handler;
   void on_message(MessageHandler h) override { handler = std::move(h); }
   void on_connection_change(std::function<void(bool)>) override {}
@@ -32,6 +36,12 @@ class FakeBus final : public Bus {
     subscriptions.push_back("$share/" + filter);
   }
   void publish(Message message, Qos, PublishDone done) override {
+    const bool command = message.topic.find("/cmd/") != std::string::npos;
+    if (command && refusals > 0) {
+      --refusals;
+      if (done) done(false, "the broker refused it (basic.nack)");
+      return;
+    }
     published.push_back(std::move(message));
     if (done) done(true, "");
   }
@@ -124,4 +134,29 @@ TEST_CASE("a relayer with rules off, or of another compute, does not follow read
       CHECK(filter.find("/reading/") == std::string::npos);
     }
   }
+}
+
+TEST_CASE("a command the broker refuses is published again and the reading acknowledged after") {
+  const Topology topology = parse_topology_text(kTopology);
+  FakeBus bus;
+  bus.refusals = 2;  // e.g. a cluster's queue between two leaders
+  Metrics metrics;
+  Relayer relayer(bus, topology, builtin(), metrics);
+  std::atomic<int> acks{0};
+  const Reading r{"thermo", "temperature", 30, "C", 1, 1'000'001};
+  relayer.handle(
+      Message{topics::make("t", topics::Kind::reading, "thermo"), to_json(r), false, {}, [&acks] {
+                ++acks;
+              }});
+  // Retried after 100 ms, then 200 ms: bounded wait for the third try's confirm.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (acks == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(acks == 1);
+  CHECK(bus.refusals == 0);
+  CHECK(commands_to(bus, "heater").size() == 1);
+  CHECK(metrics.counter("snet_relayer_command_retries_total", "").value() == 2);
+  CHECK(metrics.counter("snet_relayer_publish_failures_total", "").value() == 0);
+  CHECK(metrics.counter("snet_relayer_press_errors_total", "").value() == 0);
 }
