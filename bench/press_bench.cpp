@@ -59,6 +59,7 @@ struct Context {
   std::string compute = "builtin";  // or "openwhisk": flip_switch on snet-whisk at whisk_url
   std::string whisk_url;
   pid_t whisk_pid = -1;  // snet-whisk, whose children are its Node.js workers
+  int relayers = 1;      // competing relayers (one share group) on the press path
 };
 
 void print_latency(const std::string& label, const Summary& s) {
@@ -182,7 +183,8 @@ bool wait_for_metric(const Context& ctx, const std::string& topology, const std:
 }
 
 struct PressPath {
-  snet::ChildProcess relayer, agent;
+  std::vector<snet::ChildProcess> relayers;
+  snet::ChildProcess agent;
 };
 
 PressPath start_press_path(const Context& ctx, const std::string& name, int pairs) {
@@ -192,7 +194,14 @@ PressPath start_press_path(const Context& ctx, const std::string& name, int pair
   if (ctx.compute == "openwhisk") {
     relayer_args.insert(relayer_args.end(), {"--openwhisk-apihost", ctx.whisk_url});
   }
-  path.relayer = start_service(ctx, "snet-relayer", relayer_args, name + "-relayer");
+  for (int i = 1; i <= ctx.relayers; ++i) {
+    // Competing consumers: one share group, each its own service name.
+    std::vector<std::string> args = relayer_args;
+    const std::string service = ctx.relayers == 1 ? "relayer" : "relayer-" + std::to_string(i);
+    args.insert(args.end(), {"--name", service});
+    path.relayers.push_back(
+        start_service(ctx, "snet-relayer", std::move(args), name + "-" + service));
+  }
   path.agent = start_service(
       ctx, "snet-agent",
       {"--broker-url", ctx.broker_url, "--mqtt-url", ctx.mqtt_url, "--topology", topo},
@@ -200,8 +209,11 @@ PressPath start_press_path(const Context& ctx, const std::string& name, int pair
   if (!wait_for_metric(ctx, name, "agent", "snet_agent_devices_connected", 2L * pairs, 60s)) {
     throw std::runtime_error("agent devices did not all connect");
   }
-  if (!wait_for_metric(ctx, name, "relayer", "snet_relayer_presses_total", 0, 30s)) {
-    throw std::runtime_error("relayer did not come up");
+  for (int i = 1; i <= ctx.relayers; ++i) {
+    const std::string service = ctx.relayers == 1 ? "relayer" : "relayer-" + std::to_string(i);
+    if (!wait_for_metric(ctx, name, service, "snet_relayer_presses_total", 0, 30s)) {
+      throw std::runtime_error(service + " did not come up");
+    }
   }
   return path;
 }
@@ -282,7 +294,12 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
   auto workers_cpu = [&] {
     return whisk ? cpu_seconds_with_children(ctx.whisk_pid) - cpu_seconds(ctx.whisk_pid) : 0.0;
   };
-  const double relayer0 = cpu_seconds(path.relayer.pid()), agent0 = cpu_seconds(path.agent.pid());
+  auto relayers_cpu = [&] {
+    double sum = 0;
+    for (auto& relayer : path.relayers) sum += cpu_seconds(relayer.pid());
+    return sum;
+  };
+  const double relayer0 = relayers_cpu(), agent0 = cpu_seconds(path.agent.pid());
   const double whisk0 = whisk_cpu(), workers0 = workers_cpu();
   const auto start = std::chrono::steady_clock::now();
   // Press ids unique per run: a second run's actuators take the retained state's id as applied.
@@ -317,8 +334,9 @@ Throughput press_throughput(const Context& ctx, int presses, int pairs, long win
                 static_cast<double>(longest_gap) / 1e3, gaps_100ms);
   }
   const double per_press = applied > 0 ? 1e6 / static_cast<double>(applied) : 0;
-  std::printf("  CPU per press: relayer %.1f us, agent %.1f us",
-              (cpu_seconds(path.relayer.pid()) - relayer0) * per_press,
+  std::printf("  CPU per press: relayer%s %.1f us, agent %.1f us",
+              path.relayers.size() > 1 ? "s (together)" : "",
+              (relayers_cpu() - relayer0) * per_press,
               (cpu_seconds(path.agent.pid()) - agent0) * per_press);
   if (whisk) {
     std::printf(", snet-whisk %.1f us, its Node.js workers %.1f us",
@@ -422,6 +440,7 @@ int main(int argc, char** argv) {
            "presses in flight at most in (c): Paho scans its queues linearly, so a deep window "
            "costs more than it gains")
       .add("rate-buttons", "", "100", "buttons the presses of (c) are spread over")
+      .add("relayers", "", "1", "competing relayers (one share group) on the press path")
       .add("devices", "", "10000", "devices hosted by one agent in (d)")
       .add("neighbour", "", "",
            "cpu:N: (c) runs again beside N CPU-bound threads of another process and prints "
@@ -434,6 +453,7 @@ int main(int argc, char** argv) {
     snet::log::apply_flags(flags);
     snet::log::set_component("bench");
     Context ctx;
+    ctx.relayers = static_cast<int>(flags.integer("relayers", 1, 8));
     ctx.bin_dir = snet::self_dir();
     ctx.work_dir = fs::temp_directory_path() / ("snet-bench-" + std::to_string(::getpid()));
     fs::create_directories(ctx.work_dir);

@@ -24,9 +24,6 @@ std::string external_subscriptions(const Topology& topology, const Device& devic
   return out;
 }
 
-namespace {
-
-// Quoted for a POSIX shell when it needs to be.
 std::string shell_word(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                               "0123456789-_./:@=+,") == std::string::npos) {
@@ -36,8 +33,6 @@ std::string shell_word(const std::string& word) {
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-}  // namespace
 
 std::string external_service_name(const std::string& device_id) {
   return "external-" + device_id;

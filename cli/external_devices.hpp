@@ -36,6 +36,9 @@ std::string external_subscriptions(const Topology& topology, const Device& devic
 /// "external-<id>": the supervisor's name (and log file) of an external device's command.
 std::string external_service_name(const std::string& device_id);
 
+/// `word` quoted for a POSIX shell when it needs to be (for the command lines snet up prints).
+std::string shell_word(const std::string& word);
+
 /// The environment of `device`'s program: SNET_BROKER_URL (with SNET_BROKER_USER, no
 /// password), SNET_BROKER_USER, SNET_BROKER_PASSWORD_FILE (SNET_BROKER_PASSWORD emptied),
 /// SNET_BROKER_CA_FILE (TLS), SNET_TOPOLOGY (the file), SNET_TOPOLOGY_NAME, SNET_DEVICE_ID,

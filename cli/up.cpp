@@ -34,6 +34,7 @@
 #include "rabbitmq_accounts.hpp"
 #include "relayer/backend_names.hpp"
 #include "relayer_plan.hpp"
+#include "remote_agents.hpp"
 #include "routing_fingerprint.hpp"
 #include "run_file.hpp"
 #include "site_brokers.hpp"
@@ -92,7 +93,9 @@ Flags up_flags() {
       .add("mqtts-port", "SNET_MQTTS_PORT", "8883", "with --tls: the MQTT-over-TLS port")
       .add("amqps-port", "SNET_AMQPS_PORT", "5671", "with --tls on RabbitMQ: the AMQPS port")
       .add("mqtt-bind", "SNET_MQTT_BIND", "127.0.0.1",
-           "address the broker snet up starts listens on")
+           "address(es) the broker snet up starts listens on, comma-separated, same ports: the "
+           "first for snet up's own clients (keep loopback first), e.g. 127.0.0.1,<this host's "
+           "address> for agents on other hosts (--remote-agents)")
       .add("http-port", "SNET_HTTP_PORT", "8080", "port of the dashboard and REST API")
       .add("whisk-port", "SNET_WHISK_PORT", "3233",
            "port of snet-whisk, the bundled OpenWhisk-compatible compute (loopback only)")
@@ -117,6 +120,9 @@ Flags up_flags() {
       .add("agents", "SNET_AGENTS", "auto",
            "how many agents share the devices (agent-0..agent-N-1, each `--shard i/N`): auto "
            "(one, or as many as keep each under its open-file limit with headroom), or 1-64")
+      .add_switch("remote-agents", "SNET_REMOTE_AGENTS",
+                  "the agents run on other hosts, one `snet-agent --shard i/N` each: make their "
+                  "broker logins, start none, print each one's command (docs/hosts.md)")
       .add("relayers", "SNET_RELAYERS", "",
            "how many relayers share the press load, 1-16 (default: the topology's \"relayers\", "
            "else 1)")
@@ -161,6 +167,9 @@ struct Settings {
   std::string actions_dir;  // "": none given
   kernel::LinksMode links = kernel::LinksMode::automatic;
   std::string links_subnet;  // "": a free one
+  BrokerBinds binds;         // --mqtt-bind
+  bool remote_agents = false;
+  std::string remote_host;  // --remote-agents: where the other hosts reach the broker
 };
 
 RelayerDefaults relayer_defaults(const Settings& s) {
@@ -284,6 +293,18 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
     throw UsageError(std::string("--links: ") + e.what());
   }
   s.links_subnet = flags.str("links-subnet");
+  s.binds = parse_broker_binds(flags.str("mqtt-bind"));
+  s.remote_agents = flags.on("remote-agents");
+  if (s.remote_agents) {
+    s.remote_host = flags.given("broker-url") ? parse_url(flags.str("broker-url"), 0).host
+                                              : address_for_other_hosts(s.binds);
+    if (s.remote_host.empty() || loopback_host(s.remote_host)) {
+      throw UsageError(
+          "--remote-agents: the broker listens on loopback only, which no other host reaches; "
+          "add this host's address, e.g. --mqtt-bind 127.0.0.1,192.0.2.10 (or give a "
+          "--broker-url the agents' hosts reach)");
+    }
+  }
   if (flags.given("actions-dir")) {
     s.actions_dir = fs::absolute(flags.str("actions-dir")).lexically_normal().string();
   }
@@ -359,6 +380,11 @@ int up_command(int argc, const char* const* argv, int first) {
   try {
     std::size_t hosted = 0;
     for (const Device& device : topology.devices) hosted += device.external ? 0 : 1;
+    if (s.remote_agents && network->kernel()) {
+      throw UsageError(
+          "--remote-agents: the kernel link engine places the devices in this host's network "
+          "namespaces; give --links process or off");
+    }
     const long open_files = raise_open_file_limit();
     const std::size_t per_device = network->relays() ? 4 : 1;
     const int count = agent_count(flags.str("agents"), hosted, open_files, per_device);
@@ -378,7 +404,7 @@ int up_command(int argc, const char* const* argv, int first) {
     demand.placed = network->kernel();
     demand.broker_loopback =
         loopback_v4_host(flags.given("broker-url") ? parse_url(flags.str("broker-url"), 0).host
-                                                   : loopback_if_any(flags.str("mqtt-bind")));
+                                                   : loopback_if_any(s.binds.first));
     for (const Device& device : topology.devices) {
       const bool amqp = device.protocol == Protocol::amqp;
       auto& of_kind = device.external ? (amqp ? demand.external_amqp : demand.external_mqtt)
@@ -510,8 +536,9 @@ int up_command(int argc, const char* const* argv, int first) {
   } else {
     LocalBroker::Options options;
     options.kind = topology.broker;
-    options.bind = flags.str("mqtt-bind");
-    if (network->kernel()) options.extra_binds = {network->core_address()};
+    options.bind = s.binds.first;
+    options.extra_binds = s.binds.more;
+    if (network->kernel()) options.extra_binds.push_back(network->core_address());
     options.mqtt_port = s.mqtt_port;
     options.amqp_port = s.amqp_port;
     options.data_dir = s.data_dir;
@@ -603,7 +630,9 @@ int up_command(int argc, const char* const* argv, int first) {
       std::cout << "rabbitmq listening on " << options.bind << ": AMQP " << s.amqp_port << ", MQTT "
                 << s.mqtt_port << "\n";
     } else {
-      std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port << "\n";
+      std::cout << "mosquitto listening on " << options.bind << ":" << s.mqtt_port;
+      for (const auto& more : options.extra_binds) std::cout << ", " << more << ":" << s.mqtt_port;
+      std::cout << "\n";
     }
     // Each site's broker once ours accepts its bridge.
     std::vector<std::string> site_brokers;
@@ -765,6 +794,7 @@ int up_command(int argc, const char* const* argv, int first) {
       return give_up(std::string("links: cannot follow the link updates: ") + e.what(), "");
     }
   }
+  std::vector<RemoteAgent> remote_agents;  // --remote-agents: the commands, not the processes
   for (std::size_t i = 0; i < agents.size(); ++i) {
     std::vector<std::string> tail = agent_tail;
     if (agents.size() > 1) {
@@ -772,7 +802,34 @@ int up_command(int argc, const char* const* argv, int first) {
                                std::to_string(i) + "/" + std::to_string(agents.size())});
     }
     if (!bridges.empty()) tail.insert(tail.end(), {"--broker-site", "core"});
+    if (s.remote_agents) {
+      // Each host gets the passwords of its own devices only.
+      std::vector<std::string> args = with({"--broker-url", url_of(agents[i])}, tail);
+      try {
+        const std::string credentials =
+            accounts ? write_shard_credentials(accounts->devices_file, accounts->credentials_dir,
+                                               agents[i],
+                                               shard_device_ids(topology, static_cast<int>(i),
+                                                                static_cast<int>(agents.size())))
+                     : "";
+        remote_agents.push_back(remote_agent(agents[i], std::move(args), login_env(agents[i]),
+                                             s.remote_host, credentials));
+      } catch (const std::exception& e) {
+        return give_up(std::string("--remote-agents: ") + e.what(), "");
+      }
+      continue;
+    }
     add(agents[i], "agent", with({bin + "/snet-agent"}, tail));
+  }
+  if (s.remote_agents) {
+    try {
+      write_remote_agents(s.data_dir, remote_agents);
+    } catch (const std::exception& e) {
+      return give_up(e.what(), "");
+    }
+  } else {
+    std::error_code ignored;  // an earlier run's commands would name agents that do not run now
+    fs::remove(remote_agents_path(s.data_dir), ignored);
   }
   // A site's agent: its service connection (status, link updates) to ours, its devices to the
   // site's broker.
@@ -798,7 +855,7 @@ int up_command(int argc, const char* const* argv, int first) {
   external.accounts = accounts ? &*accounts : nullptr;
   external.topology_path = fs::absolute(s.topology_path).lexically_normal().string();
   std::vector<std::string> rest = {"state"};
-  rest.insert(rest.end(), agents.begin(), agents.end());
+  if (!s.remote_agents) rest.insert(rest.end(), agents.begin(), agents.end());
   rest.insert(rest.end(), site_agents.begin(), site_agents.end());
   for (const Device& device : topology.devices) {
     if (!device.external || device.command.empty()) continue;
@@ -923,9 +980,14 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cout << "broker logins (mode 0600) in " << accounts->credentials_dir
               << "/: " << kOperatorUser
               << ".password is yours (snet press, run, link and health use it), "
-              << "devices.credentials each device's; anonymous "
-              << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
-              << "clients on loopback may only press and read states and readings" << std::endl;
+              << "devices.credentials each device's; ";
+    // The broker takes anonymous clients only when it listens on loopback alone.
+    if (!network->kernel() && s.binds.more.empty() && loopback_host(s.binds.first)) {
+      std::cout << "anonymous " << (topology.broker == BrokerKind::rabbitmq ? "MQTT " : "")
+                << "clients on loopback may only press and read states and readings" << std::endl;
+    } else {
+      std::cout << "no anonymous clients (the broker listens beyond loopback)" << std::endl;
+    }
   }
   if (http::token_required(http::TokenMode::automatic, s.http_bind)) {
     // For the user: other hosts reach the API, so changes need this (snet ctl and snet link
@@ -936,6 +998,7 @@ int up_command(int argc, const char* const* argv, int first) {
               << token_file << ")" << std::endl;
   }
   std::cout << external_devices_text(topology, external, s.log_dir);
+  if (s.remote_agents) std::cout << remote_agents_text(remote_agents);
   std::cout << "Serverlessnet is up: dashboard " << http_url << "/  broker "
             << redacted_url(s.broker_url) << "  (Ctrl-C stops)" << std::endl;
 
