@@ -224,8 +224,11 @@ void RabbitMqServer::start() {
   start_epmd();
   log_offset_ = file_size_or_zero(log_path_);
   booted_ = false;
-  node_ = ChildProcess({options_.server_executable},
-                       ChildProcess::Options{environment(), log_path_, "=stdout", true});
+  ChildProcess::Options run{environment(), log_path_, "=stdout", true};
+  // A crashing node (e.g. a cluster peer's kill -9) dumps MnesiaCore.* into its working
+  // directory: its data dir, not wherever the owner runs.
+  run.cwd = options_.data_dir;
+  node_ = ChildProcess({options_.server_executable}, run);
 }
 
 bool RabbitMqServer::ready() {
