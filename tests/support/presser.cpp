@@ -23,9 +23,19 @@ Presser::~Presser() {
 }
 
 void Presser::press(const std::string& topic, const std::string& id) {
-  bus_->publish(Message{topic, nlohmann::json{{"id", id}, {"ts", now_us()}}.dump(), false, {}},
-                Qos::at_least_once,
-                [this](bool ok, const std::string&) { (ok ? acked_ : failed_).fetch_add(1); });
+  publish(Message{topic, nlohmann::json{{"id", id}, {"ts", now_us()}}.dump(), false, {}});
+}
+
+void Presser::publish(Message message) {
+  bus_->publish(message, Qos::at_least_once, [this, message](bool ok, const std::string&) {
+    if (ok) {
+      acked_.fetch_add(1);
+      return;
+    }
+    refusals_.fetch_add(1);
+    std::lock_guard lock(mutex_);
+    refused_.push_back(message);
+  });
 }
 
 void Presser::control(const std::string& topology, const std::string& action,
@@ -36,7 +46,22 @@ void Presser::control(const std::string& topology, const std::string& action,
 }
 
 bool Presser::wait_acked(int count, std::chrono::milliseconds timeout) {
-  return eventually([&] { return acked_.load() >= count; }, timeout);
+  auto last_round = std::chrono::steady_clock::now();
+  return eventually(
+      [&] {
+        if (acked_.load() >= count) return true;
+        if (std::chrono::steady_clock::now() - last_round >= std::chrono::milliseconds(200)) {
+          last_round = std::chrono::steady_clock::now();
+          std::vector<Message> again;
+          {
+            std::lock_guard lock(mutex_);
+            again.swap(refused_);
+          }
+          for (auto& message : again) publish(std::move(message));
+        }
+        return false;
+      },
+      timeout);
 }
 
 void pace(int count, int per_second, const std::function<void(int)>& step) {

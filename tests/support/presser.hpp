@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,19 @@ class Presser {
   void control(const std::string& topology, const std::string& action, const std::string& device,
                std::int64_t duration_ms);
   int acked() const { return acked_.load(); }
+  /// Presses the broker refused (a nack: e.g. a cluster's queue between two leaders); each is
+  /// published again, same id, by wait_acked(), as a device would.
+  int refusals() const { return refusals_.load(); }
+  /// Waits until `count` presses are acknowledged, publishing refused ones again every 200 ms.
   bool wait_acked(int count, std::chrono::milliseconds timeout);
 
  private:
+  void publish(Message message);
   BusLoop loop_;  // MQTT on the project's own client; AMQP through make_bus()
   std::unique_ptr<Bus> bus_;
-  std::atomic<int> acked_{0}, failed_{0};
+  std::atomic<int> acked_{0}, refusals_{0};
+  std::mutex mutex_;
+  std::vector<Message> refused_;  // guarded by mutex_
 };
 
 /// Calls step(0..count-1) at `per_second` steps a second (a workload's pace, not a wait).

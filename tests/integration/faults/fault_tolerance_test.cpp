@@ -187,6 +187,7 @@ TEST_CASE(
   });
   REQUIRE_MESSAGE(presser.wait_acked(kPresses, 120s), presser.acked(), " of ", kPresses,
                   " presses confirmed by the broker");
+  MESSAGE(presser.refusals(), " presses refused by the broker (nack) and published again");
   check_exactly_once(stack, expected);
   // The relayer moved at once; the supervisor restarted the node, which rejoined the cluster.
   CHECK(eventually([&] { return broker_node_of(stack, "relayer-1") != node; }, 10s));
