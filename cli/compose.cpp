@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "compose_override.hpp"
+#include "output_flag.hpp"
 #include "snet/flags.hpp"
 #include "snet/topology.hpp"
 #include "topology_path.hpp"
@@ -35,11 +36,7 @@ Flags compose_flags() {
 }  // namespace
 
 int compose_command(int argc, const char* const* argv, int first) {
-  // `-o FILE` is the short form of `--output FILE`.
-  std::vector<std::string> args(argv, argv + argc);
-  for (auto& arg : args) {
-    if (arg == "-o") arg = "--output";
-  }
+  const std::vector<std::string> args = with_long_output_flag(argc, argv);
   std::vector<const char*> argp;
   for (const auto& arg : args) argp.push_back(arg.c_str());
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "output_flag.hpp"
 #include "snet/flags.hpp"
 #include "snet/http_guard.hpp"
 #include "snet/topology.hpp"
@@ -38,10 +39,7 @@ Flags stack_flags() {
 }  // namespace
 
 int stack_command(int argc, const char* const* argv, int first) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (auto& arg : args) {
-    if (arg == "-o") arg = "--output";
-  }
+  const std::vector<std::string> args = with_long_output_flag(argc, argv);
   std::vector<const char*> argp;
   for (const auto& arg : args) argp.push_back(arg.c_str());
 

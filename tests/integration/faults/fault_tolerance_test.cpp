@@ -41,6 +41,19 @@ std::map<std::string, int> applied_press_ids(SnetUp& stack, const std::string& a
 // What each target must have applied: the ids pressed on the buttons that command it.
 using Expected = std::map<std::string, std::set<std::string>>;
 
+// Press n of mixed.json's stream: even ones on the MQTT switch, odd ones on the AMQP switch.
+void press_mixed(Presser& presser, Expected& expected, int n) {
+  const std::string id = "p-" + std::to_string(n);
+  if (n % 2 == 0) {
+    presser.press("snet/mixed/press/mqtt-switch", id);  // -> amqp-lamp and mqtt-lamp
+    expected["amqp-lamp"].insert(id);
+    expected["mqtt-lamp"].insert(id);
+  } else {
+    presser.press("snet/mixed/press/amqp-switch", id);  // -> mqtt-fan
+    expected["mqtt-fan"].insert(id);
+  }
+}
+
 void check_exactly_once(SnetUp& stack, const Expected& expected) {
   bool complete = eventually(
       [&] {
@@ -125,15 +138,7 @@ TEST_CASE(
   const pid_t broker = stack.pid_of("broker");
   REQUIRE(broker > 0);
   pace(kPresses, kRate, [&](int n) {
-    const std::string id = "p-" + std::to_string(n);
-    if (n % 2 == 0) {
-      presser.press("snet/mixed/press/mqtt-switch", id);  // -> amqp-lamp and mqtt-lamp
-      expected["amqp-lamp"].insert(id);
-      expected["mqtt-lamp"].insert(id);
-    } else {
-      presser.press("snet/mixed/press/amqp-switch", id);  // -> mqtt-fan
-      expected["mqtt-fan"].insert(id);
-    }
+    press_mixed(presser, expected, n);
     if (n == 600) ::kill(broker, SIGKILL);
   });
   REQUIRE_MESSAGE(presser.wait_acked(kPresses, 120s), presser.acked(), " of ", kPresses,
@@ -174,15 +179,7 @@ TEST_CASE(
 
   Expected expected;
   pace(kPresses, kRate, [&](int n) {
-    const std::string id = "p-" + std::to_string(n);
-    if (n % 2 == 0) {
-      presser.press("snet/mixed/press/mqtt-switch", id);  // -> amqp-lamp and mqtt-lamp
-      expected["amqp-lamp"].insert(id);
-      expected["mqtt-lamp"].insert(id);
-    } else {
-      presser.press("snet/mixed/press/amqp-switch", id);  // -> mqtt-fan
-      expected["mqtt-fan"].insert(id);
-    }
+    press_mixed(presser, expected, n);
     if (n == 600) ::kill(broker, SIGKILL);
   });
   REQUIRE_MESSAGE(presser.wait_acked(kPresses, 120s), presser.acked(), " of ", kPresses,
