@@ -12,6 +12,11 @@ AgentMetrics::AgentMetrics(Metrics& metrics)
       restored(metrics.gauge("snet_agent_actuators_restored",
                              "Actuators whose state is restored and that apply commands")),
       presses(metrics.counter("snet_agent_presses_total", "Presses published by buttons")),
+      press_retries(metrics.counter("snet_agent_press_retries_total",
+                                    "Presses published again after the broker refused them")),
+      presses_lost(metrics.counter("snet_agent_presses_lost_total",
+                                   "Presses the broker never confirmed: refused on every try, "
+                                   "or unconfirmed when the button stopped")),
       applied(metrics.counter("snet_agent_commands_applied_total", "Commands applied")),
       duplicates(metrics.counter("snet_agent_duplicates_total",
                                  "Commands ignored because their press id was already applied")),

@@ -26,6 +26,8 @@ struct AgentMetrics {
   Gauge& connect_ms;          // from the process's start until every device first connected
   Gauge& restored;            // actuators that have restored their state
   Counter& presses;           // presses published by buttons
+  Counter& press_retries;     // presses published again after the broker refused them
+  Counter& presses_lost;      // presses never confirmed (refused on every try, or at stop)
   Counter& applied;           // commands applied by actuators
   Counter& duplicates;        // commands whose press id was already applied
   Counter& losses;            // connections lost (faults injected on purpose included)

@@ -6,6 +6,7 @@
 #include "route_targets.hpp"
 #include "snet/log.hpp"
 #include "snet/message.hpp"
+#include "snet/refused_publish.hpp"
 #include "snet/routing.hpp"
 #include "snet/topics.hpp"
 
@@ -282,27 +283,23 @@ void Relayer::on_result(const PressContext& press, ComputeResult result) {
 
 void Relayer::send(const PressContext& press, const Route& route, const Command& command,
                    int attempt) {
-  // About 20 s of tries: longer than a cluster takes to elect a queue's new leader.
-  constexpr int kCommandAttempts = 20;
   const routing::Address address = routing::address_of(topology_, route);
   Message message{address.topic, to_json(command), false, address.headers};
   // Outstanding from the first try until the last one is answered (retries carry it over).
   if (attempt == 1) press.settlement->expect();
   // Runs on the bus thread when the broker answered; publishing the error from there is fine.
   auto done = [this, press, route, command, attempt](bool ok, const std::string& error) {
-    const bool unroutable = error.rfind("unroutable", 0) == 0;
-    if (!ok && !unroutable && attempt < kCommandAttempts) {
+    if (!ok && refused_publish::try_again(attempt, error)) {
       command_retries_.add();
       log::info("press ", press.press_id, ": the command to ", route.id, " was not delivered (",
                 error, "); trying again (attempt ", attempt + 1, ")");
-      const auto pause = std::chrono::milliseconds(std::min(100 * attempt, 2000));
-      retries_.after(pause, [this, press, route, command, attempt] {
+      retries_.after(refused_publish::pause_after(attempt), [this, press, route, command, attempt] {
         send(press, route, command, attempt + 1);
       });
       return;
     }
     if (!ok) {
-      (unroutable ? unroutable_ : publish_failures_).add();
+      (error.rfind("unroutable", 0) == 0 ? unroutable_ : publish_failures_).add();
       fail(press, "the command to " + route.id + " was not delivered: " + error);
     }
     press.settlement->answered();

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -100,6 +102,18 @@ class RawAmqp {
     amqp_queue_declare(conn_, 1, amqp_cstring_bytes(name.c_str()), 0, 1, 0, 0, arguments);
     require(amqp_get_rpc_reply(conn_), "queue.declare");
   }
+  /// A durable queue that holds `room` messages and makes the broker refuse (nack) publishes
+  /// routed to it while it is full (x-overflow reject-publish).
+  void declare_refusing_queue(const std::string& name, std::int64_t room) {
+    amqp_table_entry_t args[2] = {};
+    args[0].key = amqp_cstring_bytes("x-max-length");
+    args[0].value.kind = AMQP_FIELD_KIND_I64;
+    args[0].value.value.i64 = room;
+    args[1].key = amqp_cstring_bytes("x-overflow");
+    args[1].value.kind = AMQP_FIELD_KIND_UTF8;
+    args[1].value.value.bytes = amqp_cstring_bytes("reject-publish");
+    declare_queue(name, amqp_table_t{2, args});
+  }
   void bind(const std::string& queue, const std::string& key) {
     amqp_queue_bind(conn_, 1, amqp_cstring_bytes(queue.c_str()), amqp_cstring_bytes("amq.topic"),
                     amqp_cstring_bytes(key.c_str()), amqp_empty_table);
@@ -116,6 +130,20 @@ class RawAmqp {
     REQUIRE(amqp_basic_publish(conn_, 1, amqp_cstring_bytes(exchange.c_str()),
                                amqp_cstring_bytes(routing_key.c_str()), 0, 0, props,
                                bytes) == AMQP_STATUS_OK);
+  }
+
+  /// One message taken from `queue` (basic.get, no ack asked), or nullopt when it is empty.
+  std::optional<std::string> get(const std::string& queue) {
+    amqp_maybe_release_buffers(conn_);
+    const amqp_rpc_reply_t reply =
+        amqp_basic_get(conn_, 1, amqp_cstring_bytes(queue.c_str()), /*no_ack=*/1);
+    require(reply, "basic.get");
+    if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::nullopt;
+    amqp_message_t message;
+    require(amqp_read_message(conn_, 1, &message, 0), "basic.get's message");
+    std::string body(static_cast<const char*>(message.body.bytes), message.body.len);
+    amqp_destroy_message(&message);
+    return body;
   }
 
  private:

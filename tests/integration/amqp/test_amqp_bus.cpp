@@ -109,15 +109,8 @@ TEST_CASE("publisher confirms: every accepted publish is confirmed, refused ones
   SUBCASE("the broker's nack (a full reject-publish queue) reaches PublishDone as a failure") {
     // A queue that holds one message and refuses more: RabbitMQ nacks the publish.
     const std::string queue = unique("nack-q");
-    amqp_table_entry_t args[2] = {};
-    args[0].key = amqp_cstring_bytes("x-max-length");
-    args[0].value.kind = AMQP_FIELD_KIND_I64;
-    args[0].value.value.i64 = 1;
-    args[1].key = amqp_cstring_bytes("x-overflow");
-    args[1].value.kind = AMQP_FIELD_KIND_UTF8;
-    args[1].value.value.bytes = amqp_cstring_bytes("reject-publish");
     RawAmqp raw(rmq.amqp_port());
-    raw.declare_queue(queue, amqp_table_t{2, args});
+    raw.declare_refusing_queue(queue, 1);
     raw.bind(queue, "snet." + root.substr(5) + ".full");
     for (int i = 0; i < 3; ++i) {
       pub->publish({root + "/full", std::to_string(i), false, {}}, Qos::at_least_once,

@@ -417,14 +417,24 @@ TEST_CASE("kill -9 of RabbitMQ loses no confirmed persistent message in durable 
   all.insert(all.end(), during.begin(), during.end());
   CHECK(a.wait([&] { return a.has_all_locked(all); }, 30s));
   CHECK(b.wait([&] { return b.has_all_locked(all); }, 30s));
-  const auto lost = [&](Consumer& c) {
+  const auto lost = [](Consumer& c, const std::vector<std::string>& sent) {
     const auto got = c.received_all();
-    return std::count_if(all.begin(), all.end(), [&](const auto& p) { return got.count(p) == 0; });
+    return std::count_if(sent.begin(), sent.end(),
+                         [&](const auto& p) { return got.count(p) == 0; });
   };
   MESSAGE(
       "confirmed 500 (300 before the kill, 200 during the outage); lost from the client's "
       "durable queue: ",
-      lost(a), ", from the group queue: ", lost(b));
+      lost(a, before), " before + ", lost(a, during),
+      " during, from the group queue: ", lost(b, before), " before + ", lost(b, during), " during");
+  if (lost(a, all) + lost(b, all) > 0) {
+    // What the broker says it holds, and how it recovered: to tell its loss from ours.
+    const auto queues = rmq.server().rabbitmqctl(
+        {"list_queues", "-p", "snet", "name", "messages", "consumers", "state", "durable"});
+    const std::string log = rmq.server().log();
+    MESSAGE("queues now:\n", queues.output, "\nthe node's log since the restart:\n",
+            log.substr(log.size() > 20'000 ? log.size() - 20'000 : 0));
+  }
 }
 
 TEST_CASE(
