@@ -31,6 +31,11 @@ int agent_count(const std::string& requested, std::size_t devices, long open_fil
   return std::min(count, most);
 }
 
+std::size_t connect_batch_per_agent(int agents) {
+  constexpr std::size_t kAllAgents = 64;  // snet-agent's default batch
+  return std::max<std::size_t>(8, kAllAgents / static_cast<std::size_t>(std::max(agents, 1)));
+}
+
 std::vector<std::string> agent_names(int count) {
   if (count <= 1) return {"agent"};
   std::vector<std::string> names;

@@ -24,6 +24,12 @@ std::size_t devices_per_agent(long open_file_limit, std::size_t per_device);
 int agent_count(const std::string& requested, std::size_t devices, long open_file_limit,
                 std::size_t per_device);
 
+/// Devices each of `agents` agents connects at once (snet-agent --connect-batch) when they start
+/// together against one broker: together no more than one agent's default (64), under
+/// Mosquitto's listen backlog of 100; past it the kernel drops handshakes and the devices retry
+/// only after a second. At least 8.
+std::size_t connect_batch_per_agent(int agents);
+
 /// The supervised names: {"agent"} for one, else agent-0 .. agent-<count-1>.
 std::vector<std::string> agent_names(int count);
 

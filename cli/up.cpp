@@ -798,8 +798,10 @@ int up_command(int argc, const char* const* argv, int first) {
   for (std::size_t i = 0; i < agents.size(); ++i) {
     std::vector<std::string> tail = agent_tail;
     if (agents.size() > 1) {
-      tail.insert(tail.end(), {"--name", agents[i], "--shard",
-                               std::to_string(i) + "/" + std::to_string(agents.size())});
+      const int count = static_cast<int>(agents.size());
+      tail.insert(tail.end(),
+                  {"--name", agents[i], "--shard", std::to_string(i) + "/" + std::to_string(count),
+                   "--connect-batch", std::to_string(connect_batch_per_agent(count))});
     }
     if (!bridges.empty()) tail.insert(tail.end(), {"--broker-site", "core"});
     if (s.remote_agents) {

@@ -39,3 +39,10 @@ TEST_CASE("agents: one is named agent, several agent-0 .. agent-N-1") {
   CHECK(agent_names(1) == std::vector<std::string>{"agent"});
   CHECK(agent_names(3) == std::vector<std::string>{"agent-0", "agent-1", "agent-2"});
 }
+
+TEST_CASE("agents: agents starting together share one agent's connect batch, at least 8 each") {
+  CHECK(connect_batch_per_agent(1) == 64);
+  CHECK(connect_batch_per_agent(4) == 16);  // campus through the relay: 64 handshakes at once
+  CHECK(connect_batch_per_agent(16) == 8);
+  CHECK(connect_batch_per_agent(64) == 8);
+}
