@@ -58,7 +58,8 @@ void ActuatorDevice::on_message(const Message& message) {
 
 void ActuatorDevice::on_retained_state(const Message& message) {
   std::lock_guard lock(mutex_);
-  // After the restore our own reports echo back here: we already know them.
+  // After the restore our own reports may echo back here (an AMQP device keeps the
+  // subscription): we already know them.
   if (restored_ || !message.retained || message.payload.empty()) return;
   try {
     StateReport report = parse_state(message.payload);
@@ -82,6 +83,10 @@ void ActuatorDevice::finish_restore() {
     state_.applied_ts = now_us();
     report();
   }
+  // Restored once for the process's life: our own reports need not come back to us (a third
+  // of the broker's deliveries of every state change, beside the state service and relayer).
+  bus().unsubscribe(topics::make(topology(), topics::Kind::state, id()));
+  bus().unsubscribe(topics::make(topology(), topics::Kind::sync, id()));
   for (const auto& command : held_) apply(command);
   held_.clear();
   held_.shrink_to_fit();

@@ -9,7 +9,8 @@
 // Knowing that no retained report exists needs no timeout: after subscribing, the device
 // publishes a marker to its own snet/<topology>/sync/<id>; the broker delivers retained messages
 // right after the subscription, so when the marker arrives every retained report has too.
-// Commands that arrive before that are held and applied afterwards.
+// Commands that arrive before that are held and applied afterwards. Restored, it unsubscribes
+// from both (MQTT devices; see Bus::unsubscribe), so its own reports do not come back to it.
 // Thread safety: see EmulatedDevice; on() and restored() may be called from any thread.
 #pragma once
 

@@ -77,8 +77,18 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
   std::function<void(bool)> connection_handler;
 
   void subscribe(std::string filter, int qos) {
+    std::erase(unsubscribed_, filter);
     subscriptions_.emplace_back(std::move(filter), qos);
     if (session_up_) write(mqtt::encode_subscribe(next_id(), {subscriptions_.back()}));
+  }
+
+  void unsubscribe(const std::string& filter) {
+    std::erase_if(subscriptions_, [&](const auto& s) { return s.first == filter; });
+    if (session_up_) {
+      write(mqtt::encode_unsubscribe(next_id(), {filter}));
+    } else if (!clean_session_) {
+      unsubscribed_.push_back(filter);  // the broker's session still has it
+    }
   }
 
   void publish(Message m, int qos, PublishDone done) {
@@ -322,6 +332,8 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
         if (!mqtt::suback_granted(packet))
           log::error("mqtt ", client_id_, ": subscription refused");
         return set_connected(true);
+      case mqtt::Type::unsuback:
+        return;  // nothing waits for it: unsubscribe() does not block
       case mqtt::Type::publish:
         return on_publish(mqtt::decode_publish(packet));
       case mqtt::Type::puback: {
@@ -350,6 +362,10 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
                 clean_session_ ? "" : (session_present ? " (session resumed)" : " (new session)"));
     }
     ever_connected_ = true;
+    if (!unsubscribed_.empty()) {
+      write(mqtt::encode_unsubscribe(next_id(), unsubscribed_));
+      unsubscribed_.clear();
+    }
     if (subscriptions_.empty()) {
       set_connected(true);
     } else {
@@ -519,6 +535,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
   std::uint16_t keepalive_;
   std::size_t max_buffered_;
   std::vector<std::pair<std::string, int>> subscriptions_;
+  std::vector<std::string> unsubscribed_;  // while disconnected: still in the broker's session
   std::string inbox_;
   std::size_t read_chunk_ = kFirstReadChunk;    // bytes asked for by the next read
   std::vector<std::string> queued_;             // waiting for the write in flight to finish
@@ -567,6 +584,9 @@ class AsioMqttBus final : public Bus {
   }
   void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) override {
     subscribe("$share/" + group + "/" + filter, qos);
+  }
+  void unsubscribe(const std::string& filter) override {
+    run([filter](Connection& c) { c.unsubscribe(filter); });
   }
   void publish(Message message, Qos qos, PublishDone done) override {
     run([m = std::move(message), qos, d = std::move(done)](Connection& c) mutable {

@@ -82,6 +82,13 @@ std::string encode_subscribe(std::uint16_t id,
   return frame(0x82, body);
 }
 
+std::string encode_unsubscribe(std::uint16_t id, const std::vector<std::string>& filters) {
+  std::string body;
+  put_u16(body, id);
+  for (const auto& filter : filters) put_str(body, filter);
+  return frame(0xA2, body);
+}
+
 std::string encode_publish(std::string_view topic, std::string_view payload, int qos, bool retain,
                            std::uint16_t id) {
   std::string body;

@@ -22,6 +22,8 @@ enum class Type : std::uint8_t {
   puback = 4,
   subscribe = 8,
   suback = 9,
+  unsubscribe = 10,
+  unsuback = 11,
   pingreq = 12,
   pingresp = 13,
   disconnect = 14,
@@ -50,6 +52,8 @@ std::string encode_connect(std::string_view client_id, std::uint16_t keepalive_s
                            std::string_view user = {}, std::string_view password = {});
 std::string encode_subscribe(std::uint16_t id,
                              const std::vector<std::pair<std::string, int>>& filters);
+/// UNSUBSCRIBE (QoS 1 framing, as MQTT 3.1.1 requires) of `filters`.
+std::string encode_unsubscribe(std::uint16_t id, const std::vector<std::string>& filters);
 std::string encode_publish(std::string_view topic, std::string_view payload, int qos, bool retain,
                            std::uint16_t id);
 /// Sets the DUP flag of an encoded PUBLISH (a resend after reconnecting).

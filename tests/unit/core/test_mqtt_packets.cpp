@@ -31,8 +31,10 @@ TEST_CASE("CONNECT carries a user name and password when a login is given") {
         encode_connect("d", 20, std::nullopt));
 }
 
-TEST_CASE("SUBSCRIBE, PUBLISH, PUBACK, PINGREQ and DISCONNECT encode as specified") {
+TEST_CASE("SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PUBACK, PINGREQ and DISCONNECT encode as specified") {
   CHECK(encode_subscribe(7, {{"a/b", 1}}) == bytes({0x82, 8, 0, 7, 0, 3, 'a', '/', 'b', 1}));
+  CHECK(encode_unsubscribe(7, {"a/b", "c"}) ==
+        bytes({0xA2, 10, 0, 7, 0, 3, 'a', '/', 'b', 0, 1, 'c'}));
   CHECK(encode_publish("t", "hi", 1, true, 0x0102) == bytes({0x33, 7, 0, 1, 't', 1, 2, 'h', 'i'}));
   CHECK(encode_publish("t", "", 0, false, 0) == bytes({0x30, 3, 0, 1, 't'}));
   std::string again = encode_publish("t", "", 1, false, 1);
