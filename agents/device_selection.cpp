@@ -92,11 +92,16 @@ DeviceUrls device_urls(const std::string& broker_url, const std::string& mqtt_ur
                        const std::vector<const Device*>& devices) {
   const bool amqp_broker = is_amqp_url(broker_url);
   DeviceUrls urls{amqp_broker ? broker_url : std::string(), mqtt_url};
+  if (urls.mqtt.empty() && !amqp_broker) urls.mqtt = broker_url;
   if (urls.mqtt.empty()) {
-    urls.mqtt =
-        amqp_broker
-            ? "mqtt://" + parse_url(broker_url, default_broker_port(broker_url)).host + ":1883"
-            : broker_url;
+    // RabbitMQ's MQTT plugin on every node of the AMQP URL (a cluster: the devices fail over
+    // as the AMQP ones do), on its default port.
+    urls.mqtt = "mqtt://";
+    const HostPort parsed = parse_url(broker_url, default_broker_port(broker_url));
+    for (const HostPort::Endpoint& node : parsed.endpoints) {
+      if (urls.mqtt.size() > 7) urls.mqtt += ',';
+      urls.mqtt += node.host + ":1883";
+    }
   }
   for (const Device* device : devices) {
     if (device->protocol == Protocol::amqp && !amqp_broker) {

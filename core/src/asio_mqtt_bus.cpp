@@ -576,16 +576,14 @@ class AsioMqttBus final : public Bus {
     connection_->connection_handler = std::move(handler);
   }
   void subscribe(const std::string& filter, Qos qos) override {
-    if (filter.size() > 0xFFFF) {
-      throw std::invalid_argument("an MQTT topic filter of " + std::to_string(filter.size()) +
-                                  " bytes (at most 65,535)");
-    }
+    check_filter(filter);
     run([filter, qos](Connection& c) { c.subscribe(filter, static_cast<int>(qos)); });
   }
   void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) override {
     subscribe("$share/" + group + "/" + filter, qos);
   }
   void unsubscribe(const std::string& filter) override {
+    check_filter(filter);
     run([filter](Connection& c) { c.unsubscribe(filter); });
   }
   void publish(Message message, Qos qos, PublishDone done) override {
@@ -618,6 +616,14 @@ class AsioMqttBus final : public Bus {
   }
 
  private:
+  // On the caller's thread: the loop thread could only fail with it.
+  static void check_filter(const std::string& filter) {
+    if (filter.size() > 0xFFFF) {
+      throw std::invalid_argument("an MQTT topic filter of " + std::to_string(filter.size()) +
+                                  " bytes (at most 65,535)");
+    }
+  }
+
   // Runs `fn` on the loop thread, in call order.
   template <typename Fn>
   void run(Fn&& fn) {

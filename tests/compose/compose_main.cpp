@@ -2,7 +2,7 @@
 // they need is missing: `--mode config` and `--mode sync` need the docker-compose client;
 // `--mode schema` a docker CLI; `--mode stack` also needs SNET_DOCKER set (tools/test.sh sets it
 // once tools/docker-engine.sh made an engine available) and a Docker engine that answers;
-// `--mode swarm` that too, and the images of compose/stack (it builds none).
+// `--mode swarm` and `--mode cluster` that too, and the images of compose/stack (they build none).
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -39,14 +39,12 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
     }
   }
-  const std::map<std::string, std::string> cases = {{"config", "compose config*"},
-                                                    {"stack", "compose stack*"},
-                                                    {"schema", "stack schema*"},
-                                                    {"sync", "stack sync*"},
-                                                    {"swarm", "swarm:*"}};
+  const std::map<std::string, std::string> cases = {
+      {"config", "compose config*"}, {"stack", "compose stack*"}, {"schema", "stack schema*"},
+      {"sync", "stack sync*"},       {"swarm", "swarm:*"},        {"cluster", "compose cluster*"}};
   if (cases.count(mode) == 0) {
     std::cerr << "usage: " << argv[0]
-              << " [--mode config|stack|schema|sync|swarm] [doctest options]\n";
+              << " [--mode config|stack|schema|sync|swarm|cluster] [doctest options]\n";
     return 2;
   }
   if (mode == "schema") {
@@ -56,7 +54,7 @@ int main(int argc, char** argv) {
   } else if (run_command("docker-compose version", std::chrono::seconds(30)).status != 0) {
     return skip("no docker-compose client (apt-get install docker-compose)");
   }
-  if (mode == "stack" || mode == "swarm") {
+  if (mode == "stack" || mode == "swarm" || mode == "cluster") {
     const char* docker = std::getenv("SNET_DOCKER");
     if (docker == nullptr || *docker == '\0' || std::strcmp(docker, "0") == 0) {
       return skip("SNET_DOCKER is not set (tools/test.sh sets it when a Docker engine runs)");
@@ -65,7 +63,7 @@ int main(int argc, char** argv) {
       return skip("no Docker engine answers `docker info`");
     }
   }
-  if (mode == "swarm") {
+  if (mode == "swarm" || mode == "cluster") {
     for (const std::string image : {"snet", "whisk", "mosquitto", "rabbitmq"}) {
       const std::string ref = "serverlessnet/" + image + ":" + snet::test::image_tag();
       if (run_command("docker image inspect " + ref, std::chrono::seconds(30)).status != 0) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -96,6 +97,8 @@ CommandResult ComposeProject::compose(const std::string& args, std::chrono::seco
              " SNET_AMQP_PORT=" + std::to_string(ports_.amqp) +
              " SNET_RABBITMQ_MQTT_PORT=" + std::to_string(ports_.rabbitmq_mqtt) +
              " SNET_WHISK_PORT=" + std::to_string(ports_.whisk);
+  // After the defaults: env takes the last of a name.
+  for (const auto& [name, value] : variables_) command += " " + name + "=" + shell_quote(value);
   command += " docker-compose --ansi never -p " + shell_quote(name_);
   for (const auto& file : files_) command += " -f " + shell_quote(file);
   return run_command(command + " " + args, limit);
@@ -152,6 +155,12 @@ std::string ComposeProject::down() {
   const CommandResult result = compose("down -v --remove-orphans --timeout 20", 180s);
   down_ = result.status == 0;
   return down_ ? "" : result.output;
+}
+
+LogsOnFailure::~LogsOnFailure() {
+  if (std::uncaught_exceptions() > 0) {
+    std::cout << "---- docker-compose logs (end) ----\n" << project.logs() << std::endl;
+  }
 }
 
 }  // namespace snet::test

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ class ComposeProject {
   const std::string& name() const { return name_; }
   const Ports& ports() const { return ports_; }
   void set_files(std::vector<std::string> files) { files_ = std::move(files); }
+  /// A compose variable of this project: replaces the default given to every project (e.g.
+  /// SNET_TOPOLOGY) or adds one (an override file's own).
+  void set_variable(const std::string& name, std::string value) {
+    variables_[name] = std::move(value);
+  }
 
   /// `docker-compose <args>` for this project, with its variables.
   CommandResult compose(const std::string& args,
@@ -66,8 +72,15 @@ class ComposeProject {
  private:
   std::string name_;
   std::vector<std::string> files_;
+  std::map<std::string, std::string> variables_;
   Ports ports_;
   bool down_ = false;
+};
+
+/// Prints the end of the project's logs when a REQUIRE ends the test (an exception unwinds).
+struct LogsOnFailure {
+  const ComposeProject& project;
+  ~LogsOnFailure();
 };
 
 }  // namespace snet::test

@@ -232,15 +232,6 @@ void check_logins(const ComposeProject& project) {
 }
 
 // Prints the services' logs when a test step throws (a failed REQUIRE), before `down`.
-struct LogsOnFailure {
-  const ComposeProject& project;
-  ~LogsOnFailure() {
-    if (std::uncaught_exceptions() > 0) {
-      std::cout << "---- docker-compose logs (end) ----\n" << project.logs() << std::endl;
-    }
-  }
-};
-
 }  // namespace
 
 TEST_CASE("compose config: the compose file and a `snet compose` override are valid") {
@@ -269,6 +260,15 @@ TEST_CASE("compose config: the compose file and a `snet compose` override are va
   // The bundled whisk's key is generated on its volume and read from there by the relayer:
   // OpenWhisk's public guest key is nowhere in the file, no key is in an environment.
   CHECK(plain.output.find(openwhisk::kDevAuth) == std::string::npos);
+
+  // The RabbitMQ cluster override: three nodes, each port on loopback only.
+  ComposeProject cluster("snet-config-cluster-" + std::to_string(::getpid()),
+                         {base, source_path("docker-compose.rabbitmq-cluster.yml")});
+  const CommandResult nodes = cluster.compose("config");
+  REQUIRE_MESSAGE(nodes.status == 0, nodes.output);
+  for (const char* node : {"  rabbitmq:", "  rabbitmq-2:", "  rabbitmq-3:", "  rabbitmq-cookie:"})
+    CHECK_MESSAGE(nodes.output.find(std::string("\n") + node) != std::string::npos, node);
+  CHECK(nodes.output.find("0.0.0.0:") == std::string::npos);
   CHECK(plain.output.find("OPENWHISK_AUTH_FILE: /data/whisk/whisk.auth") != std::string::npos);
   CHECK(plain.output.find("- whisk-data:/data/whisk:ro") != std::string::npos);  // relayer
   CHECK(plain.output.find("- whisk-data:/data/whisk:rw") != std::string::npos);  // whisk

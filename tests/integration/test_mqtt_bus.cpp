@@ -77,6 +77,7 @@ TEST_CASE("the Asio MQTT bus refuses a topic or client id past MQTT's limits, an
                });
   CHECK_THROWS_AS(bus->subscribe(std::string(70000, 'f'), Qos::at_least_once),
                   std::invalid_argument);
+  CHECK_THROWS_AS(bus->unsubscribe(std::string(70000, 'f')), std::invalid_argument);
   bus->publish({"snet/t/after", "{}", false, {}}, Qos::at_least_once);
   CHECK(recorder.wait_for("snet/t/after"));
   REQUIRE(eventually([&] { return answered == 1; }));

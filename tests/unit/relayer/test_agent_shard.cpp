@@ -70,3 +70,17 @@ TEST_CASE("shard slot: slot:K/N of a swarm task is shard K-1 of N and K outside 
                     doctest::Contains("--shard: 'slot:4/3' names a slot past the last"));
   CHECK_THROWS_WITH(parse_shard("slot:0/3"), doctest::Contains("task slots count from 1"));
 }
+
+TEST_CASE("device urls: MQTT devices of an AMQP broker use the MQTT plugin of every node") {
+  const std::vector<const Device*> none;
+  const DeviceUrls one = device_urls("amqp://u:p@rabbitmq:5672/snet", "", none);
+  CHECK(one.amqp == "amqp://u:p@rabbitmq:5672/snet");
+  CHECK(one.mqtt == "mqtt://rabbitmq:1883");
+  // A cluster: the devices fail over between the nodes as the AMQP ones do.
+  CHECK(device_urls("amqp://u:p@r1:5672,r2:5673,r3/snet?queue-type=quorum", "", none).mqtt ==
+        "mqtt://r1:1883,r2:1883,r3:1883");
+  // Given, or the broker is MQTT: as it is.
+  CHECK(device_urls("amqp://r1,r2/snet", "mqtt://m:1884", none).mqtt == "mqtt://m:1884");
+  CHECK(device_urls("mqtt://m:1883", "", none).mqtt == "mqtt://m:1883");
+  CHECK(device_urls("mqtt://m:1883", "", none).amqp.empty());
+}
