@@ -6,6 +6,26 @@
 #include "snet/topics.hpp"
 
 namespace snet::agents {
+namespace {
+
+// A press waiting for its next try: counted as lost unless that try is made. The button may stop
+// first, or the agent's loop may go with the timer still pending (it then destroys the timer's
+// handler, and this with it, without running it).
+class PendingTry {
+ public:
+  explicit PendingTry(Counter& lost) : lost_(&lost) {}
+  ~PendingTry() {
+    if (lost_ != nullptr) lost_->add();
+  }
+  PendingTry(const PendingTry&) = delete;
+  PendingTry& operator=(const PendingTry&) = delete;
+  void made() { lost_ = nullptr; }
+
+ private:
+  Counter* lost_;  // the agent's metrics: they outlive its loop
+};
+
+}  // namespace
 
 ButtonDevice::ButtonDevice(const DeviceContext& context, std::string id)
     : EmulatedDevice(context, std::move(id)),
@@ -56,9 +76,11 @@ void ButtonDevice::send(const std::string& payload, int attempt) {
       return;
     }
     metrics.press_retries.add();
-    network.after(refused_publish::pause_after(attempt), [retries, &metrics, payload, attempt] {
+    auto pending = std::make_shared<PendingTry>(metrics.presses_lost);
+    network.after(refused_publish::pause_after(attempt), [retries, pending, payload, attempt] {
       std::lock_guard lock(retries->mutex);
-      if (retries->button == nullptr) return metrics.presses_lost.add();  // stopped meanwhile
+      if (retries->button == nullptr) return;  // stopped meanwhile: `pending` counts it lost
+      pending->made();
       retries->button->send(payload, attempt + 1);
     });
   };

@@ -214,6 +214,16 @@ class AmqpBus final : public Bus {
     add_binding(QueueBinding{queue, kExchange, binding_key_for_filter(filter), {}});
   }
 
+  // The durable queue of a stable client id keeps its bindings while the client is away: the
+  // unbind is then made at the next connect, before the bindings still wanted.
+  void unsubscribe(const std::string& filter) override {
+    if (auto problem = filter_problem(filter)) {
+      log::error("amqp: not unsubscribing: ", *problem);
+      return;
+    }
+    remove_binding(QueueBinding{{}, kExchange, binding_key_for_filter(filter), {}});
+  }
+
   void bind(const std::string& filter, Qos, const Binding& binding) override {
     if (auto problem = filter_problem(filter)) {
       log::error("amqp: not binding: ", *problem);
@@ -296,6 +306,19 @@ class AmqpBus final : public Bus {
       if (std::find(bindings_.begin(), bindings_.end(), binding) != bindings_.end()) return;
       bindings_.push_back(binding);
       unbound_.push_back(std::move(binding));
+    }
+    wake();
+  }
+
+  void remove_binding(const QueueBinding& binding) {
+    {
+      std::lock_guard lock(mutex_);
+      const auto kept = std::find(bindings_.begin(), bindings_.end(), binding);
+      if (kept == bindings_.end()) return;
+      bindings_.erase(kept);
+      unbound_.erase(std::remove(unbound_.begin(), unbound_.end(), binding), unbound_.end());
+      // Also after a subscribe again: unbinds go first, so the binding is made once more.
+      to_unbind_.push_back(binding);
     }
     wake();
   }
@@ -437,6 +460,7 @@ class AmqpBus final : public Bus {
     for (const auto& exchange : exchanges) declare(exchange);
     for (const auto& group : groups)
       conn_->declare_queue(group, kDurableQueueExpiry, endpoint_.quorum_queues);
+    apply_unbinds();
     for (const auto& binding : bindings) bind_queue(binding);
     consumers_.emplace(conn_->consume(queue_), queue_);
     for (const auto& group : groups) consumers_.emplace(conn_->consume(group), group);
@@ -452,7 +476,7 @@ class AmqpBus final : public Bus {
 
   void serve() {
     while (true) {
-      bool stopping = false;
+      bool stopping = false, unbinds = false;
       std::vector<Exchange> new_exchanges;
       std::vector<QueueBinding> new_bindings;
       std::vector<std::string> new_groups;
@@ -467,10 +491,14 @@ class AmqpBus final : public Bus {
         new_exchanges.swap(undeclared_);
         new_bindings.swap(unbound_);
         new_groups.swap(unconsumed_groups_);
+        unbinds = !to_unbind_.empty();
       }
       for (const auto& exchange : new_exchanges) declare(exchange);
       for (const auto& group : new_groups)
         conn_->declare_queue(group, kDurableQueueExpiry, endpoint_.quorum_queues);
+      // Before the publishes queued after them (send_pending below): a message published
+      // after unsubscribe() is routed without the binding.
+      if (unbinds) apply_unbinds();
       for (const auto& binding : new_bindings) bind_queue(binding);
       for (const auto& group : new_groups) consumers_.emplace(conn_->consume(group), group);
       send_pending(stopping ? pending_.size() : kSendBatch);
@@ -529,6 +557,24 @@ class AmqpBus final : public Bus {
   void bind_queue(const QueueBinding& binding) {
     conn_->bind(binding.queue.empty() ? queue_ : binding.queue, binding.exchange, binding.key,
                 binding.arguments);
+  }
+
+  // What unsubscribe() removed: kept until unbound, so that a connection lost meanwhile leaves
+  // them to the next connect.
+  void apply_unbinds() {
+    std::vector<QueueBinding> unbinds;
+    {
+      std::lock_guard lock(mutex_);
+      if (to_unbind_.empty()) return;
+      unbinds = to_unbind_;
+    }
+    for (const auto& binding : unbinds) {
+      conn_->unbind(binding.queue.empty() ? queue_ : binding.queue, binding.exchange, binding.key,
+                    binding.arguments);
+    }
+    std::lock_guard lock(mutex_);  // only appended to meanwhile
+    to_unbind_.erase(to_unbind_.begin(),
+                     to_unbind_.begin() + static_cast<std::ptrdiff_t>(unbinds.size()));
   }
 
   void send_pending(std::size_t limit) {
@@ -737,11 +783,12 @@ class AmqpBus final : public Bus {
 
   std::mutex mutex_;  // guards the members up to cv_
   std::deque<Outgoing> outbox_;
-  std::vector<Exchange> exchanges_;     // every exchange, re-declared after each reconnect
-  std::vector<Exchange> undeclared_;    // added since the network thread last looked
-  std::vector<QueueBinding> bindings_;  // every binding, re-made after each reconnect
-  std::vector<QueueBinding> unbound_;   // added since the network thread last looked
-  std::vector<std::string> groups_;     // every group queue, declared and consumed after each
+  std::vector<Exchange> exchanges_;      // every exchange, re-declared after each reconnect
+  std::vector<Exchange> undeclared_;     // added since the network thread last looked
+  std::vector<QueueBinding> bindings_;   // every binding, re-made after each reconnect
+  std::vector<QueueBinding> unbound_;    // added since the network thread last looked
+  std::vector<QueueBinding> to_unbind_;  // removed since then (unsubscribe)
+  std::vector<std::string> groups_;      // every group queue, declared and consumed after each
   std::vector<std::string> unconsumed_groups_;  // reconnect / added since the thread last looked
   bool stop_requested_ = false;
   std::condition_variable cv_;

@@ -193,6 +193,15 @@ void AmqpConnection::bind(const std::string& queue, const std::string& exchange,
   check(amqp_get_rpc_reply(state_), "queue.bind '" + key + "' on " + exchange);
 }
 
+void AmqpConnection::unbind(const std::string& queue, const std::string& exchange,
+                            const std::string& key,
+                            const std::map<std::string, std::string>& arguments) {
+  std::vector<amqp_table_entry_t> entries;
+  amqp_queue_unbind(state_, kChannel, as_bytes(queue), as_bytes(exchange), as_bytes(key),
+                    text_table(arguments, entries));
+  check(amqp_get_rpc_reply(state_), "queue.unbind '" + key + "' from " + exchange);
+}
+
 void AmqpConnection::bind_exchange(const std::string& destination, const std::string& source,
                                    const std::string& key) {
   amqp_exchange_bind(state_, kChannel, as_bytes(destination), as_bytes(source), as_bytes(key),

@@ -62,6 +62,9 @@ class AmqpConnection {
   /// Binds `queue` to `exchange`; `arguments` (string values) are a headers exchange's match.
   void bind(const std::string& queue, const std::string& exchange, const std::string& key,
             const std::map<std::string, std::string>& arguments = {});
+  /// Removes what bind() made; idempotent (RabbitMQ answers unbind-ok for a missing binding).
+  void unbind(const std::string& queue, const std::string& exchange, const std::string& key,
+              const std::map<std::string, std::string>& arguments = {});
   /// Exchange-to-exchange: whatever reaches `source` is also routed by `destination`.
   void bind_exchange(const std::string& destination, const std::string& source,
                      const std::string& key);

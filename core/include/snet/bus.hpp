@@ -89,8 +89,9 @@ class Bus {
   /// AMQP: one durable queue per group, bound like subscribe() and consumed by every member.
   virtual void subscribe_shared(const std::string& group, const std::string& filter, Qos qos) = 0;
   /// Stops what subscribe(filter) started, also in a persistent session at the broker (sent at
-  /// the next connect when disconnected). Only our own MQTT client (BusLoop) does; the other
-  /// buses keep the subscription, so a handler must still tolerate what it brings.
+  /// the next connect when disconnected). Our own MQTT client (BusLoop) and the AMQP bus (an
+  /// unbind, made before any publish queued after this call) do; the Paho bus keeps the
+  /// subscription, so a handler must still tolerate what it brings.
   virtual void unsubscribe(const std::string& /*filter*/) {}
   /// Queues a message; never blocks on the network. Messages published while disconnected are
   /// buffered and sent after reconnecting.

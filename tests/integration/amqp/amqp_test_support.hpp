@@ -4,10 +4,11 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <algorithm>
 
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -25,7 +26,10 @@ namespace snet::test {
 
 /// e.g. unique("hb") -> "hb-3f9a1c": topics and client ids no other test (or run) uses.
 inline std::string unique(const std::string& prefix) {
-  return prefix + "-" + new_press_id().substr(0, 12);
+  // The process's random part, shortened, and its counter: unique within one process too.
+  const std::string id = new_press_id();  // <random hex>-<counter>
+  const auto dash = id.rfind('-');
+  return prefix + "-" + id.substr(0, std::min<std::size_t>(dash, 8)) + id.substr(dash);
 }
 
 /// Counts a bus's connection changes and publish outcomes; every wait is bounded.
