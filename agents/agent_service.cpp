@@ -12,7 +12,7 @@ void add_agent_flags(Flags& flags) {
   flags
       .add("mqtt-url", "SNET_MQTT_URL", "",
            "MQTT listener for \"protocol\": \"mqtt\" devices (default: --broker-url if it is "
-           "mqtt://, else RabbitMQ's MQTT plugin on port 1883 of its host)")
+           "mqtt://, else RabbitMQ's MQTT plugin on port 1883 of each of its hosts)")
       .add("device-credentials-file", "SNET_DEVICE_CREDENTIALS_FILE", "",
            "file (mode 0600) of device-id:password lines: each device logs in to the broker as "
            "its id with its own password (snet up writes one per data dir); every hosted device "
