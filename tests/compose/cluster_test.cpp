@@ -2,7 +2,8 @@
 // docker-compose.rabbitmq-cluster.yml over it, topology/mixed.json, every service given every
 // node. During a stream of presses (mosquitto_pub from the host, through a node that stays up),
 // `docker kill` (SIGKILL) takes down the node the relayer is connected to: every press a node
-// confirmed is applied exactly once. Runs on the images compose/stack built.
+// confirmed is applied exactly once. Started again, the node rejoins and takes presses. Runs on
+// the images compose/stack built.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -71,7 +72,7 @@ std::string fan_press_id(int dashboard) {
 
 TEST_CASE(
     "compose cluster: three RabbitMQ nodes - kill -9 of the relayer's node during presses loses "
-    "no confirmed press") {
+    "no confirmed press - started again it rejoins") {
   const std::string base = source_path("docker-compose.yml");
   for (const auto& stale : remove_stale_projects("snet-compose-cluster-", base)) {
     std::cout << "cluster test: took down " << stale << ", left by an interrupted run\n";
@@ -173,6 +174,30 @@ TEST_CASE(
             << twice << " applied twice; " << kPresses - confirmed_count
             << " unconfirmed (the publisher saw the connection drop), " << unconfirmed_applied
             << " of which were applied all the same\n";
+
+  // Docker counts `docker kill` as a manual stop (no restart policy brings it back): started
+  // again, the node rejoins the cluster and takes presses once more.
+  const CommandResult restarted = run_command("docker start " + project.container(victim), 60s);
+  REQUIRE_MESSAGE(restarted.status == 0, restarted.output);
+  const auto restart_started = std::chrono::steady_clock::now();
+  REQUIRE(project.wait_healthy({victim}, 180s).empty());
+  const std::string witness = project.container(through);
+  const auto running_nodes = [&] {
+    const CommandResult now = run_command(
+        "docker exec " + witness + " rabbitmqctl -q cluster_status --formatter json", 60s);
+    const json parsed = json::parse(now.output, nullptr, false);
+    return parsed.is_object() ? parsed.value("running_nodes", json::array()).size() : 0;
+  };
+  REQUIRE_MESSAGE(eventually([&] { return running_nodes() == 3; }, 120s),
+                  "the cluster did not see " << victim << " running again");
+  const std::string after = prefix + "after-rejoin";
+  // Retried until its MQTT listener takes it: one press id, applied once however often sent.
+  REQUIRE(eventually([&] { return press(victim, after) == 0; }, 60s));
+  REQUIRE(eventually([&] { return fan_press_id(dashboard) == after; }, 60s));
+  const double rejoin_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restart_started).count();
+  std::cout << "cluster test: " << victim << " started again, rejoined and applied a press in "
+            << rejoin_s << " s\n";
 
   CHECK(project.down().empty());
   CHECK(trimmed(project.leftovers()).empty());
