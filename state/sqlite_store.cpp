@@ -3,9 +3,14 @@
 #include <string>
 
 #include "sqlite_readings.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace snet::state {
 namespace {
+
+// 40 MB of 4 KB pages, as SQLite's own checkpoint was set before: a longer log slows every page
+// lookup, a shorter one copies the hot index pages more often.
+constexpr int kCheckpointPages = 10000;
 
 constexpr const char* kEventColumns =
     "seq, kind, device, is_on, press_id, button, action, error, press_ts, relay_ts, applied_ts, "
@@ -167,7 +172,7 @@ struct Schema {
   explicit Schema(Db& db) {
     db.exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
-        "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;");
+        "PRAGMA mmap_size=268435456;");
     Transaction tx(db);
     if (events_refuse_faults(db)) db.exec(allow_faults());
     const std::string migration = add_topology(lacks_column(db, "events", "topology"),
@@ -183,6 +188,7 @@ struct SqliteStore::Writer {
   explicit Writer(const std::string& path) : db(path, /*create=*/true), schema(db) {}
   Db db;
   Schema schema;
+  WalCheckpointer checkpointer{db, kCheckpointPages};
   Statement insert_state{
       db, std::string("INSERT OR IGNORE INTO events (") + kEventColumns +
               ", topology) VALUES (NULL, 'state', ?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7, 0, ?8, ?9)"};

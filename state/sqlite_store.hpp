@@ -1,6 +1,7 @@
 // The Store in SQLite: WAL journal (readers never block the writer), prepared statements with
 // bound parameters only, schema created when missing. One connection writes, another reads.
 // synchronous=NORMAL: a committed batch survives a crash of this process (not of the machine).
+// Checkpoints run mostly on a thread of their own (wal_checkpointer.hpp), not in the commits.
 //
 // Thread safety: as Store. The writing connection is used by write(), prune() and
 // history_size() only; record_fault() has
