@@ -124,12 +124,12 @@ std::vector<std::unique_ptr<Runnable>> LocalBroker::nodes() const {
 }
 
 std::string LocalBroker::tls_url() const {
-  if (cluster_) return "";  // snet up refuses --tls with a cluster
+  if (cluster_) return cluster_->amqps_url();
   return rabbitmq_ ? rabbitmq_->amqps_url() : mosquitto_->tls_url();
 }
 
 std::string LocalBroker::tls_mqtt_url() const {
-  if (cluster_) return "";
+  if (cluster_) return cluster_->mqtts_url();
   return rabbitmq_ ? rabbitmq_->mqtts_url() : mosquitto_->tls_url();
 }
 

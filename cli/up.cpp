@@ -250,7 +250,6 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
           "--rabbitmq-nodes starts a cluster; with --broker-url name every node "
           "of yours in it instead (amqp://user@h1:p1,h2:p2/vhost?queue-type=quorum)");
     }
-    if (s.tls) throw UsageError("--rabbitmq-nodes with --tls is not supported yet");
   }
   s.whisk_port = static_cast<int>(flags.integer("whisk-port", 1, 65535));
   s.http_port = static_cast<int>(flags.integer("http-port", 1, 65535));

@@ -45,12 +45,12 @@ template <typename Transport>
 class Connection : public std::enable_shared_from_this<Connection<Transport>> {
  public:
   Connection(asio::io_context& io, std::vector<tcp::endpoint> brokers, const BusOptions& options,
-             std::shared_ptr<TlsClient> tls, const std::string& host)
+             std::shared_ptr<TlsClient> tls, const std::vector<std::string>& hosts)
       : io_(io),
         brokers_(std::move(brokers)),
         // Clients of a cluster start spread over its nodes (the same client at the same one).
         broker_index_(std::hash<std::string>{}(options.client_id) % brokers_.size()),
-        transport_(io, std::move(tls), host),
+        transport_(io, std::move(tls), hosts),
         retry_timer_(io),
         ping_timer_(io),
         client_id_(options.client_id),
@@ -123,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
     const auto gen = ++generation_;
     if constexpr (Transport::tls) {
       close();  // the last attempt's stream lives on in its pending handlers, not here
-      transport_.renew();
+      transport_.renew(broker_index_);
     }
     if (!placement_.empty()) {
       close();
@@ -566,9 +566,9 @@ class AsioMqttBus final : public Bus {
 
  public:
   AsioMqttBus(asio::io_context& io, std::vector<tcp::endpoint> brokers, const BusOptions& options,
-              std::shared_ptr<TlsClient> tls, const std::string& host)
+              std::shared_ptr<TlsClient> tls, const std::vector<std::string>& hosts)
       : connection_(
-            std::make_shared<Connection>(io, std::move(brokers), options, std::move(tls), host)) {}
+            std::make_shared<Connection>(io, std::move(brokers), options, std::move(tls), hosts)) {}
   ~AsioMqttBus() override { stop(); }
 
   void on_message(MessageHandler handler) override { connection_->handler = std::move(handler); }
@@ -639,14 +639,17 @@ class AsioMqttBus final : public Bus {
 
 std::unique_ptr<Bus> make_asio_mqtt_bus(asio::io_context& io, std::vector<tcp::endpoint> brokers,
                                         const BusOptions& options, std::shared_ptr<TlsClient> tls,
-                                        const std::string& host) {
+                                        const std::vector<std::string>& hosts) {
   if (brokers.empty()) throw std::invalid_argument("mqtt: no broker endpoint");
   if (tls) {
+    if (hosts.size() != brokers.size()) {
+      throw std::invalid_argument("mqtts: one host name per broker node needed");
+    }
     return std::make_unique<AsioMqttBus<TlsTransport>>(io, std::move(brokers), options,
-                                                       std::move(tls), host);
+                                                       std::move(tls), hosts);
   }
   return std::make_unique<AsioMqttBus<PlainTransport>>(io, std::move(brokers), options, nullptr,
-                                                       host);
+                                                       hosts);
 }
 
 }  // namespace snet::detail

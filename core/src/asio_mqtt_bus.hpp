@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -19,12 +20,13 @@ namespace snet::detail {
 
 /// `brokers`: one, or a cluster's nodes: a client starts at hash(client id) % nodes and moves to
 /// the next node at once when a connection fails or is lost, backing off only once every node
-/// failed in turn. `tls` null: plain TCP; otherwise TLS with that context, the broker's
-/// certificate checked against `host` (the URL's host name or address).
+/// failed in turn. `tls` null: plain TCP; otherwise TLS with that context, each node's
+/// certificate checked against its entry of `hosts` (the URL's host names or addresses, one per
+/// broker).
 std::unique_ptr<Bus> make_asio_mqtt_bus(boost::asio::io_context& io,
                                         std::vector<boost::asio::ip::tcp::endpoint> brokers,
                                         const BusOptions& options,
                                         std::shared_ptr<TlsClient> tls = nullptr,
-                                        const std::string& host = {});
+                                        const std::vector<std::string>& hosts = {});
 
 }  // namespace snet::detail

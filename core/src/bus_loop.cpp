@@ -39,13 +39,9 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
   const HostPort url = parse_url(options.url, default_broker_port(options.url));
   const bool tls = url.scheme == "mqtts";
   if (url.scheme != "mqtt" && url.scheme != "tcp" && !tls) return snet::make_bus(options);
-  if (tls && url.endpoints.size() > 1) {
-    // One certificate name per connection: a TLS cluster would need each node's name checked.
-    throw std::invalid_argument("broker URL '" + redacted_url(options.url) +
-                                "': several hosts are not supported with mqtts://");
-  }
   const std::string key = url.host + ":" + std::to_string(url.port);
   std::vector<asio::ip::tcp::endpoint> brokers;
+  std::vector<std::string> hosts;  // with TLS, each node's certificate must name its host
   std::shared_ptr<detail::TlsClient> tls_client;
   {
     std::lock_guard lock(loop_->mutex);
@@ -64,6 +60,7 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
         it = loop_->resolved.emplace(node_key, results.begin()->endpoint()).first;
       }
       brokers.push_back(it->second);
+      hosts.push_back(node.host);
     }
     if (tls) {
       const std::string ca_file = broker_ca_file(options);
@@ -79,7 +76,7 @@ std::unique_ptr<Bus> BusLoop::make_bus(const BusOptions& options) {
       tls_client = shared;
     }
   }
-  return detail::make_asio_mqtt_bus(loop_->io, std::move(brokers), options, tls_client, url.host);
+  return detail::make_asio_mqtt_bus(loop_->io, std::move(brokers), options, tls_client, hosts);
 }
 
 void BusLoop::after(std::chrono::milliseconds delay, std::function<void()> fn) {

@@ -39,15 +39,17 @@ void TlsClient::report_failure(const std::string& client_id, const std::string& 
              "; retrying");
 }
 
-void TlsTransport::renew() {
+void TlsTransport::renew(std::size_t node) {
+  node_ = node < hosts_.size() ? node : 0;
+  const std::string& host = hosts_.at(node_);
   stream_ = std::make_shared<Stream>(io_, client_->context);
   boost::system::error_code ec;
-  (void)boost::asio::ip::make_address(host_, ec);
+  (void)boost::asio::ip::make_address(host, ec);
   if (ec) {  // a name, not an address: say which (SNI) for brokers that serve several
-    SSL_set_tlsext_host_name(stream_->native_handle(), host_.c_str());
+    SSL_set_tlsext_host_name(stream_->native_handle(), host.c_str());
   }
   // The certificate must name the host (or address) of the URL, not just chain to the CA.
-  stream_->set_verify_callback(ssl::host_name_verification(host_));
+  stream_->set_verify_callback(ssl::host_name_verification(host));
 }
 
 }  // namespace snet::detail

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,11 +46,11 @@ class PlainTransport {
   static constexpr bool tls = false;
   struct Hold {};
   PlainTransport(boost::asio::io_context& io, const std::shared_ptr<TlsClient>& /*unused*/,
-                 const std::string& /*host*/)
+                 const std::vector<std::string>& /*hosts*/)
       : socket_(io) {}
   boost::asio::ip::tcp::socket& tcp() { return socket_; }
   boost::asio::ip::tcp::socket& stream() { return socket_; }
-  void renew() {}
+  void renew(std::size_t /*node*/) {}
   Hold hold() const { return {}; }
   template <typename Handler>
   void handshake(Handler&& handler) {
@@ -65,14 +66,17 @@ class TlsTransport {
   static constexpr bool tls = true;
   using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
   using Hold = std::shared_ptr<Stream>;
-  TlsTransport(boost::asio::io_context& io, std::shared_ptr<TlsClient> client, std::string host)
-      : io_(io), client_(std::move(client)), host_(std::move(host)) {
-    renew();
+  /// `hosts`: each broker node's host name or address, in the order of the client's nodes.
+  TlsTransport(boost::asio::io_context& io, std::shared_ptr<TlsClient> client,
+               std::vector<std::string> hosts)
+      : io_(io), client_(std::move(client)), hosts_(std::move(hosts)) {
+    renew(0);
   }
   boost::asio::ip::tcp::socket& tcp() { return stream_->next_layer(); }
   Stream& stream() { return *stream_; }
-  /// A new TLS session on a new socket (a TLS stream cannot be reused after its connection).
-  void renew();
+  /// A new TLS session on a new socket (a TLS stream cannot be reused after its connection),
+  /// for node `node`: its certificate must name that node's host.
+  void renew(std::size_t node);
   Hold hold() const { return stream_; }
   template <typename Handler>
   void handshake(Handler&& handler) {
@@ -81,12 +85,13 @@ class TlsTransport {
                                  const boost::system::error_code& ec) mutable { handler(ec); });
   }
   TlsClient& client() { return *client_; }
-  const std::string& host() const { return host_; }
+  const std::string& host() const { return hosts_.at(node_); }
 
  private:
   boost::asio::io_context& io_;
   std::shared_ptr<TlsClient> client_;
-  std::string host_;
+  std::vector<std::string> hosts_;
+  std::size_t node_ = 0;
   std::shared_ptr<Stream> stream_;
 };
 

@@ -59,8 +59,9 @@ RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, bool)
     node.mqtt_port =
         first && options_.first_mqtt_port != 0 ? options_.first_mqtt_port : free_port();
     node.dist_port = 0;
-    if (base.amqps_port != 0) node.amqps_port = free_port();
-    if (base.mqtts_port != 0) node.mqtts_port = free_port();
+    // TLS listeners when asked for: the first node on the ports given, as its plain ones.
+    if (base.amqps_port != 0 && !first) node.amqps_port = free_port();
+    if (base.mqtts_port != 0 && !first) node.mqtts_port = free_port();
     nodes_.push_back(RabbitMqServer::prepare(std::move(node)));
   }
   epmd_ =
@@ -99,24 +100,35 @@ RabbitMqCluster::~RabbitMqCluster() {
   stop();
 }
 
+std::string RabbitMqCluster::hosts(int (RabbitMqServer::*port)() const) const {
+  std::string out;
+  for (const auto& node : nodes_) {
+    if (!out.empty()) out += ",";
+    out += client_host(options_.node.bind_address) + ":" + std::to_string(((*node).*port)());
+  }
+  return out;
+}
+
 std::string RabbitMqCluster::amqp_url() const {
   const RabbitMqOptions& base = options_.node;
-  std::string hosts;
-  for (const auto& node : nodes_) {
-    if (!hosts.empty()) hosts += ",";
-    hosts += client_host(base.bind_address) + ":" + std::to_string(node->amqp_port());
-  }
-  return "amqp://" + base.user + ":" + base.password + "@" + hosts + "/" + base.vhost +
-         "?queue-type=quorum";
+  return "amqp://" + base.user + ":" + base.password + "@" + hosts(&RabbitMqServer::amqp_port) +
+         "/" + base.vhost + "?queue-type=quorum";
 }
 
 std::string RabbitMqCluster::mqtt_url() const {
-  std::string hosts;
-  for (const auto& node : nodes_) {
-    if (!hosts.empty()) hosts += ",";
-    hosts += client_host(options_.node.bind_address) + ":" + std::to_string(node->mqtt_port());
-  }
-  return "mqtt://" + hosts;
+  return "mqtt://" + hosts(&RabbitMqServer::mqtt_port);
+}
+
+std::string RabbitMqCluster::amqps_url() const {
+  const RabbitMqOptions& base = options_.node;
+  if (base.amqps_port == 0) return "";
+  return "amqps://" + base.user + ":" + base.password + "@" + hosts(&RabbitMqServer::amqps_port) +
+         "/" + base.vhost + "?queue-type=quorum";
+}
+
+std::string RabbitMqCluster::mqtts_url() const {
+  if (options_.node.mqtts_port == 0) return "";
+  return "mqtts://" + hosts(&RabbitMqServer::mqtts_port);
 }
 
 std::size_t RabbitMqCluster::node_at(int amqp_port) const {

@@ -155,6 +155,19 @@ int mosquitto_pub(int port, const std::string& topic, const std::string& payload
   return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
 }
 
+std::pair<int, std::string> mosquitto_pub_tls(int port, const std::string& ca_file,
+                                              const std::string& topic,
+                                              const std::string& payload) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  ChildProcess pub({"mosquitto_pub", "--cafile", ca_file, "-h", "127.0.0.1", "-p",
+                    std::to_string(port), "-q", "1", "-t", topic, "-m", payload},
+                   ChildProcess::Options{{}, out, "=stdout", false});
+  if (!pub.wait_for(10s)) return {-1, read_text(out)};
+  const auto status = pub.exit_status();
+  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, read_text(out)};
+}
+
 HttpResult http_request(const std::string& method, int port, const std::string& target,
                         const std::string& body) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

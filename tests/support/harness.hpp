@@ -119,6 +119,10 @@ class Recorder {
 /// Publishes with `mosquitto_pub` exactly as a user would; returns its exit status.
 int mosquitto_pub(int port, const std::string& topic, const std::string& payload,
                   bool null_message = false);
+/// Likewise over TLS (`--cafile`, QoS 1, to 127.0.0.1); its exit status (-1: not done in 10 s)
+/// and what it printed.
+std::pair<int, std::string> mosquitto_pub_tls(int port, const std::string& ca_file,
+                                              const std::string& topic, const std::string& payload);
 
 /// Minimal blocking HTTP client for REST assertions: returns {status, body}.
 struct HttpResult {

@@ -55,6 +55,11 @@ class RabbitMqCluster {
   std::string amqp_url() const;
   /// mqtt://h:q1,h:q2,... (the nodes' MQTT plugin)
   std::string mqtt_url() const;
+  /// Every node's TLS listeners, likewise (amqps://...?queue-type=quorum, mqtts://h:q1,...);
+  /// "" without them (node.amqps_port / mqtts_port 0). The first node listens on the ports
+  /// given in `node`, the others on free ones.
+  std::string amqps_url() const;
+  std::string mqtts_url() const;
   /// The node whose AMQP port is `amqp_port`, or size() when none is.
   std::size_t node_at(int amqp_port) const;
   /// SIGKILL to node i's VM (a crash: no clean shutdown, nothing flushed), reaped.
@@ -65,6 +70,8 @@ class RabbitMqCluster {
 
  private:
   explicit RabbitMqCluster(RabbitMqClusterOptions options, bool);
+  /// h:p1,h:p2,... of every node's `port`.
+  std::string hosts(int (RabbitMqServer::*port)() const) const;
   RabbitMqClusterOptions options_;
   ChildProcess epmd_;
   std::vector<std::unique_ptr<RabbitMqServer>> nodes_;

@@ -82,6 +82,8 @@ class RabbitMqServer {
 
   int amqp_port() const { return options_.amqp_port; }
   int mqtt_port() const { return options_.mqtt_port; }
+  int amqps_port() const { return options_.amqps_port; }  // 0: no TLS listener
+  int mqtts_port() const { return options_.mqtts_port; }
   int dist_port() const { return options_.dist_port; }
   int epmd_port() const { return options_.epmd_port; }
   const std::string& node_name() const { return options_.node_name; }

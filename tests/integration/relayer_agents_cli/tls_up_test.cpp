@@ -20,20 +20,6 @@ using namespace snet::test;
 
 namespace {
 
-// mosquitto_pub over TLS, as a user would; its exit status and output.
-std::pair<int, std::string> mosquitto_pub_tls(int port, const std::string& ca_file,
-                                              const std::string& topic,
-                                              const std::string& payload) {
-  TempDir dir;
-  const std::string out = dir.path() + "/out";
-  ChildProcess pub({"mosquitto_pub", "--cafile", ca_file, "-h", "127.0.0.1", "-p",
-                    std::to_string(port), "-q", "1", "-t", topic, "-m", payload},
-                   ChildProcess::Options{{}, out, "=stdout", false});
-  if (!pub.wait_for(10s)) return {-1, read_text(out)};
-  const auto status = pub.exit_status();
-  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, read_text(out)};
-}
-
 // The command line of every process of the stack.
 std::string command_lines(pid_t up) {
   std::string all;
