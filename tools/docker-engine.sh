@@ -2,6 +2,7 @@
 # Makes a Docker engine available for the compose test: installs docker.io and docker-compose
 # from Debian when missing, starts dockerd in the background when none answers (no systemd
 # here), and makes sure the debian:bookworm-slim base image exists. Exit 0 when Docker is usable.
+# SNET_DOCKERD_PIDFILE: where to write the pid of a dockerd started here (the caller stops it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if ! docker info >/dev/null 2>&1; then
   nohup dockerd >/tmp/serverlessnet-dockerd.log 2>&1 &
+  if [ -n "${SNET_DOCKERD_PIDFILE:-}" ]; then echo $! >"$SNET_DOCKERD_PIDFILE"; fi
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -24,8 +24,24 @@ if [ -f tests/whisk-client/package.json ]; then
   (cd tests/whisk-client && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Compose test: needs a Docker engine; without one it reports itself skipped.
-if tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
+# Compose test: needs a Docker engine; without one it reports itself skipped. A dockerd started
+# for these tests stops with them (one that was running already is left alone).
+dockerd_pidfile="$(mktemp -t snet-dockerd.XXXXXX)"
+stop_dockerd() {
+  local pid
+  pid="$(cat "$dockerd_pidfile" 2>/dev/null || true)"
+  rm -f "$dockerd_pidfile"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  # Gone, or a zombie: its parent exited, and a PID 1 that reaps nothing keeps the entry.
+  for _ in $(seq 1 60); do
+    [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+    sleep 0.5
+  done
+  echo "test: stopped the dockerd started for the tests"
+}
+trap stop_dockerd EXIT
+if SNET_DOCKERD_PIDFILE="$dockerd_pidfile" tools/docker-engine.sh; then export SNET_DOCKER=1; else echo "test: no Docker engine, compose test will be skipped"; fi
 
 echo "test: setup took $(( $(date +%s) - started )) s"
 status=0
