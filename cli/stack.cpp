@@ -123,6 +123,10 @@ std::vector<std::unique_ptr<Runnable>> LocalBroker::nodes() const {
   return out;
 }
 
+std::vector<std::vector<std::size_t>> LocalBroker::node_boot_waves() const {
+  return cluster_ ? cluster_->boot_waves() : std::vector<std::vector<std::size_t>>{};
+}
+
 std::string LocalBroker::tls_url() const {
   if (cluster_) return cluster_->amqps_url();
   return rabbitmq_ ? rabbitmq_->amqps_url() : mosquitto_->tls_url();

@@ -76,6 +76,9 @@ class LocalBroker : public Runnable {
   /// A cluster's nodes, each to supervise as a service of its own (rabbitmq-1..N); empty for
   /// one broker. Each keeps the cluster's shared epmd alive while it exists.
   std::vector<std::unique_ptr<Runnable>> nodes() const;
+  /// Which of nodes() to start together, each group once the one before runs
+  /// (RabbitMqCluster::boot_waves); empty for one broker.
+  std::vector<std::vector<std::size_t>> node_boot_waves() const;
 
  private:
   std::unique_ptr<MosquittoServer> mosquitto_;

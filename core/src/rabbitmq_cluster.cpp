@@ -45,15 +45,21 @@ RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, bool)
   base.own_epmd = false;
   if (base.erlang_cookie.empty()) base.erlang_cookie = random_cookie();
   base.cluster_nodes.clear();
-  for (int i = 1; i <= options_.nodes; ++i) {
-    base.cluster_nodes.push_back(options_.name_prefix + "-" + std::to_string(i) + "@localhost");
-  }
+  const auto name_of = [&](int i) {
+    return options_.name_prefix + "-" + std::to_string(i) + "@localhost";
+  };
   for (int i = 1; i <= options_.nodes; ++i) {
     RabbitMqOptions node = base;
-    node.node_name = base.cluster_nodes[static_cast<std::size_t>(i - 1)];
+    node.node_name = name_of(i);
     node.data_dir = options_.data_dir + "/node-" + std::to_string(i);
     if (options_.fresh_data) fs::remove_all(fs::path(node.data_dir) / "mnesia");
     const bool first = i == 1;
+    if (first) fresh_ = !fs::exists(fs::path(node.data_dir) / "mnesia");
+    // The first node forms the cluster alone (no wait for peers); the others join it. Booted
+    // together, a node could still be between boot steps when a peer created the vhost, and
+    // kept that vhost down for good (logins refused: "vhost 'snet' is down").
+    node.cluster_nodes = {name_of(1)};
+    if (!first) node.cluster_nodes.push_back(node.node_name);
     node.amqp_port =
         first && options_.first_amqp_port != 0 ? options_.first_amqp_port : free_port();
     node.mqtt_port =
@@ -75,25 +81,33 @@ std::unique_ptr<RabbitMqCluster> RabbitMqCluster::prepare(RabbitMqClusterOptions
 RabbitMqCluster::RabbitMqCluster(RabbitMqClusterOptions options, std::chrono::milliseconds timeout)
     : RabbitMqCluster(std::move(options), true) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  // All at once: the first node to take the formation lock waits for its peers (~5 s), the
-  // others then join it; one after the other would pay that wait per node.
-  for (auto& node : nodes_) node->start();
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    while (!nodes_[i]->ready()) {
-      const bool exited = !nodes_[i]->process().running();
-      if (exited || std::chrono::steady_clock::now() >= deadline) {
-        const std::string why =
-            exited ? " exited while starting"
-                   : " did not join within " + std::to_string(timeout.count()) + " ms";
-        const std::string log = nodes_[i]->log();
-        stop();
-        throw std::runtime_error("RabbitMQ cluster node " + nodes_[i]->node_name() + why +
-                                 "; its log:\n" +
-                                 (log.size() > 6000 ? "..." + log.substr(log.size() - 6000) : log));
+  for (const auto& wave : boot_waves()) {
+    for (const std::size_t i : wave) nodes_[i]->start();
+    for (const std::size_t i : wave) {
+      while (!nodes_[i]->ready()) {
+        const bool exited = !nodes_[i]->process().running();
+        if (exited || std::chrono::steady_clock::now() >= deadline) {
+          const std::string why =
+              exited ? " exited while starting"
+                     : " did not join within " + std::to_string(timeout.count()) + " ms";
+          const std::string log = nodes_[i]->log();
+          stop();
+          throw std::runtime_error(
+              "RabbitMQ cluster node " + nodes_[i]->node_name() + why + "; its log:\n" +
+              (log.size() > 6000 ? "..." + log.substr(log.size() - 6000) : log));
+        }
+        std::this_thread::sleep_for(50ms);  // polling a log file: no event exists to await
       }
-      std::this_thread::sleep_for(50ms);  // polling a log file: no event exists to await
     }
   }
+}
+
+std::vector<std::vector<std::size_t>> RabbitMqCluster::boot_waves() const {
+  std::vector<std::size_t> all(nodes_.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  // On old data every node waits for the peers it last saw running: they start together.
+  if (!fresh_ || all.size() < 2) return {all};
+  return {{0}, std::vector<std::size_t>(all.begin() + 1, all.end())};
 }
 
 RabbitMqCluster::~RabbitMqCluster() {

@@ -25,6 +25,10 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  // SNET_TEST_KEEP_DIRS=1 keeps what a failing run left (logs, data dirs) for reading afterwards.
+  if (const char* keep = std::getenv("SNET_TEST_KEEP_DIRS"); keep != nullptr && *keep == '1') {
+    return;
+  }
   std::error_code ec;
   fs::remove_all(path_, ec);
 }

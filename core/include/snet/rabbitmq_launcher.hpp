@@ -42,9 +42,10 @@ struct RabbitMqOptions {
   /// Not empty: the Erlang cookie, written before the node starts (a cluster's nodes and their
   /// rabbitmqctl must share one); empty: the node makes one of its own.
   std::string erlang_cookie;
-  /// Not empty: the cluster this node forms at its first boot, every member's node name (itself
-  /// included; classic config peer discovery: no rabbitmqctl join). MQTT sessions' queues are
-  /// then quorum queues too, so a device's queued commands survive the loss of its node.
+  /// Not empty: the node is a cluster member, and these are the node names it forms or joins a
+  /// cluster with at its first boot (itself included; classic config peer discovery: no
+  /// rabbitmqctl join). MQTT sessions' queues are then quorum queues too, so a device's queued
+  /// commands survive the loss of its node.
   std::vector<std::string> cluster_nodes;
   /// Unique per machine; empty: snet-<our pid>-<amqp port>@localhost.
   std::string node_name;
