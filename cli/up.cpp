@@ -602,6 +602,8 @@ int up_command(int argc, const char* const* argv, int first) {
     s.broker_url = without_password(s.broker_url);  // the passwords go by file
     std::vector<std::string> broker_names;
     auto nodes = broker->nodes();
+    auto waves = broker->node_boot_waves();  // before the supervisor takes `broker`
+    if (waves.empty()) waves = {{0}};
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       broker_names.push_back("rabbitmq-" + std::to_string(i + 1));
       supervisor.add(broker_names.back(), "broker", std::move(nodes[i]));
@@ -617,8 +619,6 @@ int up_command(int argc, const char* const* argv, int first) {
                               " nodes (a fresh cluster takes 15-40 s)...")
                 << std::endl;
     }
-    auto waves = broker->node_boot_waves();
-    if (waves.empty()) waves = {{0}};
     for (const auto& wave : waves) {
       std::vector<std::string> names;
       for (const std::size_t i : wave) names.push_back(broker_names.at(i));
