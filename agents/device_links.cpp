@@ -21,17 +21,31 @@ bool has(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-tcp::endpoint resolve(const std::string& url) {
+// Every host of the URL (a cluster's nodes), in its order.
+std::vector<tcp::endpoint> resolve(const std::string& url) {
   const HostPort where = parse_url(url, default_broker_port(url));
   boost::asio::io_context io;
   tcp::resolver resolver(io);
-  boost::system::error_code ec;
-  auto results = resolver.resolve(where.host, std::to_string(where.port), ec);
-  if (ec || results.empty()) {
-    throw std::invalid_argument("broker URL '" + url + "': cannot resolve host '" + where.host +
-                                "'");
+  std::vector<tcp::endpoint> out;
+  for (const auto& node : where.endpoints) {
+    boost::system::error_code ec;
+    auto results = resolver.resolve(node.host, std::to_string(node.port), ec);
+    if (ec || results.empty()) {
+      throw std::invalid_argument("broker URL '" + redacted_url(url) + "': cannot resolve host '" +
+                                  node.host + "'");
+    }
+    out.push_back(results.begin()->endpoint());
   }
-  return results.begin()->endpoint();
+  return out;
+}
+
+// scheme://[user[:password]@]
+std::string scheme_and_login(const HostPort& parts) {
+  std::string out = parts.scheme + "://";
+  if (!parts.user.empty() || !parts.password.empty()) {
+    out += parts.user + (parts.password.empty() ? "" : ":" + parts.password) + "@";
+  }
+  return out;
 }
 
 }  // namespace
@@ -66,15 +80,16 @@ LinkSpec restrict_to(const LinkSpec& spec, const std::vector<std::string>& prope
 
 std::string with_host_port(const std::string& url, const std::string& host, int port) {
   const HostPort parts = parse_url(url, 0);
-  std::string out = parts.scheme + "://";
-  if (!parts.user.empty() || !parts.password.empty()) {
-    out += parts.user + (parts.password.empty() ? "" : ":" + parts.password) + "@";
-  }
-  return out + host + ":" + std::to_string(port) + parts.path;
+  return scheme_and_login(parts) + host + ":" + std::to_string(port) + parts.path;
 }
 
 std::string with_host(const std::string& url, const std::string& host) {
-  return with_host_port(url, host, parse_url(url, default_broker_port(url)).port);
+  const HostPort parts = parse_url(url, default_broker_port(url));
+  std::string out = scheme_and_login(parts);
+  for (std::size_t i = 0; i < parts.endpoints.size(); ++i) {
+    out += (i == 0 ? "" : ",") + host + ":" + std::to_string(parts.endpoints[i].port);
+  }
+  return out + parts.path;
 }
 
 network::UpstreamSocketFactory placed_upstream_sockets(DevicePlacements placements) {
@@ -101,7 +116,7 @@ DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Devic
   for (const auto& [id, spec] : links_) applied.emplace(id, restrict_to(spec, properties_));
   const auto relay_options_first = relay_options.listen_from;
   relay_ = std::make_unique<network::ShapingRelay>(applied, std::move(relay_options));
-  std::map<std::string, tcp::endpoint> brokers;  // by URL: resolved once
+  std::map<std::string, std::vector<tcp::endpoint>> brokers;  // by URL: resolved once
   std::set<std::string> crossed;
   for (const Device* device : devices) {
     const std::string& url = urls.of(device->protocol);

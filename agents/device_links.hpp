@@ -32,7 +32,8 @@ std::vector<std::string> parse_link_properties(std::string_view list);
 /// Only the fields of `spec` listed in `properties` (and its seed): what this engine applies.
 LinkSpec restrict_to(const LinkSpec& spec, const std::vector<std::string>& properties);
 
-/// `url` with its host replaced (scheme, credentials, port and path kept).
+/// `url` with every host replaced (scheme, credentials, ports and path kept): a cluster's nodes
+/// on one machine stay apart by their ports.
 std::string with_host(const std::string& url, const std::string& host);
 
 /// The kernel link engine's placements for the process engine's relay: each device's upstream

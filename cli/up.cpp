@@ -366,14 +366,6 @@ int up_command(int argc, const char* const* argv, int first) {
     std::cerr << "snet up: links: " << e.what() << "\n";
     return 1;
   }
-  if (s.rabbitmq_nodes > 1 && network->relays()) {
-    // A relayed device reaches the broker through one relay connection, to one node: it could
-    // not fail over.
-    std::cerr << "snet up: --rabbitmq-nodes: the process link engine relays each device to one "
-                 "node; use --links kernel (or off) with a cluster\n";
-    return 2;
-  }
-
   // The agents: one, or past the open-file limit (with headroom) several, each a shard.
   std::vector<std::string> agents;
   try {

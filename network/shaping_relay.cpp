@@ -41,8 +41,13 @@ struct Segment {
 struct PathInfo {
   std::string device;
   LinkShaper::Path links;
-  tcp::endpoint broker;
+  std::vector<tcp::endpoint> brokers;          // a cluster's nodes, in the device URL's order
   std::optional<asio::ip::address_v4> source;  // where the broker connection leaves from
+  // The node the path's next connection tries first: it moves on as a client's own failover
+  // would (relay thread only; the path is shared by its connections, not between threads).
+  mutable std::size_t node = 0;
+  const tcp::endpoint& broker() const { return brokers[node]; }
+  void next_node() const { node = (node + 1) % brokers.size(); }
 };
 
 // The port is picked at connect(), where a port other connections have (to other destinations
@@ -102,7 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     client_.set_option(tcp::no_delay(true), ignored);
     client_.non_blocking(true, ignored);
     read(pipe(Direction::up));
-    if (relay_.shaper.up(links())) connect_upstream();
+    if (relay_.shaper.up(links())) connect_upstream(path_->brokers.size());
   }
 
   // A link of the path changed: hold everything on a cut, send it again once up.
@@ -118,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     for (Pipe& p : pipes_) plan(p, Clock::now());
-    if (!upstream_started_) connect_upstream();
+    if (!upstream_started_) connect_upstream(path_->brokers.size());
     for (Pipe& p : pipes_) pump(p);
   }
 
@@ -155,12 +160,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return p.direction == Direction::down || upstream_connected_;
   }
 
-  void connect_upstream() {
+  // Tries the path's current node, then each next one until `tries` run out.
+  void connect_upstream(std::size_t tries) {
     upstream_started_ = true;
     try {
       if (relay_.options.upstream_socket) {
-        upstream_ = relay_.options.upstream_socket(relay_.io, path_->device, path_->broker);
-      } else if (path_->source) {
+        upstream_ = relay_.options.upstream_socket(relay_.io, path_->device, path_->broker());
+      } else {
+        upstream_ = tcp::socket(relay_.io);
+      }
+      if (!relay_.options.upstream_socket && path_->source) {
         upstream_.open(tcp::v4());
         upstream_.set_option(BindAddressNoPort(true));
         upstream_.bind(tcp::endpoint(*path_->source, 0));
@@ -169,19 +178,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
       log::warn("link relay: ", path_->device, ": no upstream socket: ", e.what());
       return close();
     }
-    upstream_.async_connect(path_->broker, [self = shared_from_this()](const error_code& ec) {
-      if (self->closed_) return;
-      if (ec) {
-        log::debug("link relay: ", self->path_->device, ": broker unreachable: ", ec.message());
-        return self->close();  // the device sees a reset and reconnects by itself
-      }
-      error_code ignored;
-      self->upstream_.set_option(tcp::no_delay(true), ignored);
-      self->upstream_.non_blocking(true, ignored);
-      self->upstream_connected_ = true;
-      self->read(self->pipe(Direction::down));
-      self->pump(self->pipe(Direction::up));
-    });
+    upstream_.async_connect(
+        path_->broker(), [self = shared_from_this(), tries](const error_code& ec) {
+          if (self->closed_) return;
+          if (ec) {
+            log::debug("link relay: ", self->path_->device, ": broker ",
+                       self->path_->broker().address().to_string(), ":",
+                       self->path_->broker().port(), " unreachable: ", ec.message());
+            self->path_->next_node();
+            // A cut during the attempt holds it: the path's change starts it again.
+            if (tries > 1 && self->relay_.shaper.up(self->links())) {
+              return self->connect_upstream(tries - 1);
+            }
+            return self->close();  // the device sees a reset and reconnects by itself
+          }
+          error_code ignored;
+          self->upstream_.set_option(tcp::no_delay(true), ignored);
+          self->upstream_.non_blocking(true, ignored);
+          self->upstream_connected_ = true;
+          self->read(self->pipe(Direction::down));
+          self->pump(self->pipe(Direction::up));
+        });
   }
 
   void read(Pipe& p) {
@@ -198,6 +215,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec == asio::error::would_block || ec == asio::error::try_again) return self->read(p);
       if (ec) {
         p.ended = true;  // EOF or reset: pass it on after what is held
+        // The broker ended it (its node died, or it refused the login): the path's next
+        // connection goes to the next node, as the client itself would fail over.
+        if (p.direction == Direction::down && !self->pipe(Direction::up).ended) {
+          self->path_->next_node();
+        }
         // The device gave up before the relay reached the broker (a cut, or a broker too busy
         // to accept in the device's connect timeout): the broker never sees the half-made
         // connection, as a client whose SYN went unanswered. Else each retry would leave a
@@ -375,11 +397,13 @@ ShapingRelay::~ShapingRelay() {
 
 tcp::endpoint ShapingRelay::add_path(const std::string& device,
                                      const std::vector<std::string>& links,
-                                     const tcp::endpoint& broker) {
+                                     const std::vector<tcp::endpoint>& brokers) {
   return impl_->on_relay_thread([&] {
     const auto address = relay_address(impl_->options.listen_from, impl_->acceptors.size());
-    PathInfo info{device, impl_->shaper.path(links), broker, {}};
-    if (spreads_sources_to(broker.address())) info.source = address;
+    if (brokers.empty()) throw std::invalid_argument("link relay: " + device + ": no broker");
+    PathInfo info{device, impl_->shaper.path(links), brokers, {}};
+    // One source address for every node: they are all loopback, or none is.
+    if (spreads_sources_to(brokers.front().address())) info.source = address;
     auto acceptor = impl_->listen(address);
     const tcp::endpoint listening = acceptor->local_endpoint();
     impl_->accept(*acceptor, std::make_shared<const PathInfo>(std::move(info)));

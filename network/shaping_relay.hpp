@@ -64,13 +64,22 @@ class ShapingRelay {
   ShapingRelay(const ShapingRelay&) = delete;
   ShapingRelay& operator=(const ShapingRelay&) = delete;
 
-  /// Listens for `device` on the next loopback address; its connections go to `broker` across
-  /// `links` (from the device outwards). Returns where the device connects. Throws
-  /// std::invalid_argument for an unknown link, std::out_of_range past the last loopback
-  /// address, std::system_error when it cannot listen (e.g. out of descriptors).
+  /// Listens for `device` on the next loopback address; its connections go to the broker
+  /// across `links` (from the device outwards). Returns where the device connects. `brokers`:
+  /// a cluster's nodes (at least one); a connection goes to the path's current node, or the
+  /// next ones in turn when that one refuses the TCP connection, and once a broker ends a
+  /// connection the path's next one starts at the next node: the failover the device's client
+  /// would do, which cannot see the nodes behind one relay listener. Throws
+  /// std::invalid_argument for an unknown link or no broker, std::out_of_range past the last
+  /// loopback address, std::system_error when it cannot listen (e.g. out of descriptors).
+  boost::asio::ip::tcp::endpoint add_path(
+      const std::string& device, const std::vector<std::string>& links,
+      const std::vector<boost::asio::ip::tcp::endpoint>& brokers);
   boost::asio::ip::tcp::endpoint add_path(const std::string& device,
                                           const std::vector<std::string>& links,
-                                          const boost::asio::ip::tcp::endpoint& broker);
+                                          const boost::asio::ip::tcp::endpoint& broker) {
+    return add_path(device, links, std::vector<boost::asio::ip::tcp::endpoint>{broker});
+  }
   /// How many ports the listeners hold (1 unless another socket had the relay's port on one of
   /// its addresses).
   std::size_t listen_ports();

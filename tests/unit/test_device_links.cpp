@@ -40,6 +40,13 @@ TEST_CASE("device links: a device's URL keeps scheme credentials and vhost") {
         "amqp://guest@127.0.0.1:4102/");
 }
 
+TEST_CASE("device links: the broker host replaced in a cluster's URL keeps every node's port") {
+  CHECK(
+      with_host("amqp://snet:s@127.0.0.1:5672,127.0.0.1:5680/snet?queue-type=quorum", "10.1.0.1") ==
+      "amqp://snet:s@10.1.0.1:5672,10.1.0.1:5680/snet?queue-type=quorum");
+  CHECK(with_host("mqtt://broker", "10.1.0.1") == "mqtt://10.1.0.1:1883");
+}
+
 TEST_CASE("device links: without an emulated network or properties devices connect directly") {
   const Topology plain =
       parse_topology_text(R"({"name": "plain", "devices": [{"id": "a", "kind": "actuator"}]})");

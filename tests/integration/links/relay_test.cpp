@@ -1,7 +1,9 @@
 // The process engine's relay (network/shaping_relay) between our MQTT client and a real
 // Mosquitto: throughput under a rate limit, loss as added delay, and a cut (held bytes, a
-// waiting connect, a close the broker sees only after the restore).
+// waiting connect, a close the broker sees only after the restore), and a cluster's nodes in turn.
 #include <doctest/doctest.h>
+
+#include <optional>
 
 #include <boost/asio/ip/address_v4.hpp>
 
@@ -207,4 +209,38 @@ TEST_CASE("relay: AMQP devices cross it like MQTT ones (RabbitMQ, 30 ms each way
   CHECK(ms < 120);
   CHECK(relay.counters().at("d1").bytes[0] > 0);
   device->stop();
+}
+
+TEST_CASE("relay: a path to a cluster skips a node that refuses and moves on when a node ends it") {
+  const auto loopback = boost::asio::ip::address_v4::loopback();
+  const auto nobody = static_cast<unsigned short>(free_port());  // refuses: nothing listens
+  std::optional<Mosquitto> first(std::in_place);
+  Mosquitto second;
+  ShapingRelay relay({{"d1", LinkSpec{}}});
+  const auto path =
+      relay.add_path("d1", {"d1"}, {{loopback, nobody}, broker_of(*first), broker_of(second)});
+  std::optional<TimedRecorder> on_first(std::in_place, first->url(),
+                                        std::vector<std::string>{"nodes/#"});
+  TimedRecorder on_second(second.url(), {"nodes/#"});
+  RelayedClient client(path, "nodes-client");
+  REQUIRE(client.bus->wait_connected(std::chrono::seconds(5)));
+  client.bus->publish(Message{"nodes/a", "1", false, {}}, Qos::at_least_once);
+  CHECK(on_first->wait([](const auto& a) { return count_on(a, "nodes/a") == 1; },
+                       std::chrono::seconds(5)));
+
+  // The node dies: the path's next connection goes to the next node. Sent until it arrives,
+  // as the client may still be reconnecting.
+  on_first.reset();
+  first.reset();
+  int sent = 0;
+  const bool moved = eventually(
+      [&] {
+        client.bus->publish(Message{"nodes/b", std::to_string(++sent), false, {}},
+                            Qos::at_least_once);
+        return on_second.wait([](const auto& a) { return count_on(a, "nodes/b") > 0; },
+                              std::chrono::milliseconds(500));
+      },
+      std::chrono::seconds(20));
+  CHECK(moved);
+  CHECK(count_on(on_second.arrivals(), "nodes/a") == 0);
 }
