@@ -1,5 +1,6 @@
 #include "asio_mqtt_bus.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -287,15 +288,16 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
       read_parked_ = true;  // thaw() reads again
       return;
     }
-    const std::size_t used = inbox_.size();
-    inbox_.resize(used + read_chunk_);
+    const std::size_t used = inbox_used_;
+    // Grown only: resizing to each read's size would zero-fill the whole chunk every read.
+    if (inbox_.size() < used + read_chunk_) inbox_.resize(used + read_chunk_);
     const auto gen = generation_;
     transport_.stream().async_read_some(
         asio::buffer(inbox_.data() + used, read_chunk_),
         [self = this->shared_from_this(), gen, used, hold = transport_.hold()](const error_code& ec,
                                                                                std::size_t n) {
           if (gen != self->generation_) return;
-          self->inbox_.resize(used + n);
+          self->inbox_used_ = used + n;
           // A full read: more is waiting, so read more at once next time (one syscall and one
           // handler for many packets: a subscriber of thousands of messages a second). A quiet
           // connection (an agent's device) keeps the small buffer.
@@ -309,7 +311,8 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
   void consume() {
     std::size_t offset = 0;
     try {
-      while (auto next = mqtt::next_packet(std::string_view(inbox_).substr(offset), kMaxIncoming)) {
+      const std::string_view inbox(inbox_.data(), inbox_used_);
+      while (auto next = mqtt::next_packet(inbox.substr(offset), kMaxIncoming)) {
         offset += next->second;
         const auto gen = generation_;
         if (stopped_) continue;  // draining after DISCONNECT (see stop()): read to the end
@@ -319,7 +322,9 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
     } catch (const mqtt::ProtocolError& e) {
       return drop(std::string("protocol error: ") + e.what());
     }
-    inbox_.erase(0, offset);
+    std::copy(inbox_.begin() + static_cast<std::ptrdiff_t>(offset),
+              inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_used_), inbox_.begin());
+    inbox_used_ -= offset;
     read();
   }
 
@@ -464,7 +469,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
     ++generation_;  // everything in flight for this connection is now stale
     close();
     ping_timer_.cancel();
-    inbox_.clear();
+    inbox_used_ = 0;
     queued_.clear();
     write_in_flight_ = false;
     read_parked_ = false;
@@ -536,7 +541,8 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
   std::size_t max_buffered_;
   std::vector<std::pair<std::string, int>> subscriptions_;
   std::vector<std::string> unsubscribed_;  // while disconnected: still in the broker's session
-  std::string inbox_;
+  std::string inbox_;                      // bytes read: the first inbox_used_ of it
+  std::size_t inbox_used_ = 0;
   std::size_t read_chunk_ = kFirstReadChunk;    // bytes asked for by the next read
   std::vector<std::string> queued_;             // waiting for the write in flight to finish
   std::map<std::uint16_t, Outgoing> inflight_;  // QoS 1 awaiting PUBACK
