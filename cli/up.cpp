@@ -264,7 +264,7 @@ Settings read_settings(const Flags& flags, const Topology& topology) {
   }
   s.start_timeout = std::chrono::seconds(flags.integer("start-timeout-s", 1, 3600));
   if (s.rabbitmq_nodes > 1 && !flags.given("start-timeout-s")) {
-    // A fresh cluster boots node by node (15-20 s here, more on a busy machine).
+    // A fresh cluster boots node by node (13-16 s here, more on a busy machine).
     s.start_timeout =
         std::max<std::chrono::milliseconds>(s.start_timeout, std::chrono::seconds(180));
   }
