@@ -65,7 +65,7 @@ class ComposeProject {
   /// The containers, networks and volumes labelled with this project, one per line.
   std::string leftovers() const;
   /// The end of every service's log (for a failing test's output).
-  std::string logs(int tail_lines = 40) const;
+  std::string logs(int tail_lines = 400) const;
   /// down -v; returns what it printed (empty when it succeeded).
   std::string down();
 
