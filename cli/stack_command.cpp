@@ -1,6 +1,7 @@
 // snet stack [TOPOLOGY] [-o FILE] [--credentials DIR]: writes the Docker Swarm stack file
-// (docker-stack.yml, see stack_file.hpp), and with --credentials the broker logins and the API
-// token that it references as secrets.
+// (docker-stack.yml, see stack_file.hpp), and with --credentials the broker logins, the API
+// token and the RabbitMQ cluster's Erlang cookie that it (and docker-stack.rabbitmq-cluster.yml)
+// references as secrets.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -67,6 +68,9 @@ int stack_command(int argc, const char* const* argv, int first) {
       prepare_broker_accounts(topology, stack_service_accounts(max_agents, max_relayers), secrets,
                               secrets + "/mosquitto");
       http::ensure_token_file(secrets + "/http-token");
+      // docker-stack.rabbitmq-cluster.yml's Erlang cookie: any random printable text, kept, since
+      // the nodes of an existing cluster must keep theirs.
+      http::ensure_token_file(secrets + "/rabbitmq/erlang.cookie");
       std::cerr << "snet stack: broker logins and API token of topology '" << topology.name
                 << "' in " << secrets << " (the stack's SNET_STACK_SECRETS)\n";
     }

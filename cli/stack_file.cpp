@@ -237,8 +237,11 @@ std::string stack_file(const Topology& topology, const StackFileOptions& options
     << "      SNET_AGENT_NAME: \"agent-{{.Task.Slot}}\"\n"
     << "      SNET_AGENT_SHARD: \"slot:{{.Task.Slot}}/${SNET_AGENTS:-1}\"\n"
     << "      SNET_BROKER_URL: mqtt://snet.agent-{{.Task.Slot}}@mosquitto:1883\n"
-    << "      SNET_BROKER_PASSWORD_FILE: " << kPasswordDir << "snet.agent-{{.Task.Slot}}.password\n"
-    << "      SNET_DEVICE_CREDENTIALS_FILE: " << kPasswordDir << "devices.credentials\n"
+    << "      SNET_BROKER_PASSWORD_FILE: " << kPasswordDir
+    << "snet.agent-{{.Task.Slot}}.password\n"
+    // Empty at deploy time (docker-stack.rabbitmq-cluster.yml): the devices log in as the agent.
+    << "      SNET_DEVICE_CREDENTIALS_FILE: ${SNET_DEVICE_CREDENTIALS_FILE-" << kPasswordDir
+    << "devices.credentials}\n"
     << "    secrets:\n"
     << secret_ref("devices.credentials", std::string(kPasswordDir) + "devices.credentials",
                   kServicesUid);

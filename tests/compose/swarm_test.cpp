@@ -3,7 +3,9 @@
 //   stack sync    the file has the services of docker-compose.yml, minus the one-shot credentials
 //   swarm         a single-node swarm runs it from the images compose/stack built: a press with
 //                 the operator's login, the state by REST, agents scaled 1 -> 3 (each shard
-//                 online), `docker stack rm` leaves nothing (see compose_main.cpp for skips)
+//                 online), `docker stack rm` leaves nothing (see compose_main.cpp for skips);
+//                 with docker-stack.rabbitmq-cluster.yml over it, three RabbitMQ nodes form one
+//                 cluster, every quorum queue gets a member on each, and a press goes through
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -79,6 +81,12 @@ class SwarmStack {
   SwarmStack(const SwarmStack&) = delete;
   SwarmStack& operator=(const SwarmStack&) = delete;
 
+  // `snet stack --credentials` into secrets: the logins, the API token and the Erlang cookie.
+  CommandResult make_secrets() const {
+    return run_command(
+        shell_quote(built_program("snet")) + " stack --credentials " + shell_quote(secrets.path()),
+        60s);
+  }
   // Joins the swarm this engine is in, or makes one of this machine alone.
   CommandResult join() {
     const std::string state =
@@ -89,11 +97,24 @@ class SwarmStack {
     created_swarm_ = init.status == 0;
     return init;
   }
-  CommandResult deploy(int agents) {
+  /// Deploys docker-stack.yml, with `more_files` over it and `more_env` (NAME=value ...).
+  CommandResult deploy(int agents, const std::vector<std::string>& more_files = {},
+                       const std::string& more_env = "") {
     deployed_ = true;
-    return run_command(env(agents) + " docker stack deploy --resolve-image never -c " +
-                           shell_quote(source_path("docker-stack.yml")) + " " + name_,
+    std::string files = " -c " + shell_quote(source_path("docker-stack.yml"));
+    for (const auto& file : more_files) files += " -c " + shell_quote(source_path(file));
+    return run_command(env(agents) + " " + more_env + " docker stack deploy --resolve-image never" +
+                           files + " " + name_,
                        120s);
+  }
+  /// The id of a running container of `service` ("" when none runs).
+  std::string container_of(const std::string& service) const {
+    const std::string ids =
+        run_command(
+            "docker ps -q --filter label=com.docker.swarm.service.name=" + name_ + "_" + service,
+            30s)
+            .output;
+    return ids.substr(0, ids.find('\n'));
   }
   // `docker stack rm`, then waits (bounded) until nothing labelled with the stack is left;
   // returns what is left (empty: nothing).
@@ -140,6 +161,26 @@ class SwarmStack {
   bool created_swarm_ = false, deployed_ = false;
 };
 
+// Prints the end of these services' logs when a REQUIRE ends the test (an exception unwinds).
+struct StackLogsOnFailure {
+  const SwarmStack& stack;
+  std::vector<std::string> services;
+  ~StackLogsOnFailure() {
+    if (std::uncaught_exceptions() == 0) return;
+    for (const auto& service : services) {
+      std::cout << "---- " << service << " ----\n" << stack.logs(service);
+    }
+  }
+};
+
+// Seconds since it was made.
+struct Stopwatch {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  double operator()() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
 // A press published by the operator's tool with the operator's login (snet.up), as a user of
 // the stack would: `snet press --direct`, its password by file.
 CommandResult press_as_operator(const SwarmStack& stack, const std::string& button,
@@ -168,16 +209,19 @@ TEST_CASE("stack schema: each docker CLI accepts docker-stack.yml without a daem
   for (const std::string docker : {"/usr/bin/docker", "/usr/local/bin/docker"}) {
     if (::access(docker.c_str(), X_OK) != 0) continue;
     ++clients;
-    // It validates the file against its compose schema before it contacts the daemon.
-    const CommandResult result = run_command(
-        "cd " + shell_quote(source_path("")) + " && DOCKER_HOST=unix:///nonexistent " + docker +
-            " stack deploy --resolve-image never -c docker-stack.yml snet-schema",
-        60s);
-    INFO(docker, ": ", result.output);
-    CHECK(result.output.find("Cannot connect to the Docker daemon") != std::string::npos);
-    CHECK(result.output.find("unsupported") == std::string::npos);
-    CHECK(result.output.find("Additional property") == std::string::npos);
-    CHECK(result.output.find("yaml:") == std::string::npos);
+    // It validates the files against its compose schema before it contacts the daemon.
+    for (const std::string files :
+         {"-c docker-stack.yml", "-c docker-stack.yml -c docker-stack.rabbitmq-cluster.yml"}) {
+      const CommandResult result = run_command(
+          "cd " + shell_quote(source_path("")) + " && DOCKER_HOST=unix:///nonexistent " + docker +
+              " stack deploy --resolve-image never " + files + " snet-schema",
+          60s);
+      INFO(docker, " ", files, ": ", result.output);
+      CHECK(result.output.find("Cannot connect to the Docker daemon") != std::string::npos);
+      CHECK(result.output.find("unsupported") == std::string::npos);
+      CHECK(result.output.find("Additional property") == std::string::npos);
+      CHECK(result.output.find("yaml:") == std::string::npos);
+    }
   }
   REQUIRE(clients > 0);  // compose_main.cpp skips when there is none
 }
@@ -201,27 +245,13 @@ TEST_CASE("stack sync: docker-stack.yml has the services of docker-compose.yml")
 
 TEST_CASE("swarm: deploy docker-stack.yml and press and scale agents 1 to 3 and remove") {
   SwarmStack stack("snet-swarm-" + std::to_string(::getpid()));
-  const CommandResult made =
-      run_command(shell_quote(built_program("snet")) + " stack --credentials " +
-                      shell_quote(stack.secrets.path()),
-                  60s);
+  const CommandResult made = stack.make_secrets();
   REQUIRE_MESSAGE(made.status == 0, made.output);
   const CommandResult joined = stack.join();
   REQUIRE_MESSAGE(joined.status == 0, joined.output);
 
-  const auto started = std::chrono::steady_clock::now();
-  const auto since = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  };
-  struct LogsOnFailure {
-    const SwarmStack& stack;
-    ~LogsOnFailure() {
-      if (std::uncaught_exceptions() == 0) return;
-      for (const char* service : {"mosquitto", "state", "relayer", "agent"}) {
-        std::cout << "---- " << service << " ----\n" << stack.logs(service);
-      }
-    }
-  } logs_on_failure{stack};
+  const Stopwatch since;
+  const StackLogsOnFailure logs_on_failure{stack, {"mosquitto", "state", "relayer", "agent"}};
 
   const CommandResult deployed = stack.deploy(1);
   REQUIRE_MESSAGE(deployed.status == 0, deployed.output);
@@ -259,6 +289,76 @@ TEST_CASE("swarm: deploy docker-stack.yml and press and scale agents 1 to 3 and 
   const std::string left = stack.remove();
   CHECK_MESSAGE(left.empty(), "left over:\n" << left);
   std::cout << "swarm test: removed after " << since() << " s" << std::endl;
+}
+
+TEST_CASE(
+    "swarm: docker-stack.rabbitmq-cluster.yml - three RabbitMQ nodes form one cluster - every "
+    "quorum queue has a member on each - a press reaches its actuator") {
+  SwarmStack stack("snet-swarm-cluster-" + std::to_string(::getpid()));
+  const CommandResult made = stack.make_secrets();
+  REQUIRE_MESSAGE(made.status == 0, made.output);
+  REQUIRE(std::filesystem::exists(stack.secrets.path() + "/rabbitmq/erlang.cookie"));
+  const CommandResult joined = stack.join();
+  REQUIRE_MESSAGE(joined.status == 0, joined.output);
+  const Stopwatch since;
+  const StackLogsOnFailure logs_on_failure{
+      stack, {"rabbitmq", "rabbitmq-2", "rabbitmq-3", "relayer", "agent"}};
+
+  const std::string ports = "SNET_RABBITMQ_2_MQTT_PORT=" + std::to_string(free_port()) +
+                            " SNET_RABBITMQ_3_MQTT_PORT=" + std::to_string(free_port());
+  const CommandResult deployed = stack.deploy(1, {"docker-stack.rabbitmq-cluster.yml"},
+                                              "SNET_DEVICE_CREDENTIALS_FILE= " + ports);
+  REQUIRE_MESSAGE(deployed.status == 0, deployed.output);
+  const auto online = [&](const std::string& service, double devices) {
+    const Seen s = seen(stack.dashboard, service, "snet_agent_devices");
+    return s.online && (devices < 0 || s.metric == devices);
+  };
+  const bool up = eventually([&] { return online("agent-1", 6) && online("relayer-1", -1); }, 300s);
+  REQUIRE_MESSAGE(up, "agent-1 (6 devices) and relayer-1 not online after 300 s");
+  std::cout << "swarm cluster test: deployed and online after " << since() << " s" << std::endl;
+
+  // A press through the first node's MQTT plugin reaches the MQTT fan (AMQP button, relayer and
+  // compute on the cluster). Sent again while the node's MQTT listener is still coming up.
+  const std::string id = "swarm-cluster-" + std::to_string(::getpid());
+  REQUIRE(eventually(
+      [&] {
+        return mosquitto_pub(stack.rabbitmq_mqtt, "snet/mixed/press/amqp-switch",
+                             json{{"id", id}}.dump()) == 0;
+      },
+      60s));
+  CHECK_MESSAGE(applied(stack.dashboard, "mqtt-fan", id, 60s),
+                "mqtt-fan never showed press " << id);
+
+  // One cluster of three, and each node holds a replica of every quorum queue: the nodes that
+  // joined after the services declared their queues added themselves (rabbitmq-queues grow).
+  const std::string first = stack.container_of("rabbitmq");
+  REQUIRE(!first.empty());
+  const auto rabbitmqctl = [&](const std::string& args) {
+    return run_command("docker exec " + first + " rabbitmqctl -q " + args, 120s).output;
+  };
+  const json cluster = json::parse(rabbitmqctl("cluster_status --formatter json"), nullptr, false);
+  REQUIRE(cluster.is_object());
+  CHECK_MESSAGE(cluster.value("running_nodes", json::array()).size() == 3, cluster.dump());
+  json queues;
+  const auto replicated = [&] {
+    queues = json::parse(rabbitmqctl("list_queues -p snet name type members --formatter json"),
+                         nullptr, false);
+    if (!queues.is_array() || queues.size() < 8) return false;
+    for (const auto& queue : queues) {
+      if (queue.value("type", "") == "quorum" &&
+          queue.value("members", json::array()).size() != 3) {
+        return false;
+      }
+    }
+    return true;
+  };
+  CHECK_MESSAGE(eventually(replicated, 60s), "queues: " << queues.dump());
+  std::cout << "swarm cluster test: " << queues.size() << " queues, each on 3 nodes, after "
+            << since() << " s" << std::endl;
+
+  const std::string left = stack.remove();
+  CHECK_MESSAGE(left.empty(), "left over:\n" << left);
+  std::cout << "swarm cluster test: removed after " << since() << " s" << std::endl;
 }
 
 }  // namespace snet::test
