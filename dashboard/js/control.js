@@ -5,6 +5,7 @@
 // the API's error text) is shown next to the services. Only a state service started by
 // `snet up` has a supervisor (health.supervisor); without one there are no service controls.
 
+import { PressGuard } from "./press_guard.js";
 import { withToken } from "./session.js";
 
 const FALLBACK_REFRESH_MS = 5000;
@@ -42,11 +43,13 @@ export class ControlPanel {
   #menuFor = "";
   #said = false;  // an action's result is showing
   #supervised = null;  // health.supervisor is set: GET /api/services has something to say
+  #press;
 
   /** els: {services (container), status (text), storm (button), kind (select), menu (element)} */
   constructor(els, frame) {
     this.els = els;
     this.frame = frame;
+    this.#press = new PressGuard(els.services, () => this.frame.request(this));
     els.services.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-verb]");
       if (button) this.serviceAction(button.dataset.service, button.dataset.verb);
@@ -149,6 +152,7 @@ export class ControlPanel {
   }
 
   render() {
+    if (this.#press.held) return;  // redrawn once released
     const box = this.els.services;
     box.hidden = !this.#available;
     if (!this.#said) {

@@ -199,4 +199,4 @@ const live = new LiveConnection(`${location.protocol === "https:" ? "wss" : "ws"
 });
 
 // For people poking at the page from the console (and the bench): the live model.
-window.snet = { store, log, stats, presses, live, network, chart: views.chart, control: views.control, scenario: views.scenario };
+window.snet = { store, log, stats, presses, live, network, chart: views.chart, control: views.control, scenario: views.scenario, sites: views.sites };

@@ -7,6 +7,7 @@
 // link are drawn partitioned. Redrawn when the model's revision changes (feed items, fetches).
 import { formatCount } from "./format.js";
 import { isUp, linkLabel, putLink } from "./links.js";
+import { PressGuard } from "./press_guard.js";
 
 const MAX_DEVICES_PER_SITE = 24;
 const FIELDS = ["latency_ms", "jitter_ms", "loss_pct", "rate_kbit"];
@@ -44,12 +45,14 @@ export function linkTitle(link) {
 export class SiteView {
   #drawn = -1;
   #selected = "";
+  #press;
 
   /** els: {box, meta, form, status, refresh}; model: LinkModel */
   constructor(els, model, frame) {
     this.els = els;
     this.model = model;
     this.frame = frame;
+    this.#press = new PressGuard(els.box, () => this.invalidate());
     els.box.addEventListener("click", (event) => {
       const edge = event.target.closest("[data-edge]");
       if (edge) return this.toggle(edge.dataset.edge);
@@ -116,7 +119,7 @@ export class SiteView {
 
   render() {
     const model = this.model;
-    if (this.#drawn === model.rev) return;
+    if (this.#press.held || this.#drawn === model.rev) return;
     this.#drawn = model.rev;
     const box = this.els.box;
     if (!model.loaded) return;

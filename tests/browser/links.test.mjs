@@ -3,7 +3,8 @@
 // nested boxes holding their devices, each link is an edge labelled with its spec; clicking an
 // edge cuts the link (PUT /api/links/{id}: the edge is drawn cut, the fault is logged and in the
 // history, the retained LinkUpdate is on the broker), clicking it again restores it; the form
-// sets latency/loss/rate; a device whose presence goes offline is drawn unreachable.
+// sets latency/loss/rate; a click survives a redraw between press and release; a device whose
+// presence goes offline is drawn unreachable.
 // Run: SNET_BUILD_DIR=build node --test tests/browser/links.test.mjs (ctest -L browser).
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -108,6 +109,22 @@ test("clicking an edge cuts the link: drawn cut, PUT sent, fault logged, LinkUpd
   await page.waitForSelector(`${edge}:not(.cut)[data-up="true"]`, WAIT);
   assert.equal(await page.$('#network .net-device.partitioned'), null);
   assert.equal(puts.length, 2);
+});
+
+test("a click survives a redraw between press and release", async () => {
+  // The feed redraws the view whenever a link changes (every status interval while traffic
+  // flows): a redraw that replaced the pressed name made the browser drop the click.
+  const name = await page.locator('#network .net-name[data-select="building-a"]').boundingBox();
+  await page.mouse.move(name.x + name.width / 2, name.y + name.height / 2);
+  await page.mouse.down();
+  await page.evaluate(() => new Promise((resolve) => {
+    window.snet.network.rev++;
+    window.snet.sites.invalidate();
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  }));
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('#link-form [name="link"]').value === "building-a", null, WAIT);
+  assert.equal(await page.inputValue('#link-form [name="latency_ms"]'), "20");
 });
 
 test("the form sets a link's latency, loss and rate; an emptied field lifts it", async () => {
