@@ -21,14 +21,16 @@ namespace fs = std::filesystem;
 constexpr const char* kDefaultTopology = "topology/single.json";
 
 Flags stack_flags() {
-  Flags flags("snet stack [TOPOLOGY] [-o FILE] [--credentials DIR]",
-              "Writes the Docker Swarm stack file for TOPOLOGY (docker stack deploy -c FILE); "
-              "with --credentials, the broker logins and API token it uses as secrets.");
+  Flags flags(
+      "snet stack [TOPOLOGY] [-o FILE] [--credentials DIR]",
+      "Writes the Docker Swarm stack file for TOPOLOGY (docker stack deploy -c FILE); "
+      "with --credentials, the broker logins, API token and Erlang cookie it uses as secrets.");
   flags.add("topology", "SNET_TOPOLOGY", kDefaultTopology, "topology file or name")
       .add("output", "", "",
            "file to write (-o FILE); '-' or empty: standard output, unless --credentials is given")
       .add("credentials", "", "",
-           "also write (or keep, from an earlier run) the stack's broker logins and API token "
+           "also write (or keep, from an earlier run) the stack's broker logins, API token and "
+           "RabbitMQ cluster cookie "
            "into this folder: the stack file's SNET_STACK_SECRETS (default ./stack-secrets)")
       .add("broker-conf", "", "broker-config/mosquitto-stack.conf",
            "Mosquitto's login configuration, a swarm config of the stack")
@@ -71,8 +73,8 @@ int stack_command(int argc, const char* const* argv, int first) {
       // docker-stack.rabbitmq-cluster.yml's Erlang cookie: any random printable text, kept, since
       // the nodes of an existing cluster must keep theirs.
       http::ensure_token_file(secrets + "/rabbitmq/erlang.cookie");
-      std::cerr << "snet stack: broker logins and API token of topology '" << topology.name
-                << "' in " << secrets << " (the stack's SNET_STACK_SECRETS)\n";
+      std::cerr << "snet stack: broker logins, API token and cluster cookie of topology '"
+                << topology.name << "' in " << secrets << " (the stack's SNET_STACK_SECRETS)\n";
     }
     if (!write_file) return 0;
     const std::string stack_dir = output == "-" ? "." : fs::absolute(output).parent_path().string();

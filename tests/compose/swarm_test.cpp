@@ -148,7 +148,8 @@ class SwarmStack {
     return out;
   }
   std::string env(int agents) const {
-    return "env SNET_IMAGE_TAG=" + shell_quote(image_tag()) +
+    // Not the caller's SNET_DEVICE_CREDENTIALS_FILE (the cluster's deploy empties it).
+    return "env -u SNET_DEVICE_CREDENTIALS_FILE SNET_IMAGE_TAG=" + shell_quote(image_tag()) +
            " SNET_STACK_SECRETS=" + shell_quote(secrets.path()) +
            " SNET_AGENTS=" + std::to_string(agents) + " SNET_RELAYERS=1 SNET_LOG_LEVEL=info" +
            " SNET_MQTT_PORT=" + std::to_string(mqtt) +
@@ -326,8 +327,8 @@ TEST_CASE(
                              json{{"id", id}}.dump()) == 0;
       },
       60s));
-  CHECK_MESSAGE(applied(stack.dashboard, "mqtt-fan", id, 60s),
-                "mqtt-fan never showed press " << id);
+  REQUIRE_MESSAGE(applied(stack.dashboard, "mqtt-fan", id, 60s),
+                  "mqtt-fan never showed press " << id);
 
   // One cluster of three, and each node holds a replica of every quorum queue: the nodes that
   // joined after the services declared their queues added themselves (rabbitmq-queues grow).
@@ -336,23 +337,26 @@ TEST_CASE(
   const auto rabbitmqctl = [&](const std::string& args) {
     return run_command("docker exec " + first + " rabbitmqctl -q " + args, 120s).output;
   };
-  const json cluster = json::parse(rabbitmqctl("cluster_status --formatter json"), nullptr, false);
-  REQUIRE(cluster.is_object());
-  CHECK_MESSAGE(cluster.value("running_nodes", json::array()).size() == 3, cluster.dump());
+  json cluster;
+  const auto three_running = [&] {
+    cluster = json::parse(rabbitmqctl("cluster_status --formatter json"), nullptr, false);
+    return cluster.is_object() && cluster.value("running_nodes", json::array()).size() == 3;
+  };
+  REQUIRE_MESSAGE(eventually(three_running, 120s), "cluster: " << cluster.dump());
   json queues;
   const auto replicated = [&] {
     queues = json::parse(rabbitmqctl("list_queues -p snet name type members --formatter json"),
                          nullptr, false);
-    if (!queues.is_array() || queues.size() < 8) return false;
+    if (!queues.is_array()) return false;
+    int quorum_queues = 0;
     for (const auto& queue : queues) {
-      if (queue.value("type", "") == "quorum" &&
-          queue.value("members", json::array()).size() != 3) {
-        return false;
-      }
+      if (queue.value("type", "") != "quorum") continue;
+      ++quorum_queues;
+      if (queue.value("members", json::array()).size() != 3) return false;
     }
-    return true;
+    return quorum_queues >= 8;
   };
-  CHECK_MESSAGE(eventually(replicated, 60s), "queues: " << queues.dump());
+  REQUIRE_MESSAGE(eventually(replicated, 60s), "queues: " << queues.dump());
   std::cout << "swarm cluster test: " << queues.size() << " queues, each on 3 nodes, after "
             << since() << " s" << std::endl;
 
