@@ -208,6 +208,21 @@ TEST_CASE("scripts: namespaces and tc and iptables") {
   CHECK(contains(rules,
                  "-A SNET_DOWN -d 10.0.0.8/32 -m statistic --mode random --probability 0.020000"));
   CHECK(contains(rules, "--probability 0.050000 -m comment --comment loss-up: -j DROP"));
-  CHECK(contains(rules, "-A SNET_UP -s 10.0.0.8/32 -m comment --comment acct-up:l1\n"));
+  // Accounting: one chain per block of 64 addresses, reached by its prefix.
+  CHECK(contains(rules, ":SNET_UP_0 - [0:0]\n"));
+  CHECK(contains(rules, "-A SNET_UP -s 10.0.0.0/26 -j SNET_UP_0\n"));
+  CHECK(contains(rules, "-A SNET_DOWN -d 10.0.0.0/26 -j SNET_DOWN_0\n"));
+  CHECK(contains(rules, "-A SNET_UP_0 -s 10.0.0.8/32 -m comment --comment acct-up:l1\n"));
   CHECK(contains(rules, "COMMIT\n"));
+  // The drops stay in the main chains, before the jumps to the accounting.
+  CHECK(rules.find("acct-up:b2") > rules.find("cut-up:b2"));
+
+  std::vector<DeviceRules> many;
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    many.push_back({"d" + std::to_string(i), Ipv4{parse_ipv4("10.1.0.0").value + i}});
+  }
+  const std::string two = iptables_script(0, many);
+  CHECK(contains(two, "-A SNET_UP -s 10.1.0.64/26 -j SNET_UP_1\n"));
+  CHECK(contains(two, "-A SNET_UP_1 -s 10.1.0.99/32 -m comment --comment acct-up:d99\n"));
+  CHECK_FALSE(contains(two, ":SNET_UP_2 "));
 }
