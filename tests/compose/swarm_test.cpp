@@ -107,6 +107,11 @@ class SwarmStack {
                            files + " " + name_,
                        120s);
   }
+  /// Whether the state service sees `service` online, hosting `devices` devices (any when < 0).
+  bool online(const std::string& service, double devices = -1) const {
+    const Seen s = seen(dashboard, service, "snet_agent_devices");
+    return s.online && (devices < 0 || s.metric == devices);
+  }
   /// The id of a running container of `service` ("" when none runs).
   std::string container_of(const std::string& service) const {
     const std::string ids =
@@ -256,11 +261,8 @@ TEST_CASE("swarm: deploy docker-stack.yml and press and scale agents 1 to 3 and 
 
   const CommandResult deployed = stack.deploy(1);
   REQUIRE_MESSAGE(deployed.status == 0, deployed.output);
-  const auto online = [&](const std::string& service, double devices) {
-    const Seen s = seen(stack.dashboard, service, "snet_agent_devices");
-    return s.online && (devices < 0 || s.metric == devices);
-  };
-  const bool up = eventually([&] { return online("agent-1", 6) && online("relayer-1", -1); }, 180s);
+  const bool up =
+      eventually([&] { return stack.online("agent-1", 6) && stack.online("relayer-1"); }, 180s);
   REQUIRE_MESSAGE(up, "agent-1 (6 devices) and relayer-1 not online after 180 s");
   std::cout << "swarm test: deployed and online after " << since() << " s" << std::endl;
 
@@ -276,7 +278,11 @@ TEST_CASE("swarm: deploy docker-stack.yml and press and scale agents 1 to 3 and 
   const CommandResult scaled = stack.deploy(3);
   REQUIRE_MESSAGE(scaled.status == 0, scaled.output);
   const bool three = eventually(
-      [&] { return online("agent-1", 2) && online("agent-2", 2) && online("agent-3", 2); }, 120s);
+      [&] {
+        return stack.online("agent-1", 2) && stack.online("agent-2", 2) &&
+               stack.online("agent-3", 2);
+      },
+      120s);
   CHECK_MESSAGE(three, "agent-1..3 not each online with 2 devices after scaling");
   std::cout << "swarm test: three agents online after " << since() << " s" << std::endl;
   for (const std::string pair : {"1", "2", "3"}) {
@@ -310,11 +316,8 @@ TEST_CASE(
   const CommandResult deployed = stack.deploy(1, {"docker-stack.rabbitmq-cluster.yml"},
                                               "SNET_DEVICE_CREDENTIALS_FILE= " + ports);
   REQUIRE_MESSAGE(deployed.status == 0, deployed.output);
-  const auto online = [&](const std::string& service, double devices) {
-    const Seen s = seen(stack.dashboard, service, "snet_agent_devices");
-    return s.online && (devices < 0 || s.metric == devices);
-  };
-  const bool up = eventually([&] { return online("agent-1", 6) && online("relayer-1", -1); }, 300s);
+  const bool up =
+      eventually([&] { return stack.online("agent-1", 6) && stack.online("relayer-1"); }, 300s);
   REQUIRE_MESSAGE(up, "agent-1 (6 devices) and relayer-1 not online after 300 s");
   std::cout << "swarm cluster test: deployed and online after " << since() << " s" << std::endl;
 
