@@ -39,6 +39,8 @@ class EmulatedDevice {
   bool wait_connected(std::chrono::milliseconds timeout) { return bus_->wait_connected(timeout); }
   bool connected() const { return bus_->connected(); }
   void stop() { bus_->stop(); }
+  /// Starts stop() (see Bus::begin_stop()): call on every device before stop() on any.
+  void begin_stop() { bus_->begin_stop(); }
   /// Emulated fault (or back online); see snet::ConnectionControl.
   void control(ConnectionControl fault);
   /// Connected and not held down by a fault (offline, crash, freeze): a frozen connection still

@@ -282,13 +282,17 @@ class AmqpBus final : public Bus {
 
   bool connected() const override { return connected_; }
 
-  void stop() override {
+  void begin_stop() override {
     {
       std::lock_guard lock(mutex_);
       stop_requested_ = true;
     }
     stopped_ = true;
     wake_->notify();
+  }
+
+  void stop() override {
+    begin_stop();
     if (!thread_.joinable()) {
       if (!started_) fail_all("the bus was stopped before it started");
       return;

@@ -610,14 +610,20 @@ class AsioMqttBus final : public Bus {
     return true;
   }
 
-  void stop() override {
+  void begin_stop() override {
     if (stopping_.exchange(true)) return;
     auto done = std::make_shared<std::promise<void>>();
-    auto stopped = done->get_future();
+    stopped_ = done->get_future();
+    stop_deadline_ = std::chrono::steady_clock::now() + kStopTimeout;
     run([done](Connection& c) { c.stop([done] { done->set_value(); }); });
+  }
+
+  void stop() override {
+    begin_stop();
     // Handlers run on the loop thread; waiting there would wait for ourselves.
-    if (!connection_->io().get_executor().running_in_this_thread()) {
-      stopped.wait_for(std::chrono::seconds(1));
+    if (stopped_.valid() && !connection_->io().get_executor().running_in_this_thread()) {
+      stopped_.wait_until(stop_deadline_);
+      stopped_ = {};
     }
   }
 
@@ -637,8 +643,13 @@ class AsioMqttBus final : public Bus {
                [c = connection_, fn = std::forward<Fn>(fn)]() mutable { fn(*c); });
   }
 
+  static constexpr auto kStopTimeout = std::chrono::seconds(1);
+
   std::shared_ptr<Connection> connection_;
   std::atomic<bool> started_{false}, stopping_{false};
+  // begin_stop()'s completion and the time stop() waits for it until (the stopping thread's).
+  std::future<void> stopped_;
+  std::chrono::steady_clock::time_point stop_deadline_;
 };
 
 }  // namespace

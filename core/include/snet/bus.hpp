@@ -119,6 +119,11 @@ class Bus {
   virtual bool connected() const = 0;
   /// Disconnects cleanly, sending what is queued first (bounded by a short timeout).
   virtual void stop() = 0;
+  /// Starts what stop() does without waiting for it; stop() then waits (within the same
+  /// timeout, counted from here). An owner of many buses calls this on each before stop() on
+  /// any, so their disconnects overlap instead of taking one round trip after another.
+  /// The default does nothing: stop() does it all.
+  virtual void begin_stop() {}
 
   /// Emulation: puts the connection in `fault` (or back online). Returns false where the
   /// implementation cannot emulate faults (only the agents' MQTT client can).
