@@ -1,9 +1,9 @@
 #include "kernel_shaper.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -220,23 +220,48 @@ std::vector<std::string> KernelShaper::apply_site(std::size_t index) {
   return errors;
 }
 
-std::map<std::string, KernelShaper::RuleCounters> KernelShaper::read_rules(
-    const std::string& netns) {
+std::map<std::string, RuleCounters> parse_rule_counters(std::string_view saved) {
   std::map<std::string, RuleCounters> found;
-  const ToolResult result =
-      run_tool({"ip", "netns", "exec", netns, "iptables-save", "-c", "-t", "mangle"});
-  if (!result.ok()) return found;
-  static const std::regex line(R"re(^\[(\d+):(\d+)\] -A SNET_\w+ .*--comment "?([^" ]+)"?)re");
-  std::istringstream in(result.output);
-  std::string text;
-  std::smatch match;
-  while (std::getline(in, text)) {
-    if (!std::regex_search(text, match, line)) continue;
-    auto& counters = found[match[3].str()];
-    counters.packets += std::stoull(match[1].str());
-    counters.bytes += std::stoull(match[2].str());
+  // A number at the front of `text`, which it then no longer holds.
+  auto number = [](std::string_view& text, std::uint64_t& value) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc()) return false;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    return true;
+  };
+  auto skip = [](std::string_view& text, std::string_view prefix) {
+    if (text.substr(0, prefix.size()) != prefix) return false;
+    text.remove_prefix(prefix.size());
+    return true;
+  };
+  constexpr std::string_view kComment = "--comment ";
+  while (!saved.empty()) {
+    const std::size_t eol = saved.find('\n');
+    std::string_view line = saved.substr(0, eol);
+    saved.remove_prefix(eol == std::string_view::npos ? saved.size() : eol + 1);
+    RuleCounters counters;
+    if (!skip(line, "[") || !number(line, counters.packets) || !skip(line, ":") ||
+        !number(line, counters.bytes) || !skip(line, "] -A SNET_")) {
+      continue;
+    }
+    const std::size_t at = line.find(kComment);
+    if (at == std::string_view::npos) continue;
+    line.remove_prefix(at + kComment.size());
+    skip(line, "\"");
+    const std::string_view comment = line.substr(0, line.find_first_of("\" "));
+    if (comment.empty()) continue;
+    auto& sum = found[std::string(comment)];
+    sum.packets += counters.packets;
+    sum.bytes += counters.bytes;
   }
   return found;
+}
+
+std::map<std::string, RuleCounters> KernelShaper::read_rules(const std::string& netns) {
+  const ToolResult result =
+      run_tool({"ip", "netns", "exec", netns, "iptables-save", "-c", "-t", "mangle"});
+  if (!result.ok()) return {};
+  return parse_rule_counters(result.output);
 }
 
 void KernelShaper::keep_counters(std::size_t index) {
