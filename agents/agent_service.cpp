@@ -61,6 +61,13 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
       of_broker_site(topology, select_devices(topology, flags.str("devices"), flags.str("kinds")),
                      flags.str("broker-site")),
       shard);
+  if (placements) {  // the file places every device of the topology: keep the hosted ones'
+    decltype(placements->devices) hosted;
+    for (const Device* device : setup.devices) {
+      if (auto node = placements->devices.extract(device->id)) hosted.insert(std::move(node));
+    }
+    placements->devices = std::move(hosted);
+  }
   if (const std::string file = flags.str("device-credentials-file"); !file.empty()) {
     try {
       auto passwords = read_credentials_file(file);

@@ -110,25 +110,36 @@ network::UpstreamSocketFactory placed_upstream_sockets(DevicePlacements placemen
 DeviceLinks::DeviceLinks(const Topology& topology, const std::vector<const Device*>& devices,
                          const DeviceUrls& urls, std::vector<std::string> properties,
                          network::RelayOptions relay_options)
-    : topology_(topology.name), properties_(std::move(properties)), links_(topology.links()) {
+    : topology_(topology.name), properties_(std::move(properties)) {
+  const auto specs = topology.links();
+  links_.reserve(specs.size());
+  for (const auto& [id, spec] : specs) links_.push_back(id);  // sorted, as the map is
   if (!topology.emulates_network() || properties_.empty() || devices.empty()) return;
+  // The relay gets only the links its devices cross: an agent hosting a shard of a large
+  // topology would otherwise hold, shape and count every other agent's links too (campus:
+  // 15,004 links, ~9 MB, in each of its 4 agents).
+  std::vector<std::vector<std::string>> paths;
+  paths.reserve(devices.size());
+  std::set<std::string> crossed;
+  for (const Device* device : devices) {
+    paths.push_back(topology.link_path(*device));
+    crossed.insert(paths.back().begin(), paths.back().end());
+  }
+  crossed_.assign(crossed.begin(), crossed.end());
   std::map<std::string, LinkSpec> applied;
-  for (const auto& [id, spec] : links_) applied.emplace(id, restrict_to(spec, properties_));
+  for (const auto& id : crossed_) applied.emplace(id, restrict_to(specs.at(id), properties_));
   const auto relay_options_first = relay_options.listen_from;
   relay_ = std::make_unique<network::ShapingRelay>(applied, std::move(relay_options));
   std::map<std::string, std::vector<tcp::endpoint>> brokers;  // by URL: resolved once
-  std::set<std::string> crossed;
-  for (const Device* device : devices) {
-    const std::string& url = urls.of(device->protocol);
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const Device& device = *devices[i];
+    const std::string& url = urls.of(device.protocol);
     auto broker = brokers.find(url);
     if (broker == brokers.end()) broker = brokers.emplace(url, resolve(url)).first;
-    const auto path = topology.link_path(*device);
-    crossed.insert(path.begin(), path.end());
-    const tcp::endpoint listening = relay_->add_path(device->id, path, broker->second);
-    device_urls_.emplace(device->id,
+    const tcp::endpoint listening = relay_->add_path(device.id, paths[i], broker->second);
+    device_urls_.emplace(device.id,
                          with_host_port(url, listening.address().to_string(), listening.port()));
   }
-  crossed_.assign(crossed.begin(), crossed.end());
   const std::string first_listen = network::relay_address(relay_options_first, 0).to_string();
   const std::size_t ports = relay_->listen_ports();
   std::string applies;
@@ -147,13 +158,13 @@ bool DeviceLinks::apply(const Message& message) {
     throw BadMessage("bad-link-update", "update for link '" + update.link +
                                             "' arrived on another link's topic " + message.topic);
   }
-  if (links_.count(update.link) == 0) {
+  if (!std::binary_search(links_.begin(), links_.end(), update.link)) {
     throw BadMessage("unknown-link",
                      "topology '" + topology_ + "' has no site or device '" + update.link + "'");
   }
-  if (!relay_) return false;
+  if (!relay_) return false;  // the network is not emulated here
   const LinkSpec applied = restrict_to(update.spec, properties_);
-  relay_->set_link(update.link, applied);
+  if (!relay_->set_link(update.link, applied)) return false;  // no hosted device crosses it
   log::info("link ", update.link, update.id.empty() ? "" : " (" + update.id + ")", ": ",
             applied.to_json().dump());
   return true;

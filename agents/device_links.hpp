@@ -59,8 +59,9 @@ class DeviceLinks {
   const std::map<std::string, std::string>& device_urls() const { return device_urls_; }
 
   /// Applies a LinkUpdate received on a link control topic. An empty payload (a retained update
-  /// being cleared) is ignored. Throws BadMessage: a malformed update, one whose link is not the
-  /// topic's, or a link the topology does not have. Returns whether the relay applied it.
+  /// being cleared) and a link no hosted device crosses are ignored. Throws BadMessage: a malformed
+  /// update, one whose link is not the topic's, or a link the topology does not have. Returns
+  /// whether the relay applied it.
   bool apply(const Message& message);
   /// What this engine applies to each link its devices cross, and the traffic: one report
   /// from `reporter` per kLinksPerReport links, the first named `reporter`, the next
@@ -72,8 +73,8 @@ class DeviceLinks {
  private:
   std::string topology_;
   std::vector<std::string> properties_;
-  std::map<std::string, LinkSpec> links_;  // every link of the topology: its file spec
-  std::vector<std::string> crossed_;       // links on the hosted devices' paths
+  std::vector<std::string> links_;    // every link of the topology, sorted (unknown-link checks)
+  std::vector<std::string> crossed_;  // links on the hosted devices' paths
   std::map<std::string, std::string> device_urls_;
   std::unique_ptr<network::ShapingRelay> relay_;
 };

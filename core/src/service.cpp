@@ -103,6 +103,14 @@ const Topology& Service::topology() {
   return *topology_;
 }
 
+Topology Service::take_topology() {
+  (void)topology();  // loaded
+  Topology whole = std::move(*topology_);
+  topology_.emplace();
+  topology_->name = whole.name;
+  return whole;
+}
+
 BusOptions Service::bus_options() {
   BusOptions options;
   options.url = broker_url_;

@@ -103,3 +103,26 @@ TEST_CASE("device links: many links are reported in parts a broker takes") {
   CHECK(reports[1].links.size() == 11);
   for (const auto& r : reports) CHECK_NOTHROW(parse_link_report(to_json(r)));  // <= 64 KB
 }
+
+TEST_CASE("device links: the relay holds only the links its hosted devices cross") {
+  // Two sites; this agent hosts one device of site s only (a shard of a larger topology).
+  const Topology two = parse_topology_text(
+      R"({"name": "two", "sites": [{"id": "s"}, {"id": "t", "link": {"latency_ms": 9}}],
+          "devices": [{"id": "a", "kind": "actuator", "site": "s"},
+                      {"id": "b", "kind": "actuator", "site": "t"}]})");
+  DeviceLinks links(two, {&two.devices[0]}, DeviceUrls{"", "mqtt://127.0.0.1:1883"},
+                    {"latency_ms"});
+  REQUIRE(links.active());
+  const auto reports = links.reports("agent");
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].links.size() == 2);  // a and s: not b, not t
+  CHECK(reports[0].links.count("t") == 0);
+  // An update of another agent's link is not applied here, nor is it an unknown link.
+  CHECK_FALSE(links.apply(Message{
+      "snet/two/control/links/t", R"({"link": "t", "spec": {"latency_ms": 5}})", true, {}}));
+  CHECK(links.apply(Message{
+      "snet/two/control/links/a", R"({"link": "a", "spec": {"latency_ms": 5}})", true, {}}));
+  CHECK_THROWS_AS(
+      links.apply(Message{"snet/two/control/links/u", R"({"link": "u", "spec": {}})", true, {}}),
+      BadMessage);
+}

@@ -81,6 +81,10 @@ class Service {
   /// topology that does not load is a configuration error); otherwise on first use. Throws
   /// TopologyError.
   const Topology& topology();
+  /// Moves the topology out (loading it first if need be), leaving topology() only its name
+  /// (for client ids, topics and status): for a service that needs the whole of it only to
+  /// start, such as an agent hosting a shard of a large topology, which frees the rest.
+  Topology take_topology();
   /// For the service's own bus: the broker URL, client id snet-<topology>-<name>, and the last
   /// will that marks the service offline should it vanish.
   BusOptions bus_options();
