@@ -1,5 +1,7 @@
 #include "agent_service.hpp"
 
+#include <malloc.h>
+
 #include "device_selection.hpp"
 #include "snet/broker_credentials.hpp"
 #include "snet/log.hpp"
@@ -118,10 +120,21 @@ void check_open_files(const AgentSetup& setup) {
   }
 }
 
-void serve_control(Bus& bus, const Topology& topology, Agent& agent, AgentSetup& setup,
+std::unique_ptr<Agent> make_agent(const Flags& flags, Topology whole, const std::string& broker_url,
+                                  AgentSetup& setup, AgentMetrics& metrics) {
+  setup = set_up_agent(flags, whole, broker_url);
+  check_open_files(setup);
+  auto agent = std::make_unique<Agent>(whole, setup.devices, setup.options, metrics);
+  setup.devices.clear();
+  whole = Topology{};
+  malloc_trim(0);  // glibc keeps what a process frees; the pages go back to the system here
+  return agent;
+}
+
+void serve_control(Bus& bus, const std::string& topology_name, Agent& agent, AgentSetup& setup,
                    AgentMetrics& metrics) {
   // Fault injection (snet ctl, the dashboard, scenarios) arrives on the control topic.
-  const std::string link_control_prefix = topics::link_control_topic(topology.name, "");
+  const std::string link_control_prefix = topics::link_control_topic(topology_name, "");
   DeviceLinks* links = setup.links.get();
   bus.on_message([&agent, &metrics, links, link_control_prefix](const Message& message) {
     try {
@@ -135,10 +148,10 @@ void serve_control(Bus& bus, const Topology& topology, Agent& agent, AgentSetup&
       log::warn("rejected control message on ", message.topic, ": ", bad.reason, ": ", bad.what());
     }
   });
-  bus.subscribe(topics::control_topic(topology.name), Qos::at_least_once);
+  bus.subscribe(topics::control_topic(topology_name), Qos::at_least_once);
   // Retained: the links' latest state arrives at once, also after a restart.
   if (links->active()) {
-    bus.subscribe(topics::link_control_filter(topology.name), Qos::at_least_once);
+    bus.subscribe(topics::link_control_filter(topology_name), Qos::at_least_once);
   }
 }
 

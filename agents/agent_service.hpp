@@ -38,9 +38,17 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
 /// Warns when the open-file limit (raised as far as it goes) is below what the devices need.
 void check_open_files(const AgentSetup& setup);
 
-/// Serves the control topics on `bus` (subscribed here, before bus.start()): device faults go
-/// to `agent`, link updates to `setup.links`; malformed ones are counted and logged.
-void serve_control(Bus& bus, const Topology& topology, Agent& agent, AgentSetup& setup,
+/// set_up_agent() into `setup`, check_open_files(), and the Agent of its devices; then frees
+/// `whole`, which only starting needs (each device keeps what it needs): a shard's agent of a
+/// large topology keeps only its own devices (campus: ~16 MB less in each of its 4 agents).
+/// `setup.devices` is emptied (it pointed into the topology). Throws as set_up_agent().
+std::unique_ptr<Agent> make_agent(const Flags& flags, Topology whole, const std::string& broker_url,
+                                  AgentSetup& setup, AgentMetrics& metrics);
+
+/// Serves the control topics of topology `topology_name` on `bus` (subscribed here, before
+/// bus.start()): device faults go to `agent`, link updates to `setup.links`; malformed ones are
+/// counted and logged.
+void serve_control(Bus& bus, const std::string& topology_name, Agent& agent, AgentSetup& setup,
                    AgentMetrics& metrics);
 
 /// Publishes the links' reports (retained) and clears them again when the agent stops.

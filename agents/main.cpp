@@ -1,7 +1,5 @@
 // snet-agent: hosts a topology's emulated buttons and actuators (see agent.hpp and
 // agent_service.hpp; exit codes in snet/service.hpp).
-#include <malloc.h>
-
 #include <chrono>
 
 #include "agent.hpp"
@@ -21,25 +19,19 @@ int main(int argc, char** argv) {
        .name_env = "SNET_AGENT_NAME"});
   agents::add_agent_flags(service.flags());
   return service.run(argc, argv, [&] {
-    // The whole topology is needed only to start: each device keeps what it needs. A shard's
-    // agent of a large topology then frees the other agents' devices (campus: ~13 MB each).
-    auto whole = std::make_unique<Topology>(service.take_topology());
-    const Topology& topology = *whole;
-    auto setup = agents::set_up_agent(service.flags(), topology, service.broker_url());
-    agents::check_open_files(setup);
     Metrics metrics;
     agents::AgentMetrics agent_metrics(metrics);
-    agents::Agent agent(topology, setup.devices, setup.options, agent_metrics);  // outlives the bus
-    const auto status_bus = service.make_bus(service.bus_options());
-    agents::serve_control(*status_bus, topology, agent, setup, agent_metrics);
-    setup.devices.clear();  // they point into the topology
-    whole.reset();
-    malloc_trim(0);  // glibc keeps what a process frees; the pages go back to the system here
+    agents::AgentSetup setup;  // the relay outlives the agent's devices
+    const auto agent = agents::make_agent(service.flags(), service.take_topology(),
+                                          service.broker_url(), setup, agent_metrics);
+    const auto status_bus = service.make_bus(service.bus_options());  // outlived by the agent
+    agents::serve_control(*status_bus, service.topology_name(), *agent, setup, agent_metrics);
     status_bus->start();
-    log::info("topology '", service.topology().name, "': connecting ", agent.size(), " devices to ",
+    log::info("topology '", service.topology_name(), "': connecting ", agent->size(),
+              " devices to ",
               redacted_url(setup.options.mqtt_url.empty() ? service.broker_url()
                                                           : setup.options.mqtt_url));
-    if (agent.start([&] { return service.stop_requested(); }) == agent.size()) {
+    if (agent->start([&] { return service.stop_requested(); }) == agent->size()) {
       agent_metrics.connect_ms.set(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - began)
                                        .count());
@@ -47,7 +39,7 @@ int main(int argc, char** argv) {
     if (!service.stop_requested()) {
       // Online only after the devices are up: `snet up` waits for this.
       const auto status = service.report_status(*status_bus, metrics);
-      agents::LinkReports reports(*status_bus, service.topology().name, service.name(),
+      agents::LinkReports reports(*status_bus, service.topology_name(), service.name(),
                                   *setup.links);
       do {
         reports.publish();

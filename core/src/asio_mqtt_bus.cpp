@@ -613,7 +613,7 @@ class AsioMqttBus final : public Bus {
   void begin_stop() override {
     if (stopping_.exchange(true)) return;
     auto done = std::make_shared<std::promise<void>>();
-    stopped_ = done->get_future();
+    stop_done_ = done->get_future();
     stop_deadline_ = std::chrono::steady_clock::now() + kStopTimeout;
     run([done](Connection& c) { c.stop([done] { done->set_value(); }); });
   }
@@ -621,9 +621,9 @@ class AsioMqttBus final : public Bus {
   void stop() override {
     begin_stop();
     // Handlers run on the loop thread; waiting there would wait for ourselves.
-    if (stopped_.valid() && !connection_->io().get_executor().running_in_this_thread()) {
-      stopped_.wait_until(stop_deadline_);
-      stopped_ = {};
+    if (stop_done_.valid() && !connection_->io().get_executor().running_in_this_thread()) {
+      stop_done_.wait_until(stop_deadline_);
+      stop_done_ = {};
     }
   }
 
@@ -647,8 +647,8 @@ class AsioMqttBus final : public Bus {
 
   std::shared_ptr<Connection> connection_;
   std::atomic<bool> started_{false}, stopping_{false};
-  // begin_stop()'s completion and the time stop() waits for it until (the stopping thread's).
-  std::future<void> stopped_;
+  // begin_stop()'s completion and how long stop() waits for it (the owner's thread only).
+  std::future<void> stop_done_;
   std::chrono::steady_clock::time_point stop_deadline_;
 };
 

@@ -99,15 +99,24 @@ int Service::run(int argc, char** argv, const std::function<int()>& body) {
 }
 
 const Topology& Service::topology() {
-  if (!topology_) topology_ = load_topology(flags_.str("topology"));
+  if (topology_taken_) throw std::logic_error("the service's topology was taken (take_topology)");
+  if (!topology_) {
+    topology_ = load_topology(flags_.str("topology"));
+    topology_name_ = topology_->name;
+  }
   return *topology_;
+}
+
+const std::string& Service::topology_name() {
+  if (!topology_taken_) (void)topology();
+  return topology_name_;
 }
 
 Topology Service::take_topology() {
   (void)topology();  // loaded
   Topology whole = std::move(*topology_);
-  topology_.emplace();
-  topology_->name = whole.name;
+  topology_.reset();
+  topology_taken_ = true;
   return whole;
 }
 
@@ -115,8 +124,8 @@ BusOptions Service::bus_options() {
   BusOptions options;
   options.url = broker_url_;
   options.password = broker_password_;
-  options.client_id = "snet-" + topology().name + "-" + name_;
-  options.will = status_will(topology().name, name_);
+  options.client_id = "snet-" + topology_name() + "-" + name_;
+  options.will = status_will(topology_name(), name_);
   return options;
 }
 
@@ -129,7 +138,7 @@ std::unique_ptr<Bus> Service::make_bus(const BusOptions& options, BusLoop* loop)
 }
 
 std::unique_ptr<StatusReporter> Service::report_status(Bus& bus, const Metrics& metrics) {
-  return std::make_unique<StatusReporter>(bus, topology().name, name_, metrics, status_interval_);
+  return std::make_unique<StatusReporter>(bus, topology_name(), name_, metrics, status_interval_);
 }
 
 bool Service::wait_connected(Bus& bus) {

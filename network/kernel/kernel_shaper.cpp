@@ -223,13 +223,13 @@ std::vector<std::string> KernelShaper::apply_site(std::size_t index) {
 std::map<std::string, RuleCounters> parse_rule_counters(std::string_view saved) {
   std::map<std::string, RuleCounters> found;
   // A number at the front of `text`, which it then no longer holds.
-  auto number = [](std::string_view& text, std::uint64_t& value) {
+  auto take_uint = [](std::string_view& text, std::uint64_t& value) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error != std::errc()) return false;
     text.remove_prefix(static_cast<std::size_t>(end - text.data()));
     return true;
   };
-  auto skip = [](std::string_view& text, std::string_view prefix) {
+  auto take_prefix = [](std::string_view& text, std::string_view prefix) {
     if (text.substr(0, prefix.size()) != prefix) return false;
     text.remove_prefix(prefix.size());
     return true;
@@ -240,14 +240,14 @@ std::map<std::string, RuleCounters> parse_rule_counters(std::string_view saved) 
     std::string_view line = saved.substr(0, eol);
     saved.remove_prefix(eol == std::string_view::npos ? saved.size() : eol + 1);
     RuleCounters counters;
-    if (!skip(line, "[") || !number(line, counters.packets) || !skip(line, ":") ||
-        !number(line, counters.bytes) || !skip(line, "] -A SNET_")) {
+    if (!take_prefix(line, "[") || !take_uint(line, counters.packets) || !take_prefix(line, ":") ||
+        !take_uint(line, counters.bytes) || !take_prefix(line, "] -A SNET_")) {
       continue;
     }
     const std::size_t at = line.find(kComment);
     if (at == std::string_view::npos) continue;
     line.remove_prefix(at + kComment.size());
-    skip(line, "\"");
+    take_prefix(line, "\"");
     const std::string_view comment = line.substr(0, line.find_first_of("\" "));
     if (comment.empty()) continue;
     auto& sum = found[std::string(comment)];

@@ -121,8 +121,9 @@ class Bus {
   virtual void stop() = 0;
   /// Starts what stop() does without waiting for it; stop() then waits (within the same
   /// timeout, counted from here). An owner of many buses calls this on each before stop() on
-  /// any, so their disconnects overlap instead of taking one round trip after another.
-  /// The default does nothing: stop() does it all.
+  /// any, so their disconnects overlap instead of taking one round trip after another. Call
+  /// begin_stop() and stop() from one thread (the owner's). The default does nothing: stop()
+  /// does it all.
   virtual void begin_stop() {}
 
   /// Emulation: puts the connection in `fault` (or back online). Returns false where the

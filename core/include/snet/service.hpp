@@ -81,9 +81,11 @@ class Service {
   /// topology that does not load is a configuration error); otherwise on first use. Throws
   /// TopologyError.
   const Topology& topology();
-  /// Moves the topology out (loading it first if need be), leaving topology() only its name
-  /// (for client ids, topics and status): for a service that needs the whole of it only to
-  /// start, such as an agent hosting a shard of a large topology, which frees the rest.
+  /// The topology's name (loading it first if need be), also after take_topology().
+  const std::string& topology_name();
+  /// Moves the topology out (loading it first if need be), for a service that needs the whole
+  /// of it only to start: an agent hosting a shard of a large topology frees the rest. Only
+  /// its name stays (topology_name()); topology() then throws std::logic_error.
   Topology take_topology();
   /// For the service's own bus: the broker URL, client id snet-<topology>-<name>, and the last
   /// will that marks the service offline should it vanish.
@@ -115,6 +117,8 @@ class Service {
   int signal_ = 0;  // the shutdown signal once it came
   std::chrono::milliseconds status_interval_{2000};
   std::optional<Topology> topology_;
+  std::string topology_name_;
+  bool topology_taken_ = false;
 };
 
 }  // namespace snet
