@@ -1,6 +1,7 @@
 #include "agent.hpp"
 
 #include <algorithm>
+#include <deque>
 
 #include "actuator.hpp"
 #include "button.hpp"
@@ -65,6 +66,7 @@ Agent::Agent(const Topology& topology, const std::vector<const Device*>& devices
   sensor_clock_ = std::make_unique<SensorClock>(network_, std::move(sensors));
   metrics_.devices.set(static_cast<std::int64_t>(devices_.size()));
   for (auto& device : devices_) by_id_.emplace(device->id(), device.get());
+  options_.forget_devices();
 }
 
 namespace {
@@ -127,24 +129,36 @@ Agent::~Agent() {
 }
 
 std::size_t Agent::start(const std::function<bool()>& cancelled) {
-  const auto began = std::chrono::steady_clock::now();
-  const std::size_t batch = std::max<std::size_t>(1, options_.connect_batch);
+  using Clock = std::chrono::steady_clock;
+  const auto began = Clock::now();
+  const std::size_t window = std::max<std::size_t>(1, options_.connect_batch);
   std::size_t connected = 0;
-  // Sensors take readings as soon as each is connected (not waiting for the last batch).
+  // Sensors take readings as soon as each is connected (not waiting for the last device).
   sensor_clock_->start();
-  for (std::size_t first = 0; first < devices_.size(); first += batch) {
-    if (cancelled && cancelled()) break;
-    const std::size_t last = std::min(devices_.size(), first + batch);
-    for (std::size_t i = first; i < last; ++i) devices_[i]->start();
-    const auto deadline = std::chrono::steady_clock::now() + options_.batch_timeout;
-    for (std::size_t i = first; i < last; ++i) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (devices_[i]->wait_connected(std::max(left, std::chrono::milliseconds(0)))) {
-        ++connected;
-      } else {
-        log::warn(devices_[i]->id(), " not connected yet; it keeps retrying");
-      }
+  // A sliding window: at most `window` handshakes in flight, the next device starting as soon as
+  // the oldest is done. Batches in lock step waited for each batch's slowest handshake with the
+  // rest of the window idle.
+  struct InFlight {
+    std::size_t index;
+    Clock::time_point deadline;
+  };
+  std::deque<InFlight> in_flight;
+  std::size_t next = 0;
+  while (next < devices_.size() || !in_flight.empty()) {
+    if (cancelled && cancelled()) break;  // the devices started are stopped with the agent
+    while (in_flight.size() < window && next < devices_.size()) {
+      devices_[next]->start();
+      in_flight.push_back({next, Clock::now() + options_.batch_timeout});
+      ++next;
+    }
+    const auto oldest = in_flight.front();
+    in_flight.pop_front();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(oldest.deadline - Clock::now());
+    if (devices_[oldest.index]->wait_connected(std::max(left, std::chrono::milliseconds(0)))) {
+      ++connected;
+    } else {
+      log::warn(devices_[oldest.index]->id(), " not connected yet; it keeps retrying");
     }
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

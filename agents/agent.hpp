@@ -1,6 +1,6 @@
 // An agent: hosts some of a topology's devices in one process, each with its own broker
-// connection. Connecting is done in batches (`connect_batch` at a time, each batch waiting until
-// its devices are connected and subscribed) so that thousands of devices do not flood the
+// connection. At most `connect_batch` devices connect at once (a sliding window: the next starts
+// when the oldest is connected and subscribed) so that thousands of devices do not flood the
 // broker with simultaneous handshakes.
 // Thread safety: construct, start() and destroy on one thread.
 #pragma once
@@ -27,7 +27,7 @@ struct AgentOptions {
   std::string broker_url = "mqtt://127.0.0.1:1883";  // the broker's own protocol
   std::string mqtt_url;            // protocol "mqtt" devices; empty: see device_urls()
   std::size_t connect_batch = 64;  // below mosquitto's listen backlog (100): no SYN retries
-  std::chrono::milliseconds batch_timeout{10'000};  // per batch; late devices keep retrying
+  std::chrono::milliseconds batch_timeout{10'000};  // per device; late devices keep retrying
   // Press ids remembered per actuator (memory grows only as commands arrive). Wide, because a
   // broker that dies may deliver again thousands of commands whose acks it had not saved.
   std::size_t dedupe_capacity = 10'000;
@@ -40,6 +40,14 @@ struct AgentOptions {
   // as its id, so the broker's ACL holds it to its own topics. Empty: devices connect as the
   // URL says.
   std::map<std::string, std::string> device_passwords;
+
+  /// Frees the per-device maps: once the devices are made nothing reads them, and at campus
+  /// scale each holds thousands of entries.
+  void forget_devices() {
+    device_urls = {};
+    device_placements = {};
+    device_passwords = {};
+  }
 };
 
 class Agent {
@@ -50,7 +58,8 @@ class Agent {
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
 
-  /// Starts every device batch by batch. `cancelled` is asked between batches (a signal came).
+  /// Starts every device, `connect_batch` at a time. `cancelled` is asked before each start (a
+  /// signal came): the devices not yet started then stay so.
   /// Returns how many devices were connected when it finished.
   std::size_t start(const std::function<bool()>& cancelled = {});
   std::size_t size() const { return devices_.size(); }

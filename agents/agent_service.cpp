@@ -100,7 +100,7 @@ AgentSetup set_up_agent(const Flags& flags, const Topology& topology,
   } catch (const std::invalid_argument& e) {  // a broker host that does not resolve
     throw UsageError(e.what());
   }
-  options.device_urls = setup.links->device_urls();
+  options.device_urls = setup.links->take_device_urls();
   if (placements && !setup.links->active()) {  // no relay: each device's own socket is placed
     for (const Device* device : setup.devices) {
       options.device_urls[device->id] = urls.of(device->protocol);
@@ -126,6 +126,7 @@ std::unique_ptr<Agent> make_agent(const Flags& flags, Topology whole, const std:
   check_open_files(setup);
   auto agent = std::make_unique<Agent>(whole, setup.devices, setup.options, metrics);
   setup.devices.clear();
+  setup.options.forget_devices();  // the agent's copy made its devices
   whole = Topology{};
   malloc_trim(0);  // glibc keeps what a process frees; the pages go back to the system here
   return agent;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "device_selection.hpp"
@@ -55,8 +56,9 @@ class DeviceLinks {
 
   /// Whether devices go through the relay.
   bool active() const { return relay_ != nullptr; }
-  /// Device id -> the URL it connects to instead of its broker's (empty when not active).
-  const std::map<std::string, std::string>& device_urls() const { return device_urls_; }
+  /// Device id -> the URL it connects to instead of its broker's (empty when not active), moved
+  /// out: the agent keeps one copy, only until its devices are made.
+  std::map<std::string, std::string> take_device_urls() { return std::exchange(device_urls_, {}); }
 
   /// Applies a LinkUpdate received on a link control topic. An empty payload (a retained update
   /// being cleared) and a link no hosted device crosses are ignored. Throws BadMessage: a malformed

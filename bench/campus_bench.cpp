@@ -133,20 +133,28 @@ int main(int argc, char** argv) {
       std::printf("  not every device connected within 2 min of `snet up` being up\n");
     }
     board.wait_sum(agents, "snet_agent_connect_ms", 1, 10s);
-    long worst_ms = 0, rss_total = 0, connected = 0;
+    long worst_ms = 0, connected = 0;
+    snet::bench::MemoryKb total;
     std::map<std::string, pid_t> pids;
     for (const auto& name : agents) {
       pids[name] = stack.pid_of(name);
       const long ms = board.metric(name, "snet_agent_connect_ms");
       const long devices = board.metric(name, "snet_agent_devices");
-      const long rss = snet::bench::rss_kb(pids[name]);
+      const auto memory = snet::bench::memory_kb(pids[name]);
       worst_ms = std::max(worst_ms, ms);
-      rss_total += rss;
+      total.rss += memory.rss;
+      total.pss += memory.pss;
+      total.anonymous += memory.anonymous;
       connected += std::max(0L, board.metric(name, "snet_agent_devices_connected"));
-      std::printf("  %-9s %6ld devices, connected %6.2f s after its start, RSS %7ld KB\n",
-                  name.c_str(), devices, static_cast<double>(ms) / 1000, rss);
+      std::printf(
+          "  %-9s %6ld devices, connected %6.2f s after its start, RSS %7ld KB (PSS %ld, "
+          "anonymous %ld)\n",
+          name.c_str(), devices, static_cast<double>(ms) / 1000, memory.rss, memory.pss,
+          memory.anonymous);
     }
-    const double per_device = static_cast<double>(rss_total) / static_cast<double>(hosted);
+    auto per_device = [hosted](long kb) {
+      return static_cast<double>(kb) / static_cast<double>(hosted);
+    };
     std::printf("  snet up was up after %.1f s (broker logins, broker, compute, state, agents)\n",
                 up_s);
     std::printf(
@@ -155,8 +163,17 @@ int main(int argc, char** argv) {
         connected, hosted, static_cast<double>(worst_ms) / 1000,
         static_cast<double>(worst_ms) / 1000 / kGoalConnectS, kGoalConnectS, agents.size(),
         agents.size() == 1 ? "" : "s");
-    std::printf("  agent RSS %ld KB = %.2f KB/device = %.2fx the goal of %.0f KB\n", rss_total,
-                per_device, per_device / kGoalKbPerDevice, kGoalKbPerDevice);
+    std::printf("  agent RSS %ld KB = %.2f KB/device = %.2fx the goal of %.0f KB\n", total.rss,
+                per_device(total.rss), per_device(total.rss) / kGoalKbPerDevice, kGoalKbPerDevice);
+    if (agents.size() > 1) {
+      // Summed RSS counts the agents' shared code (binary, libraries) once per agent; PSS shares
+      // each such page out, so it sums to what the agents cost the machine together.
+      std::printf(
+          "  agent PSS %ld KB = %.2f KB/device = %.2fx the goal (RSS summed over %zu agents counts "
+          "their shared code %zu times); anonymous %.2f KB/device\n",
+          total.pss, per_device(total.pss), per_device(total.pss) / kGoalKbPerDevice, agents.size(),
+          agents.size(), per_device(total.anonymous));
+    }
 
     // Readings on an independent subscriber, after a second for the sensors' phases to settle.
     std::atomic<long> readings{0};

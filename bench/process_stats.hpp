@@ -34,6 +34,27 @@ inline long rss_kb(pid_t pid) {
   return 0;
 }
 
+/// What a process's memory costs, in KB, from /proc/<pid>/smaps_rollup (zeros when gone). RSS
+/// counts every page the process maps, so summing it over several processes of one program
+/// counts their shared code (the binary, its libraries) once per process; PSS divides each shared
+/// page among the processes mapping it, so PSS sums to what they cost together. Anonymous: the
+/// process's own heap and stacks.
+struct MemoryKb {
+  long rss = 0, pss = 0, anonymous = 0;
+};
+inline MemoryKb memory_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  MemoryKb out;
+  std::string line;
+  auto value = [&line](std::size_t skip) { return std::stol(line.substr(skip)); };
+  while (std::getline(in, line)) {
+    if (line.rfind("Rss:", 0) == 0) out.rss = value(4);
+    if (line.rfind("Pss:", 0) == 0) out.pss = value(4);
+    if (line.rfind("Anonymous:", 0) == 0) out.anonymous = value(10);
+  }
+  return out;
+}
+
 /// CPU time (user + system) `pid` has used, in seconds.
 inline double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

@@ -53,7 +53,7 @@ TEST_CASE("device links: without an emulated network or properties devices conne
   const DeviceUrls urls{"", "mqtt://127.0.0.1:1883"};
   DeviceLinks off(plain, {&plain.devices[0]}, urls, parse_link_properties(kAllLinkProperties));
   CHECK_FALSE(off.active());
-  CHECK(off.device_urls().empty());
+  CHECK(off.take_device_urls().empty());
 
   const Topology sited = parse_topology_text(
       R"({"name": "sited", "sites": [{"id": "s"}],
@@ -63,7 +63,9 @@ TEST_CASE("device links: without an emulated network or properties devices conne
 
   DeviceLinks on(sited, {&sited.devices[0]}, urls, {"latency_ms"});
   REQUIRE(on.active());
-  CHECK(on.device_urls().at("a").rfind("mqtt://127.64.0.1:", 0) == 0);  // shard 0's first
+  const auto urls_on = on.take_device_urls();
+  CHECK(urls_on.at("a").rfind("mqtt://127.64.0.1:", 0) == 0);  // shard 0's first
+  CHECK(on.take_device_urls().empty());                        // taken: the links keep no copy
   // Updates: the topic must be the link's own, and the link must exist.
   CHECK(on.apply(Message{
       "snet/sited/control/links/s", R"({"link": "s", "spec": {"latency_ms": 5}})", true, {}}));
