@@ -171,19 +171,15 @@ bool DeviceLinks::apply(const Message& message) {
 }
 
 std::vector<LinkReport> DeviceLinks::reports(const std::string& reporter) const {
-  std::vector<LinkReport> out;
-  if (!relay_) return out;
+  if (!relay_) return {};
   const auto counters = relay_->counters();
+  LinkReport whole;
+  whole.reporter = reporter;
+  whole.engine = "process";
+  whole.ts = now_us();
   for (const auto& link : crossed_) {
     auto it = counters.find(link);
     if (it == counters.end()) continue;
-    if (out.empty() || out.back().links.size() == kLinksPerReport) {
-      LinkReport report;
-      report.reporter = out.empty() ? reporter : reporter + "." + std::to_string(out.size() + 1);
-      report.engine = "process";
-      report.ts = now_us();
-      out.push_back(std::move(report));
-    }
     const network::LinkCounters& c = it->second;
     LinkTraffic traffic;
     traffic.properties = properties_;
@@ -193,9 +189,10 @@ std::vector<LinkReport> DeviceLinks::reports(const std::string& reporter) const 
     traffic.packets_down = c.packets[1];
     traffic.dropped = c.lost;
     traffic.connections = c.connections;
-    out.back().links.emplace(link, std::move(traffic));
+    whole.links.emplace(link, std::move(traffic));
   }
-  return out;
+  if (whole.links.empty()) return {};
+  return split_link_report(std::move(whole));
 }
 
 }  // namespace snet::agents

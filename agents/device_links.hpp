@@ -65,12 +65,9 @@ class DeviceLinks {
   /// update, one whose link is not the topic's, or a link the topology does not have. Returns
   /// whether the relay applied it.
   bool apply(const Message& message);
-  /// What this engine applies to each link its devices cross, and the traffic: one report
-  /// from `reporter` per kLinksPerReport links, the first named `reporter`, the next
-  /// `reporter`.2, `reporter`.3... (each a retained message, which its readers take up to 64 KB:
-  /// 200 links of 64-character ids fit).
+  /// What this engine applies to each link its devices cross, and the traffic, as
+  /// split_link_report() parts of `reporter`'s report (none without links).
   std::vector<LinkReport> reports(const std::string& reporter) const;
-  static constexpr std::size_t kLinksPerReport = 200;
 
  private:
   std::string topology_;

@@ -1,5 +1,6 @@
 #include "snet/link.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -228,6 +229,26 @@ std::string to_json(const LinkReport& report) {
               {"links", std::move(links)}};
   if (!report.notes.empty()) out["notes"] = report.notes;
   return out.dump();
+}
+
+std::vector<LinkReport> split_link_report(LinkReport whole, std::size_t links_per_report) {
+  links_per_report = std::max<std::size_t>(links_per_report, 1);
+  std::vector<LinkReport> parts;
+  auto next_part = [&] {
+    LinkReport part;
+    part.reporter =
+        parts.empty() ? whole.reporter : whole.reporter + "." + std::to_string(parts.size() + 1);
+    part.engine = whole.engine;
+    part.ts = whole.ts;
+    if (parts.empty()) part.notes = std::move(whole.notes);
+    parts.push_back(std::move(part));
+  };
+  next_part();
+  while (!whole.links.empty()) {
+    if (parts.back().links.size() == links_per_report) next_part();
+    parts.back().links.insert(whole.links.extract(whole.links.begin()));
+  }
+  return parts;
 }
 
 }  // namespace snet

@@ -25,7 +25,13 @@ KernelLinkApplier::~KernelLinkApplier() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (bus_) bus_->stop();
+  if (!bus_) return;
+  // Stopped: the links are no longer shaped, so no report stays behind (retained).
+  for (const auto& reporter : reporters_) {
+    bus_->publish(Message{topics::link_report_topic(topology_, reporter), "", true, {}},
+                  Qos::at_least_once);
+  }
+  bus_->stop();
 }
 
 void KernelLinkApplier::start() {
@@ -97,11 +103,12 @@ void KernelLinkApplier::publish_report() {
   report.ts = now_us();
   report.links = shaper_.traffic();
   report.notes = notes_;
-  Message message;
-  message.topic = topics::link_report_topic(topology_, "kernel");
-  message.payload = to_json(report);
-  message.retained = true;
-  bus_->publish(std::move(message), Qos::at_least_once);
+  for (const LinkReport& part : split_link_report(std::move(report))) {
+    reporters_.insert(part.reporter);
+    bus_->publish(
+        Message{topics::link_report_topic(topology_, part.reporter), to_json(part), true, {}},
+        Qos::at_least_once);
+  }
 }
 
 }  // namespace snet::kernel

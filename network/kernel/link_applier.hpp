@@ -1,9 +1,11 @@
 // The kernel engine at run time, inside `snet up`: applies the kernel properties of every
 // LinkUpdate (snet/<topology>/control/links/+, retained, so the state at start is applied too)
 // and publishes a LinkReport (engine and reporter "kernel", retained) every `report_every` with
-// each link's counters and the engine plan's notes. It records nothing itself (the control API
-// records the fault events). Updates are applied on its own thread, in order; a bad one is
-// logged and counted, never fatal.
+// each link's counters and the engine plan's notes, split as split_link_report() does (reporters
+// kernel, kernel.2...: one message of a campus's 15,000 links is past the broker's packet size,
+// which closes the connection), and clears them when it stops. It records nothing itself (the
+// control API records the fault events). Updates are applied on its own thread, in order; a bad
+// one is logged and counted, never fatal.
 // Thread safety: construct, start() and destroy from one thread.
 #pragma once
 
@@ -13,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +54,7 @@ class KernelLinkApplier {
   std::condition_variable cv_;
   std::deque<Message> inbox_;
   bool stopping_ = false;
+  std::set<std::string> reporters_;  // every report topic published on (the thread's)
   std::atomic<std::uint64_t> applied_{0}, rejected_{0};
   std::thread thread_;
 };

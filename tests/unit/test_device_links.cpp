@@ -101,7 +101,7 @@ TEST_CASE("device links: many links are reported in parts a broker takes") {
   REQUIRE(reports.size() == 2);  // 211 links
   CHECK(reports[0].reporter == "agent");
   CHECK(reports[1].reporter == "agent.2");
-  CHECK(reports[0].links.size() == DeviceLinks::kLinksPerReport);
+  CHECK(reports[0].links.size() == kLinksPerReport);
   CHECK(reports[1].links.size() == 11);
   for (const auto& r : reports) CHECK_NOTHROW(parse_link_report(to_json(r)));  // <= 64 KB
 }

@@ -124,3 +124,38 @@ TEST_CASE("link updates and reports survive the wire") {
   CHECK(topics::link_control_topic("t", "b1") == "snet/t/control/links/b1");
   CHECK(topics::link_report_topic("t", "agent") == "snet/t/status/links/agent");
 }
+
+TEST_CASE("a link report splits into parts of at most 200 links, the first with the notes") {
+  LinkReport whole{"kernel", "kernel", 7, {}, {"latency_ms by process: no sch_netem"}};
+  for (int i = 0; i < 450; ++i) {
+    // 64-character ids, the longest a topology allows: each part still fits in 64 KB.
+    std::string id = "link-" + std::to_string(i);
+    id.resize(64, 'x');
+    whole.links[id] =
+        LinkTraffic{{"rate_kbit", "loss_pct", "up"}, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
+  }
+  const auto parts = split_link_report(whole);
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[0].reporter == "kernel");
+  CHECK(parts[1].reporter == "kernel.2");
+  CHECK(parts[2].reporter == "kernel.3");
+  CHECK(parts[0].links.size() == 200);
+  CHECK(parts[2].links.size() == 50);
+  CHECK(parts[0].notes == whole.notes);
+  CHECK(parts[1].notes.empty());
+  std::size_t links = 0;
+  for (const auto& part : parts) {
+    CHECK(part.engine == "kernel");
+    CHECK(part.ts == 7);
+    CHECK(to_json(part).size() < 64 * 1024);
+    links += part.links.size();
+    CHECK(std::all_of(part.links.begin(), part.links.end(),
+                      [&](const auto& link) { return whole.links.count(link.first) == 1; }));
+  }
+  CHECK(links == 450);
+  CHECK(parts[0].links.begin()->first < parts[1].links.begin()->first);  // in link order
+  // Without links: still one report (its notes say why), never none.
+  const auto empty = split_link_report(LinkReport{"agent", "process", 1, {}, {"n"}});
+  REQUIRE(empty.size() == 1);
+  CHECK(empty[0].notes.size() == 1);
+}

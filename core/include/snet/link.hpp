@@ -6,6 +6,7 @@
 // Thread safety: plain values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -95,5 +96,15 @@ struct LinkReport {
 /// Throws BadMessage("bad-link-report", why).
 LinkReport parse_link_report(std::string_view payload);
 std::string to_json(const LinkReport& report);
+
+/// Links per report message: each is a retained message, which the broker refuses past its
+/// packet size (snet up's Mosquitto: 256 KB, closing the publisher's connection) and readers
+/// take up to 64 KB of; 200 links of 64-character ids fit.
+inline constexpr std::size_t kLinksPerReport = 200;
+/// `whole` as reports of at most `links_per_report` links each (at least 1), in link order: the
+/// first named whole.reporter and carrying the notes, the next whole.reporter + ".2", ".3"...
+/// A report without links stays one report.
+std::vector<LinkReport> split_link_report(LinkReport whole,
+                                          std::size_t links_per_report = kLinksPerReport);
 
 }  // namespace snet
