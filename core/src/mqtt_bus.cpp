@@ -429,6 +429,12 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     explicit SubscribedListener(MqttBus& bus) : bus_(bus) {}
     void on_success(const mqtt::token&) override { bus_.mark_connected(); }
     void on_failure(const mqtt::token& tok) override {
+      if (tok.get_return_code() == MQTTASYNC_OPERATION_INCOMPLETE) {
+        // Not the broker's answer: the connection closed first; the next connection
+        // subscribes again (on_connected).
+        log::warn("mqtt: subscribe not answered: the connection closed before the broker did");
+        return;
+      }
       log::error("mqtt: subscribe refused by the broker (code ", tok.get_return_code(), ")");
     }
 
