@@ -1,7 +1,6 @@
 #include "agent.hpp"
 
 #include <algorithm>
-#include <deque>
 
 #include "actuator.hpp"
 #include "button.hpp"
@@ -136,31 +135,40 @@ std::size_t Agent::start(const std::function<bool()>& cancelled) {
   // Sensors take readings as soon as each is connected (not waiting for the last device).
   sensor_clock_->start();
   // A sliding window: at most `window` handshakes in flight, the next device starting as soon as
-  // the oldest is done. Batches in lock step waited for each batch's slowest handshake with the
-  // rest of the window idle.
+  // any is connected (or out of time). Batches in lock step waited for each batch's slowest
+  // handshake with the rest of the window idle.
   struct InFlight {
     std::size_t index;
     Clock::time_point deadline;
   };
-  std::deque<InFlight> in_flight;
+  std::vector<InFlight> in_flight;
+  in_flight.reserve(window);
   std::size_t next = 0;
   while (next < devices_.size() || !in_flight.empty()) {
     if (cancelled && cancelled()) break;  // the devices started are stopped with the agent
     while (in_flight.size() < window && next < devices_.size()) {
       devices_[next]->start();
-      in_flight.push_back({next, Clock::now() + options_.batch_timeout});
+      in_flight.push_back({next, Clock::now() + options_.connect_timeout});
       ++next;
     }
-    const auto oldest = in_flight.front();
-    in_flight.pop_front();
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(oldest.deadline - Clock::now());
-    if (devices_[oldest.index]->wait_connected(std::max(left, std::chrono::milliseconds(0)))) {
-      ++connected;
-    } else {
-      log::warn(devices_[oldest.index]->id(), " not connected yet; it keeps retrying");
-    }
+    // Wait a little for the oldest (handshakes mostly end in the order they began), then
+    // retire every one that is done.
+    devices_[in_flight.front().index]->wait_connected(kConnectPoll);
+    const auto now = Clock::now();
+    std::erase_if(in_flight, [&](const InFlight& device) {
+      if (devices_[device.index]->connected()) {
+        ++connected;
+        return true;
+      }
+      if (now < device.deadline) return false;
+      log::warn(devices_[device.index]->id(), " not connected yet; it keeps retrying");
+      return true;
+    });
   }
+  // Cancelled: those in flight that made it count too.
+  connected += static_cast<std::size_t>(std::count_if(
+      in_flight.begin(), in_flight.end(),
+      [this](const InFlight& device) { return devices_[device.index]->connected(); }));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - began)
                       .count();

@@ -1,7 +1,7 @@
 // An agent: hosts some of a topology's devices in one process, each with its own broker
 // connection. At most `connect_batch` devices connect at once (a sliding window: the next starts
-// when the oldest is connected and subscribed) so that thousands of devices do not flood the
-// broker with simultaneous handshakes.
+// when any of them is connected and subscribed, or out of time) so that thousands of devices do
+// not flood the broker with simultaneous handshakes.
 // Thread safety: construct, start() and destroy on one thread.
 #pragma once
 
@@ -27,7 +27,8 @@ struct AgentOptions {
   std::string broker_url = "mqtt://127.0.0.1:1883";  // the broker's own protocol
   std::string mqtt_url;            // protocol "mqtt" devices; empty: see device_urls()
   std::size_t connect_batch = 64;  // below mosquitto's listen backlog (100): no SYN retries
-  std::chrono::milliseconds batch_timeout{10'000};  // per device; late devices keep retrying
+  // How long start() waits for a device; a late one keeps retrying outside the window.
+  std::chrono::milliseconds connect_timeout{10'000};
   // Press ids remembered per actuator (memory grows only as commands arrive). Wide, because a
   // broker that dies may deliver again thousands of commands whose acks it had not saved.
   std::size_t dedupe_capacity = 10'000;
@@ -58,9 +59,9 @@ class Agent {
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
 
-  /// Starts every device, `connect_batch` at a time. `cancelled` is asked before each start (a
-  /// signal came): the devices not yet started then stay so.
-  /// Returns how many devices were connected when it finished.
+  /// Starts every device, `connect_batch` at a time. `cancelled` is asked between waits (a
+  /// signal came): the devices not yet started then stay so. Returns how many devices were
+  /// connected when it finished.
   std::size_t start(const std::function<bool()>& cancelled = {});
   std::size_t size() const { return devices_.size(); }
 
@@ -70,6 +71,9 @@ class Agent {
   std::size_t apply(const DeviceControl& control);
 
  private:
+  // How long start() waits on its oldest handshake before looking at the others again.
+  static constexpr std::chrono::milliseconds kConnectPoll{5};
+
   AgentOptions options_;
   AgentMetrics& metrics_;
   BusLoop network_;  // before the devices: it outlives their connections

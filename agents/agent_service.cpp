@@ -157,19 +157,11 @@ void serve_control(Bus& bus, const std::string& topology_name, Agent& agent, Age
 }
 
 void LinkReports::publish() {
-  for (const LinkReport& report : links_.reports(reporter_)) {
-    reporters_.insert(report.reporter);
-    bus_.publish(
-        Message{topics::link_report_topic(topology_, report.reporter), to_json(report), true, {}},
-        Qos::at_least_once);
-  }
+  publisher_.publish(links_.reports(reporter_));
 }
 
 LinkReports::~LinkReports() {
-  for (const auto& reporter : reporters_) {
-    bus_.publish(Message{topics::link_report_topic(topology_, reporter), "", true, {}},
-                 Qos::at_least_once);
-  }
+  publisher_.clear();
 }
 
 }  // namespace snet::agents

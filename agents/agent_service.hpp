@@ -6,7 +6,6 @@
 
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "device_links.hpp"
 #include "snet/bus.hpp"
 #include "snet/flags.hpp"
+#include "snet/link_report_publisher.hpp"
 #include "snet/socket_placement.hpp"
 #include "snet/topology.hpp"
 
@@ -55,7 +55,7 @@ void serve_control(Bus& bus, const std::string& topology_name, Agent& agent, Age
 class LinkReports {
  public:
   LinkReports(Bus& bus, std::string topology, std::string reporter, const DeviceLinks& links)
-      : bus_(bus), topology_(std::move(topology)), reporter_(std::move(reporter)), links_(links) {}
+      : publisher_(bus, std::move(topology)), reporter_(std::move(reporter)), links_(links) {}
   /// Stopped on purpose: its links are no longer shaped here, so no report stays behind.
   ~LinkReports();
   LinkReports(const LinkReports&) = delete;
@@ -63,10 +63,9 @@ class LinkReports {
   void publish();
 
  private:
-  Bus& bus_;
-  std::string topology_, reporter_;
+  LinkReportPublisher publisher_;
+  std::string reporter_;
   const DeviceLinks& links_;
-  std::set<std::string> reporters_;  // every report topic published on
 };
 
 }  // namespace snet::agents

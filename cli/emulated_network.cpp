@@ -116,6 +116,10 @@ std::vector<std::string> EmulatedNetwork::agent_args() const {
   return args;
 }
 
+void EmulatedNetwork::stop_applier() {
+  if (applier_) applier_->stop();
+}
+
 void EmulatedNetwork::start_applier(const BusOptions& options, const std::string& topology_name) {
   if (!shaper_) return;
   applier_ =

@@ -48,6 +48,8 @@ class EmulatedNetwork {
   std::vector<std::string> agent_args() const;
   /// Starts following LinkUpdates and publishing the kernel LinkReport (after the broker runs).
   void start_applier(const BusOptions& options, const std::string& topology_name);
+  /// Stops it, clearing its reports: call while the broker still runs.
+  void stop_applier();
 
  private:
   bool emulated_ = false;

@@ -437,13 +437,18 @@ int up_command(int argc, const char* const* argv, int first) {
   }
 
   // Stops whatever runs, and says why start-up failed (with the log of a service that died).
+  // Before the broker stops: the kernel engine's retained reports are cleared through it.
+  const auto stop_link_reports = [&] {
+    if (network) network->stop_applier();
+  };
   auto give_up = [&](const std::string& why, const std::string& log_of) {
     std::cerr << "snet up: " << why << "\n";
     if (!log_of.empty()) {
       const std::string log = supervisor.log_path(log_of);
       std::cerr << "End of " << log << ":\n" << tail_of_file(log, 15);
     }
-    supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
+    supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
+                        stop_link_reports);
     control.stop();
     return 1;
   };
@@ -454,7 +459,8 @@ int up_command(int argc, const char* const* argv, int first) {
     while (true) {
       if (shutdown.wait_for(milliseconds(20)) != 0) {
         std::cout << "stopping (start-up interrupted)" << std::endl;
-        supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; });
+        supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
+                            stop_link_reports);
         control.stop();
         return 0;  // asked to stop: not a failure
       }
@@ -1019,7 +1025,10 @@ int up_command(int argc, const char* const* argv, int first) {
     if (status_bus) status_bus->stop();
   });
   supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
-                      [&] { status_stop.join(); });
+                      [&] {
+                        status_stop.join();
+                        stop_link_reports();
+                      });
   if (status_stop.joinable()) status_stop.join();
   control.stop();
   remove_run_file(s.data_dir);

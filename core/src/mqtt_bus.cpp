@@ -431,8 +431,11 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
     void on_failure(const mqtt::token& tok) override {
       if (tok.get_return_code() == MQTTASYNC_OPERATION_INCOMPLETE) {
         // Not the broker's answer: the connection closed first; the next connection
-        // subscribes again (on_connected).
-        log::warn("mqtt: subscribe not answered: the connection closed before the broker did");
+        // subscribes again (on_connected). Logged as the connection's changes are.
+        if (bus_.log_changes_) {
+          log::warn("mqtt ", bus_.client_id_,
+                    ": subscribe not answered: the connection closed before the broker did");
+        }
         return;
       }
       log::error("mqtt: subscribe refused by the broker (code ", tok.get_return_code(), ")");

@@ -19,6 +19,10 @@ KernelLinkApplier::KernelLinkApplier(KernelShaper& shaper, std::vector<std::stri
       report_every_(report_every) {}
 
 KernelLinkApplier::~KernelLinkApplier() {
+  stop();
+}
+
+void KernelLinkApplier::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -27,11 +31,10 @@ KernelLinkApplier::~KernelLinkApplier() {
   if (thread_.joinable()) thread_.join();
   if (!bus_) return;
   // Stopped: the links are no longer shaped, so no report stays behind (retained).
-  for (const auto& reporter : reporters_) {
-    bus_->publish(Message{topics::link_report_topic(topology_, reporter), "", true, {}},
-                  Qos::at_least_once);
-  }
+  if (reports_) reports_->clear();
+  reports_.reset();
   bus_->stop();
+  bus_.reset();
 }
 
 void KernelLinkApplier::start() {
@@ -44,6 +47,7 @@ void KernelLinkApplier::start() {
     cv_.notify_one();
   });
   bus_->subscribe(topics::link_control_filter(topology_), Qos::at_least_once);
+  reports_.emplace(*bus_, topology_);
   bus_->start();
   thread_ = std::thread([this] { run(); });
 }
@@ -103,12 +107,7 @@ void KernelLinkApplier::publish_report() {
   report.ts = now_us();
   report.links = shaper_.traffic();
   report.notes = notes_;
-  for (const LinkReport& part : split_link_report(std::move(report))) {
-    reporters_.insert(part.reporter);
-    bus_->publish(
-        Message{topics::link_report_topic(topology_, part.reporter), to_json(part), true, {}},
-        Qos::at_least_once);
-  }
+  reports_->publish(split_link_report(std::move(report)));
 }
 
 }  // namespace snet::kernel

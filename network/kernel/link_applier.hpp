@@ -3,9 +3,9 @@
 // and publishes a LinkReport (engine and reporter "kernel", retained) every `report_every` with
 // each link's counters and the engine plan's notes, split as split_link_report() does (reporters
 // kernel, kernel.2...: one message of a campus's 15,000 links is past the broker's packet size,
-// which closes the connection), and clears them when it stops. It records nothing itself (the
-// control API records the fault events). Updates are applied on its own thread, in order; a bad
-// one is logged and counted, never fatal.
+// which closes the connection), and clears them when it stops (stop(): while the broker still
+// runs). It records nothing itself (the control API records the fault events). Updates are
+// applied on its own thread, in order; a bad one is logged and counted, never fatal.
 // Thread safety: construct, start() and destroy from one thread.
 #pragma once
 
@@ -15,13 +15,14 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "kernel_shaper.hpp"
 #include "snet/bus.hpp"
+#include "snet/link_report_publisher.hpp"
 
 namespace snet::kernel {
 
@@ -36,6 +37,8 @@ class KernelLinkApplier {
 
   /// Subscribes and starts the applying thread. Throws when the bus cannot be made.
   void start();
+  /// Stops the thread, clears the reports and disconnects (also done when destroyed).
+  void stop();
   std::uint64_t applied() const { return applied_; }
   std::uint64_t rejected() const { return rejected_; }
 
@@ -54,7 +57,7 @@ class KernelLinkApplier {
   std::condition_variable cv_;
   std::deque<Message> inbox_;
   bool stopping_ = false;
-  std::set<std::string> reporters_;  // every report topic published on (the thread's)
+  std::optional<LinkReportPublisher> reports_;  // the thread's until it is joined
   std::atomic<std::uint64_t> applied_{0}, rejected_{0};
   std::thread thread_;
 };

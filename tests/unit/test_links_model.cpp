@@ -125,7 +125,7 @@ TEST_CASE("link updates and reports survive the wire") {
   CHECK(topics::link_report_topic("t", "agent") == "snet/t/status/links/agent");
 }
 
-TEST_CASE("a link report splits into parts of at most 200 links, the first with the notes") {
+TEST_CASE("a link report splits into parts of at most 200 links and the first carries the notes") {
   LinkReport whole{"kernel", "kernel", 7, {}, {"latency_ms by process: no sch_netem"}};
   for (int i = 0; i < 450; ++i) {
     // 64-character ids, the longest a topology allows: each part still fits in 64 KB.
