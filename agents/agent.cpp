@@ -134,15 +134,15 @@ std::size_t Agent::start(const std::function<bool()>& cancelled) {
   std::size_t connected = 0;
   // Sensors take readings as soon as each is connected (not waiting for the last device).
   sensor_clock_->start();
-  // A sliding window: at most `window` handshakes in flight, the next device starting as soon as
-  // any is connected (or out of time). Batches in lock step waited for each batch's slowest
-  // handshake with the rest of the window idle.
+  // A sliding window: at most `window` handshakes in flight, the next device starting within
+  // kConnectPoll of any being connected (or out of time). Batches in lock step waited for each
+  // batch's slowest handshake with the rest of the window idle.
   struct InFlight {
     std::size_t index;
     Clock::time_point deadline;
   };
   std::vector<InFlight> in_flight;
-  in_flight.reserve(window);
+  in_flight.reserve(std::min(window, devices_.size()));
   std::size_t next = 0;
   while (next < devices_.size() || !in_flight.empty()) {
     if (cancelled && cancelled()) break;  // the devices started are stopped with the agent

@@ -1,7 +1,7 @@
 // An agent: hosts some of a topology's devices in one process, each with its own broker
 // connection. At most `connect_batch` devices connect at once (a sliding window: the next starts
-// when any of them is connected and subscribed, or out of time) so that thousands of devices do
-// not flood the broker with simultaneous handshakes.
+// within a few ms of any of them being connected and subscribed, or out of time) so that
+// thousands of devices do not flood the broker with simultaneous handshakes.
 // Thread safety: construct, start() and destroy on one thread.
 #pragma once
 

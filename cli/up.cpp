@@ -436,11 +436,11 @@ int up_command(int argc, const char* const* argv, int first) {
     return 1;
   }
 
-  // Stops whatever runs, and says why start-up failed (with the log of a service that died).
   // Before the broker stops: the kernel engine's retained reports are cleared through it.
   const auto stop_link_reports = [&] {
     if (network) network->stop_applier();
   };
+  // Stops whatever runs, and says why start-up failed (with the log of a service that died).
   auto give_up = [&](const std::string& why, const std::string& log_of) {
     std::cerr << "snet up: " << why << "\n";
     if (!log_of.empty()) {
@@ -453,7 +453,10 @@ int up_command(int argc, const char* const* argv, int first) {
     return 1;
   };
   const auto deadline = Clock::now() + s.start_timeout;
-  // Runs the supervisor until `wanted` are all running. 0: they are; else the exit code.
+  // Runs the supervisor until `wanted` are all running. 0: they are; kInterrupted: a signal
+  // stopped everything (snet up then exits 0); else the exit code.
+  constexpr int kInterrupted = -1;
+  const auto exit_code = [](int rc) { return rc == kInterrupted ? 0 : rc; };
   auto await = [&](const std::vector<std::string>& wanted,
                    const std::function<std::vector<std::string>()>& extra_problems) -> int {
     while (true) {
@@ -462,7 +465,7 @@ int up_command(int argc, const char* const* argv, int first) {
         supervisor.stop_all([&](milliseconds d) { return shutdown.wait_for(d) != 0; },
                             stop_link_reports);
         control.stop();
-        return 0;  // asked to stop: not a failure
+        return kInterrupted;  // asked to stop: not a failure, and nothing more to start
       }
       supervisor.tick();
       if (auto failure = supervisor.startup_failure()) {
@@ -621,7 +624,7 @@ int up_command(int argc, const char* const* argv, int first) {
       std::vector<std::string> names;
       for (const std::size_t i : wave) names.push_back(broker_names.at(i));
       if (const int rc = start_all(names); rc != 0) return rc;
-      if (const int rc = await(names, nullptr); rc != 0) return rc;
+      if (const int rc = await(names, nullptr); rc != 0) return exit_code(rc);
     }
     if (network->kernel()) {
       std::cout << "the emulated sites reach the broker at " << network->core_address() << "\n";
@@ -669,7 +672,7 @@ int up_command(int argc, const char* const* argv, int first) {
       site_brokers.push_back(name);
     }
     if (const int rc = start_all(site_brokers); rc != 0) return rc;
-    if (const int rc = await(site_brokers, nullptr); rc != 0) return rc;
+    if (const int rc = await(site_brokers, nullptr); rc != 0) return exit_code(rc);
     if (s.tls) {
       std::cout << "TLS: the services and devices use " << tls_broker_url
                 << (tls_mqtt_url != tls_broker_url ? " and " + tls_mqtt_url : "") << "; CA "
@@ -888,7 +891,7 @@ int up_command(int argc, const char* const* argv, int first) {
   std::vector<std::string> first_up = relayers;
   if (bundled_whisk) first_up.push_back("whisk");
   if (const int rc = start_all(first_up); rc != 0) return rc;
-  if (const int rc = await(first_up, nullptr); rc != 0) return rc;
+  if (const int rc = await(first_up, nullptr); rc != 0) return exit_code(rc);
   // Sessions of relayers an earlier run had and this one has not still take a share of every
   // press on Mosquitto: their queues go to the relayers now subscribed, before anything presses.
   const bool mqtt_broker =
@@ -939,7 +942,7 @@ int up_command(int argc, const char* const* argv, int first) {
     if (http_ok(http_host, s.http_port, "/healthz", milliseconds(300))) return {};
     return {"state (GET /healthz on port " + std::to_string(s.http_port) + " does not answer 200)"};
   });
-  if (rc != 0) return rc;
+  if (rc != 0) return exit_code(rc);
   supervisor.set_fail_fast(false);
 
   // The supervisor's own status (restart counters for the dashboard's health strip).

@@ -438,7 +438,8 @@ class MqttBus final : public Bus, private mqtt::iaction_listener {
         }
         return;
       }
-      log::error("mqtt: subscribe refused by the broker (code ", tok.get_return_code(), ")");
+      log::error("mqtt ", bus_.client_id_, ": subscribe refused by the broker (code ",
+                 tok.get_return_code(), ")");
     }
 
    private:

@@ -6,7 +6,8 @@
 // which closes the connection), and clears them when it stops (stop(): while the broker still
 // runs). It records nothing itself (the control API records the fault events). Updates are
 // applied on its own thread, in order; a bad one is logged and counted, never fatal.
-// Thread safety: construct, start() and destroy from one thread.
+// Thread safety: construct, start(), stop() and destroy from one thread; stop() may be repeated
+// (a stopped applier does not start again).
 #pragma once
 
 #include <atomic>

@@ -2,11 +2,12 @@
 // snet/<topology>/status/links/<reporter>, and clears every part it published when its engine
 // stops: no report stays behind (a broker with persistence would keep it for the next run).
 // Used by the agents' process engine and `snet up`'s kernel engine.
-// Thread safety: one thread at a time.
+// Thread safety: one thread at a time; `bus` outlives it.
 #pragma once
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "snet/bus.hpp"

@@ -11,9 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
+#include "snet/net.hpp"
+#include "snet_up.hpp"
 
 using namespace snet;
 using namespace snet::test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -118,4 +121,28 @@ TEST_CASE("every service exits 0 on SIGTERM, and is marked offline") {
     CHECK_MESSAGE(marked_offline, "status messages seen:\n", seen);
     CHECK(service.log().find("signal 15: shutting down") != std::string::npos);
   }
+}
+
+TEST_CASE("snet up exits 0 when a signal interrupts its start-up and starts nothing after it") {
+  // An external broker that is not there: the services never come up, so snet up is still
+  // starting them when the signal arrives.
+  SnetUp::Options options;  // topology/single.json
+  options.extra_args = {"--broker-url", "mqtt://127.0.0.1:" + std::to_string(free_port()),
+                        "--start-timeout-s", "300"};
+  options.wait_until_up = false;
+  SnetUp up(options);
+  REQUIRE(
+      eventually([&] { return up.output().find("starting topology") != std::string::npos; }, 30s));
+  up.process().signal(SIGTERM);
+  // Before, start-up went on with the next services and waited for them until its timeout.
+  REQUIRE(up.process().wait_for(30s));
+  const std::string output = up.output();
+  INFO(output);
+  REQUIRE(up.process().exit_status().has_value());
+  CHECK(WIFEXITED(*up.process().exit_status()));
+  CHECK(WEXITSTATUS(*up.process().exit_status()) == 0);
+  const auto first = output.find("stopping (start-up interrupted)");
+  REQUIRE(first != std::string::npos);
+  CHECK(output.find("stopping (start-up interrupted)", first + 1) == std::string::npos);
+  CHECK(output.find("Serverlessnet is up") == std::string::npos);
 }
