@@ -62,13 +62,16 @@ void chown_to(const std::string& path, const std::string& user) {
 }
 
 // mosquitto_passwd -U hashes a user:password file in place (one process for thousands of users).
+// Salted SHA-512 rather than its default PBKDF2 (101 rounds): every password here is 128 random
+// bits (new_password), which stretching does not make harder to guess, while Mosquitto pays the
+// rounds at every login (5 % of all CPU while campus's 15,000 devices connect).
 void hash_password_file(const std::string& path) {
   ChildProcess::Options options;
   options.new_process_group = false;
-  ChildProcess hasher({"mosquitto_passwd", "-U", path}, options);
+  ChildProcess hasher({"mosquitto_passwd", "-H", "sha512", "-U", path}, options);
   if (!hasher.wait_for(std::chrono::seconds(60)) || hasher.exit_status().value_or(-1) != 0) {
     hasher.stop();
-    throw std::runtime_error("mosquitto_passwd -U " + path + " failed");
+    throw std::runtime_error("mosquitto_passwd -H sha512 -U " + path + " failed");
   }
 }
 
