@@ -11,7 +11,7 @@ void add_state_flags(Flags& flags) {
       .add("data-dir", "SNET_DATA_DIR", "./data", "directory of the database (state.db)")
       .add("dashboard-dir", "SNET_DASHBOARD_DIR", "",
            "dashboard files (default: the installed or source tree's dashboard/)")
-      .add("flush-ms", "SNET_STATE_FLUSH_MS", "40",
+      .add("flush-ms", "SNET_STATE_FLUSH_MS", "10",
            "the longest the live feed coalesces changes under load (every 4 ms while a flush "
            "is cheap)")
       .add("supervisor-url", "SNET_SUPERVISOR_URL", "",

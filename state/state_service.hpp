@@ -34,7 +34,7 @@ struct StateOptions {
   std::string client_id;            // empty: snet-<topology>-state (a persistent session)
   std::string dashboard_dir;        // empty: default_dashboard_dir()
   int http_threads = 2;
-  std::chrono::milliseconds flush_interval{40};
+  std::chrono::milliseconds flush_interval{10};
   std::chrono::milliseconds status_interval{2000};
   std::string supervisor_url;  // `snet up`'s supervisor (SNET_SUPERVISOR_URL); "": none
   // Who may use the HTTP API (snet/http_guard.hpp).

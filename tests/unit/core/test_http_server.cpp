@@ -2,7 +2,13 @@
 // function, static files, and the socket behaviour (port 0, limits, WebSocket back-pressure).
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -31,7 +37,47 @@ http::Router demo_router() {
   return router;
 }
 
+// TCP_NODELAY of each of this process's sockets that `port` accepted (the server runs in-process).
+std::vector<int> accepted_no_delay(int port) {
+  std::vector<int> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in local{}, peer{};
+    socklen_t size = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0 ||
+        local.sin_family != AF_INET || ntohs(local.sin_port) != port) {
+      continue;
+    }
+    size = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) != 0) continue;  // listener
+    int on = 0;
+    size = sizeof on;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &size) == 0) found.push_back(on);
+  }
+  return found;
+}
+
 }  // namespace
+
+TEST_CASE("the server sends each response and WebSocket message at once (TCP_NODELAY)") {
+  // With Nagle's algorithm a live-feed message written while the last was unacknowledged
+  // waited for the client's delayed ACK: up to 40 ms on Linux.
+  http::ServerOptions options;
+  options.websocket_path = "/ws";
+  http::Server server(options, demo_router(),
+                      http::WebSocketCallbacks{[](const std::shared_ptr<http::WebSocket>& c) {
+                                                 c->send(std::make_shared<const std::string>("hi"));
+                                               },
+                                               {},
+                                               {}});
+  server.start();
+  {
+    WsClient client(server.port());
+    REQUIRE(client.read() == "hi");
+    CHECK(accepted_no_delay(server.port()) == std::vector<int>{1});
+  }
+  server.stop();
+}
 
 TEST_CASE("the router matches patterns, decodes the target and answers 404 and 405 by itself") {
   const http::Router router = demo_router();
