@@ -1,6 +1,6 @@
 // Who may do what on the Mosquitto that `snet up` starts: a user per service and per device, a
 // password each (generated once per data dir, kept in <data-dir>/credentials/, mode 0700/0600),
-// Mosquitto's hashed password file (mosquitto_passwd -U) and an ACL (acl_file):
+// Mosquitto's hashed password file (mosquitto_passwd -H sha512 -U) and an ACL (acl_file):
 //
 //   anonymous (loopback listeners only)  publish presses, read actuator states; nothing else
 //   a button (user = its id)             publish its own press and presence; read its trigger

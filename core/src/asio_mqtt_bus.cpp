@@ -57,6 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
         client_id_(options.client_id),
         login_(bus_login(options)),
         keepalive_(static_cast<std::uint16_t>(options.keepalive.count())),
+        connect_timeout_(options.connect_timeout),
         max_buffered_(static_cast<std::size_t>(std::max(options.max_buffered, 1))),
         clean_session_(!options.persistent_session),
         manual_ack_(options.manual_ack),
@@ -135,6 +136,13 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
         return drop(std::string("placed socket: ") + e.what());
       }
     }
+    // Until CONNACK the ping timer bounds the attempt (on_connack's first ping replaces it).
+    ping_timer_.expires_after(connect_timeout_);
+    ping_timer_.async_wait([self = this->shared_from_this(), gen](const error_code& ec) {
+      if (ec || gen != self->generation_ || self->stopped_ || self->session_up_) return;
+      if (self->frozen_) return;  // a hung device keeps whatever it had
+      self->drop("no CONNACK within " + std::to_string(self->connect_timeout_.count()) + " ms");
+    });
     transport_.tcp().async_connect(broker(), [self = this->shared_from_this(), gen,
                                               hold = transport_.hold()](const error_code& ec) {
       if (gen != self->generation_ || self->stopped_) return;
@@ -538,6 +546,7 @@ class Connection : public std::enable_shared_from_this<Connection<Transport>> {
   BusLogin login_;
   std::optional<mqtt::Will> will_;
   std::uint16_t keepalive_;
+  std::chrono::milliseconds connect_timeout_;
   std::size_t max_buffered_;
   std::vector<std::pair<std::string, int>> subscriptions_;
   std::vector<std::string> unsubscribed_;  // while disconnected: still in the broker's session

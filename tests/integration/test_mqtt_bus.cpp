@@ -1,4 +1,8 @@
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -134,6 +138,62 @@ void check_failover(bool asio_client) {
   }));
 }
 }  // namespace
+
+namespace {
+
+// A "broker" that accepts TCP connections and never answers CONNECT.
+class SilentBroker {
+ public:
+  SilentBroker() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentBroker() {
+    for (int fd : accepted_) ::close(fd);
+    ::close(fd_);
+  }
+  SilentBroker(const SilentBroker&) = delete;
+  SilentBroker& operator=(const SilentBroker&) = delete;
+
+  int port() const { return port_; }
+  // Accepts (and keeps open, unanswered) the connection that arrives within `timeout`.
+  bool accept_one(std::chrono::milliseconds timeout) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(timeout.count())) != 1) return false;
+    const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return false;
+    accepted_.push_back(fd);
+    return true;
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::vector<int> accepted_;
+};
+
+}  // namespace
+
+TEST_CASE("the Asio MQTT bus gives up on a broker that accepts and never answers, and retries") {
+  SilentBroker silent;
+  BusLoop loop;
+  BusOptions opt;
+  opt.url = "mqtt://127.0.0.1:" + std::to_string(silent.port());
+  opt.client_id = "unanswered";
+  opt.connect_timeout = 300ms;
+  auto bus = loop.make_bus(opt);
+  bus->start();
+  REQUIRE(silent.accept_one(5s));
+  // Without a bound the first attempt would wait for its CONNACK forever.
+  CHECK(silent.accept_one(5s));
+  CHECK_FALSE(bus->connected());
+}
 
 TEST_CASE("the Asio MQTT bus given several brokers fails over to the next when its own stops") {
   check_failover(/*asio_client=*/true);

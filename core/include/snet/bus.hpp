@@ -145,6 +145,11 @@ struct BusOptions {
   std::string client_id;        // unique per broker; generated when empty
   std::optional<Message> will;  // published by the broker if we vanish (MQTT only)
   std::chrono::seconds keepalive{20};
+  /// The BusLoop's MQTT client: how long one attempt (TCP, TLS, CONNECT until CONNACK) may take
+  /// before it is dropped and retried, or the next broker tried: a node that swallows packets, or
+  /// accepts and never answers. Generous, so that thousands of devices reconnecting to a busy
+  /// broker at once are not dropped while it works through them. Paho and AMQP: 5 s.
+  std::chrono::milliseconds connect_timeout{10'000};
   /// Upper bound of messages queued while disconnected or in flight.
   int max_buffered = 1'000'000;
   /// AMQP: publish mandatory, so a message no queue takes fails its PublishDone with an error
