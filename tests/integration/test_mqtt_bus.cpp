@@ -137,9 +137,6 @@ void check_failover(bool asio_client) {
     return false;
   }));
 }
-}  // namespace
-
-namespace {
 
 // A "broker" that accepts TCP connections and never answers CONNECT.
 class SilentBroker {
