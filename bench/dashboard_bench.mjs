@@ -15,16 +15,20 @@
 //     and the renderer process's CPU time from /proc; long tasks over 50 ms;
 //   - CPU of everything: the bench itself (its MQTT publisher is on the same cores), each
 //     service, Chromium, and what the machine spent on things other than this bench.
-// Presses are published straight to snet/<t>/press/<button> (QoS 1) by an MQTT client (mqtt.js,
-// from tests/browser's node_modules), spread evenly over all buttons. With --source states the
-// client publishes the actuators' state reports itself (snet/<t>/state/<actuator>, as the agent
-// would after applying a press): the state service -> dashboard path alone, at rates the whole
-// press path (relayer, agent) cannot reach beside Chromium on 2 cores. Issue 14's figure:
+// Presses are published straight to snet/<t>/press/<button> (QoS 1), spread evenly over all
+// buttons, by build/snet-state-flood (one MQTT connection, our C++ client as the agents use;
+// --publisher node: mqtt.js in this process, as before 2026-12-06, ~16 % of a core at 5,000/s
+// where snet-state-flood takes ~3 %). With --source states it publishes the actuators' state
+// reports itself (snet/<t>/state/<actuator>, as the agent would after applying a press): the
+// state service -> dashboard path alone, at rates the whole press path (relayer, agent) cannot
+// reach beside Chromium on 2 cores. Issue 14's figure:
 //   node bench/dashboard_bench.mjs --source states --rate 5000 --seconds 30   # p99 <= 50 ms
 //
 //   cd tests/browser && npm ci        # once: playwright-core and mqtt
 //   SNET_BUILD_DIR=build node bench/dashboard_bench.mjs [--pairs 5000] [--rate 1000] [--seconds 60]
 //                                                       [--source presses|states] [--probe] [--profile]
+//                                                       [--publisher native|node]
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -32,7 +36,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { launchBrowser } from "../tests/browser/browser.mjs";
-import { SOURCE_DIR, Stack } from "../tests/browser/stack.mjs";
+import { SOURCE_DIR, Stack, program } from "../tests/browser/stack.mjs";
 
 const require = createRequire(path.join(SOURCE_DIR, "tests/browser/package.json"));
 const mqtt = require("mqtt");
@@ -47,6 +51,7 @@ const { values: opts } = parseArgs({
     screenshot: { type: "string", default: "" },
     profile: { type: "boolean", default: false },
     probe: { type: "boolean", default: false },
+    publisher: { type: "string", default: "native" },
   },
 });
 const pairs = Number(opts.pairs);
@@ -54,6 +59,7 @@ const rate = Number(opts.rate);
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
 if (!["presses", "states"].includes(opts.source)) throw new Error(`--source: '${opts.source}' is not presses or states`);
+if (!["native", "node"].includes(opts.publisher)) throw new Error(`--publisher: '${opts.publisher}' is not native or node`);
 
 const GOAL_P99_US = 50_000;  // issue 14: stored -> DOM p99 <= 50 ms at 5,000 state changes/s
 
@@ -81,7 +87,7 @@ function cpuSeconds(pid) {
   }
 }
 
-// CPU seconds of this process (the bench: its MQTT publisher, the probe, Playwright's driver).
+// CPU seconds of this process (the bench: the probe, Playwright's driver; the node publisher).
 function ownCpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -90,14 +96,15 @@ function ownCpuSeconds() {
 // Everything that takes CPU during the run: the bench itself, each service of the stack,
 // Chromium (all its processes), and the machine as a whole (/proc/stat), so that a run says
 // how much of the 2 cores the measuring tool took and how much was someone else's.
-function cpuSnapshot(stack) {
+function cpuSnapshot(stack, publisher) {
   const services = {};
   for (const [name, child] of stack.children) services[name] = child.running ? cpuSeconds(child.process.pid) : 0;
   // user nice system idle iowait irq softirq steal (guest time is counted in user already)
   const ticks = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   const total = ticks.reduce((a, b) => a + b, 0);
-  return { bench: ownCpuSeconds(), services, chromium: chromiumCpuSeconds(process.pid), busy: (total - idle) / 100 };
+  return { bench: ownCpuSeconds(), publisher: publisher.pid ? cpuSeconds(publisher.pid) : 0, services,
+           chromium: chromiumCpuSeconds(process.pid), busy: (total - idle) / 100, steal: (ticks[7] ?? 0) / 100 };
 }
 
 // CPU seconds (user + system) of the Chromium this process started: its renderer processes,
@@ -141,27 +148,42 @@ function chromiumCpuSeconds(rootPid) {
 // Runs in the page before its scripts: records stored -> received for every state the WebSocket
 // brings, and stored -> DOM for every tile or log row that starts showing a new state.
 function instrument() {
+  // Kept light while measuring (it shares the page's main thread): a message is only stamped
+  // and kept; it is parsed, and joined with the tiles' updates, by __benchResults() after the
+  // run. Parsing every message a second time and keying every item in a map here cost the
+  // page ~2 % of a core and a 100,000-entry map's garbage (2026-12-06).
   const now = () => (performance.timeOrigin + performance.now()) * 1000;
-  const bench = { received: [], tiles: [], rows: [], pageOnly: [], longTasks: 0, longest: 0, on: false };
-  const arrivals = new Map();  // "device stored_ts" -> when its message arrived
-  setInterval(() => arrivals.clear(), 20_000);  // bounded: what was never shown is dropped
+  const bench = { messages: [], tiles: [], rows: [], longTasks: 0, longest: 0, on: false };
   window.__bench = bench;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
       this.addEventListener("message", (event) => {
-        if (!bench.on) return;
-        const t = now();
-        const msg = JSON.parse(event.data);
-        if (msg.type !== "states") return;
-        for (const item of msg.items) {
-          if (!(item.stored_ts > 0)) continue;
-          bench.received.push(t - item.stored_ts);
-          arrivals.set(`${item.id} ${item.stored_ts}`, t);
-        }
+        if (bench.on) bench.messages.push([now(), event.data]);
       });
     }
+  };
+  // {received, tiles, rows, pageOnly, longTasks, longest}: latencies in microseconds.
+  window.__benchResults = () => {
+    const received = [];
+    const arrivals = new Map();  // "device stored_ts" -> when its message arrived
+    for (const [t, data] of bench.messages) {
+      const msg = JSON.parse(data);
+      if (msg.type !== "states") continue;
+      for (const item of msg.items) {
+        if (!(item.stored_ts > 0)) continue;
+        received.push(t - item.stored_ts);
+        arrivals.set(`${item.id} ${item.stored_ts}`, t);
+      }
+    }
+    const pageOnly = [];
+    for (const [device, stored, t] of bench.tiles) {
+      const arrived = arrivals.get(`${device} ${stored}`);
+      if (arrived !== undefined) pageOnly.push(t - arrived);
+    }
+    return { received, tiles: bench.tiles.map(([, stored, t]) => t - stored), rows: bench.rows, pageOnly,
+             longTasks: bench.longTasks, longest: bench.longest };
   };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -177,13 +199,8 @@ function instrument() {
       for (const r of records) {
         const stored = Number(r.target.dataset.storedTs);
         if (!(stored > 0) || r.oldValue === r.target.dataset.storedTs) continue;
-        if (r.target.classList.contains("log-row")) {
-          bench.rows.push(t - stored);
-          continue;
-        }
-        bench.tiles.push(t - stored);
-        const arrived = arrivals.get(`${r.target.dataset.deviceId} ${r.target.dataset.storedTs}`);
-        if (arrived !== undefined) bench.pageOnly.push(t - arrived);
+        if (r.target.classList.contains("log-row")) bench.rows.push(t - stored);
+        else bench.tiles.push([r.target.dataset.deviceId, stored, t]);
       }
     });
     mo.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-stored-ts"], attributeOldValue: true });
@@ -217,6 +234,8 @@ async function feedHistogram(stack) {
   const res = await fetch(new URL("/metrics", stack.url), { signal: AbortSignal.timeout(5000) });
   const out = {};
   for (const line of (await res.text()).split("\n")) {
+    const batches = /^snet_state_store_write_batches_total (\d+)/.exec(line);
+    if (batches) out.batches = Number(batches[1]);
     const m = /^snet_state_feed_latency_seconds_bucket\{stage="(\w+)",le="([^"]+)"\} (\d+)/.exec(line);
     if (!m) continue;
     (out[m[1]] ??= []).push([m[2] === "+Inf" ? Infinity : Number(m[2]), Number(m[3])]);
@@ -258,6 +277,71 @@ async function startProbe(stack) {
   return probe;
 }
 
+// The load, from build/snet-state-flood: {pid, stop() -> {sent, acked, failed}} (stop is
+// idempotent: it SIGTERMs the publisher and reads the counts it prints).
+function startNativePublisher(stack, name) {
+  const total = warmup + seconds + 60;  // stopped by stop(); the margin only bounds an orphan
+  const child = spawn(program("snet-state-flood"),
+    ["--broker-url", stack.brokerUrl, "--topology", name, "--pairs", String(pairs), "--rate", String(rate),
+     "--seconds", String(total), "--source", opts.source], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => { out += d; });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let stopped;
+  return {
+    pid: child.pid,
+    stop() {
+      stopped ??= (async () => {
+        child.kill("SIGTERM");
+        const code = await exited;
+        try {
+          return JSON.parse(out.trim().split("\n").pop());
+        } catch {
+          throw new Error(`snet-state-flood exited with ${code} and printed no counts: ${out}`);
+        }
+      })();
+      return stopped;
+    },
+  };
+}
+
+// The load from mqtt.js in this process (--publisher node), as the bench did before.
+async function startNodePublisher(stack, name) {
+  const client = mqtt.connect(stack.brokerUrl, { clientId: `dashbench-${process.pid}`, reconnectPeriod: 0, connectTimeout: 10_000 });
+  await new Promise((resolve, reject) => { client.once("connect", resolve); client.once("error", reject); });
+  const counts = { sent: 0, acked: 0, failed: 0 };
+  const stride = 7919;  // a prime: presses walk over every button evenly
+  const start = Date.now();
+  const total = (warmup + seconds) * rate;
+  const done = (err) => { if (err) counts.failed++; else counts.acked++; };
+  const timer = setInterval(() => {
+    const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * rate));
+    for (; counts.sent < due; counts.sent++) {
+      const sent = counts.sent;
+      const pair = ((sent * stride) % pairs) + 1;
+      const ts = Math.round((performance.timeOrigin + performance.now()) * 1000);
+      if (opts.source === "states") {
+        // What the agent publishes once actuator-<pair> applied press bench-<sent>.
+        const device = `actuator-${pair}`;
+        const payload = JSON.stringify({ device, on: sent % 2 === 0, press_id: `bench-${sent}`, button: `button-${pair}`,
+                                         press_ts: ts, relay_ts: ts, applied_ts: ts });
+        client.publish(`snet/${name}/state/${device}`, payload, { qos: 1, retain: true }, done);
+        continue;
+      }
+      const payload = JSON.stringify({ id: `bench-${sent}`, ts });
+      client.publish(`snet/${name}/press/button-${pair}`, payload, { qos: 1 }, done);
+    }
+  }, 5);
+  return {
+    pid: 0,
+    async stop() {
+      clearInterval(timer);
+      client.end(true);
+      return { ...counts };
+    },
+  };
+}
+
 async function main() {
   const name = "dashbench";
   const devices = pairs * 2;
@@ -265,7 +349,7 @@ async function main() {
               `${rate} ${opts.source === "states" ? "state reports" : "presses"}/s for ${seconds} s after ${warmup} s warm-up; ${os.cpus().length} cores`);
   const stack = new Stack({ name, description: "dashboard bench", pairs: { count: pairs } }, { label: "dashbench" });
   let browser;
-  let client;
+  let publisher;
   let probe;
   try {
     let t0 = Date.now();
@@ -285,37 +369,13 @@ async function main() {
     const inDom = await page.evaluate(() => document.querySelectorAll("#devices .tile:not([hidden])").length);
 
     if (opts.probe) probe = await startProbe(stack);
-    client = mqtt.connect(stack.brokerUrl, { clientId: `dashbench-${process.pid}`, reconnectPeriod: 0, connectTimeout: 10_000 });
-    await new Promise((resolve, reject) => { client.once("connect", resolve); client.once("error", reject); });
-    let sent = 0;
-    let acked = 0;
-    const stride = 7919;  // a prime: presses walk over every button evenly
-    const start = Date.now();
-    const total = (warmup + seconds) * rate;
-    const publisher = setInterval(() => {
-      const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * rate));
-      for (; sent < due; sent++) {
-        const pair = ((sent * stride) % pairs) + 1;
-        const ts = Math.round((performance.timeOrigin + performance.now()) * 1000);
-        if (opts.source === "states") {
-          // What the agent publishes once actuator-<pair> applied press bench-<sent>.
-          const device = `actuator-${pair}`;
-          const payload = JSON.stringify({ device, on: sent % 2 === 0, press_id: `bench-${sent}`, button: `button-${pair}`,
-                                           press_ts: ts, relay_ts: ts, applied_ts: ts });
-          client.publish(`snet/${name}/state/${device}`, payload, { qos: 1, retain: true }, (err) => { if (!err) acked++; });
-          continue;
-        }
-        const payload = JSON.stringify({ id: `bench-${sent}`, ts });
-        client.publish(`snet/${name}/press/button-${pair}`, payload, { qos: 1 }, (err) => { if (!err) acked++; });
-      }
-    }, 5);
-
+    const publisher = opts.publisher === "native" ? startNativePublisher(stack, name) : await startNodePublisher(stack, name);
     await new Promise((r) => setTimeout(r, warmup * 1000));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
     const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
     const before = await metrics();
-    const cpuBefore = cpuSnapshot(stack);
+    const cpuBefore = cpuSnapshot(stack, publisher);
     const feedBefore = await feedHistogram(stack);
     if (probe) probe.on = true;
     const statesBefore = (await stack.api("/api/health")).services?.state?.metrics?.snet_state_states_stored_total ?? 0;
@@ -330,19 +390,24 @@ async function main() {
     const wall = (performance.now() - wallBefore) / 1000;
     if (probe) probe.on = false;
     const load = os.loadavg()[0];
-    const cpuAfter = cpuSnapshot(stack);
+    const cpuAfter = cpuSnapshot(stack, publisher);
     const feedAfter = await feedHistogram(stack);
     const after = await metrics();
-    clearInterval(publisher);
+    const published = await publisher.stop();
     const statesAfter = (await stack.api("/api/health")).services?.state?.metrics?.snet_state_states_stored_total ?? 0;
-    const bench = await page.evaluate(() => window.__bench);
+    const bench = await page.evaluate(() => window.__benchResults());
     if (opts.profile) printProfile((await cdp.send("Profiler.stop")).profile);
 
     const pct = (cpuSeconds) => `${((cpuSeconds / wall) * 100).toFixed(0)}%`;
     const busy = (key) => (((after[key] ?? 0) - (before[key] ?? 0)) / wall) * 100;
-    console.log(`  ${opts.source} published ${sent.toLocaleString("en-US")} (${acked.toLocaleString("en-US")} acknowledged); ` +
+    console.log(`  ${opts.source} published ${published.sent.toLocaleString("en-US")} (${published.acked.toLocaleString("en-US")} acknowledged` +
+                `${published.failed ? `, ${published.failed.toLocaleString("en-US")} failed` : ""}) by ${opts.publisher === "native" ? "snet-state-flood" : "mqtt.js"}; ` +
                 `state service stored ~${Math.round((statesAfter - statesBefore) / wall)} states/s during the run ` +
                 `(its status refreshes every 2 s)`);
+    const commits = (feedAfter.batches ?? 0) - (feedBefore.batches ?? 0);
+    const states = statesAfter - statesBefore;
+    console.log(`  the writer committed ${Math.round(commits / wall)} transactions/s, ` +
+                `${commits > 0 ? (states / commits).toFixed(1) : "-"} states each on average`);
     console.log(`  stored -> committed (the write transaction)  ${feedSummary(feedBefore, feedAfter, "committed")}`);
     console.log(`  stored -> sent to the WebSocket queues       ${feedSummary(feedBefore, feedAfter, "sent")}`);
     console.log(`    of which waiting in the feed (coalescing)  ${feedSummary(feedBefore, feedAfter, "waited")}`);
@@ -360,11 +425,15 @@ async function main() {
                 `all of Chromium ${pct(cpuAfter.chromium.all - cpuBefore.chromium.all)} of one core`);
     const services = Object.keys(cpuAfter.services).map((k) => `${k} ${pct(cpuAfter.services[k] - cpuBefore.services[k])}`);
     const ours = cpuAfter.bench - cpuBefore.bench + cpuAfter.chromium.all - cpuBefore.chromium.all +
+      cpuAfter.publisher - cpuBefore.publisher +
       Object.keys(cpuAfter.services).reduce((sum, k) => sum + cpuAfter.services[k] - cpuBefore.services[k], 0);
     const machine = cpuAfter.busy - cpuBefore.busy;
-    console.log(`  CPU, % of one core: the bench itself (MQTT publisher${probe ? ", probe" : ""}, Playwright) ${pct(cpuAfter.bench - cpuBefore.bench)}; ` +
+    const ownParts = `${opts.publisher === "node" ? "MQTT publisher, " : ""}${probe ? "probe, " : ""}Playwright`;
+    const nativeShare = opts.publisher === "native" ? `, snet-state-flood ${pct(cpuAfter.publisher - cpuBefore.publisher)}` : "";
+    console.log(`  CPU, % of one core: the bench itself (${ownParts}) ${pct(cpuAfter.bench - cpuBefore.bench)}${nativeShare}; ` +
                 `${services.join(", ")}; machine busy ${pct(machine)} of ${os.cpus().length * 100}%, ` +
-                `of which not this bench's ${pct(Math.max(0, machine - ours))}`);
+                `of which not this bench's ${pct(Math.max(0, machine - ours))}; stolen by the hypervisor ` +
+                `${pct(cpuAfter.steal - cpuBefore.steal)} (a slower machine: compare runs with like figures)`);
     console.log(`  layouts ${Math.round(((after.LayoutCount ?? 0) - (before.LayoutCount ?? 0)) / wall)}/s, ` +
                 `style recalcs ${Math.round(((after.RecalcStyleCount ?? 0) - (before.RecalcStyleCount ?? 0)) / wall)}/s, ` +
                 `DOM nodes ${after.Nodes}, JS heap ${((after.JSHeapUsedSize ?? 0) / 1e6).toFixed(1)} MB, ` +
@@ -383,7 +452,7 @@ async function main() {
     }
   } finally {
     probe?.ws.close();
-    client?.end(true);
+    await publisher?.stop();
     await browser?.close();
     const statuses = await stack.stop();
     if (Object.values(statuses).every((s) => s === "exited with 0")) stack.cleanUp();

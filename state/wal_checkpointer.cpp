@@ -5,6 +5,11 @@
 #include "snet/log.hpp"
 
 namespace snet::state {
+namespace {
+
+constexpr int kCatchUpPasses = 3;
+
+}  // namespace
 
 WalCheckpointer::WalCheckpointer(Db& writer, int pages)
     : writer_(writer), db_(writer.path(), /*create=*/false), pages_(pages) {
@@ -28,6 +33,23 @@ WalCheckpointer::~WalCheckpointer() {
 std::int64_t WalCheckpointer::rounds() const {
   std::lock_guard lock(mutex_);
   return rounds_;
+}
+
+int WalCheckpointer::checkpoint() {
+  return sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+void WalCheckpointer::sync_files() {
+  // Through SQLite's own file handles, so its VFS chooses how to sync (fdatasync here).
+  for (const int op : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db_.get(), "main", op, &file) != SQLITE_OK) continue;
+    if (file == nullptr || file->pMethods == nullptr) continue;
+    if (file->pMethods->xSync(file, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+      log::warn("store: syncing ", db_.path(), op == SQLITE_FCNTL_JOURNAL_POINTER ? "-wal" : "",
+                " failed");
+    }
+  }
 }
 
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
@@ -56,8 +78,17 @@ void WalCheckpointer::run() {
       wake_.wait(lock, [this] { return due_ || stopping_; });
       if (stopping_) return;  // the last connection to close checkpoints what is left
     }
-    const int rc =
-        sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // A PASSIVE checkpoint that the writer outran syncs the log but not the database file, so
+    // the writer's finishing round would flush every page copied here (20-40 ms a round
+    // measured at 5,000 states/s, the writer and its batch waiting). Each pass here flushes
+    // what the last one copied and copies what was committed meanwhile, a shorter while each
+    // time: the writer is left a few milliseconds' worth of pages to copy and to sync.
+    int rc = checkpoint();
+    for (int pass = 0; rc == SQLITE_OK && pass < kCatchUpPasses; ++pass) {
+      sync_files();
+      rc = checkpoint();
+    }
+    if (rc == SQLITE_OK) sync_files();
     // Busy: another checkpoint runs (the last connection closing); the next commit asks again.
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       log::warn("store: checkpoint of ", db_.path(), " failed: ", sqlite3_errmsg(db_.get()));

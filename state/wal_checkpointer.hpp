@@ -36,6 +36,10 @@ class WalCheckpointer {
  private:
   static int on_commit(void* self, struct sqlite3* db, const char* schema, int pages);
   void run();
+  int checkpoint();
+  /// Flushes the database file and the log to disk (as a checkpoint that copies the whole log
+  /// does), on this thread's connection.
+  void sync_files();
 
   Db& writer_;
   Db db_;

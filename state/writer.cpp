@@ -34,7 +34,7 @@ bool is_reading_topic(const std::string& topic) {
 StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
                          StateMetrics& metrics, RetentionOptions retention,
                          RetentionOptions readings_retention, std::size_t max_batch,
-                         std::size_t max_readings)
+                         std::size_t max_readings, std::chrono::milliseconds commit_gap)
     : store_(store),
       ingest_(ingest),
       feed_(feed),
@@ -42,6 +42,7 @@ StateWriter::StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHe
       metrics_(metrics),
       max_batch_(max_batch),
       max_readings_(max_readings),
+      commit_gap_(commit_gap),
       retention_(store, retention, metrics),
       readings_retention_(store, readings_retention, metrics, now_us, RetainedTable::readings) {
   thread_ = std::thread([this] { run(); });
@@ -62,6 +63,7 @@ void StateWriter::enqueue(Message message) {
     }
     (reading ? readings_ : queue_).push_back(std::move(message));
     set_depth_locked();
+    if (gathering_ && queue_.size() < max_batch_) return;
   }
   wake_.notify_one();
 }
@@ -98,6 +100,7 @@ void StateWriter::run() {
     batch.insert(batch.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(end));
     from.erase(from.begin(), end);
   };
+  auto last_batch = std::chrono::steady_clock::time_point{};
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -113,6 +116,14 @@ void StateWriter::run() {
         readings_retention_.tick(0);
         continue;
       }
+      const auto gathered = last_batch + commit_gap_;
+      if (std::chrono::steady_clock::now() < gathered && queue_.size() < max_batch_) {
+        gathering_ = true;
+        wake_.wait_until(lock, gathered,
+                         [this] { return stopping_ || queue_.size() >= max_batch_; });
+        gathering_ = false;
+      }
+      last_batch = std::chrono::steady_clock::now();
       take(queue_, max_batch_);  // first: state reports must not wait behind readings
       take(readings_, max_readings_);
       set_depth_locked();

@@ -6,6 +6,11 @@
 // retried with back-off (nothing is dropped while the service runs) and reported by problem().
 // Between batches it prunes the history and the readings (Retention), in rounds short enough
 // not to hold presses.
+// Group commit: a message that arrives after a quiet spell is written at once; under load the
+// writer starts a transaction at most every `commit_gap` (kCommitGap), gathering what arrives
+// meanwhile. A transaction's cost is mostly per page it dirties, and the history's append pages are
+// dirtied by every one: at 5,000 states/s arriving evenly, committing whatever was queued made
+// ~1,100 transactions/s of ~4.6 states; gathered, SQLite spends ~20 % less a state (2026-12-06).
 // Sensor readings can outnumber everything else by far, so they wait in a queue of their own:
 // each batch takes what else is queued first and then at most `max_readings` readings, so a
 // flood of readings adds at most one bounded chunk to a state report's wait. Past
@@ -14,6 +19,7 @@
 // Thread safety: enqueue(), depth() and problem() from any thread; stop() from one.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -30,6 +36,7 @@
 namespace snet::state {
 
 inline constexpr std::size_t kMaxQueuedReadings = 200'000;
+inline constexpr std::chrono::milliseconds kCommitGap{3};
 
 /// Whether `topic` is snet/<t>/reading/<device> (cheap: called on the bus's thread).
 bool is_reading_topic(const std::string& topic);
@@ -39,7 +46,7 @@ class StateWriter {
   StateWriter(Store& store, Ingest& ingest, LiveFeed& feed, ServiceHealth& health,
               StateMetrics& metrics, RetentionOptions retention = {},
               RetentionOptions readings_retention = {}, std::size_t max_batch = 5000,
-              std::size_t max_readings = 2000);
+              std::size_t max_readings = 2000, std::chrono::milliseconds commit_gap = kCommitGap);
   ~StateWriter();
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
@@ -70,6 +77,7 @@ class StateWriter {
   StateMetrics& metrics_;
   const std::size_t max_batch_;
   const std::size_t max_readings_;
+  const std::chrono::milliseconds commit_gap_;
   Retention retention_;           // the writer's thread only
   Retention readings_retention_;  // likewise
 
@@ -78,6 +86,7 @@ class StateWriter {
   std::deque<Message> queue_;
   std::deque<Message> readings_;
   bool stopping_ = false;
+  bool gathering_ = false;  // the writer waits out commit_gap_: wake it only for a full batch
   std::string problem_;
   std::thread thread_;
 };

@@ -1,9 +1,11 @@
-// The writer's priority: state reports queued behind a flood of readings are written in the
-// next batch, not after the flood; and a batch takes a bounded chunk of readings.
+// The writer's batches: state reports queued behind a flood of readings are written in the
+// next batch, not after the flood; a batch takes a bounded chunk of readings; and under load
+// the writer gathers what arrives within its commit gap into one transaction.
 #include <doctest/doctest.h>
 
 #include <condition_variable>
 #include <mutex>
+#include <tuple>
 
 #include "harness.hpp"
 #include "ingest.hpp"
@@ -88,22 +90,40 @@ Message reading_message(int n) {
   return Message{topics::make("t", topics::Kind::reading, "actuator-1"), r.dump(), false, {}};
 }
 
-}  // namespace
+Message state_message(int n) {
+  const nlohmann::json report = {{"device", "actuator-1"},
+                                 {"on", n % 2 == 0},
+                                 {"press_id", "p" + std::to_string(n)},
+                                 {"button", "button-1"},
+                                 {"applied_ts", now_us()}};
+  return Message{topics::make("t", topics::Kind::state, "actuator-1"), report.dump(), false, {}};
+}
 
-TEST_CASE("state reports queued behind a flood of readings go into the next batch") {
-  TempDir dir("snet-writer");
-  GatedStore store(dir.path() + "/state.db");
-  const Topology topology = parse_topology_text(
+// A writer on a GatedStore, for a one-pair topology "t".
+struct WriterFixture {
+  explicit WriterFixture(std::size_t max_batch, std::chrono::milliseconds commit_gap = kCommitGap)
+      : writer(store, ingest, feed, health, metrics, {}, {}, max_batch, /*max_readings=*/100,
+               commit_gap) {}
+
+  TempDir dir{"snet-writer"};
+  GatedStore store{dir.path() + "/state.db"};
+  Topology topology = parse_topology_text(
       R"({"name": "t", "compute": {"backend": "builtin", "action": "flip_switch"},
           "pairs": {"count": 1, "button": "button-", "actuator": "actuator-"}})");
   Metrics registry;
-  StateMetrics metrics(registry);
+  StateMetrics metrics{registry};
   ServiceHealth health;
-  LiveFeed feed(
-      topology, metrics, [] { return nlohmann::json::object(); }, std::chrono::milliseconds(40));
-  Ingest ingest(topology, metrics);
-  StateWriter writer(store, ingest, feed, health, metrics, {}, {}, /*max_batch=*/5000,
-                     /*max_readings=*/100);
+  LiveFeed feed{topology, metrics, [] { return nlohmann::json::object(); },
+                std::chrono::milliseconds(40)};
+  Ingest ingest{topology, metrics};
+  StateWriter writer;
+};
+
+}  // namespace
+
+TEST_CASE("state reports queued behind a flood of readings go into the next batch") {
+  WriterFixture f(/*max_batch=*/5000);
+  auto [store, writer, metrics] = std::tie(f.store, f.writer, f.metrics);
   writer.enqueue(reading_message(0));
   store.wait_started();  // the writer holds its first batch: everything else queues
   for (int n = 1; n <= 1000; ++n) writer.enqueue(reading_message(n));
@@ -126,4 +146,28 @@ TEST_CASE("state reports queued behind a flood of readings go into the next batc
   for (const auto& b : batches) CHECK(b.readings <= 100);
   CHECK(metrics.readings_stored.value() == 1001);
   CHECK(metrics.states_stored.value() == 1);
+}
+
+TEST_CASE("the writer writes at once after a quiet spell and gathers what follows into a batch") {
+  using namespace std::chrono_literals;
+  // A gap far longer than the test: only a full batch or stop() can end a gathering.
+  constexpr auto kGap = std::chrono::milliseconds(60'000);
+  WriterFixture f(/*max_batch=*/20, kGap);
+  auto [store, writer, metrics] = std::tie(f.store, f.writer, f.metrics);
+  store.open();  // never held
+  const auto start = std::chrono::steady_clock::now();
+  writer.enqueue(state_message(0));
+  // Nothing was written within the gap before it: written at once, alone.
+  REQUIRE(eventually([&] { return metrics.states_stored.value() == 1; }, 10s));
+  for (int n = 1; n <= 20; ++n) writer.enqueue(state_message(n));  // one full batch
+  REQUIRE(eventually([&] { return metrics.states_stored.value() == 21; }, 10s));
+  for (int n = 21; n <= 25; ++n) writer.enqueue(state_message(n));
+  writer.stop();  // ends the gathering: what is queued is written before it returns
+  CHECK(std::chrono::steady_clock::now() - start < kGap / 2);
+  CHECK(metrics.states_stored.value() == 26);
+  const auto batches = store.batches();
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[0].records == 1);
+  CHECK(batches[1].records == 20);
+  CHECK(batches[2].records == 5);
 }
