@@ -2,10 +2,13 @@
 // timings, result), windowed like the device grid. While the reader has scrolled down, new
 // presses arriving above do not move what they are reading.
 import { formatClock, formatCount, formatMicros, hop } from "./format.js";
+import { logRedrawWait } from "./log_pace.js";
 import { VirtualGrid } from "./virtual_grid.js";
 
 export class EventLog {
   #seenRev = -1;
+  #drawnAt = 0;
+  #timer = 0;
 
   /** els: {viewport, filter, clear, count} */
   constructor(els, log, frame, history) {
@@ -68,6 +71,8 @@ export class EventLog {
   }
 
   render() {
+    if (this.#busyWait()) return;
+    this.#drawnAt = performance.now();
     if (this.log.rev !== this.#seenRev) {
       this.#seenRev = this.log.rev;
       const count = this.log.view().length;
@@ -86,6 +91,25 @@ export class EventLog {
       this.els.empty.hidden = count !== 0;
     }
     this.list.render();
+  }
+
+  // A flood of presses is drawn at a reading pace (log_pace.js): true when this frame skips.
+  #busyWait() {
+    const wait = logRedrawWait({
+      appended: this.log.appended,
+      rowsInView: Math.ceil(this.list.height / this.list.rowHeight),
+      following: this.list.scrollTop === 0,
+      drawnAt: this.#drawnAt,
+      now: performance.now(),
+    });
+    if (wait === 0) return false;
+    if (this.#timer === 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = 0;
+        this.frame.request(this);
+      }, wait);
+    }
+    return true;
   }
 
   #createRow() {

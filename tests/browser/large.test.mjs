@@ -1,11 +1,15 @@
 // The dashboard on a large topology (2,000 pairs: 4,000 devices) in headless Chromium against the
 // real stack: only the tiles in view are in the DOM, search finds any device, scrolling reaches
 // the last one, a device found by search can be pressed, and the wiring view draws what the
-// search picked. (Rendering speed under load is measured by bench/dashboard_bench.mjs.)
+// search picked; a flood of presses is logged at a reading pace and the log ends on the newest.
+// (Rendering speed under load is measured by bench/dashboard_bench.mjs.)
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
+import mqtt from "mqtt";
+
 import { launchBrowser } from "./browser.mjs";
+import { BUSY_REDRAW_MS } from "../../dashboard/js/log_pace.js";
 import { Stack } from "./stack.mjs";
 
 const PAIRS = 2000;
@@ -75,4 +79,44 @@ test("search finds a device, which can be pressed, and draws its wiring", async 
   await page.selectOption("#device-kind", "button");
   await page.waitForFunction((n) => document.getElementById("device-count").textContent.startsWith(`${n.toLocaleString("en-US")} of`), PAIRS, WAIT);
   assert.ok((await domTiles()).every((id) => id.startsWith("button-")));
+});
+
+test("a flood of presses is logged at a reading pace and the log ends on the newest", async () => {
+  // Draws of the log's top row: one MutationObserver callback per frame that changed it.
+  await page.evaluate(() => {
+    window.__logDraws = [];
+    new MutationObserver(() => window.__logDraws.push(performance.now()))
+      .observe(document.getElementById("log"), { subtree: true, attributes: true, attributeFilter: ["data-press-id"] });
+  });
+  // The actuators' state reports for 2,400 presses over ~0.8 s (~3,000 a second: far more than
+  // a screenful of rows a frame), as their agents would publish them.
+  const client = await mqtt.connectAsync(stack.brokerUrl, { clientId: `large-test-${process.pid}`, reconnectPeriod: 0 });
+  const FLOOD = 2400;
+  const last = `flood-${FLOOD - 1}`;
+  try {
+    for (let n = 0; n < FLOOD; n += 30) {
+      for (let i = n; i < n + 30; i++) {
+        const pair = (i % PAIRS) + 1;
+        const ts = Date.now() * 1000;
+        const report = { device: `actuator-${pair}`, on: i % 2 === 0, press_id: `flood-${i}`, button: `button-${pair}`,
+                         press_ts: ts, relay_ts: ts, applied_ts: ts };
+        client.publish(`snet/browserlarge/state/actuator-${pair}`, JSON.stringify(report), { qos: 1, retain: true });
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await page.waitForSelector(`#log .log-row[data-press-id="${last}"]`, WAIT);
+  } finally {
+    await client.endAsync();
+  }
+  const draws = await page.evaluate(() => window.__logDraws);
+  const span = draws[draws.length - 1] - draws[0];
+  // Following the newest, a flood redraws at most every BUSY_REDRAW_MS (60 frames a second would
+  // be ~6 times as many); a first and a last draw may come sooner, when fewer than a screenful
+  // had arrived.
+  assert.ok(draws.length <= Math.floor(span / BUSY_REDRAW_MS) + 3,
+            `${draws.length} draws of the log in ${Math.round(span)} ms`);
+  // The newest press is on top once the flood is over.
+  const top = await page.$$eval("#log .log-row:not([hidden])", (rows) =>
+    rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)[0]?.dataset.pressId);
+  assert.equal(top, last);
 });
