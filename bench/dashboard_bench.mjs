@@ -18,7 +18,7 @@
 // Presses are published straight to snet/<t>/press/<button> (QoS 1), spread evenly over all
 // buttons, by build/snet-state-flood (one MQTT connection, our C++ client as the agents use;
 // --publisher node: mqtt.js in this process, as before 2026-12-06, ~16 % of a core at 5,000/s
-// where snet-state-flood takes ~3 %). With --source states it publishes the actuators' state
+// where snet-state-flood takes ~6 %). With --source states it publishes the actuators' state
 // reports itself (snet/<t>/state/<actuator>, as the agent would after applying a press): the
 // state service -> dashboard path alone, at rates the whole press path (relayer, agent) cannot
 // reach beside Chromium on 2 cores. Issue 14's figure:
@@ -286,14 +286,20 @@ function startNativePublisher(stack, name) {
      "--seconds", String(total), "--source", opts.source], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => { out += d; });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const exited = new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.once("error", (err) => resolve(`not started (${err.message})`));
+  });
   let stopped;
   return {
     pid: child.pid,
     stop() {
       stopped ??= (async () => {
         child.kill("SIGTERM");
+        // It drains its acknowledgements for at most 5 s; past 10 s it is killed.
+        const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         const code = await exited;
+        clearTimeout(killer);
         try {
           return JSON.parse(out.trim().split("\n").pop());
         } catch {
@@ -369,7 +375,7 @@ async function main() {
     const inDom = await page.evaluate(() => document.querySelectorAll("#devices .tile:not([hidden])").length);
 
     if (opts.probe) probe = await startProbe(stack);
-    const publisher = opts.publisher === "native" ? startNativePublisher(stack, name) : await startNodePublisher(stack, name);
+    publisher = opts.publisher === "native" ? startNativePublisher(stack, name) : await startNodePublisher(stack, name);
     await new Promise((r) => setTimeout(r, warmup * 1000));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
@@ -452,7 +458,7 @@ async function main() {
     }
   } finally {
     probe?.ws.close();
-    await publisher?.stop();
+    await publisher?.stop().catch((err) => console.log(`  stopping the publisher: ${err.message}`));
     await browser?.close();
     const statuses = await stack.stop();
     if (Object.values(statuses).every((s) => s === "exited with 0")) stack.cleanUp();

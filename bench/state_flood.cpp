@@ -71,6 +71,7 @@ int run(const Flags& flags, ShutdownSignal& shutdown) {
   const long rate = flags.integer("rate", 1, 1'000'000);
   const auto duration = std::chrono::seconds(flags.integer("seconds", 1, 86'400));
 
+  Counts counts;  // before the loop: a late acknowledgement may still arrive while it stops
   BusLoop loop;
   BusOptions options;
   options.url = flags.str("broker-url");
@@ -82,7 +83,6 @@ int run(const Flags& flags, ShutdownSignal& shutdown) {
     return 1;
   }
 
-  Counts counts;
   long sent = 0;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {

@@ -39,23 +39,39 @@ int WalCheckpointer::checkpoint() {
   return sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
-void WalCheckpointer::sync_files() {
-  // Through SQLite's own file handles, so its VFS chooses how to sync (fdatasync here).
+bool WalCheckpointer::sync_files() {
+  // Through SQLite's own file handles, so its VFS chooses how to sync.
   for (const int op : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
     sqlite3_file* file = nullptr;
     if (sqlite3_file_control(db_.get(), "main", op, &file) != SQLITE_OK) continue;
     if (file == nullptr || file->pMethods == nullptr) continue;
     if (file->pMethods->xSync(file, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
-      log::warn("store: syncing ", db_.path(), op == SQLITE_FCNTL_JOURNAL_POINTER ? "-wal" : "",
-                " failed");
+      log::error("store: syncing ", db_.path(), op == SQLITE_FCNTL_JOURNAL_POINTER ? "-wal" : "",
+                 " failed; the writer checkpoints the log itself from now on");
+      return false;
     }
   }
+  return true;
+}
+
+bool WalCheckpointer::stop_requested() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
 }
 
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
   auto& checkpointer = *static_cast<WalCheckpointer*>(self);
   {
     std::unique_lock lock(checkpointer.mutex_);
+    if (checkpointer.failed_) {
+      // As SQLite's own automatic checkpoint: on the writer's connection, whose syncs see
+      // the error (the kernel reports a failed write back once to each open file).
+      lock.unlock();
+      if (pages >= checkpointer.pages_) {
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+      return SQLITE_OK;
+    }
     if (checkpointer.copied_) {
       // The thread copied the bulk; what was committed since is short to copy and to sync,
       // and here no commit can slip in between, so the log starts anew at the next one.
@@ -83,20 +99,24 @@ void WalCheckpointer::run() {
     // measured at 5,000 states/s, the writer and its batch waiting). Each pass here flushes
     // what the last one copied and copies what was committed meanwhile, a shorter while each
     // time: the writer is left a few milliseconds' worth of pages to copy and to sync.
+    // A sync that failed is not tried again here: the kernel reports a failed write back only
+    // once to a file handle, so a later sync on this connection could pass over lost pages.
     int rc = checkpoint();
-    for (int pass = 0; rc == SQLITE_OK && pass < kCatchUpPasses; ++pass) {
-      sync_files();
+    bool synced = rc == SQLITE_OK && sync_files();
+    for (int pass = 0; synced && pass < kCatchUpPasses && !stop_requested(); ++pass) {
       rc = checkpoint();
+      synced = rc == SQLITE_OK && sync_files();
     }
-    if (rc == SQLITE_OK) sync_files();
     // Busy: another checkpoint runs (the last connection closing); the next commit asks again.
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       log::warn("store: checkpoint of ", db_.path(), " failed: ", sqlite3_errmsg(db_.get()));
     }
     std::lock_guard lock(mutex_);
     due_ = false;
-    copied_ = rc == SQLITE_OK;
+    copied_ = synced;
+    failed_ = rc == SQLITE_OK && !synced;
     ++rounds_;
+    if (failed_) return;
   }
 }
 

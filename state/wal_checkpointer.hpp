@@ -6,7 +6,8 @@
 // syncs the bulk beside the writer's next transactions (WAL lets them run meanwhile). The
 // writer's first commit after that round copies the little committed since, inside its wal
 // hook where no commit can slip in, so the log is wholly copied and the next transaction
-// starts it anew: the log stays near `pages` long.
+// starts it anew: the log stays near `pages` long. Should a sync fail, the thread ends and the
+// writer's commits checkpoint as SQLite's own automatic checkpoint would.
 // Thread safety: the hook runs in the commits of whichever thread holds the writer connection
 // (one at a time, as Db requires); rounds() from any thread.
 #pragma once
@@ -38,8 +39,9 @@ class WalCheckpointer {
   void run();
   int checkpoint();
   /// Flushes the database file and the log to disk (as a checkpoint that copies the whole log
-  /// does), on this thread's connection.
-  void sync_files();
+  /// does), on this thread's connection; false (logged) when that failed.
+  bool sync_files();
+  bool stop_requested() const;
 
   Db& writer_;
   Db db_;
@@ -49,6 +51,7 @@ class WalCheckpointer {
   bool due_ = false;     // the thread is asked to (or does) copy the log
   bool copied_ = false;  // it did: the writer's next commit finishes the round
   bool stopping_ = false;
+  bool failed_ = false;  // a sync failed: the thread has ended, the writer's commits checkpoint
   std::int64_t rounds_ = 0;
   std::thread thread_;
 };

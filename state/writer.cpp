@@ -63,9 +63,13 @@ void StateWriter::enqueue(Message message) {
     }
     (reading ? readings_ : queue_).push_back(std::move(message));
     set_depth_locked();
-    if (gathering_ && queue_.size() < max_batch_) return;
+    if (gathering_ && !batch_full_locked()) return;
   }
   wake_.notify_one();
+}
+
+bool StateWriter::batch_full_locked() const {
+  return queue_.size() >= max_batch_ || readings_.size() >= max_readings_;
 }
 
 void StateWriter::set_depth_locked() {
@@ -117,10 +121,9 @@ void StateWriter::run() {
         continue;
       }
       const auto gathered = last_batch + commit_gap_;
-      if (std::chrono::steady_clock::now() < gathered && queue_.size() < max_batch_) {
+      if (std::chrono::steady_clock::now() < gathered && !batch_full_locked()) {
         gathering_ = true;
-        wake_.wait_until(lock, gathered,
-                         [this] { return stopping_ || queue_.size() >= max_batch_; });
+        wake_.wait_until(lock, gathered, [this] { return stopping_ || batch_full_locked(); });
         gathering_ = false;
       }
       last_batch = std::chrono::steady_clock::now();

@@ -9,6 +9,8 @@ export class EventLog {
   #seenRev = -1;
   #drawnAt = 0;
   #timer = 0;
+  #asked = false;  // the reader scrolled, resized or filtered: draw at once, flood or not
+  #rendering = false;
 
   /** els: {viewport, filter, clear, count} */
   constructor(els, log, frame, history) {
@@ -20,7 +22,10 @@ export class EventLog {
       cellHeight: 46, gap: 2, columns: 1,
       create: () => this.#createRow(),
       update: (el, entry) => this.#updateRow(el, entry),
-      requestRender: () => frame.request(this),
+      requestRender: () => {
+        this.#asked ||= !this.#rendering;  // not the list's own request while it is drawn
+        frame.request(this);
+      },
     });
     this.#bindSource();
     let timer = 0;
@@ -71,8 +76,18 @@ export class EventLog {
   }
 
   render() {
-    if (this.#busyWait()) return;
+    if (!this.#asked && this.#busyWait()) return;
+    this.#asked = false;
     this.#drawnAt = performance.now();
+    this.#rendering = true;
+    try {
+      this.#draw();
+    } finally {
+      this.#rendering = false;
+    }
+  }
+
+  #draw() {
     if (this.log.rev !== this.#seenRev) {
       this.#seenRev = this.log.rev;
       const count = this.log.view().length;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -41,11 +42,23 @@ Mosquitto::Mosquitto() {
 }
 
 RabbitMq::RabbitMq() {
-  RabbitMqOptions opt;
-  opt.amqp_port = free_port();
-  opt.mqtt_port = free_port();
-  opt.data_dir = dir_.path();
-  server_ = std::make_unique<RabbitMqServer>(opt);
+  // Its ports are free when chosen but bound only once the node has booted, seconds later:
+  // another test process may take one meanwhile (seen: eaddrinuse on the MQTT listener under
+  // ctest -j2). Such a boot is tried again on other ports, in a data directory of its own.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    RabbitMqOptions opt;
+    opt.amqp_port = free_port();
+    opt.mqtt_port = free_port();
+    opt.data_dir = dir_.path() + "/node-" + std::to_string(attempt);
+    try {
+      server_ = std::make_unique<RabbitMqServer>(opt);
+      return;
+    } catch (const std::runtime_error& e) {
+      const bool port_taken = std::string_view(e.what()).find("eaddrinuse") != std::string::npos;
+      if (!port_taken || attempt == kAttempts) throw;
+    }
+  }
 }
 
 RabbitMq& shared_rabbitmq() {
