@@ -280,7 +280,7 @@ async function startProbe(stack) {
 // The load, from build/snet-state-flood: {pid, stop() -> {sent, acked, failed}} (stop is
 // idempotent: it SIGTERMs the publisher and reads the counts it prints).
 function startNativePublisher(stack, name) {
-  const total = warmup + seconds + 60;  // stopped by stop(); the margin only bounds an orphan
+  const total = warmup + seconds + 60;  // stopped by stop() (or when this process dies)
   const child = spawn(program("snet-state-flood"),
     ["--broker-url", stack.brokerUrl, "--topology", name, "--pairs", String(pairs), "--rate", String(rate),
      "--seconds", String(total), "--source", opts.source], { stdio: ["ignore", "pipe", "inherit"] });

@@ -10,8 +10,12 @@
 // In C++ rather than in the bench's node process: mqtt.js took ~16 % of one core at 5,000
 // publishes/s, CPU that the measured stack shares on 2 cores and the agents it stands in for
 // do not spend (2026-12-06).
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -112,6 +116,10 @@ int run(const Flags& flags, ShutdownSignal& shutdown) {
 
 int main(int argc, char** argv) {
   ShutdownSignal shutdown;  // first: every later thread inherits the blocked signals
+  // The bench that started it may die without stopping it: it stops (cleanly) with its parent.
+  const pid_t parent = ::getppid();
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) return 1;  // the parent is gone already
   Flags flags("snet-state-flood",
               "publish a pairs topology's state reports or presses at a steady rate (the "
               "dashboard bench's load)");
@@ -128,5 +136,8 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "snet-state-flood: " << e.what() << "\n";
     return 2;
+  } catch (const std::exception& e) {  // e.g. a broker URL it cannot use
+    std::cerr << "snet-state-flood: " << e.what() << "\n";
+    return 1;
   }
 }
